@@ -1,0 +1,1 @@
+# bench: sources of this subsystem

@@ -1,0 +1,1 @@
+# src/arch/x86: sources of this subsystem

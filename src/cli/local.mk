@@ -1,0 +1,1 @@
+libvmboot_a_SOURCES += src/cli/cli.c src/cli/cli.h

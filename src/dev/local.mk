@@ -1,0 +1,1 @@
+# src/dev: sources of this subsystem

@@ -1,0 +1,2 @@
+libvmboot_a_SOURCES += \
+	src/machine/memmap.c src/machine/memmap.h src/machine/guestmem.h

@@ -1,0 +1,1 @@
+# src/parse: sources of this subsystem

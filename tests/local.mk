@@ -1,0 +1,17 @@
+# Unit tests (cmocka) and integration tests. Each tests/<subsystem>/local.mk
+# adds its programs to UNIT_TESTS; script tests are added to TESTS directly.
+UNIT_TESTS =
+include tests/util/local.mk
+include tests/parse/local.mk
+include tests/machine/local.mk
+include tests/arch/x86/local.mk
+include tests/dev/local.mk
+include tests/guests/local.mk
+include tests/kvm/local.mk
+include tests/nested/local.mk
+include tests/cli/local.mk
+
+if HAVE_CMOCKA
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+endif
