@@ -1,1 +1,1 @@
-# src/parse: sources of this subsystem
+include src/parse/frontend.mk

@@ -1,1 +1,1 @@
-# tests/parse
+include tests/parse/frontend.mk

@@ -1,0 +1,1 @@
+# Front ends: node tree, libconfig, YAML, file reading
