@@ -1,1 +1,1 @@
-# tests/machine
+include tests/machine/kvm.mk

@@ -1,0 +1,1 @@
+# KVM core tests (kvmcore helper)
