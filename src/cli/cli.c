@@ -1,11 +1,275 @@
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/options.h"
+#include "machine/machine.h"
+#include "parse/schema.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "dev"
+#endif
+
+struct command_help {
+	enum vb_command command;
+	const char *name;
+	const char *synopsis;
+	const char *summary;
+	unsigned mask;
+};
+
+static const struct command_help commands[] = {
+	{ VB_CMD_RUN, "run", "vmboot [run] [FILE] [OPTIONS]",
+	  "boot the machine FILE describes; options override the file, or describe a machine without one",
+	  VB_IN_RUN },
+	{ VB_CMD_CHECK, "check", "vmboot --check [--strict] FILE...",
+	  "validate machine files without touching /dev/kvm (exit 0 valid, 1 invalid, 2 usage)",
+	  VB_IN_CHECK },
+	{ VB_CMD_PLAN, "plan", "vmboot --plan [--json] FILE",
+	  "print the resolved machine: RAM and where it came from, host mapping, slots, devices, vCPUs, command line",
+	  VB_IN_PLAN },
+	{ VB_CMD_HELP, "help", "vmboot help [COMMAND]", "print usage", 0 },
+	{ VB_CMD_VERSION, "version", "vmboot --version", "print the version", 0 },
+};
+
+static void print_flag(const struct vb_flag *f, FILE *out)
+{
+	char left[96];
+	if (f->short_name)
+		snprintf(left, sizeof(left), "-%c, %s%s%s", f->short_name, f->long_name,
+			 f->arg ? " " : "", f->arg ? f->arg : "");
+	else
+		snprintf(left, sizeof(left), "    %s%s%s", f->long_name, f->arg ? " " : "",
+			 f->arg ? f->arg : "");
+	if (strlen(left) > 28)
+		fprintf(out, "  %s\n  %-28s  %s\n", left, "", f->help);
+	else
+		fprintf(out, "  %-28s  %s\n", left, f->help);
+}
+
+static const struct command_help *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int print_help(const char *topic, FILE *out)
+{
+	size_t n_flags;
+	const struct vb_flag *flags = vb_cli_flags(&n_flags);
+	const struct command_help *only = topic ? find_command(topic) : NULL;
+	if (topic && !only) {
+		fprintf(stderr, "vmboot: error: help: unknown command \"%s\" (run, check, plan)\n",
+			topic);
+		return VB_EXIT_USAGE;
+	}
+	fputs("vmboot - boot a virtual machine described by a file, on KVM\n\nUsage:\n", out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!only || only == &commands[i])
+			fprintf(out, "  %-38s %s\n", commands[i].synopsis, commands[i].summary);
+	fputs("\n  vmboot FILE means vmboot run FILE. FILE is libconfig (.conf) or YAML (.yaml, .yml).\n",
+	      out);
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+		const struct command_help *cmd = &commands[c];
+		if (!cmd->mask || (only && only != cmd))
+			continue;
+		fprintf(out, "\nOptions for %s:\n", cmd->name);
+		for (size_t i = 0; i < n_flags; i++)
+			if (flags[i].commands & cmd->mask)
+				print_flag(&flags[i], out);
+	}
+	if (!only) {
+		fputs("\nGeneral options:\n", out);
+		for (size_t i = 0; i < n_flags; i++)
+			if (!flags[i].commands)
+				print_flag(&flags[i], out);
+	}
+	fputs("\nSee vmboot(1) and vmboot.conf(5).\n", out);
+	return VB_EXIT_OK;
+}
+
+/* A machine: the file's tree (or an empty one) with the command-line
+ * overrides merged in, converted and resolved. */
+struct loaded {
+	struct vb_node *root;   /* diagnostics point at its file name */
+	struct vb_machine_desc desc;
+	struct vb_machine_graph graph;
+	bool resolved;
+};
+
+static int get_host(const struct vb_options *opts, struct vb_host_facts *host)
+{
+	int rc = vb_host_facts_read(host);
+	if (rc && (!opts->host_ram_set || !opts->host_cpus_set)) {
+		fprintf(stderr, "vmboot: error: reading host RAM and CPUs: %s\n", strerror(-rc));
+		return rc;
+	}
+	if (opts->host_ram_set)
+		host->ram_bytes = opts->host_ram_bytes;
+	if (opts->host_cpus_set)
+		host->cpus = opts->host_cpus;
+	return 0;
+}
+
+static int load(const struct vb_options *opts, const char *path, enum vb_severity missing,
+		struct loaded *m, struct vb_diags *diags)
+{
+	struct vb_host_facts host;
+
+	vb_desc_init(&m->desc);
+	m->resolved = false;
+	if (path)
+		m->root = vb_parse_file(path, opts->format, diags);
+	else
+		m->root = vb_node_new(VB_NODE_TABLE, (struct vb_loc){ "command line", 0, 0 });
+	if (!m->root)
+		return -EINVAL;
+	int rc = vb_overrides_apply(m->root, opts->overrides);
+	if (rc)
+		return rc;
+	rc = vb_desc_from_tree(m->root, &m->desc, diags);
+	/* Report missing files alongside other errors: every problem at once. */
+	vb_desc_check_files(&m->desc, missing, diags);
+	if (rc || diags->errors)
+		return -EINVAL;
+	rc = get_host(opts, &host);
+	if (rc)
+		return rc;
+	rc = vb_resolve(&m->desc, &host, &m->graph, diags);
+	m->resolved = !rc;
+	return rc ? rc : (diags->errors ? -EINVAL : 0);
+}
+
+static void unload(struct loaded *m)
+{
+	if (m->resolved)
+		vb_graph_free(&m->graph);
+	vb_desc_free(&m->desc);
+	vb_node_free(m->root);
+	m->root = NULL;
+}
+
+static void report(struct vb_diags *diags)
+{
+	vb_diags_sort(diags);
+	vb_diags_print(diags, stderr);
+}
+
+static int cmd_check(const struct vb_options *opts)
+{
+	int status = VB_EXIT_OK;
+	if (!opts->n_files) {
+		fputs("vmboot: error: --check needs at least one machine file\n", stderr);
+		return VB_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < opts->n_files; i++) {
+		struct vb_diags diags;
+		struct loaded m;
+		vb_diags_init(&diags);
+		int rc = load(opts, opts->files[i], opts->strict ? VB_SEV_ERROR : VB_SEV_WARNING,
+			      &m, &diags);
+		report(&diags);
+		if (rc || diags.errors)
+			status = VB_EXIT_INVALID;
+		unload(&m);
+		vb_diags_free(&diags);
+	}
+	return status;
+}
+
+static int single_file(const struct vb_options *opts, const char *command, const char **path)
+{
+	if (opts->n_files > 1) {
+		fprintf(stderr, "vmboot: error: %s takes one machine file, got %zu\n", command,
+			opts->n_files);
+		return VB_EXIT_USAGE;
+	}
+	*path = opts->n_files ? opts->files[0] : NULL;
+	return 0;
+}
+
+static int cmd_plan(const struct vb_options *opts)
+{
+	const char *path;
+	int status = single_file(opts, "--plan", &path);
+	if (status)
+		return status;
+	struct vb_diags diags;
+	struct loaded m;
+	vb_diags_init(&diags);
+	int rc = load(opts, path, VB_SEV_WARNING, &m, &diags);
+	report(&diags);
+	if (rc) {
+		status = VB_EXIT_INVALID;
+	} else if (opts->json) {
+		vb_plan_print_json(&m.graph, stdout);
+	} else {
+		vb_plan_print_text(&m.graph, stdout);
+	}
+	unload(&m);
+	vb_diags_free(&diags);
+	return status;
+}
+
+static int cmd_run(const struct vb_options *opts)
+{
+	const char *path;
+	int status = single_file(opts, "run", &path);
+	if (status)
+		return status;
+	struct vb_diags diags;
+	struct loaded m;
+	vb_diags_init(&diags);
+	int rc = load(opts, path, VB_SEV_ERROR, &m, &diags);
+	report(&diags);
+	if (rc) {
+		status = VB_EXIT_INVALID;
+	} else {
+		vb_plan_print_text(&m.graph, stderr);
+		fputs("vmboot: run: the builder is not implemented yet; stopped after planning\n",
+		      stderr);
+		status = VB_EXIT_INVALID;
+	}
+	unload(&m);
+	vb_diags_free(&diags);
+	return status;
+}
 
 int vb_cli_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "vmboot: not yet\n");
-	return VB_EXIT_USAGE;
+	struct vb_options opts;
+	struct vb_err err = { "" };
+	int status;
+
+	if (vb_options_parse(argc, argv, &opts, &err)) {
+		fprintf(stderr, "vmboot: error: %s\nTry 'vmboot --help'.\n", err.msg);
+		vb_options_free(&opts);
+		return VB_EXIT_USAGE;
+	}
+	switch (opts.command) {
+	case VB_CMD_HELP:
+		status = print_help(opts.help_topic, stdout);
+		break;
+	case VB_CMD_VERSION:
+		printf("vmboot %s\n", PACKAGE_VERSION);
+		status = VB_EXIT_OK;
+		break;
+	case VB_CMD_CHECK:
+		status = cmd_check(&opts);
+		break;
+	case VB_CMD_PLAN:
+		status = cmd_plan(&opts);
+		break;
+	case VB_CMD_RUN:
+	default:
+		status = cmd_run(&opts);
+		break;
+	}
+	vb_options_free(&opts);
+	return status;
 }

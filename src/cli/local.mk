@@ -1,1 +1,3 @@
-libvmboot_a_SOURCES += src/cli/cli.c src/cli/cli.h
+libvmboot_a_SOURCES += \
+	src/cli/cli.c src/cli/cli.h \
+	src/cli/options.c src/cli/options.h

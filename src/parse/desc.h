@@ -36,6 +36,11 @@ enum vb_device_kind {
 	VB_DEV_KIND_COUNT
 };
 
+struct vb_strings {
+	char **items;
+	size_t count;
+};
+
 struct vb_device_desc {
 	enum vb_device_kind kind;
 	struct vb_loc loc;       /* the device's table */
@@ -53,8 +58,7 @@ struct vb_device_desc {
 	bool has_mac;
 	uint8_t mac[6];
 	bool dhcp;
-	char **forwards;         /* net user-mode port forwards, as written */
-	size_t n_forwards;
+	struct vb_strings forwards; /* net user-mode port forwards, as written */
 	/* 9p */
 	char *tag;
 	struct vb_loc tag_loc;

@@ -1,0 +1,69 @@
+/* Command-line options: one table of flags drives parsing, `vmboot help`
+ * and the test that keeps man/vmboot.1 in step.
+ *
+ * Flags that describe the machine (kvmtool's -c, -m, -k, -d, ...) become a
+ * syntax tree of overrides (parse/node.h) merged over the machine file's
+ * tree, so they pass through exactly the same schema checks as the file.
+ * Their locations name the flag ("--cpus: error: ..."). */
+#ifndef VB_CLI_OPTIONS_H
+#define VB_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse/node.h"
+#include "util/err.h"
+
+enum vb_command {
+	VB_CMD_RUN,
+	VB_CMD_CHECK,
+	VB_CMD_PLAN,
+	VB_CMD_HELP,
+	VB_CMD_VERSION,
+};
+
+/* Which commands a flag belongs to (bit mask of 1 << enum vb_command). */
+#define VB_IN_RUN (1u << VB_CMD_RUN)
+#define VB_IN_CHECK (1u << VB_CMD_CHECK)
+#define VB_IN_PLAN (1u << VB_CMD_PLAN)
+#define VB_IN_MACHINE (VB_IN_RUN | VB_IN_CHECK | VB_IN_PLAN)
+
+struct vb_flag {
+	const char *long_name;   /* "--cpus" */
+	char short_name;         /* 'c', or 0 */
+	const char *arg;         /* "N", or NULL for a switch */
+	unsigned commands;
+	const char *help;
+	int id;
+};
+
+const struct vb_flag *vb_cli_flags(size_t *count);
+
+struct vb_options {
+	enum vb_command command;
+	const char *help_topic;   /* vmboot help COMMAND */
+	const char **files;       /* machine files (borrowed from argv) */
+	size_t n_files;
+	enum vb_format format;
+	bool strict;
+	bool json;
+	bool host_ram_set;
+	uint64_t host_ram_bytes;
+	bool host_cpus_set;
+	unsigned host_cpus;
+	const char *kvm_device;   /* --dev */
+	bool verbose;             /* --debug */
+	struct vb_node *overrides;/* TABLE, owned */
+};
+
+/* Parses argv (argv[0] is the program). Returns 0, or -EINVAL with a
+ * message in err for a usage error. Free with vb_options_free(). */
+int vb_options_parse(int argc, char **argv, struct vb_options *opts, struct vb_err *err);
+void vb_options_free(struct vb_options *opts);
+
+/* Merges a copy of overrides into root: top-level keys replace the file's,
+ * debug keys replace one by one, devices are appended. Returns 0 or -ENOMEM. */
+int vb_overrides_apply(struct vb_node *root, const struct vb_node *overrides);
+
+#endif

@@ -1,0 +1,90 @@
+/* The machine graph: a description resolved against host facts.
+ *
+ * vb_resolve() is pure: it sizes RAM (kvmtool's rule made exact), computes
+ * the memory map once, names the devices and assigns their resources, and
+ * assembles the final kernel command line. Host facts come in through
+ * struct vb_host_facts, read by vb_host_facts_read() (sysconf) in
+ * production and injected by --host-ram/--host-cpus and the tests, so
+ * --plan and --check never need /dev/kvm.
+ *
+ * The graph borrows strings from the description: keep the description
+ * alive while the graph is used; vb_graph_free() frees only what resolve
+ * allocated. */
+#ifndef VB_MACHINE_MACHINE_H
+#define VB_MACHINE_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "machine/memmap.h"
+#include "parse/desc.h"
+#include "util/diag.h"
+
+struct vb_host_facts {
+	uint64_t ram_bytes; /* _SC_PHYS_PAGES x _SC_PAGE_SIZE */
+	unsigned cpus;      /* online CPUs */
+};
+
+/* Reads the real host. Returns 0 or -errno. */
+int vb_host_facts_read(struct vb_host_facts *facts);
+
+enum vb_ram_source {
+	VB_RAM_FILE,    /* memory = ... in the file or -m */
+	VB_RAM_DEFAULT, /* 64 MiB x (cpus + 3) */
+	VB_RAM_CAPPED,  /* the default, capped at 80% of host RAM */
+};
+
+const char *vb_ram_source_name(enum vb_ram_source source);
+
+/* kvmtool's default: 64 MiB x (cpus + 3), capped at 80% of host RAM (host
+ * RAM counted in whole MiB). Sets *ram_bytes and returns where it came from. */
+enum vb_ram_source vb_ram_default(unsigned cpus, uint64_t host_ram_bytes,
+				  uint64_t *ram_bytes);
+
+/* Fixed PC devices every machine has. */
+struct vb_legacy_device {
+	const char *name;
+	uint16_t port;
+	uint16_t ports;     /* number of consecutive ports */
+	int irq;            /* -1: none */
+	const char *what;
+};
+
+const struct vb_legacy_device *vb_legacy_devices(size_t *count);
+
+struct vb_device_node {
+	const struct vb_device_desc *desc;
+	char id[VB_NAME_MAX + 1];
+	unsigned pci_slot;      /* PCI transport: device number on bus 0 */
+	uint64_t mmio_base;     /* MMIO transport: register window */
+	uint64_t mmio_bytes;
+	uint32_t gsi;           /* MMIO transport: interrupt line */
+};
+
+struct vb_machine_graph {
+	const struct vb_machine_desc *desc;
+	const char *name;
+	unsigned cpus;
+	bool cpus_from_host;
+	uint64_t ram_bytes;
+	enum vb_ram_source ram_source;
+	uint64_t host_ram_bytes;
+	struct vb_memmap memmap;
+	struct vb_device_node *devices;
+	size_t n_devices;
+	char *cmdline;
+};
+
+/* Adds located errors and warnings to diags; returns 0, or -EINVAL when
+ * it added errors (-ENOMEM when out of memory). On success free the graph
+ * with vb_graph_free(). */
+int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *host,
+	       struct vb_machine_graph *graph, struct vb_diags *diags);
+void vb_graph_free(struct vb_machine_graph *graph);
+
+/* --plan output: for a person, and as one JSON object. */
+void vb_plan_print_text(const struct vb_machine_graph *graph, FILE *out);
+void vb_plan_print_json(const struct vb_machine_graph *graph, FILE *out);
+
+#endif

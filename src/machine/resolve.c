@@ -1,0 +1,235 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "machine/machine.h"
+#include "parse/schema.h"
+#include "util/size.h"
+
+/* virtio-mmio register windows sit at the bottom of the 32-bit gap, one
+ * page each (the register block is 0x200 bytes; a page keeps them apart
+ * for the MMU), below the PCI BAR window. */
+#define VB_VIRTIO_MMIO_BASE VB_GAP_START_BYTES
+#define VB_VIRTIO_MMIO_BYTES 0x1000ULL
+/* GSIs 0-15 are the ISA IRQs (timer, keyboard, COM1, RTC ...); MMIO
+ * devices take IOAPIC pins from 16 up (KVM's IOAPIC has 24). */
+#define VB_FIRST_DEVICE_GSI 16
+#define VB_LAST_DEVICE_GSI 23
+/* Boot protocol 2.06+: COMMAND_LINE_SIZE is 2048 on x86 including NUL. */
+#define VB_CMDLINE_MAX_BYTES 2048
+
+int vb_host_facts_read(struct vb_host_facts *facts)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+	long page_size = sysconf(_SC_PAGE_SIZE);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (pages <= 0 || page_size <= 0 || cpus <= 0)
+		return -errno ? -errno : -EINVAL;
+	facts->ram_bytes = (uint64_t)pages * (uint64_t)page_size;
+	facts->cpus = (unsigned)cpus;
+	return 0;
+}
+
+const char *vb_ram_source_name(enum vb_ram_source source)
+{
+	switch (source) {
+	case VB_RAM_FILE: return "file";
+	case VB_RAM_DEFAULT: return "default";
+	case VB_RAM_CAPPED: return "capped";
+	}
+	return "?";
+}
+
+enum vb_ram_source vb_ram_default(unsigned cpus, uint64_t host_ram_bytes,
+				  uint64_t *ram_bytes)
+{
+	uint64_t want_mib = 64ULL * ((uint64_t)cpus + 3);
+	uint64_t cap_mib = (host_ram_bytes >> 20) * 8 / 10;
+	if (want_mib > cap_mib) {
+		*ram_bytes = cap_mib << 20;
+		return VB_RAM_CAPPED;
+	}
+	*ram_bytes = want_mib << 20;
+	return VB_RAM_DEFAULT;
+}
+
+static const struct vb_legacy_device legacy[] = {
+	{ "i8042", 0x60, 5, 1, "keyboard controller (reset for reboot=k)" },
+	{ "rtc", 0x70, 2, 8, "CMOS real-time clock" },
+	{ "uart", 0x3f8, 8, 4, "16550A UART, COM1" },
+	{ "pci-host", 0xcf8, 8, -1, "PCI host bridge, configuration mechanism #1" },
+};
+
+const struct vb_legacy_device *vb_legacy_devices(size_t *count)
+{
+	*count = sizeof(legacy) / sizeof(legacy[0]);
+	return legacy;
+}
+
+static void size_ram(const struct vb_machine_desc *desc, const struct vb_host_facts *host,
+		     struct vb_machine_graph *g, struct vb_diags *diags)
+{
+	if (desc->memory_set) {
+		g->ram_bytes = desc->ram_bytes;
+		g->ram_source = VB_RAM_FILE;
+		if (desc->ram_bytes > host->ram_bytes) {
+			char want[32], have[32];
+			vb_size_format(desc->ram_bytes, want, sizeof(want));
+			vb_size_format((host->ram_bytes >> 20) << 20, have, sizeof(have));
+			vb_diag_warning(diags, desc->memory_loc,
+					"memory: %s is more than the host's %s of RAM", want, have);
+		}
+		return;
+	}
+	g->ram_source = vb_ram_default(g->cpus, host->ram_bytes, &g->ram_bytes);
+	if (g->ram_bytes < VB_MIN_RAM_BYTES) {
+		char have[32];
+		vb_size_format((host->ram_bytes >> 20) << 20, have, sizeof(have));
+		vb_diag_error(diags, (struct vb_loc){ desc->source, 0, 0 },
+			      "memory: the default (80%% of the host's %s) is below the minimum of 64 MiB",
+			      have);
+	}
+}
+
+static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
+			 struct vb_diags *diags)
+{
+	unsigned per_kind[VB_DEV_KIND_COUNT] = { 0 };
+	unsigned next_slot = 1; /* 00:00.0 is the host bridge */
+	unsigned next_gsi = VB_FIRST_DEVICE_GSI;
+	uint64_t next_mmio = VB_VIRTIO_MMIO_BASE;
+
+	for (size_t i = 0; i < desc->n_devices; i++) {
+		const struct vb_device_desc *d = &desc->devices[i];
+		struct vb_device_node *n = &g->devices[i];
+		n->desc = d;
+		if (d->id)
+			snprintf(n->id, sizeof(n->id), "%s", d->id);
+		else
+			snprintf(n->id, sizeof(n->id), "%s%u", vb_device_kind_name(d->kind),
+				 per_kind[d->kind]);
+		per_kind[d->kind]++;
+		bool mmio = d->kind != VB_DEV_SHMEM && d->transport == VB_TRANSPORT_MMIO;
+		if (!mmio) {
+			/* 32 device numbers on bus 0, one taken by the host bridge. */
+			if (next_slot > 31)
+				vb_diag_error(diags, d->loc, "devices[%zu]: no free PCI slot (31 at most)", i);
+			n->pci_slot = next_slot++;
+			continue;
+		}
+		if (next_gsi > VB_LAST_DEVICE_GSI) {
+			vb_diag_error(diags, d->loc,
+				      "devices[%zu]: no free interrupt line for another MMIO device (%d at most)",
+				      i, VB_LAST_DEVICE_GSI - VB_FIRST_DEVICE_GSI + 1);
+			continue;
+		}
+		n->mmio_base = next_mmio;
+		n->mmio_bytes = VB_VIRTIO_MMIO_BYTES;
+		n->gsi = next_gsi++;
+		next_mmio += VB_VIRTIO_MMIO_BYTES;
+	}
+	g->n_devices = desc->n_devices;
+}
+
+/* Appends arg to the space-separated command line in *buf. */
+static int append(char **buf, const char *arg)
+{
+	char *next = NULL;
+	if (!arg[0])
+		return 0;
+	if (asprintf(&next, "%s%s%s", *buf ? *buf : "", *buf ? " " : "", arg) < 0)
+		return -ENOMEM;
+	free(*buf);
+	*buf = next;
+	return 0;
+}
+
+/* The console the machine file chose (early output on the UART too, so a
+ * kernel that dies before its console driver starts still says why). */
+static const char *console_params(enum vb_console console)
+{
+	switch (console) {
+	case VB_CONSOLE_SERIAL: return "console=ttyS0 earlyprintk=serial,ttyS0,115200";
+	case VB_CONSOLE_VIRTIO: return "console=hvc0";
+	case VB_CONSOLE_NONE: return "";
+	}
+	return "";
+}
+
+static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_graph *g)
+{
+	int rc = append(&g->cmdline, console_params(desc->console));
+	/* reboot=k: reboot through the i8042 so vmboot sees the reset and
+	 * exits; panic=1: a panic reboots at once instead of hanging a CI job;
+	 * pci=conf1: our host bridge speaks configuration mechanism #1 only;
+	 * the i8042 options stop the kernel probing hardware we do not have. */
+	rc = rc ? rc : append(&g->cmdline, "reboot=k panic=1 pci=conf1 i8042.direct=1 "
+				       "i8042.dumbkbd=1 i8042.nopnp=1 i8042.noaux=1");
+	for (size_t i = 0; !rc && i < g->n_devices; i++) {
+		const struct vb_device_node *n = &g->devices[i];
+		if (!n->mmio_bytes)
+			continue;
+		char arg[96];
+		snprintf(arg, sizeof(arg), "virtio_mmio.device=%llu@0x%llx:%u",
+			 (unsigned long long)n->mmio_bytes, (unsigned long long)n->mmio_base,
+			 n->gsi);
+		rc = append(&g->cmdline, arg);
+	}
+	if (!rc && desc->params && desc->params[0])
+		rc = append(&g->cmdline, desc->params);
+	return rc;
+}
+
+int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *host,
+	       struct vb_machine_graph *g, struct vb_diags *diags)
+{
+	size_t errors_before = diags->errors;
+	memset(g, 0, sizeof(*g));
+	g->desc = desc;
+	g->name = desc->name;
+	g->host_ram_bytes = host->ram_bytes;
+	g->cpus = desc->cpus_set ? desc->cpus : host->cpus;
+	g->cpus_from_host = !desc->cpus_set;
+	if (g->cpus < 1)
+		g->cpus = 1;
+	if (g->cpus > VB_MAX_CPUS) {
+		if (desc->cpus_set)
+			vb_diag_error(diags, desc->cpus_loc, "cpus: at most %d", VB_MAX_CPUS);
+		g->cpus = VB_MAX_CPUS;
+	}
+
+	size_ram(desc, host, g, diags);
+	if (g->ram_bytes)
+		vb_memmap_compute(g->ram_bytes, &g->memmap);
+
+	g->devices = calloc(desc->n_devices ? desc->n_devices : 1, sizeof(*g->devices));
+	if (!g->devices)
+		return -ENOMEM;
+	name_devices(desc, g, diags);
+
+	if (build_cmdline(desc, g)) {
+		vb_graph_free(g);
+		return -ENOMEM;
+	}
+	size_t len = strlen(g->cmdline);
+	if (len >= VB_CMDLINE_MAX_BYTES) {
+		struct vb_loc loc = desc->params ? desc->params_loc : (struct vb_loc){ desc->source, 0, 0 };
+		vb_diag_error(diags, loc,
+			      "params: the kernel command line would be %zu bytes; the kernel accepts at most %d",
+			      len, VB_CMDLINE_MAX_BYTES - 1);
+	}
+	if (diags->errors > errors_before) {
+		vb_graph_free(g);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void vb_graph_free(struct vb_machine_graph *g)
+{
+	free(g->devices);
+	free(g->cmdline);
+	memset(g, 0, sizeof(*g));
+}

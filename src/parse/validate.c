@@ -1,0 +1,195 @@
+/* Rules that span several keys, and the file-existence check. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "parse/schema.h"
+
+static void check_unique_ids(const struct vb_machine_desc *desc, struct vb_diags *diags)
+{
+	for (size_t i = 0; i < desc->n_devices; i++) {
+		const struct vb_device_desc *dev = &desc->devices[i];
+		if (!dev->id)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			if (desc->devices[j].id && !strcmp(desc->devices[j].id, dev->id)) {
+				vb_diag_error(diags, dev->id_loc,
+					      "devices[%zu].id: \"%s\" already used by devices[%zu]",
+					      i, dev->id, j);
+				break;
+			}
+		}
+	}
+}
+
+static void check_9p_tags(const struct vb_machine_desc *desc, struct vb_diags *diags)
+{
+	for (size_t i = 0; i < desc->n_devices; i++) {
+		const struct vb_device_desc *dev = &desc->devices[i];
+		if (dev->kind != VB_DEV_9P || !dev->tag)
+			continue;
+		size_t len = strlen(dev->tag);
+		if (len == 0 || len > VB_9P_TAG_MAX)
+			vb_diag_error(diags, dev->tag_loc,
+				      "devices[%zu].tag: must be 1 to %d bytes, got %zu", i,
+				      VB_9P_TAG_MAX, len);
+		for (size_t j = 0; j < i; j++) {
+			const struct vb_device_desc *other = &desc->devices[j];
+			if (other->kind == VB_DEV_9P && other->tag && !strcmp(other->tag, dev->tag)) {
+				vb_diag_error(diags, dev->tag_loc,
+					      "devices[%zu].tag: \"%s\" already used by devices[%zu]",
+					      i, dev->tag, j);
+				break;
+			}
+		}
+	}
+}
+
+static void check_singletons(const struct vb_machine_desc *desc, struct vb_diags *diags)
+{
+	static const enum vb_device_kind singles[] = { VB_DEV_BALLOON, VB_DEV_RNG };
+	for (size_t s = 0; s < sizeof(singles) / sizeof(singles[0]); s++) {
+		size_t first = SIZE_MAX;
+		for (size_t i = 0; i < desc->n_devices; i++) {
+			if (desc->devices[i].kind != singles[s])
+				continue;
+			if (first == SIZE_MAX) {
+				first = i;
+				continue;
+			}
+			vb_diag_error(diags, desc->devices[i].loc,
+				      "devices[%zu]: only one %s device is allowed (devices[%zu] is one)",
+				      i, vb_device_kind_name(singles[s]), first);
+		}
+	}
+}
+
+/* "tcp:127.0.0.1:2222-:22": protocol, optional host address, host port,
+ * '-', optional guest address, guest port. */
+static int check_forward(const char *spec)
+{
+	char proto[4], host_addr[64], guest_addr[64];
+	unsigned host_port, guest_port;
+	int consumed = 0;
+	const char *p = spec;
+
+	if (strncmp(p, "tcp:", 4) && strncmp(p, "udp:", 4))
+		return -EINVAL;
+	memcpy(proto, p, 3);
+	proto[3] = 0;
+	p += 4;
+	host_addr[0] = guest_addr[0] = 0;
+	if (*p != ':' && sscanf(p, "%63[0-9.]%n", host_addr, &consumed) == 1)
+		p += consumed;
+	if (*p++ != ':')
+		return -EINVAL;
+	if (sscanf(p, "%5u%n", &host_port, &consumed) != 1)
+		return -EINVAL;
+	p += consumed;
+	if (*p++ != '-')
+		return -EINVAL;
+	if (*p != ':' && sscanf(p, "%63[0-9.]%n", guest_addr, &consumed) == 1)
+		p += consumed;
+	if (*p++ != ':')
+		return -EINVAL;
+	if (sscanf(p, "%5u%n", &guest_port, &consumed) != 1 || p[consumed])
+		return -EINVAL;
+	if (host_port == 0 || host_port > 65535 || guest_port == 0 || guest_port > 65535)
+		return -ERANGE;
+	return 0;
+}
+
+static void check_net(const struct vb_machine_desc *desc, size_t i, struct vb_diags *diags)
+{
+	const struct vb_device_desc *dev = &desc->devices[i];
+	if (dev->net_mode == VB_NET_TAP && !dev->tap)
+		vb_diag_error(diags, dev->loc,
+			      "devices[%zu]: a tap network needs a tap interface name (tap = \"tap0\")",
+			      i);
+	if (dev->net_mode != VB_NET_TAP && dev->tap)
+		vb_diag_error(diags, dev->tap_loc,
+			      "devices[%zu].tap: only used with mode = \"tap\"", i);
+	if (dev->tap && (strlen(dev->tap) == 0 || strlen(dev->tap) >= 16))
+		vb_diag_error(diags, dev->tap_loc,
+			      "devices[%zu].tap: interface names are 1 to 15 bytes", i);
+	for (size_t f = 0; f < dev->forwards.count; f++) {
+		if (dev->net_mode != VB_NET_USER) {
+			vb_diag_error(diags, dev->loc,
+				      "devices[%zu].forward: port forwards need mode = \"user\"", i);
+			break;
+		}
+		if (check_forward(dev->forwards.items[f]))
+			vb_diag_error(diags, dev->loc,
+				      "devices[%zu].forward[%zu]: \"%s\" is not a forward (expected \"tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT\")",
+				      i, f, dev->forwards.items[f]);
+	}
+}
+
+static void check_shmem(const struct vb_machine_desc *desc, size_t i, struct vb_diags *diags)
+{
+	const struct vb_device_desc *dev = &desc->devices[i];
+	uint64_t size = dev->size_bytes;
+	/* A PCI BAR's size is a power of two, at least one page here. */
+	if (size && (size < 4096 || (size & (size - 1))))
+		vb_diag_error(diags, dev->loc,
+			      "devices[%zu].size: must be a power of two of at least 4 KiB", i);
+	if (dev->has_address && size && (dev->address & (size - 1)))
+		vb_diag_error(diags, dev->loc,
+			      "devices[%zu].address: must be aligned to the size (0x%llx)", i,
+			      (unsigned long long)size);
+}
+
+void vb_desc_validate(const struct vb_machine_desc *desc, struct vb_diags *diags)
+{
+	if (desc->memory_set && desc->ram_bytes < VB_MIN_RAM_BYTES)
+		vb_diag_error(diags, desc->memory_loc,
+			      "memory: %llu MiB is below the minimum of 64 MiB",
+			      (unsigned long long)(desc->ram_bytes >> 20));
+	check_unique_ids(desc, diags);
+	check_9p_tags(desc, diags);
+	check_singletons(desc, diags);
+	for (size_t i = 0; i < desc->n_devices; i++) {
+		if (desc->devices[i].kind == VB_DEV_NET)
+			check_net(desc, i, diags);
+		else if (desc->devices[i].kind == VB_DEV_SHMEM)
+			check_shmem(desc, i, diags);
+	}
+}
+
+enum want { WANT_FILE, WANT_DIR, WANT_EITHER };
+
+static void check_path(const char *what, const char *path, struct vb_loc loc,
+		       enum want want, enum vb_severity missing, struct vb_diags *diags)
+{
+	struct stat st;
+	if (stat(path, &st)) {
+		if (missing == VB_SEV_ERROR)
+			vb_diag_error(diags, loc, "%s: %s: %s", what, path, strerror(errno));
+		else
+			vb_diag_warning(diags, loc, "%s: %s: %s", what, path, strerror(errno));
+		return;
+	}
+	if (want == WANT_FILE && S_ISDIR(st.st_mode))
+		vb_diag_error(diags, loc, "%s: %s: is a directory", what, path);
+	else if (want == WANT_DIR && !S_ISDIR(st.st_mode))
+		vb_diag_error(diags, loc, "%s: %s: not a directory", what, path);
+}
+
+void vb_desc_check_files(const struct vb_machine_desc *desc, enum vb_severity missing,
+			 struct vb_diags *diags)
+{
+	if (desc->kernel)
+		check_path("kernel", desc->kernel, desc->kernel_loc, WANT_FILE, missing, diags);
+	if (desc->initrd)
+		check_path("initrd", desc->initrd, desc->initrd_loc, WANT_FILE, missing, diags);
+	for (size_t i = 0; i < desc->n_devices; i++) {
+		const struct vb_device_desc *dev = &desc->devices[i];
+		char what[64];
+		snprintf(what, sizeof(what), "devices[%zu].path", i);
+		if (dev->kind == VB_DEV_DISK && dev->path)
+			check_path(what, dev->path, dev->path_loc, WANT_EITHER, missing, diags);
+		else if (dev->kind == VB_DEV_9P && dev->path)
+			check_path(what, dev->path, dev->path_loc, WANT_DIR, missing, diags);
+	}
+}
