@@ -1,1 +1,1 @@
-# bench: sources of this subsystem
+EXTRA_DIST += bench/run bench/check.sh bench/cputime.c

@@ -24,7 +24,7 @@ static const struct vb_key_schema machine_keys[] = {
 	  .offset = M(name), .loc_offset = M(name_loc), .set_offset = M(name_set) },
 	{ .name = "cpus", .type = VB_KEY_UINT, .min = 1, .max = VB_MAX_CPUS,
 	  .default_text = "the number of online host CPUs",
-	  .help = "number of virtual CPUs (at most 255, and what KVM allows)",
+	  .help = "number of virtual CPUs (at most 254, and what KVM allows)",
 	  .offset = M(cpus), .loc_offset = M(cpus_loc), .set_offset = M(cpus_set) },
 	{ .name = "memory", .type = VB_KEY_SIZE, .size_unit = VB_MiB,
 	  .default_text = "64 MiB x (cpus + 3), capped at 80% of host RAM",

@@ -22,9 +22,10 @@
 #include "util/diag.h"
 
 #define VB_MIN_RAM_BYTES (64ULL << 20)
-/* xAPIC ids and the MP table are 8 bits wide and 0xff is the broadcast
- * id, so a PC-style machine addresses at most 255 CPUs. */
-#define VB_MAX_CPUS 255
+/* xAPIC ids and the MP table are 8 bits wide, 0xff is the broadcast id
+ * and the IOAPIC takes the id after the last CPU: 254 CPUs at most
+ * (VB_X86_MPTABLE_MAX_CPUS). */
+#define VB_MAX_CPUS 254
 #define VB_MAX_IODELAY_MS 1000
 
 enum vb_key_type {

@@ -18,6 +18,7 @@ void vb_diags_free(struct vb_diags *d)
 	vb_diags_init(d);
 }
 
+__attribute__((format(printf, 4, 0)))
 static void vadd(struct vb_diags *d, enum vb_severity sev, struct vb_loc loc,
 		 const char *fmt, va_list ap)
 {

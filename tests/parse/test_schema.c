@@ -99,8 +99,8 @@ static void test_wrong_types(void **state)
 static void test_ranges(void **state)
 {
 	(void)state;
-	expect_conf_error(KERNEL "cpus = 0;\n", 2, "cpus: must be between 1 and 255, got 0");
-	expect_conf_error(KERNEL "cpus = 256;\n", 2, "must be between 1 and 255");
+	expect_conf_error(KERNEL "cpus = 0;\n", 2, "cpus: must be between 1 and 254, got 0");
+	expect_conf_error(KERNEL "cpus = 255;\n", 2, "must be between 1 and 254");
 	expect_conf_error(KERNEL "memory = 32;\n", 2, "memory: 32 MiB is below the minimum of 64 MiB");
 	expect_conf_error(KERNEL "memory = \"12X\";\n", 2, "memory: cannot parse size \"12X\"");
 	expect_conf_error(KERNEL "debug = { iodelay = 1001; };\n", 2,
