@@ -7,6 +7,7 @@
 
 #include "cli/options.h"
 #include "machine/machine.h"
+#include "machine/vm.h"
 #include "parse/schema.h"
 
 #ifndef PACKAGE_VERSION
@@ -216,6 +217,44 @@ static int cmd_plan(const struct vb_options *opts)
 	return status;
 }
 
+/* Where to look when this host cannot run the guest. */
+static void explain_kvm_failure(int rc)
+{
+	if (rc == -ENOENT || rc == -ENODEV || rc == -EACCES || rc == -EPERM)
+		fputs("vmboot: note: no usable /dev/kvm here. To boot a machine on a host without\n"
+		      "vmboot: note: hardware virtualization, use the nested harness:\n"
+		      "vmboot: note:   tests/nested/run MACHINE-FILE   (real KVM inside QEMU's emulator)\n",
+		      stderr);
+}
+
+static int boot(const struct vb_options *opts, const struct vb_machine_graph *graph)
+{
+	struct vb_vm_options vm_opts = {
+		.kvm_device = opts->kvm_device,
+		.verbose = opts->verbose,
+		.console_in_fd = 0,
+		.console_out_fd = 1,
+	};
+	struct vb_vm_outcome outcome;
+	struct vb_err err = { "" };
+	int rc = vb_vm_run(graph, &vm_opts, &outcome, &err);
+	if (rc) {
+		fprintf(stderr, "vmboot: error: %s\n", err.msg);
+		explain_kvm_failure(rc);
+		return VB_EXIT_INVALID;
+	}
+	if (opts->verbose)
+		fprintf(stderr, "vmboot: %s\n", outcome.why);
+	switch (outcome.end) {
+	case VB_VM_SIGNALLED:
+		return 128 + outcome.signal;
+	case VB_VM_GUEST_STOPPED:
+	case VB_VM_CONSOLE_QUIT:
+	default:
+		return VB_EXIT_OK;
+	}
+}
+
 static int cmd_run(const struct vb_options *opts)
 {
 	const char *path;
@@ -230,10 +269,7 @@ static int cmd_run(const struct vb_options *opts)
 	if (rc) {
 		status = VB_EXIT_INVALID;
 	} else {
-		vb_plan_print_text(&m.graph, stderr);
-		fputs("vmboot: run: the builder is not implemented yet; stopped after planning\n",
-		      stderr);
-		status = VB_EXIT_INVALID;
+		status = boot(opts, &m.graph);
 	}
 	unload(&m);
 	vb_diags_free(&diags);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch/x86/cmdline.h"
 #include "machine/machine.h"
 #include "parse/schema.h"
 #include "util/size.h"
@@ -17,8 +18,6 @@
  * devices take IOAPIC pins from 16 up (KVM's IOAPIC has 24). */
 #define VB_FIRST_DEVICE_GSI 16
 #define VB_LAST_DEVICE_GSI 23
-/* Boot protocol 2.06+: COMMAND_LINE_SIZE is 2048 on x86 including NUL. */
-#define VB_CMDLINE_MAX_BYTES 2048
 
 int vb_host_facts_read(struct vb_host_facts *facts)
 {
@@ -133,53 +132,48 @@ static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_g
 	g->n_devices = desc->n_devices;
 }
 
-/* Appends arg to the space-separated command line in *buf. */
-static int append(char **buf, const char *arg)
+/* Device words (virtio-mmio announcements) go before the user's params,
+ * so the user has the last word on every parameter. */
+static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
+			 struct vb_diags *diags)
 {
-	char *next = NULL;
-	if (!arg[0])
-		return 0;
-	if (asprintf(&next, "%s%s%s", *buf ? *buf : "", *buf ? " " : "", arg) < 0)
-		return -ENOMEM;
-	free(*buf);
-	*buf = next;
-	return 0;
-}
-
-/* The console the machine file chose (early output on the UART too, so a
- * kernel that dies before its console driver starts still says why). */
-static const char *console_params(enum vb_console console)
-{
-	switch (console) {
-	case VB_CONSOLE_SERIAL: return "console=ttyS0 earlyprintk=serial,ttyS0,115200";
-	case VB_CONSOLE_VIRTIO: return "console=hvc0";
-	case VB_CONSOLE_NONE: return "";
-	}
-	return "";
-}
-
-static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_graph *g)
-{
-	int rc = append(&g->cmdline, console_params(desc->console));
-	/* reboot=k: reboot through the i8042 so vmboot sees the reset and
-	 * exits; panic=1: a panic reboots at once instead of hanging a CI job;
-	 * pci=conf1: our host bridge speaks configuration mechanism #1 only;
-	 * the i8042 options stop the kernel probing hardware we do not have. */
-	rc = rc ? rc : append(&g->cmdline, "reboot=k panic=1 pci=conf1 i8042.direct=1 "
-				       "i8042.dumbkbd=1 i8042.nopnp=1 i8042.noaux=1");
-	for (size_t i = 0; !rc && i < g->n_devices; i++) {
+	char extra[VB_X86_CMDLINE_MAX] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < g->n_devices; i++) {
 		const struct vb_device_node *n = &g->devices[i];
 		if (!n->mmio_bytes)
 			continue;
-		char arg[96];
-		snprintf(arg, sizeof(arg), "virtio_mmio.device=%llu@0x%llx:%u",
-			 (unsigned long long)n->mmio_bytes, (unsigned long long)n->mmio_base,
-			 n->gsi);
-		rc = append(&g->cmdline, arg);
+		used += (size_t)snprintf(extra + used, used < sizeof(extra) ? sizeof(extra) - used : 0,
+					 "%svirtio_mmio.device=%llu@0x%llx:%u", used ? " " : "",
+					 (unsigned long long)n->mmio_bytes,
+					 (unsigned long long)n->mmio_base, n->gsi);
 	}
-	if (!rc && desc->params && desc->params[0])
-		rc = append(&g->cmdline, desc->params);
-	return rc;
+	if (used < sizeof(extra) && desc->params && desc->params[0])
+		used += (size_t)snprintf(extra + used, sizeof(extra) - used, "%s%s",
+					 used ? " " : "", desc->params);
+
+	g->cmdline = malloc(VB_X86_CMDLINE_MAX);
+	if (!g->cmdline)
+		return -ENOMEM;
+	struct vb_err err;
+	int rc = used >= sizeof(extra) ? -E2BIG : 0;
+	if (!rc)
+		rc = vb_x86_cmdline_build(desc->console, extra, VB_X86_CMDLINE_MAX_LEN,
+					  g->cmdline, VB_X86_CMDLINE_MAX, &err);
+	if (rc == -E2BIG || rc == -ENOSPC) {
+		struct vb_loc loc = desc->params ? desc->params_loc
+						 : (struct vb_loc){ desc->source, 0, 0 };
+		vb_diag_error(diags, loc,
+			      "params: the kernel command line would be longer than the %u bytes the kernel accepts",
+			      VB_X86_CMDLINE_MAX_LEN);
+		g->cmdline[0] = 0;
+		return 0;
+	}
+	if (rc) {
+		vb_diag_error(diags, (struct vb_loc){ desc->source, 0, 0 }, "%s", err.msg);
+		g->cmdline[0] = 0;
+	}
+	return 0;
 }
 
 int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *host,
@@ -209,16 +203,9 @@ int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *h
 		return -ENOMEM;
 	name_devices(desc, g, diags);
 
-	if (build_cmdline(desc, g)) {
+	if (build_cmdline(desc, g, diags)) {
 		vb_graph_free(g);
 		return -ENOMEM;
-	}
-	size_t len = strlen(g->cmdline);
-	if (len >= VB_CMDLINE_MAX_BYTES) {
-		struct vb_loc loc = desc->params ? desc->params_loc : (struct vb_loc){ desc->source, 0, 0 };
-		vb_diag_error(diags, loc,
-			      "params: the kernel command line would be %zu bytes; the kernel accepts at most %d",
-			      len, VB_CMDLINE_MAX_BYTES - 1);
 	}
 	if (diags->errors > errors_before) {
 		vb_graph_free(g);

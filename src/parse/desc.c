@@ -12,7 +12,7 @@ const char *vb_device_kind_name(enum vb_device_kind kind)
 	return (unsigned)kind < VB_DEV_KIND_COUNT ? names[kind] : "?";
 }
 
-const char *vb_console_name(enum vb_console console)
+const char *vb_console_name(enum vb_console_kind console)
 {
 	switch (console) {
 	case VB_CONSOLE_SERIAL: return "serial";

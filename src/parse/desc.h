@@ -22,7 +22,7 @@
 #define VB_9P_TAG_MAX 31
 #define VB_MAX_DEVICES 64
 
-enum vb_console { VB_CONSOLE_SERIAL, VB_CONSOLE_VIRTIO, VB_CONSOLE_NONE };
+enum vb_console_kind { VB_CONSOLE_SERIAL, VB_CONSOLE_VIRTIO, VB_CONSOLE_NONE };
 enum vb_transport { VB_TRANSPORT_PCI, VB_TRANSPORT_MMIO };
 enum vb_net_mode { VB_NET_USER, VB_NET_TAP };
 
@@ -95,7 +95,7 @@ struct vb_machine_desc {
 	char *params;
 	struct vb_loc params_loc;
 
-	enum vb_console console;
+	enum vb_console_kind console;
 	bool tty;
 	bool hugepages;
 	struct vb_debug_desc debug;
@@ -105,7 +105,7 @@ struct vb_machine_desc {
 };
 
 const char *vb_device_kind_name(enum vb_device_kind kind);
-const char *vb_console_name(enum vb_console console);
+const char *vb_console_name(enum vb_console_kind console);
 const char *vb_transport_name(enum vb_transport transport);
 const char *vb_net_mode_name(enum vb_net_mode mode);
 

@@ -1,0 +1,460 @@
+#include "machine/vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch/x86/boot.h"
+#include "arch/x86/cpuid.h"
+#include "arch/x86/mptable.h"
+#include "dev/dev.h"
+#include "dev/term.h"
+#include "dev/uart.h"
+#include "machine/kvm.h"
+#include "machine/ram.h"
+#include "machine/vcpu.h"
+
+struct vb_vm {
+	const struct vb_machine_graph *g;
+	const struct vb_vm_options *opts;
+
+	struct vb_kvm kvm;
+	struct vb_ram ram;
+	struct vb_guest_mem mem;
+	struct vb_kvm_vcpu *vcpus;
+	unsigned n_vcpus;
+
+	struct vb_bus pio;
+	struct vb_bus mmio;
+	struct vb_alloc alloc;
+	struct vb_console console;
+	struct vb_dev_env env;
+	struct vb_dev_set devices;
+	struct vb_uart *uart;
+
+	uint8_t *kernel;
+	size_t kernel_bytes;
+	uint8_t *initrd;
+	size_t initrd_bytes;
+	struct vb_x86_boot_regs regs;
+	struct vb_x86_boot_info boot;
+
+	struct vb_term term;
+	atomic_bool stop_requested; /* a device asked for reset/poweroff */
+	atomic_bool quit_requested; /* Ctrl-A x on the console */
+};
+
+/* ---- stage 1: KVM ---- */
+
+static int open_kvm(struct vb_vm *vm, struct vb_err *err)
+{
+	int rc = vb_kvm_open(&vm->kvm, vm->opts->kvm_device, NULL, err);
+	if (!rc)
+		rc = vb_kvm_check_vcpus(&vm->kvm, vm->g->cpus, err);
+	if (!rc)
+		rc = vb_kvm_create_vm(&vm->kvm, err);
+	return rc;
+}
+
+static void close_kvm(struct vb_vm *vm)
+{
+	vb_kvm_close(&vm->kvm);
+}
+
+/* ---- stage 2 and 3: RAM and slots ---- */
+
+static int map_ram(struct vb_vm *vm, struct vb_err *err)
+{
+	int rc = vb_ram_map(&vm->ram, &vm->g->memmap, vm->g->desc->hugepages, err);
+	vm->mem = vb_ram_view(&vm->ram, &vm->g->memmap);
+	return rc;
+}
+
+static void unmap_ram(struct vb_vm *vm)
+{
+	vb_ram_unmap(&vm->ram);
+}
+
+static int register_slots(struct vb_vm *vm, struct vb_err *err)
+{
+	return vb_kvm_set_memory(&vm->kvm, &vm->g->memmap, vm->ram.host_base, err);
+}
+
+/* ---- stage 4 and 5: irqchip and vCPUs ---- */
+
+static int create_irqchip(struct vb_vm *vm, struct vb_err *err)
+{
+	return vb_kvm_create_irqchip(&vm->kvm, err);
+}
+
+static int create_vcpus(struct vb_vm *vm, struct vb_err *err)
+{
+	vm->vcpus = calloc(vm->g->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return vb_err_set(err, ENOMEM, "vCPUs: out of memory");
+	for (unsigned i = 0; i < vm->g->cpus; i++) {
+		int rc = vb_kvm_vcpu_create(&vm->kvm, i, &vm->vcpus[i], err);
+		if (rc)
+			return rc;
+		vm->n_vcpus++;
+	}
+	return 0;
+}
+
+static void destroy_vcpus(struct vb_vm *vm)
+{
+	for (unsigned i = vm->n_vcpus; i-- > 0;)
+		vb_kvm_vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->n_vcpus = 0;
+}
+
+/* ---- stage 6: devices ---- */
+
+static long console_write(void *ctx, const uint8_t *buf, size_t n)
+{
+	int fd = *(const int *)ctx;
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = write(fd, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return done ? (long)done : -errno;
+		done += (size_t)w;
+	}
+	return (long)done;
+}
+
+static void device_request(void *ctx, enum vb_dev_request req)
+{
+	struct vb_vm *vm = ctx;
+	(void)req; /* reset and poweroff both end the run with status 0 */
+	atomic_store(&vm->stop_requested, true);
+}
+
+static void device_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "vmboot: %s\n", msg);
+}
+
+static void ioport_debug(void *ctx, const char *bus, uint64_t addr, const uint8_t *data,
+			 uint32_t size, bool is_write, const char *device)
+{
+	const struct vb_vm *vm = ctx;
+	const struct vb_debug_desc *dbg = &vm->g->desc->debug;
+	if (dbg->ioport) {
+		uint64_t value = 0;
+		for (uint32_t i = 0; i < size && i < 8; i++)
+			value |= (uint64_t)data[i] << (8 * i);
+		fprintf(stderr, "vmboot: %s %s 0x%llx size %u value 0x%llx (%s)\n", bus,
+			is_write ? "out" : "in", (unsigned long long)addr, size,
+			(unsigned long long)value, device ? device : "unclaimed");
+	}
+	if (dbg->iodelay_ms)
+		usleep(dbg->iodelay_ms * 1000u);
+}
+
+/* PC devices every machine has, by registry name. */
+static const char *const pc_devices[] = { "ignore", "i8042", "rtc", "uart", "pci-host" };
+
+static int attach_devices(struct vb_vm *vm, struct vb_err *err)
+{
+	const struct vb_debug_desc *dbg = &vm->g->desc->debug;
+	struct vb_bus_debug debug = { ioport_debug, vm };
+	bool want_debug = dbg->ioport || dbg->iodelay_ms;
+	vb_bus_init(&vm->pio, "pio", want_debug ? &debug : NULL);
+	vb_bus_init(&vm->mmio, "mmio", want_debug ? &debug : NULL);
+	vb_alloc_init(&vm->alloc);
+
+	for (size_t i = 0; i < vm->g->n_devices; i++) {
+		const struct vb_device_node *n = &vm->g->devices[i];
+		return vb_err_set(err, ENOTSUP, "device %s (%s): not implemented yet", n->id,
+				  vb_device_kind_name(n->desc->kind));
+	}
+	if (vm->g->desc->console == VB_CONSOLE_VIRTIO)
+		return vb_err_set(err, ENOTSUP, "console = \"virtio\": not implemented yet");
+
+	vm->console = (struct vb_console){ console_write, (void *)&vm->opts->console_out_fd };
+	vm->env = (struct vb_dev_env){
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.alloc = &vm->alloc,
+		.irq_set_level = vb_kvm_irq_set_level,
+		.irq_ctx = &vm->kvm,
+		.mem = &vm->mem,
+		.console = vm->g->desc->console == VB_CONSOLE_NONE ? NULL : &vm->console,
+		.request = device_request,
+		.request_ctx = vm,
+		.log = device_log,
+	};
+	/* The command line comes from the plan (resolve), so the UART does
+	 * not add a console= of its own. */
+	static const struct vb_uart_config com1 = { VB_UART_COM1_BASE, VB_UART_COM1_GSI, false, 0 };
+	for (size_t i = 0; i < sizeof(pc_devices) / sizeof(pc_devices[0]); i++) {
+		const struct vb_device_ops *ops = vb_device_find(pc_devices[i]);
+		if (!ops)
+			return vb_err_set(err, ENOENT, "device %s: not in the registry", pc_devices[i]);
+		bool is_uart = ops == &vb_uart_ops;
+		int rc = vb_dev_set_attach(&vm->devices, &vm->env, ops, is_uart ? &com1 : NULL, err);
+		if (rc)
+			return rc;
+		if (is_uart)
+			vm->uart = vm->devices.items[vm->devices.count - 1].state;
+	}
+	return 0;
+}
+
+static void detach_devices(struct vb_vm *vm)
+{
+	vb_dev_set_detach_all(&vm->devices);
+	vm->uart = NULL;
+	vb_bus_free(&vm->mmio);
+	vb_bus_free(&vm->pio);
+}
+
+/* ---- stage 7: kernel ---- */
+
+static int load_kernel(struct vb_vm *vm, struct vb_err *err)
+{
+	const struct vb_machine_desc *d = vm->g->desc;
+	uint64_t ram = vm->g->ram_bytes;
+	int rc = vb_x86_read_file("kernel", d->kernel, ram, &vm->kernel, &vm->kernel_bytes, err);
+	if (!rc && d->initrd)
+		rc = vb_x86_read_file("initrd", d->initrd, ram, &vm->initrd, &vm->initrd_bytes,
+				      err);
+	if (rc)
+		return rc;
+	struct vb_x86_boot_config cfg = {
+		.kernel = vm->kernel,
+		.kernel_bytes = vm->kernel_bytes,
+		.initrd = vm->initrd,
+		.initrd_bytes = vm->initrd_bytes,
+		.cmdline = vm->g->cmdline,
+		.cpus = vm->g->cpus,
+	};
+	rc = vb_x86_load_kernel(&cfg, &vm->mem, &vm->regs, &vm->boot, err);
+	if (rc)
+		return rc;
+
+	/* Linux finds the CPUs and the IOAPIC through the MP table: there is
+	 * no ACPI. Written into the BIOS area e820 marks reserved. */
+	size_t bytes = vb_x86_mptable_bytes(vm->g->cpus);
+	uint8_t *table = vb_gmem_ptr(&vm->mem, VB_X86_MPTABLE_GPA, bytes);
+	if (!table)
+		return vb_err_set(err, ENOSPC, "MP table: 0x%x+%zu is not guest RAM",
+				  VB_X86_MPTABLE_GPA, bytes);
+	rc = vb_x86_mptable_build(table, bytes, VB_X86_MPTABLE_GPA, vm->g->cpus, err);
+	return rc < 0 ? rc : 0;
+}
+
+static void free_kernel(struct vb_vm *vm)
+{
+	free(vm->kernel);
+	free(vm->initrd);
+	vm->kernel = vm->initrd = NULL;
+}
+
+/* ---- stage 8: CPU state ---- */
+
+static int set_cpu_state(struct vb_vm *vm, struct vb_err *err)
+{
+	struct kvm_cpuid2 *supported = NULL;
+	int rc = vb_kvm_get_supported_cpuid(&vm->kvm, &supported, err);
+	if (rc)
+		return rc;
+	size_t cap = supported->nent + 8;
+	struct kvm_cpuid2 *mine = calloc(1, sizeof(*mine) + cap * sizeof(mine->entries[0]));
+	if (!mine) {
+		free(supported);
+		return vb_err_set(err, ENOMEM, "CPUID: out of memory");
+	}
+	/* Flat binaries (our tiny test guests) start every vCPU at the entry;
+	 * a Linux kernel starts its APs itself with INIT/SIPI. */
+	bool all_run = vm->boot.kind == VB_X86_KERNEL_FLAT;
+	for (unsigned i = 0; !rc && i < vm->n_vcpus; i++) {
+		size_t n = 0;
+		rc = vb_x86_cpuid_build(supported->entries, supported->nent, i, vm->n_vcpus,
+					mine->entries, cap, &n, err);
+		mine->nent = (uint32_t)n;
+		if (!rc)
+			rc = vb_kvm_vcpu_set_cpuid(&vm->vcpus[i], mine, err);
+		if (!rc && (i == 0 || all_run))
+			rc = vb_kvm_vcpu_set_regs(&vm->vcpus[i], &vm->regs, err);
+		if (!rc)
+			rc = vb_kvm_vcpu_set_runnable(&vm->vcpus[i], i == 0 || all_run, err);
+		if (!rc && vm->g->desc->debug.single_step)
+			rc = vb_kvm_vcpu_set_single_step(&vm->vcpus[i], true, err);
+	}
+	free(mine);
+	free(supported);
+	return rc;
+}
+
+/* ---- stage 9: console ---- */
+
+static size_t console_sink(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct vb_vm *vm = ctx;
+	return vm->uart ? vb_uart_feed(vm->uart, buf, n) : n;
+}
+
+static void console_event(void *ctx, enum vb_term_event ev)
+{
+	struct vb_vm *vm = ctx;
+	if (ev != VB_TERM_QUIT)
+		return; /* end of input: the guest keeps running */
+	atomic_store(&vm->quit_requested, true);
+	/* The run loop waits for SIGINT/SIGTERM on a signalfd. */
+	kill(getpid(), SIGTERM);
+}
+
+static int open_console(struct vb_vm *vm, struct vb_err *err)
+{
+	memset(&vm->term, 0, sizeof(vm->term));
+	vm->term.in_fd = -1;
+	if (vm->opts->console_in_fd < 0 || vm->g->desc->console != VB_CONSOLE_SERIAL)
+		return 0;
+	int rc = vb_term_open(&vm->term, vm->opts->console_in_fd, err);
+	if (!rc)
+		rc = vb_term_start_reader(&vm->term, console_sink, console_event, vm, err);
+	return rc;
+}
+
+static void close_console(struct vb_vm *vm)
+{
+	vb_term_close(&vm->term);
+}
+
+/* ---- the stage table ---- */
+
+struct stage {
+	const char *name;
+	int (*build)(struct vb_vm *vm, struct vb_err *err);
+	void (*undo)(struct vb_vm *vm);
+};
+
+static const struct stage stages[] = {
+	{ "open KVM", open_kvm, close_kvm },
+	{ "map guest RAM", map_ram, unmap_ram },
+	{ "register memory slots", register_slots, NULL },
+	{ "create irqchip and PIT", create_irqchip, NULL },
+	{ "create vCPUs", create_vcpus, destroy_vcpus },
+	{ "attach devices", attach_devices, detach_devices },
+	{ "load kernel", load_kernel, free_kernel },
+	{ "set CPUID and registers", set_cpu_state, NULL },
+	{ "open console", open_console, close_console },
+};
+#define N_STAGES (sizeof(stages) / sizeof(stages[0]))
+
+static void undo_stages(struct vb_vm *vm, size_t done)
+{
+	while (done-- > 0) {
+		if (stages[done].undo)
+			stages[done].undo(vm);
+		if (vm->opts->verbose)
+			fprintf(stderr, "vmboot: undone: %s\n", stages[done].name);
+	}
+}
+
+/* ---- running ---- */
+
+static int handle_pio(void *ctx, uint16_t port, bool is_write, uint8_t *data, uint8_t size,
+		      struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	(void)err;
+	vb_bus_dispatch(&vm->pio, port, data, size, is_write);
+	return atomic_load(&vm->stop_requested) ? VB_EXIT_STOP : 0;
+}
+
+static int handle_mmio(void *ctx, uint64_t addr, bool is_write, uint8_t *data, uint32_t len,
+		       struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	(void)err;
+	vb_bus_dispatch(&vm->mmio, addr, data, len, is_write);
+	return atomic_load(&vm->stop_requested) ? VB_EXIT_STOP : 0;
+}
+
+static int handle_debug(void *ctx, uint64_t rip, struct vb_err *err)
+{
+	(void)ctx;
+	(void)err;
+	fprintf(stderr, "vmboot: single step: rip 0x%llx\n", (unsigned long long)rip);
+	return 0;
+}
+
+static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err *err)
+{
+	struct vb_exit_handlers h = {
+		.ctx = vm,
+		.pio = handle_pio,
+		.mmio = handle_mmio,
+		.debug = vm->g->desc->debug.single_step ? handle_debug : NULL,
+		.host_is_pvm = vm->kvm.is_pvm,
+	};
+	struct vb_run_result res;
+	int rc = vb_vcpu_run_all(vm->vcpus, vm->n_vcpus, &h, &res, err);
+	if (rc)
+		return rc;
+	memcpy(out->why, res.why.msg, sizeof(out->why));
+	if (atomic_load(&vm->quit_requested)) {
+		out->end = VB_VM_CONSOLE_QUIT;
+		snprintf(out->why, sizeof(out->why), "console: Ctrl-A x");
+	} else if (res.signal) {
+		out->end = VB_VM_SIGNALLED;
+		out->signal = res.signal;
+	} else {
+		out->end = VB_VM_GUEST_STOPPED;
+	}
+	return 0;
+}
+
+int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *opts,
+	      struct vb_vm_outcome *outcome, struct vb_err *err)
+{
+	struct vb_vm *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return vb_err_set(err, ENOMEM, "out of memory");
+	vm->g = graph;
+	vm->opts = opts;
+	vm->kvm.dev_fd = vm->kvm.vm_fd = -1;
+	memset(outcome, 0, sizeof(*outcome));
+
+	/* SIGINT/SIGTERM are taken from a signalfd by the run loop: block
+	 * them before any thread (console reader, vCPUs) starts, so no
+	 * thread dies of them with the terminal in raw mode. */
+	sigset_t stop_sigs, old_mask;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_mask);
+
+	size_t done = 0;
+	int rc = 0;
+	for (; done < N_STAGES; done++) {
+		if (opts->verbose)
+			fprintf(stderr, "vmboot: %s\n", stages[done].name);
+		rc = stages[done].build(vm, err);
+		if (rc) {
+			vb_err_prefix(err, "%s", stages[done].name);
+			/* A stage that failed half way undoes its own part too. */
+			if (stages[done].undo)
+				stages[done].undo(vm);
+			break;
+		}
+	}
+	if (!rc)
+		rc = run_vcpus(vm, outcome, err);
+	undo_stages(vm, done);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	free(vm);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/* The builder: turns a resolved machine graph into a running VM.
+ *
+ * Stages, in order, each paired with its undo (run in reverse on failure
+ * and after the run):
+ *   1. open KVM       /dev/kvm: API version, capabilities, KVM_CREATE_VM
+ *   2. map RAM        one host mapping laid out like guest physical space,
+ *                     the 32-bit gap PROT_NONE (ram.h)
+ *   3. memory slots   KVM_SET_USER_MEMORY_REGION per memory-map slot
+ *   4. irqchip        in-kernel PIC/IOAPIC/LAPIC and PIT
+ *   5. vCPUs          KVM_CREATE_VCPU and the kvm_run mappings
+ *   6. devices        buses, then the PC devices through the device registry
+ *   7. kernel         kernel and initrd into RAM, boot params, e820,
+ *                     command line, MP table
+ *   8. CPU state      per-vCPU CPUID (KVM's supported leaves, hypervisor
+ *                     leaves 0x40000000+ passed through) and registers
+ *   9. console        host terminal in raw mode, stdin into the UART
+ * then the vCPUs run, one thread each, until the guest resets or powers
+ * off, a signal arrives, or the user types Ctrl-A x.
+ *
+ * Why this order: RAM must exist before KVM can map it and before the
+ * kernel is copied; the irqchip must exist before vCPUs (their LAPICs are
+ * created with them) and before devices raise interrupts; CPU state is set
+ * last because it depends on where the kernel was loaded. */
+#ifndef VB_MACHINE_VM_H
+#define VB_MACHINE_VM_H
+
+#include <stdbool.h>
+
+#include "machine/machine.h"
+#include "util/err.h"
+
+struct vb_vm_options {
+	const char *kvm_device; /* NULL: /dev/kvm */
+	bool verbose;           /* log each stage to stderr */
+	int console_in_fd;      /* -1: no console input */
+	int console_out_fd;
+};
+
+enum vb_vm_end {
+	VB_VM_GUEST_STOPPED, /* reset or poweroff: a normal end */
+	VB_VM_SIGNALLED,     /* SIGINT/SIGTERM */
+	VB_VM_CONSOLE_QUIT,  /* Ctrl-A x */
+};
+
+struct vb_vm_outcome {
+	enum vb_vm_end end;
+	int signal;
+	char why[VB_ERR_MSG_BYTES];
+};
+
+/* Builds, runs and tears down. Returns 0 with *outcome filled, or -errno
+ * with err saying which stage failed and why. */
+int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *opts,
+	      struct vb_vm_outcome *outcome, struct vb_err *err);
+
+#endif
