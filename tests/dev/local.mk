@@ -1,1 +1,30 @@
-# tests/dev
+# tests/dev: device framework and legacy PC devices (no KVM needed)
+UNIT_TESTS += tests/dev/test_bus
+tests_dev_test_bus_SOURCES = tests/dev/test_bus.c
+tests_dev_test_bus_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_bus_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/dev/test_alloc
+tests_dev_test_alloc_SOURCES = tests/dev/test_alloc.c
+tests_dev_test_alloc_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_alloc_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/dev/test_uart
+tests_dev_test_uart_SOURCES = tests/dev/test_uart.c tests/dev/fakes.h
+tests_dev_test_uart_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_uart_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/dev/test_devices
+tests_dev_test_devices_SOURCES = tests/dev/test_devices.c tests/dev/fakes.h
+tests_dev_test_devices_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_devices_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/dev/test_term
+tests_dev_test_term_SOURCES = tests/dev/test_term.c
+tests_dev_test_term_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_term_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/dev/test_fuzz
+tests_dev_test_fuzz_SOURCES = tests/dev/test_fuzz.c tests/dev/fakes.h
+tests_dev_test_fuzz_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_fuzz_LDADD = $(TEST_LIBS)

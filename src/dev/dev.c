@@ -1,0 +1,117 @@
+#include "dev/dev.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dev/i8042.h"
+#include "dev/ignore.h"
+#include "dev/pci.h"
+#include "dev/rtc.h"
+#include "dev/uart.h"
+
+/* One line per device type. */
+const struct vb_device_ops *const vb_device_registry[] = {
+	&vb_ignore_ops,
+	&vb_uart_ops,
+	&vb_i8042_ops,
+	&vb_rtc_ops,
+	&vb_pci_host_ops,
+	NULL,
+};
+
+const struct vb_device_ops *vb_device_find(const char *name)
+{
+	for (size_t i = 0; vb_device_registry[i]; i++)
+		if (strcmp(vb_device_registry[i]->name, name) == 0)
+			return vb_device_registry[i];
+	return NULL;
+}
+
+struct vb_irq vb_dev_env_irq(const struct vb_dev_env *env, uint32_t gsi)
+{
+	struct vb_irq irq = {
+		.set_level = env->irq_set_level, .ctx = env->irq_ctx, .gsi = gsi,
+	};
+	return irq;
+}
+
+void vb_dev_env_request(const struct vb_dev_env *env, enum vb_dev_request req)
+{
+	if (env->request)
+		env->request(env->request_ctx, req);
+}
+
+void vb_dev_env_log(const struct vb_dev_env *env, const char *fmt, ...)
+{
+	if (!env->log)
+		return;
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	env->log(env->log_ctx, msg);
+}
+
+int vb_dev_set_attach(struct vb_dev_set *set, struct vb_dev_env *env,
+		      const struct vb_device_ops *ops, const void *config,
+		      struct vb_err *err)
+{
+	if (set->count >= VB_DEV_SET_MAX)
+		return vb_err_set(err, ENOSPC, "%s: more than %d devices",
+				  ops->name, VB_DEV_SET_MAX);
+	void *state = NULL;
+	/* Attach errors already start with the device name. */
+	int r = ops->attach(env, config, &state, err);
+	if (r < 0)
+		return r;
+	set->items[set->count].ops = ops;
+	set->items[set->count].state = state;
+	set->count++;
+	return 0;
+}
+
+void vb_dev_set_detach_all(struct vb_dev_set *set)
+{
+	while (set->count > 0) {
+		struct vb_dev_instance *d = &set->items[--set->count];
+		if (d->ops->detach)
+			d->ops->detach(d->state);
+		d->state = NULL;
+	}
+}
+
+int vb_dev_set_cmdline(const struct vb_dev_set *set, char *buf, size_t size,
+		       struct vb_err *err)
+{
+	if (size == 0)
+		return vb_err_set(err, ENOSPC, "kernel command line: no room");
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < set->count; i++) {
+		const struct vb_dev_instance *d = &set->items[i];
+		if (!d->ops->cmdline)
+			continue;
+		size_t sep = used ? 1 : 0;
+		if (used + sep >= size)
+			return vb_err_set(err, ENOSPC, "kernel command line too long");
+		size_t need = d->ops->cmdline(d->state, buf + used + sep,
+					      size - used - sep);
+		if (need == 0) {
+			buf[used] = '\0';
+			continue;
+		}
+		if (need >= size - used - sep) {
+			buf[used] = '\0';
+			return vb_err_set(err, ENOSPC,
+					  "kernel command line too long at %s",
+					  d->ops->name);
+		}
+		if (sep)
+			buf[used] = ' ';
+		used += sep + need;
+	}
+	return 0;
+}

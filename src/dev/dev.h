@@ -1,0 +1,122 @@
+/* The device framework: one ops table type for every device, one registry.
+ *
+ * Each device type is one file exporting one const struct vb_device_ops;
+ * the registry (dev.c) lists them, so adding a device is one file plus one
+ * line. Ops tables are never written to: per-instance data lives in the
+ * state pointer attach returns.
+ *
+ * Stage order: the builder fills a struct vb_dev_env once KVM, RAM and the
+ * irqchip exist, attaches devices (before any vCPU starts: bus
+ * registration is not locked, see bus.h), and detaches them in reverse
+ * order after the vCPUs are joined. vb_dev_set does that bookkeeping and
+ * unwinds a partial attach.
+ *
+ * What a device may use is exactly what the env holds: the two buses, the
+ * allocator, interrupt lines (vb_dev_env_irq), guest memory, the console,
+ * a way to ask the VMM to reset or power off, and a log. The env must
+ * outlive every device attached with it.
+ *
+ * Return convention: attach returns 0 or -errno and fills err; detach
+ * undoes everything attach did and cannot fail. */
+#ifndef VB_DEV_DEV_H
+#define VB_DEV_DEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dev/alloc.h"
+#include "dev/bus.h"
+#include "dev/irq.h"
+#include "machine/guestmem.h"
+#include "util/err.h"
+
+/* Where guest console output goes: stdout in production, a buffer in
+ * tests. write may be called from any vCPU thread, one device at a time
+ * per device; returns bytes written or -errno (output is best effort). */
+struct vb_console {
+	long (*write)(void *ctx, const uint8_t *buf, size_t n);
+	void *ctx;
+};
+
+enum vb_dev_request {
+	VB_DEV_REQ_RESET,     /* i8042 0xFE, reboot=k: the VMM exits */
+	VB_DEV_REQ_POWEROFF,  /* ACPI, later */
+};
+
+struct vb_pci_host;
+
+struct vb_dev_env {
+	struct vb_bus *pio;
+	struct vb_bus *mmio;
+	struct vb_alloc *alloc;
+	/* The irqchip: usually KVM_IRQ_LINE on the VM fd. */
+	int (*irq_set_level)(void *ctx, uint32_t gsi, int level);
+	void *irq_ctx;
+	const struct vb_guest_mem *mem;   /* may be NULL in tests */
+	const struct vb_console *console; /* may be NULL: output dropped */
+	/* Called from a vCPU thread; must only record the request. */
+	void (*request)(void *ctx, enum vb_dev_request req);
+	void *request_ctx;
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+	/* Set by the pci-host device when attached, so later PCI functions
+	 * (virtio-pci, ivshmem) can plug into it. */
+	struct vb_pci_host *pci;
+};
+
+struct vb_device_ops {
+	const char *name;
+	/* config is device specific (NULL: the PC default). */
+	int (*attach)(struct vb_dev_env *env, const void *config, void **state,
+		      struct vb_err *err);
+	void (*detach)(void *state);
+	/* Optional: append this device's kernel command line words (space
+	 * separated, no leading space) to buf. Returns the length it needs
+	 * (like snprintf); writes nothing past size. */
+	size_t (*cmdline)(const void *state, char *buf, size_t size);
+};
+
+/* A handle for one interrupt line of the env's irqchip. */
+struct vb_irq vb_dev_env_irq(const struct vb_dev_env *env, uint32_t gsi);
+
+/* Ask the VMM for a reset / poweroff; no-op if the env has no callback. */
+void vb_dev_env_request(const struct vb_dev_env *env, enum vb_dev_request req);
+
+/* Log a message through the env (dropped if no log function). */
+void vb_dev_env_log(const struct vb_dev_env *env, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The registry, NULL terminated. */
+extern const struct vb_device_ops *const vb_device_registry[];
+
+const struct vb_device_ops *vb_device_find(const char *name);
+
+#define VB_DEV_SET_MAX 64
+
+struct vb_dev_instance {
+	const struct vb_device_ops *ops;
+	void *state;
+};
+
+/* Attached devices in attach order. Zero-initialise before use. */
+struct vb_dev_set {
+	struct vb_dev_instance items[VB_DEV_SET_MAX];
+	size_t count;
+};
+
+/* Attach one device; on failure nothing is added and err says which
+ * device failed. */
+int vb_dev_set_attach(struct vb_dev_set *set, struct vb_dev_env *env,
+		      const struct vb_device_ops *ops, const void *config,
+		      struct vb_err *err);
+
+/* Detach everything, newest first. */
+void vb_dev_set_detach_all(struct vb_dev_set *set);
+
+/* Join every device's cmdline contribution with spaces. Returns 0, or
+ * -ENOSPC when buf is too small. */
+int vb_dev_set_cmdline(const struct vb_dev_set *set, char *buf, size_t size,
+		       struct vb_err *err);
+
+#endif

@@ -1,0 +1,193 @@
+#include "dev/rtc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Status register bits (MC146818A datasheet). */
+#define B_24H 0x02
+#define B_BINARY 0x04
+#define D_VRT 0x80
+#define A_UIP 0x80
+
+struct vb_rtc {
+	pthread_mutex_t lock;
+	struct vb_rtc_params p;
+	uint8_t index;
+	bool nmi_masked;
+	uint8_t cmos[VB_RTC_CMOS_BYTES];
+	struct vb_bus *bus;
+};
+
+static uint8_t encode(const struct vb_rtc *r, unsigned v)
+{
+	if (r->cmos[VB_RTC_REG_B] & B_BINARY)
+		return (uint8_t)v;
+	return (uint8_t)(((v / 10) % 10) << 4 | (v % 10));
+}
+
+static uint8_t encode_hour(const struct vb_rtc *r, unsigned hour)
+{
+	if (r->cmos[VB_RTC_REG_B] & B_24H)
+		return encode(r, hour);
+	/* 12-hour form: 12, 1 .. 11, with bit 7 set for PM. */
+	unsigned h12 = hour % 12 ? hour % 12 : 12;
+	return (uint8_t)(encode(r, h12) | (hour >= 12 ? 0x80 : 0));
+}
+
+/* Returns true and sets *v when reg is a clock register. */
+static bool read_time(const struct vb_rtc *r, unsigned reg, uint8_t *v)
+{
+	if (reg > 9 && reg != VB_RTC_REG_CENTURY)
+		return false;
+	if (reg == 1 || reg == 3 || reg == 5) /* alarms: storage */
+		return false;
+	time_t t = r->p.now ? r->p.now(r->p.now_ctx) : time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof(tm));
+	unsigned year = (unsigned)(tm.tm_year + 1900);
+	switch (reg) {
+	case 0: *v = encode(r, (unsigned)tm.tm_sec % 60); break;
+	case 2: *v = encode(r, (unsigned)tm.tm_min); break;
+	case 4: *v = encode_hour(r, (unsigned)tm.tm_hour); break;
+	case 6: *v = encode(r, (unsigned)tm.tm_wday + 1); break; /* 1 = Sunday */
+	case 7: *v = encode(r, (unsigned)tm.tm_mday); break;
+	case 8: *v = encode(r, (unsigned)tm.tm_mon + 1); break;
+	case 9: *v = encode(r, year % 100); break;
+	default: *v = encode(r, year / 100); break;
+	}
+	return true;
+}
+
+static uint8_t read_data(struct vb_rtc *r)
+{
+	unsigned reg = r->index;
+	uint8_t v;
+	if (read_time(r, reg, &v))
+		return v;
+	switch (reg) {
+	case VB_RTC_REG_A:
+		return r->cmos[reg] & (uint8_t)~A_UIP;
+	case VB_RTC_REG_C:
+		v = r->cmos[reg];
+		r->cmos[reg] = 0;
+		return v;
+	case VB_RTC_REG_D:
+		return D_VRT;
+	default:
+		return r->cmos[reg];
+	}
+}
+
+static void write_data(struct vb_rtc *r, uint8_t v)
+{
+	unsigned reg = r->index;
+	uint8_t ignored;
+	if (read_time(r, reg, &ignored))
+		return; /* the guest may not set the host clock */
+	switch (reg) {
+	case VB_RTC_REG_A:
+		r->cmos[reg] = v & (uint8_t)~A_UIP;
+		break;
+	case VB_RTC_REG_C:
+	case VB_RTC_REG_D:
+		break; /* read-only */
+	default:
+		r->cmos[reg] = v;
+		break;
+	}
+}
+
+int vb_rtc_access(void *opaque, uint64_t offset, uint8_t *data,
+		  uint32_t size, bool is_write)
+{
+	struct vb_rtc *r = opaque;
+	pthread_mutex_lock(&r->lock);
+	for (uint32_t i = 0; i < size; i++) {
+		uint64_t off = offset + i;
+		if (off < offset || off >= VB_RTC_PORTS) {
+			if (!is_write)
+				data[i] = 0xff;
+		} else if (off == 0) {
+			if (is_write) {
+				r->index = data[i] & 0x7f;
+				r->nmi_masked = data[i] & 0x80;
+			} else {
+				data[i] = 0xff; /* the index port is write-only */
+			}
+		} else if (is_write) {
+			write_data(r, data[i]);
+		} else {
+			data[i] = read_data(r);
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+int vb_rtc_create(const struct vb_rtc_params *params, struct vb_rtc **out,
+		  struct vb_err *err)
+{
+	struct vb_rtc *r = calloc(1, sizeof(*r));
+	if (!r)
+		return vb_err_errno(err, ENOMEM, "rtc");
+	int e = pthread_mutex_init(&r->lock, NULL);
+	if (e) {
+		free(r);
+		return vb_err_errno(err, e, "rtc: mutex");
+	}
+	if (params)
+		r->p = *params;
+	/* 32.768 kHz time base, 1024 Hz rate; 24-hour BCD as PC firmware
+	 * leaves it. */
+	r->cmos[VB_RTC_REG_A] = 0x26;
+	r->cmos[VB_RTC_REG_B] = B_24H;
+	*out = r;
+	return 0;
+}
+
+void vb_rtc_destroy(struct vb_rtc *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static int rtc_attach(struct vb_dev_env *env, const void *config, void **state,
+		      struct vb_err *err)
+{
+	struct vb_rtc *r;
+	int e = vb_rtc_create(config, &r, err);
+	if (e < 0)
+		return e;
+	r->bus = env->pio;
+	struct vb_bus_range range = {
+		.base = VB_RTC_BASE, .len = VB_RTC_PORTS, .name = "rtc",
+		.access = vb_rtc_access, .opaque = r,
+	};
+	e = vb_bus_register(env->pio, &range, err);
+	if (e < 0) {
+		vb_rtc_destroy(r);
+		return e;
+	}
+	*state = r;
+	return 0;
+}
+
+static void rtc_detach(void *state)
+{
+	struct vb_rtc *r = state;
+	if (!r)
+		return;
+	(void)vb_bus_unregister(r->bus, VB_RTC_BASE, NULL);
+	vb_rtc_destroy(r);
+}
+
+const struct vb_device_ops vb_rtc_ops = {
+	.name = "rtc",
+	.attach = rtc_attach,
+	.detach = rtc_detach,
+};

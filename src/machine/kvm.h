@@ -1,0 +1,122 @@
+/* The KVM ioctl layer: the only file that talks to /dev/kvm.
+ *
+ * Builder stages that use it, in order (each create has its destroy; undo
+ * runs in reverse):
+ *   vb_kvm_open            open the device, check API 12 and capabilities
+ *   vb_kvm_create_vm       KVM_CREATE_VM, TSS and identity-map pages
+ *   vb_kvm_set_memory      one KVM slot per struct vb_memmap slot
+ *   vb_kvm_create_irqchip  in-kernel PIC/IOAPIC/LAPIC, then the PIT
+ *   vb_kvm_vcpu_create     per vCPU: fd and the mmap'ed struct kvm_run
+ *   vb_kvm_vcpu_set_cpuid / _set_regs / _set_mp_state
+ * Teardown: vb_kvm_vcpu_destroy for each vCPU, then vb_kvm_close (closes
+ * the VM and the device; the kernel drops slots, irqchip and PIT with the
+ * VM fd). Guest RAM must stay mapped until the VM fd is closed.
+ *
+ * Thread use: one thread per vCPU may call vb_kvm_vcpu_run on its own
+ * vCPU; vb_kvm_irq_set_level may be called from any thread.
+ *
+ * Returns 0 or -errno with err filled ("what: why"). */
+#ifndef VB_MACHINE_KVM_H
+#define VB_MACHINE_KVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include "machine/memmap.h"
+#include "util/err.h"
+
+#define VB_KVM_DEFAULT_DEV "/dev/kvm"
+
+/* The stable KVM API has been version 12 since Linux 2.6.22
+ * (Documentation/virt/kvm/api.rst, KVM_GET_API_VERSION). */
+#define VB_KVM_API_VERSION 12
+
+/* Three pages for the VT-x real-mode TSS, just below the BIOS area at the
+ * top of the 32-bit gap, and the identity-map page right after them; see
+ * vb_kvm_create_vm. Both lie inside [VB_GAP_START_BYTES, 4 GiB). */
+#define VB_KVM_TSS_ADDR 0xfffbd000ULL
+#define VB_KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+
+struct vb_kvm {
+	int dev_fd;           /* /dev/kvm; -1 when closed */
+	int vm_fd;            /* -1 until vb_kvm_create_vm */
+	const char *dev_path; /* borrowed */
+	/* KVM-PVM (a paravirtualized KVM that emulates guest CPL0 code):
+	 * its emulator gives up on instructions hardware KVM runs natively,
+	 * so emulation failures deserve an explanation. */
+	bool is_pvm;
+	bool has_irqchip;     /* set after vb_kvm_create_irqchip */
+	unsigned recommended_vcpus; /* KVM_CAP_NR_VCPUS */
+	unsigned max_vcpus;         /* KVM_CAP_MAX_VCPUS */
+	bool has_ioeventfd;
+	bool has_irqfd;
+	size_t vcpu_mmap_bytes;     /* KVM_GET_VCPU_MMAP_SIZE */
+};
+
+struct vb_kvm_vcpu {
+	int fd;               /* -1 when destroyed */
+	uint32_t index;       /* also the APIC id */
+	struct kvm_run *run;  /* shared with the kernel */
+	size_t run_bytes;
+};
+
+/* dev_path NULL means VB_KVM_DEFAULT_DEV. sysfs_root NULL means "/sys"
+ * (tests point it elsewhere to fake KVM-PVM detection). */
+int vb_kvm_open(struct vb_kvm *kvm, const char *dev_path, const char *sysfs_root,
+		struct vb_err *err);
+void vb_kvm_close(struct vb_kvm *kvm);
+
+/* True when <sysfs_root>/module/kvm_pvm exists. Pure file check. */
+bool vb_kvm_detect_pvm(const char *sysfs_root);
+
+/* Refuses vcpus == 0 or beyond max_vcpus; warns nowhere (pure check). */
+int vb_kvm_check_vcpus(const struct vb_kvm *kvm, unsigned vcpus, struct vb_err *err);
+
+int vb_kvm_create_vm(struct vb_kvm *kvm, struct vb_err *err);
+
+/* Registers every slot of map; host_base is guest physical 0 (ram.h). */
+int vb_kvm_set_memory(struct vb_kvm *kvm, const struct vb_memmap *map,
+		      void *host_base, struct vb_err *err);
+
+/* In-kernel irqchip and PIT (i8254). */
+int vb_kvm_create_irqchip(struct vb_kvm *kvm, struct vb_err *err);
+
+/* Interrupt line callback in the vb_irq style: ctx is the struct vb_kvm.
+ * Returns 0 or -errno. Needs the in-kernel irqchip. */
+int vb_kvm_irq_set_level(void *ctx, uint32_t gsi, int level);
+
+/* KVM_GET_SUPPORTED_CPUID into a malloc'd struct kvm_cpuid2 the caller
+ * frees; the buffer grows until the kernel stops answering E2BIG. */
+int vb_kvm_get_supported_cpuid(struct vb_kvm *kvm, struct kvm_cpuid2 **out,
+			       struct vb_err *err);
+
+int vb_kvm_vcpu_create(struct vb_kvm *kvm, uint32_t index, struct vb_kvm_vcpu *vcpu,
+		       struct vb_err *err);
+void vb_kvm_vcpu_destroy(struct vb_kvm_vcpu *vcpu);
+
+int vb_kvm_vcpu_set_cpuid(struct vb_kvm_vcpu *vcpu, const struct kvm_cpuid2 *cpuid,
+			  struct vb_err *err);
+
+/* Loads the initial register state that boot code described
+ * (arch/x86/boot.h) into kvm_regs and kvm_sregs. Whatever the description
+ * leaves out (IDT, LDT, APIC base, other general registers) keeps the
+ * vCPU's architectural reset value; tr does too when not present. */
+struct vb_x86_boot_regs;
+int vb_kvm_vcpu_set_regs(struct vb_kvm_vcpu *vcpu, const struct vb_x86_boot_regs *br,
+			 struct vb_err *err);
+
+/* KVM_MP_STATE_RUNNABLE, or KVM_MP_STATE_UNINITIALIZED (an AP that waits
+ * for INIT/SIPI from the boot CPU, as Linux expects). */
+int vb_kvm_vcpu_set_runnable(struct vb_kvm_vcpu *vcpu, bool runnable,
+			     struct vb_err *err);
+
+int vb_kvm_vcpu_set_single_step(struct vb_kvm_vcpu *vcpu, bool on, struct vb_err *err);
+
+/* One KVM_RUN. Returns 0, or -errno (-EINTR: a signal or immediate_exit
+ * interrupted it; not an error). */
+int vb_kvm_vcpu_run(struct vb_kvm_vcpu *vcpu);
+
+#endif

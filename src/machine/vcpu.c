@@ -1,0 +1,502 @@
+#include "machine/vcpu.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+/* ---- decoding ---- */
+
+static void bad(struct vb_vcpu_exit *e, const char *why)
+{
+	e->kind = VB_EXIT_KIND_BAD;
+	e->u.bad.why = why;
+}
+
+static void decode_io(struct kvm_run *run, size_t run_bytes, struct vb_vcpu_exit *e)
+{
+	uint8_t size = run->io.size;
+	uint32_t count = run->io.count;
+	uint64_t off = run->io.data_offset;
+	if (size != 1 && size != 2 && size != 4)
+		return bad(e, "port I/O size is not 1, 2 or 4");
+	if (count == 0)
+		return bad(e, "port I/O count is 0");
+	/* x86 KVM puts the data on the page after struct kvm_run
+	 * (KVM_PIO_PAGE_OFFSET); check the kernel's offset anyway so no
+	 * mistake lets a guest steer our accesses outside the mapping or onto
+	 * kvm_run's own fields. */
+	uint64_t bytes = (uint64_t)size * count;
+	if (off < sizeof(*run) || off > run_bytes ||
+	    bytes > run_bytes - off)
+		return bad(e, "port I/O data lies outside kvm_run");
+	e->kind = VB_EXIT_KIND_IO;
+	e->u.io.port = run->io.port;
+	e->u.io.size = size;
+	e->u.io.is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	e->u.io.count = count;
+	e->u.io.data = (uint8_t *)run + off;
+}
+
+static void decode_mmio(struct kvm_run *run, struct vb_vcpu_exit *e)
+{
+	uint32_t len = run->mmio.len;
+	if (len == 0 || len > sizeof(run->mmio.data))
+		return bad(e, "MMIO length is not 1..8");
+	e->kind = VB_EXIT_KIND_MMIO;
+	e->u.mmio.addr = run->mmio.phys_addr;
+	e->u.mmio.len = len;
+	e->u.mmio.is_write = run->mmio.is_write != 0;
+	e->u.mmio.data = run->mmio.data;
+}
+
+static void decode_system_event(struct kvm_run *run, struct vb_vcpu_exit *e)
+{
+	e->kind = VB_EXIT_KIND_SYSTEM_EVENT;
+	e->u.sysev.raw_type = run->system_event.type;
+	switch (run->system_event.type) {
+	case KVM_SYSTEM_EVENT_RESET:
+		e->u.sysev.type = VB_SYSEV_RESET;
+		break;
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		e->u.sysev.type = VB_SYSEV_SHUTDOWN;
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		e->u.sysev.type = VB_SYSEV_CRASH;
+		break;
+	default:
+		e->u.sysev.type = VB_SYSEV_OTHER;
+		break;
+	}
+}
+
+static void decode_internal(struct kvm_run *run, struct vb_vcpu_exit *e)
+{
+	e->kind = VB_EXIT_KIND_INTERNAL_ERROR;
+	e->u.internal.suberror = run->internal.suberror;
+	uint32_t n = run->internal.ndata;
+	if (n > VB_EXIT_MAX_DATA)
+		n = VB_EXIT_MAX_DATA;
+	e->u.internal.ndata = n;
+	for (uint32_t i = 0; i < n; i++)
+		e->u.internal.data[i] = run->internal.data[i];
+}
+
+void vb_vcpu_decode(struct kvm_run *run, size_t run_bytes, struct vb_vcpu_exit *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (!run || run_bytes < sizeof(*run)) {
+		e->kind = VB_EXIT_KIND_BAD;
+		e->u.bad.why = "kvm_run mapping is smaller than struct kvm_run";
+		return;
+	}
+	e->reason = run->exit_reason;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		decode_io(run, run_bytes, e);
+		break;
+	case KVM_EXIT_MMIO:
+		decode_mmio(run, e);
+		break;
+	case KVM_EXIT_HLT:
+		e->kind = VB_EXIT_KIND_HLT;
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		e->kind = VB_EXIT_KIND_SHUTDOWN;
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		decode_system_event(run, e);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		decode_internal(run, e);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		e->kind = VB_EXIT_KIND_FAIL_ENTRY;
+		e->u.fail_entry.reason = run->fail_entry.hardware_entry_failure_reason;
+		break;
+	case KVM_EXIT_DEBUG:
+		e->kind = VB_EXIT_KIND_DEBUG;
+		e->u.debug.rip = run->debug.arch.pc;
+		break;
+	case KVM_EXIT_INTR:
+		e->kind = VB_EXIT_KIND_INTR;
+		break;
+	default:
+		e->kind = VB_EXIT_KIND_UNKNOWN;
+		break;
+	}
+}
+
+/* ---- dispatch ---- */
+
+static enum vb_vcpu_action from_handler(int r, const char *what, uint64_t addr,
+					struct vb_err *err)
+{
+	if (r == 0)
+		return VB_VCPU_CONTINUE;
+	if (r == VB_EXIT_STOP) {
+		if (err && err->msg[0] == '\0')
+			vb_err_set(err, 0, "guest stop via %s 0x%llx", what,
+				   (unsigned long long)addr);
+		return VB_VCPU_STOP;
+	}
+	if (r > 0) {
+		vb_err_set(err, EPROTO, "%s 0x%llx: handler returned %d", what,
+			   (unsigned long long)addr, r);
+		return VB_VCPU_FAIL;
+	}
+	if (err && err->msg[0] == '\0')
+		vb_err_errno(err, -r, "%s 0x%llx", what, (unsigned long long)addr);
+	else
+		vb_err_prefix(err, "%s 0x%llx", what, (unsigned long long)addr);
+	return VB_VCPU_FAIL;
+}
+
+static enum vb_vcpu_action handle_io(const struct vb_exit_handlers *h,
+				     struct vb_vcpu_exit *e, struct vb_err *err)
+{
+	/* String I/O (rep ins/outs) arrives as count back-to-back elements;
+	 * the device sees them as count single accesses, in order. */
+	for (uint32_t i = 0; i < e->u.io.count; i++) {
+		uint8_t *d = e->u.io.data + (size_t)i * e->u.io.size;
+		if (!h->pio) {
+			if (!e->u.io.is_write)
+				memset(d, 0xff, e->u.io.size);
+			continue;
+		}
+		int r = h->pio(h->ctx, e->u.io.port, e->u.io.is_write, d, e->u.io.size, err);
+		enum vb_vcpu_action a = from_handler(r, "port", e->u.io.port, err);
+		if (a != VB_VCPU_CONTINUE)
+			return a;
+	}
+	return VB_VCPU_CONTINUE;
+}
+
+static enum vb_vcpu_action handle_mmio(const struct vb_exit_handlers *h,
+				       struct vb_vcpu_exit *e, struct vb_err *err)
+{
+	if (!h->mmio) {
+		if (!e->u.mmio.is_write)
+			memset(e->u.mmio.data, 0xff, e->u.mmio.len);
+		return VB_VCPU_CONTINUE;
+	}
+	int r = h->mmio(h->ctx, e->u.mmio.addr, e->u.mmio.is_write, e->u.mmio.data,
+			e->u.mmio.len, err);
+	return from_handler(r, "MMIO", e->u.mmio.addr, err);
+}
+
+static enum vb_vcpu_action handle_internal(const struct vb_exit_handlers *h,
+					   const struct vb_vcpu_exit *e, struct vb_err *err)
+{
+	char data[VB_EXIT_MAX_DATA * 20 + 1];
+	size_t used = 0;
+	data[0] = '\0';
+	for (uint32_t i = 0; i < e->u.internal.ndata && used < sizeof(data); i++) {
+		int n = snprintf(data + used, sizeof(data) - used, " 0x%llx",
+				 (unsigned long long)e->u.internal.data[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	bool emulation = e->u.internal.suberror == KVM_INTERNAL_ERROR_EMULATION;
+	vb_err_set(err, EIO, "KVM internal error: suberror %u%s%s%s%s",
+		   e->u.internal.suberror, emulation ? " (emulation failure)" : "",
+		   e->u.internal.ndata ? "; data:" : "", data,
+		   emulation && h->host_is_pvm
+			   ? "; this host's KVM is KVM-PVM (/sys/module/kvm_pvm), which emulates guest kernel code and cannot emulate every instruction: run on hardware-virtualization KVM"
+			   : "");
+	return VB_VCPU_FAIL;
+}
+
+static enum vb_vcpu_action handle_system_event(const struct vb_vcpu_exit *e,
+					       struct vb_err *err)
+{
+	switch (e->u.sysev.type) {
+	case VB_SYSEV_RESET:
+		vb_err_set(err, 0, "guest reset");
+		return VB_VCPU_STOP;
+	case VB_SYSEV_SHUTDOWN:
+		vb_err_set(err, 0, "guest poweroff");
+		return VB_VCPU_STOP;
+	case VB_SYSEV_CRASH:
+		vb_err_set(err, EIO, "guest crashed (KVM_SYSTEM_EVENT_CRASH)");
+		return VB_VCPU_FAIL;
+	case VB_SYSEV_OTHER:
+	default:
+		vb_err_set(err, EIO, "unexpected KVM system event type %u", e->u.sysev.raw_type);
+		return VB_VCPU_FAIL;
+	}
+}
+
+enum vb_vcpu_action vb_vcpu_handle_exit(const struct vb_exit_handlers *h,
+					struct vb_vcpu_exit *e, struct vb_err *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+	switch (e->kind) {
+	case VB_EXIT_KIND_IO:
+		return handle_io(h, e, err);
+	case VB_EXIT_KIND_MMIO:
+		return handle_mmio(h, e, err);
+	case VB_EXIT_KIND_HLT:
+		/* Only seen without the in-kernel irqchip, where nothing can
+		 * wake the vCPU again. */
+		vb_err_set(err, 0, "guest halted");
+		return VB_VCPU_STOP;
+	case VB_EXIT_KIND_SHUTDOWN:
+		/* A triple fault resets a PC; the guest asked for a reset. */
+		vb_err_set(err, 0, "guest reset (triple fault)");
+		return VB_VCPU_STOP;
+	case VB_EXIT_KIND_SYSTEM_EVENT:
+		return handle_system_event(e, err);
+	case VB_EXIT_KIND_INTERNAL_ERROR:
+		return handle_internal(h, e, err);
+	case VB_EXIT_KIND_FAIL_ENTRY:
+		vb_err_set(err, EIO, "KVM_RUN: VM entry failed, hardware reason 0x%llx",
+			   (unsigned long long)e->u.fail_entry.reason);
+		return VB_VCPU_FAIL;
+	case VB_EXIT_KIND_DEBUG:
+		if (!h->debug)
+			return VB_VCPU_CONTINUE;
+		return from_handler(h->debug(h->ctx, e->u.debug.rip, err), "debug exit at",
+				    e->u.debug.rip, err);
+	case VB_EXIT_KIND_INTR:
+		return VB_VCPU_CONTINUE;
+	case VB_EXIT_KIND_BAD:
+		vb_err_set(err, EPROTO, "kvm_run: %s", e->u.bad.why);
+		return VB_VCPU_FAIL;
+	case VB_EXIT_KIND_UNKNOWN:
+	default:
+		vb_err_set(err, ENOTSUP, "unhandled KVM exit reason %u", e->reason);
+		return VB_VCPU_FAIL;
+	}
+}
+
+/* ---- the run loop ---- */
+
+struct runner {
+	struct vb_kvm_vcpu *vcpus;
+	unsigned n;
+	const struct vb_exit_handlers *h;
+	pthread_mutex_t lock;     /* serializes handlers and the result */
+	atomic_bool stop;
+	int wake_fd;              /* eventfd: a vCPU finished the run */
+	bool have_result;
+	struct vb_run_result res;
+	int rc;
+};
+
+struct vcpu_thread {
+	struct runner *r;
+	unsigned i;
+	pthread_t tid;
+	bool started;
+};
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only there so the signal interrupts KVM_RUN */
+}
+
+static void finish(struct runner *r, unsigned i, enum vb_vcpu_action a, int rc,
+		   const struct vb_err *why)
+{
+	pthread_mutex_lock(&r->lock);
+	if (!r->have_result) {
+		r->have_result = true;
+		r->res.action = a;
+		r->res.vcpu = r->vcpus[i].index;
+		r->res.why = *why;
+		r->rc = rc;
+	}
+	pthread_mutex_unlock(&r->lock);
+	atomic_store(&r->stop, true);
+	uint64_t one = 1;
+	/* eventfd writes of 1 cannot block or fail short of overflow. */
+	if (write(r->wake_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+static void *vcpu_main(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct runner *r = t->r;
+	struct vb_kvm_vcpu *v = &r->vcpus[t->i];
+	sigset_t kick;
+	sigemptyset(&kick);
+	sigaddset(&kick, VB_VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+	struct vb_err why = { { 0 } };
+	while (!atomic_load(&r->stop)) {
+		int rc = vb_kvm_vcpu_run(v);
+		if (rc == -EINTR || rc == -EAGAIN)
+			continue;
+		if (rc < 0) {
+			vb_err_errno(&why, -rc, "vCPU %u: KVM_RUN", v->index);
+			finish(r, t->i, VB_VCPU_FAIL, rc, &why);
+			break;
+		}
+		struct vb_vcpu_exit e;
+		vb_vcpu_decode(v->run, v->run_bytes, &e);
+		pthread_mutex_lock(&r->lock);
+		enum vb_vcpu_action a = vb_vcpu_handle_exit(r->h, &e, &why);
+		pthread_mutex_unlock(&r->lock);
+		if (a == VB_VCPU_CONTINUE)
+			continue;
+		if (a == VB_VCPU_FAIL)
+			vb_err_prefix(&why, "vCPU %u", v->index);
+		finish(r, t->i, a, a == VB_VCPU_FAIL ? -EIO : 0, &why);
+		break;
+	}
+	return NULL;
+}
+
+static void kick_all(struct runner *r, struct vcpu_thread *threads)
+{
+	atomic_store(&r->stop, true);
+	for (unsigned i = 0; i < r->n; i++) {
+		if (!threads[i].started)
+			continue;
+		/* immediate_exit closes the window between the thread's stop
+		 * check and its next KVM_RUN: a kick landing there would
+		 * otherwise be lost (api.rst: immediate_exit). */
+		__atomic_store_n(&r->vcpus[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		pthread_kill(threads[i].tid, VB_VCPU_KICK_SIGNAL);
+	}
+	for (unsigned i = 0; i < r->n; i++) {
+		if (threads[i].started)
+			pthread_join(threads[i].tid, NULL);
+		threads[i].started = false;
+	}
+	for (unsigned i = 0; i < r->n; i++)
+		__atomic_store_n(&r->vcpus[i].run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Waits for a finished vCPU or SIGINT/SIGTERM; returns the signal, 0, or
+ * -errno if poll itself failed. */
+static int wait_for_stop(struct runner *r, int sig_fd)
+{
+	struct pollfd fds[2] = {
+		{ .fd = r->wake_fd, .events = POLLIN },
+		{ .fd = sig_fd, .events = POLLIN },
+	};
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (fds[0].revents & POLLIN)
+			return 0;
+		if (fds[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				return (int)si.ssi_signo;
+		}
+	}
+}
+
+static int start_threads(struct runner *r, struct vcpu_thread *threads,
+			 struct vb_err *err)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		threads[i].r = r;
+		threads[i].i = i;
+		int e = pthread_create(&threads[i].tid, NULL, vcpu_main, &threads[i]);
+		if (e != 0)
+			return vb_err_errno(err, e, "vCPU %u: pthread_create", r->vcpus[i].index);
+		threads[i].started = true;
+	}
+	return 0;
+}
+
+static int run_threads(struct runner *r, int sig_fd, struct vb_run_result *res,
+		       struct vb_err *err)
+{
+	struct vcpu_thread *threads = calloc(r->n, sizeof(*threads));
+	if (!threads)
+		return vb_err_errno(err, ENOMEM, "vCPU threads");
+	int rc = start_threads(r, threads, err);
+	int sig = rc < 0 ? 0 : wait_for_stop(r, sig_fd);
+	kick_all(r, threads);
+	free(threads);
+	if (rc < 0)
+		return rc;
+	if (sig < 0 && !r->have_result)
+		return vb_err_errno(err, -sig, "run: poll");
+
+	if (sig > 0 && !r->have_result) {
+		memset(res, 0, sizeof(*res));
+		res->action = VB_VCPU_STOP;
+		res->signal = sig;
+		vb_err_set(&res->why, 0, "stopped by signal %d (%s)", sig, strsignal(sig));
+		return 0;
+	}
+	*res = r->res;
+	if (r->res.action == VB_VCPU_FAIL) {
+		*err = r->res.why;
+		return r->rc < 0 ? r->rc : -EIO;
+	}
+	return 0;
+}
+
+int vb_vcpu_run_all(struct vb_kvm_vcpu *vcpus, unsigned n,
+		    const struct vb_exit_handlers *h, struct vb_run_result *res,
+		    struct vb_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (n == 0)
+		return vb_err_set(err, EINVAL, "run: no vCPUs");
+	struct runner r = { .vcpus = vcpus, .n = n, .h = h, .wake_fd = -1 };
+	atomic_init(&r.stop, false);
+	pthread_mutex_init(&r.lock, NULL);
+
+	/* SIGINT/SIGTERM are read from a signalfd by this thread, so they
+	 * must be blocked here and, by inheritance, in every vCPU thread. The
+	 * kick signal is blocked here too and unblocked only in vCPU threads. */
+	sigset_t block, old_mask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, VB_VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+
+	struct sigaction kick = { .sa_handler = kick_handler }, old_kick;
+	sigemptyset(&kick.sa_mask);
+	sigaction(VB_VCPU_KICK_SIGNAL, &kick, &old_kick);
+
+	int rc;
+	sigset_t stop_sigs;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	int sig_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	r.wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (sig_fd < 0 || r.wake_fd < 0)
+		rc = vb_err_errno(err, errno, "run: %s", sig_fd < 0 ? "signalfd" : "eventfd");
+	else
+		rc = run_threads(&r, sig_fd, res, err);
+
+	if (sig_fd >= 0) {
+		/* Consume a SIGINT/SIGTERM that arrived while stopping, so
+		 * restoring the mask does not deliver it with its default
+		 * (fatal) action. */
+		struct signalfd_siginfo si;
+		while (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			;
+		close(sig_fd);
+	}
+	if (r.wake_fd >= 0)
+		close(r.wake_fd);
+	sigaction(VB_VCPU_KICK_SIGNAL, &old_kick, NULL);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	pthread_mutex_destroy(&r.lock);
+	return rc;
+}

@@ -1,0 +1,138 @@
+/* vCPU exits and the run loop.
+ *
+ * Three layers, the first two pure so tests drive them with synthetic
+ * struct kvm_run buffers and no /dev/kvm:
+ *   vb_vcpu_decode       struct kvm_run -> struct vb_vcpu_exit, checking
+ *                        every kernel-supplied offset and size against the
+ *                        mmap'ed kvm_run size
+ *   vb_vcpu_handle_exit  calls the port/MMIO callbacks and turns the exit
+ *                        into an action: continue, stop or fail
+ *   vb_vcpu_run_all      the last builder stage: one thread per vCPU doing
+ *                        KVM_RUN until some vCPU, a callback or SIGINT/
+ *                        SIGTERM asks to stop; then every vCPU is kicked
+ *                        out of KVM_RUN and joined
+ *
+ * Handler callbacks return 0 (handled), VB_EXIT_STOP (the guest asked for
+ * reset or poweroff: vmboot exits with status 0) or -errno with err filled
+ * (the run fails with that message). The run loop calls them under one
+ * lock, so device models need no locking of their own. */
+#ifndef VB_MACHINE_VCPU_H
+#define VB_MACHINE_VCPU_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include "machine/kvm.h"
+#include "util/err.h"
+
+/* Positive so it cannot collide with -errno. */
+#define VB_EXIT_STOP 1
+
+enum vb_exit_kind {
+	VB_EXIT_KIND_IO,
+	VB_EXIT_KIND_MMIO,
+	VB_EXIT_KIND_HLT,
+	VB_EXIT_KIND_SHUTDOWN,       /* triple fault: a PC resets */
+	VB_EXIT_KIND_SYSTEM_EVENT,
+	VB_EXIT_KIND_INTERNAL_ERROR,
+	VB_EXIT_KIND_FAIL_ENTRY,
+	VB_EXIT_KIND_DEBUG,
+	VB_EXIT_KIND_INTR,           /* KVM_EXIT_INTR: a signal interrupted KVM_RUN */
+	VB_EXIT_KIND_UNKNOWN,
+	VB_EXIT_KIND_BAD,            /* kvm_run contents failed validation */
+};
+
+enum vb_system_event { VB_SYSEV_RESET, VB_SYSEV_SHUTDOWN, VB_SYSEV_CRASH, VB_SYSEV_OTHER };
+
+#define VB_EXIT_MAX_DATA 16
+
+struct vb_vcpu_exit {
+	enum vb_exit_kind kind;
+	uint32_t reason;             /* raw exit_reason */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;        /* 1, 2 or 4 */
+			bool is_write;       /* out/outs */
+			uint32_t count;      /* > 1 for string I/O (rep ins/outs) */
+			uint8_t *data;       /* size * count bytes inside kvm_run */
+		} io;
+		struct {
+			uint64_t addr;
+			uint32_t len;        /* 1..8 */
+			bool is_write;
+			uint8_t *data;       /* kvm_run->mmio.data */
+		} mmio;
+		struct {
+			enum vb_system_event type;
+			uint32_t raw_type;
+		} sysev;
+		struct {
+			uint32_t suberror;
+			uint32_t ndata;      /* clamped to VB_EXIT_MAX_DATA */
+			uint64_t data[VB_EXIT_MAX_DATA];
+		} internal;
+		struct {
+			uint64_t reason;     /* hardware entry failure reason */
+		} fail_entry;
+		struct {
+			uint64_t rip;
+		} debug;
+		struct {
+			const char *why;     /* VB_EXIT_KIND_BAD */
+		} bad;
+	} u;
+};
+
+/* Decodes run (run_bytes mapped). Never fails: bad contents become
+ * VB_EXIT_KIND_BAD with a reason. */
+void vb_vcpu_decode(struct kvm_run *run, size_t run_bytes, struct vb_vcpu_exit *e);
+
+struct vb_exit_handlers {
+	void *ctx;
+	/* One access of size 1, 2 or 4 bytes; for reads fill data. NULL:
+	 * writes are dropped and reads return all ones (a floating ISA bus). */
+	int (*pio)(void *ctx, uint16_t port, bool is_write, uint8_t *data,
+		   uint8_t size, struct vb_err *err);
+	/* len 1..8. NULL: as for pio. */
+	int (*mmio)(void *ctx, uint64_t addr, bool is_write, uint8_t *data,
+		    uint32_t len, struct vb_err *err);
+	/* Single-step/breakpoint exits; NULL: continue. */
+	int (*debug)(void *ctx, uint64_t rip, struct vb_err *err);
+	/* Explain emulation failures as KVM-PVM limits (vb_kvm.is_pvm). */
+	bool host_is_pvm;
+};
+
+enum vb_vcpu_action { VB_VCPU_CONTINUE, VB_VCPU_STOP, VB_VCPU_FAIL };
+
+/* Fills err on VB_VCPU_FAIL; on VB_VCPU_STOP err holds the reason
+ * ("guest reset", "guest poweroff"). */
+enum vb_vcpu_action vb_vcpu_handle_exit(const struct vb_exit_handlers *h,
+					struct vb_vcpu_exit *e, struct vb_err *err);
+
+/* The signal that kicks vCPU threads out of KVM_RUN. The run loop installs
+ * a no-op handler for it while vCPUs run. */
+#define VB_VCPU_KICK_SIGNAL SIGUSR1
+
+struct vb_run_result {
+	enum vb_vcpu_action action;  /* STOP or FAIL */
+	int signal;                  /* SIGINT/SIGTERM that stopped the run, or 0 */
+	uint32_t vcpu;               /* the vCPU that stopped or failed the run */
+	struct vb_err why;           /* reason text for stop and fail */
+};
+
+/* Runs vcpus[0..n) until stop. Blocks SIGINT and SIGTERM in the calling
+ * thread (and so in the vCPU threads) for the duration, reads them from a
+ * signalfd, and restores the mask. Any other thread of the process must
+ * keep SIGINT/SIGTERM blocked, or the kernel may deliver them there.
+ * Returns 0 when the guest or a signal stopped the run (res->action
+ * STOP), or -errno with err filled when a vCPU failed or setup failed. */
+int vb_vcpu_run_all(struct vb_kvm_vcpu *vcpus, unsigned n,
+		    const struct vb_exit_handlers *h, struct vb_run_result *res,
+		    struct vb_err *err);
+
+#endif

@@ -1,0 +1,161 @@
+/* Syntax tree nodes shared by the .conf and YAML front ends (node.h). */
+#include "parse/node.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *vb_node_kind_name(enum vb_node_kind kind)
+{
+	switch (kind) {
+	case VB_NODE_NULL:
+		return "null";
+	case VB_NODE_BOOL:
+		return "boolean";
+	case VB_NODE_INT:
+		return "integer";
+	case VB_NODE_FLOAT:
+		return "float";
+	case VB_NODE_STRING:
+		return "string";
+	case VB_NODE_LIST:
+		return "list";
+	case VB_NODE_TABLE:
+		return "table";
+	}
+	return "unknown";
+}
+
+struct vb_node *vb_node_new(enum vb_node_kind kind, struct vb_loc loc)
+{
+	struct vb_node *node = calloc(1, sizeof(*node));
+	if (!node)
+		return NULL;
+	node->kind = kind;
+	node->loc = loc;
+	return node;
+}
+
+/* The capacity of items[] is not stored: it is the smallest power of two
+ * >= n_items, so the array grows exactly when n_items is 0 or a power of
+ * two, keeping appends amortised O(1) without widening the public struct. */
+static bool needs_growth(size_t n)
+{
+	return (n & (n - 1)) == 0;
+}
+
+int vb_node_append(struct vb_node *parent, struct vb_node *child)
+{
+	size_t n = parent->n_items;
+
+	if (needs_growth(n)) {
+		size_t cap = n ? n * 2 : 1;
+		struct vb_node **items;
+
+		if (cap > SIZE_MAX / sizeof(*items)) {
+			vb_node_free(child);
+			return -ENOMEM;
+		}
+		items = realloc(parent->items, cap * sizeof(*items));
+		if (!items) {
+			vb_node_free(child);
+			return -ENOMEM;
+		}
+		parent->items = items;
+	}
+	parent->items[n] = child;
+	parent->n_items = n + 1;
+	return 0;
+}
+
+int vb_node_set_key(struct vb_node *node, const char *key, struct vb_loc loc)
+{
+	char *copy = strdup(key);
+
+	if (!copy)
+		return -ENOMEM;
+	free(node->key);
+	node->key = copy;
+	node->key_loc = loc;
+	return 0;
+}
+
+int vb_node_set_string(struct vb_node *node, const char *s, size_t len)
+{
+	char *copy;
+
+	/* Later stages treat strings as C strings: an embedded NUL would
+	 * silently truncate a path or command line. */
+	if (memchr(s, '\0', len))
+		return -EINVAL;
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	free(node->string);
+	node->string = copy;
+	return 0;
+}
+
+void vb_node_free(struct vb_node *node)
+{
+	if (!node)
+		return;
+	for (size_t i = 0; i < node->n_items; i++)
+		vb_node_free(node->items[i]);
+	free(node->items);
+	free(node->key);
+	free(node->string);
+	free(node->source);
+	free(node);
+}
+
+struct vb_node *vb_node_get(const struct vb_node *table, const char *key)
+{
+	if (!table || table->kind != VB_NODE_TABLE)
+		return NULL;
+	for (size_t i = 0; i < table->n_items; i++) {
+		struct vb_node *item = table->items[i];
+		if (item->key && strcmp(item->key, key) == 0)
+			return item;
+	}
+	return NULL;
+}
+
+static bool same_key(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool vb_node_equal(const struct vb_node *a, const struct vb_node *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind || !same_key(a->key, b->key))
+		return false;
+	switch (a->kind) {
+	case VB_NODE_NULL:
+		return true;
+	case VB_NODE_BOOL:
+		return a->boolean == b->boolean;
+	case VB_NODE_INT:
+		return a->integer == b->integer;
+	case VB_NODE_FLOAT:
+		return a->real == b->real || (isnan(a->real) && isnan(b->real));
+	case VB_NODE_STRING:
+		return same_key(a->string, b->string);
+	case VB_NODE_LIST:
+	case VB_NODE_TABLE:
+		if (a->n_items != b->n_items)
+			return false;
+		for (size_t i = 0; i < a->n_items; i++)
+			if (!vb_node_equal(a->items[i], b->items[i]))
+				return false;
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,199 @@
+#!/bin/sh
+# End-to-end behaviour of the vmboot command line: exit statuses, the
+# FILE:LINE:COL diagnostics, --strict, option suggestions, refused options,
+# and the fields and numbers of --plan --json. Needs no /dev/kvm.
+set -u
+
+: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
+: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
+VMBOOT=$VB_BUILDDIR/vmboot
+FIXTURES=$VB_SRCDIR/tests/cli/fixtures
+if [ ! -x "$VMBOOT" ]; then
+	echo "SKIP: $VMBOOT not built"
+	exit 77
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "SKIP: python3 is needed to read the JSON plan"
+	exit 77
+fi
+
+TMP=$(mktemp -d) || exit 99
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+checks=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# expect_status WANT CMD...: runs CMD with stdout/stderr in $TMP/out, $TMP/err.
+expect_status() {
+	want=$1
+	shift
+	checks=$((checks + 1))
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		fail "exit $got, want $want: $*"
+		sed 's/^/    stderr: /' "$TMP/err"
+	fi
+}
+
+# expect_line FILE TEXT: FILE has a line exactly equal to TEXT.
+expect_line() {
+	checks=$((checks + 1))
+	grep -Fxq -- "$2" "$1" || {
+		fail "no line in $(basename "$1"): $2"
+		sed 's/^/    got: /' "$1"
+	}
+}
+
+expect_grep() {
+	checks=$((checks + 1))
+	grep -Eq -- "$2" "$1" || {
+		fail "no match in $(basename "$1") for /$2/"
+		sed 's/^/    got: /' "$1"
+	}
+}
+
+# json_eq EXPR WANT: python expression over the plan `p` in $TMP/out.
+json_eq() {
+	checks=$((checks + 1))
+	got=$(python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))
+print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$TMP/out" "$1" 2>&1)
+	[ "$got" = "$2" ] || fail "plan: $1 is $got, want $2"
+}
+
+plan() {
+	expect_status 0 "$VMBOOT" --plan --json --host-ram 16G --host-cpus 4 "$@"
+}
+
+# Diagnostics name files as given, so run from the fixtures directory.
+cd "$FIXTURES" || exit 99
+
+# --- exit statuses -------------------------------------------------------
+expect_status 0 "$VMBOOT" --check ok.conf
+checks=$((checks + 1))
+[ -s "$TMP/err" ] && fail "ok.conf: unexpected diagnostics: $(cat "$TMP/err")"
+expect_status 0 "$VMBOOT" check ok.conf
+expect_status 0 "$VMBOOT" --check --strict ok.conf
+expect_status 1 "$VMBOOT" --check bad.conf
+expect_status 1 "$VMBOOT" --check ok.conf bad.conf
+expect_status 2 "$VMBOOT" --check
+expect_status 2 "$VMBOOT" --plan ok.conf ok.conf
+expect_status 2 "$VMBOOT" --cpus
+expect_status 0 "$VMBOOT" --help
+expect_grep "$TMP/out" '^Usage:'
+expect_status 0 "$VMBOOT" help plan
+expect_status 2 "$VMBOOT" help nosuchcommand
+expect_status 0 "$VMBOOT" --version
+expect_grep "$TMP/out" '^vmboot [0-9A-Za-z.]+'
+expect_status 1 "$VMBOOT" --check no-such-file.conf
+expect_line "$TMP/err" "no-such-file.conf: error: cannot read: No such file or directory"
+expect_status 1 "$VMBOOT" --check dummy-kernel
+expect_grep "$TMP/err" '^dummy-kernel: error: cannot tell the file format from the name'
+
+# --- diagnostics: FILE:LINE:COL: error: MESSAGE ---------------------------
+expect_status 1 "$VMBOOT" --check bad.conf
+expect_grep "$TMP/err" '^bad\.conf:3:8: error: cpus: must be between 1 and [0-9]+, got 0$'
+expect_line "$TMP/err" 'bad.conf:4:1: error: machine: unknown key "memroy"; did you mean "memory"?'
+expect_line "$TMP/err" 'bad.conf:5:11: error: console: unknown value "serail"; did you mean "serial"? (expected "serial", "virtio" or "none")'
+expect_line "$TMP/err" 'bad.conf:8:24: error: devices[1].id: "d" already used by devices[0]'
+expect_grep "$TMP/err" '^bad\.conf:9:25: error: devices\[2\]\.mac: "52:54:00:zz:34:56" is not a MAC address'
+checks=$((checks + 1))
+n=$(grep -c ': error: ' "$TMP/err")
+[ "$n" -eq 5 ] || fail "bad.conf: $n errors, want all 5"
+
+expect_status 1 "$VMBOOT" --check bad.yaml
+expect_grep "$TMP/err" '^bad\.yaml:3:9: error: memory: cannot parse size "12X": '
+expect_line "$TMP/err" 'bad.yaml:5:11: error: devices[0].type: unknown device type "dsk"; did you mean "disk"?'
+expect_line "$TMP/err" 'bad.yaml:12:10: error: devices[2].tag: "share" already used by devices[1]'
+expect_line "$TMP/err" 'bad.yaml:13:5: error: devices[3]: a tap network needs a tap interface name (tap = "tap0")'
+
+expect_status 1 "$VMBOOT" --check syntax.conf
+expect_grep "$TMP/err" '^syntax\.conf:2(:[0-9]+)?: error: syntax error'
+expect_status 1 "$VMBOOT" --check nokernel.yaml
+expect_line "$TMP/err" 'nokernel.yaml:1:1: error: kernel: missing (required)'
+# The same file, with the kernel given on the command line, is valid.
+expect_status 0 "$VMBOOT" --check nokernel.yaml -k dummy-kernel
+
+# --- --strict: a missing kernel file is a warning, then an error ----------
+expect_status 0 "$VMBOOT" --check missing-kernel.yaml
+expect_grep "$TMP/err" '^missing-kernel\.yaml:3:9: warning: kernel: .*no-such-dir/bzImage: No such file or directory$'
+expect_status 1 "$VMBOOT" --check --strict missing-kernel.yaml
+expect_grep "$TMP/err" '^missing-kernel\.yaml:3:9: error: kernel: .*no-such-dir/bzImage: No such file or directory$'
+# Paths in a file are relative to the file, not to the working directory.
+(cd / && "$VMBOOT" --check --strict "$FIXTURES/ok.conf") >"$TMP/out" 2>&1
+checks=$((checks + 1))
+[ $? -eq 0 ] || fail "ok.conf from /: $(cat "$TMP/out")"
+
+# --- usage errors ----------------------------------------------------------
+expect_status 2 "$VMBOOT" --chek ok.conf
+expect_line "$TMP/err" 'vmboot: error: unknown option "--chek"; did you mean "--check"?'
+expect_status 2 "$VMBOOT" --plan --hots-ram 8G ok.conf
+expect_line "$TMP/err" 'vmboot: error: unknown option "--hots-ram"; did you mean "--host-ram"?'
+expect_status 2 "$VMBOOT" --vnc ok.conf
+expect_line "$TMP/err" 'vmboot: error: --vnc: not supported: vmboot has no framebuffer; use the serial or virtio console'
+expect_status 2 "$VMBOOT" --sdl
+expect_grep "$TMP/err" '^vmboot: error: --sdl: not supported: '
+expect_status 2 "$VMBOOT" --vidmode 0x312
+expect_grep "$TMP/err" '^vmboot: error: --vidmode: not supported: '
+expect_status 2 "$VMBOOT" --plan -c two ok.conf
+expect_line "$TMP/err" 'vmboot: error: --cpus: "two" is not a number'
+expect_status 1 "$VMBOOT" --check ok.conf -c 0
+expect_grep "$TMP/err" '^--cpus: error: cpus: must be between 1 and [0-9]+, got 0$'
+
+# --- --plan --json -------------------------------------------------------
+plan ok.conf
+json_eq 'sorted(k for k in ["name", "cpus", "ram_mib", "ram_source", "mmap_bytes", "gap", "slots", "devices", "cmdline"] if k in p)' \
+	'["cmdline", "cpus", "devices", "gap", "mmap_bytes", "name", "ram_mib", "ram_source", "slots"]'
+json_eq '[p["name"], p["cpus"], p["ram_mib"], p["ram_source"], p["gap"], p["devices"]]' \
+	'["ok", 1, 256, "file", null, []]'
+json_eq '"console=ttyS0" in p["cmdline"].split()' 'true'
+
+# RAM: from the file, the default 64 MiB x (cpus + 3), the default capped.
+plan -k x -c 2 -m 512
+json_eq '[p["ram_mib"], p["ram_source"]]' '[512, "file"]'
+plan -k x -c 2
+json_eq '[p["ram_mib"], p["ram_source"]]' '[320, "default"]'
+plan -k x
+json_eq '[p["cpus"], p["ram_mib"], p["ram_source"]]' '[4, 448, "default"]'
+expect_status 0 "$VMBOOT" --plan --json --host-ram 256M --host-cpus 4 -k x
+json_eq '[p["ram_mib"], p["ram_source"]]' '[204, "capped"]'
+
+# Memory map: the 32-bit gap [3328 MiB, 4 GiB) splits RAM above 3328 MiB.
+plan -k x -c 1 -m 4G
+json_eq 'p["gap"]' '{"size": 805306368, "start": 3489660928}'
+json_eq 'p["slots"]' '[{"guest_phys_addr": 0, "host_offset": 0, "size": 3489660928, "slot": 0}, {"guest_phys_addr": 4294967296, "host_offset": 4294967296, "size": 805306368, "slot": 1}]'
+json_eq 'p["mmap_bytes"]' '5100273664'
+plan -k x -c 1 -m 3328M
+json_eq '[len(p["slots"]), p["gap"], p["slots"][0]["size"], p["mmap_bytes"]]' \
+	'[1, null, 3489660928, 3489660928]'
+plan -k x -c 1 -m 3329M
+json_eq '[len(p["slots"]), p["slots"][1]["size"]]' '[2, 1048576]'
+
+# kvmtool-style flags with no file at all.
+expect_status 0 "$VMBOOT" --plan -k x -c 2 -m 512 --host-ram 16G --host-cpus 4
+expect_grep "$TMP/out" '^memory +512 MiB'
+expect_grep "$TMP/err" '^--kernel: warning: kernel: x: No such file or directory$'
+plan -k x -c 2 -m 512 -p "root=/dev/vda1" -d "$FIXTURES/dummy-kernel,ro" \
+	-n user,forward=tcp:127.0.0.1:2222-:22 --9p "$FIXTURES,share" --rng --balloon
+json_eq '[p["name"], p["cpus"], p["ram_mib"]]' '["vm", 2, 512]'
+json_eq '[d["type"] for d in p["devices"]]' '["disk", "net", "9p", "rng", "balloon"]'
+json_eq '[p["devices"][0]["readonly"], p["devices"][2]["tag"]]' '[true, "share"]'
+json_eq 'p["cmdline"].endswith(" root=/dev/vda1")' 'true'
+# Overrides: -c replaces the file's cpus, devices are added after the file's.
+plan ok.conf -c 3 --rng
+json_eq '[p["cpus"], p["ram_mib"], len(p["devices"])]' '[3, 256, 1]'
+# The mmio transport: a window at the start of the gap, GSI 16, announced
+# on the kernel command line.
+plan mmio.yaml
+json_eq '[p["devices"][0][k] for k in ("transport", "mmio_base", "mmio_size", "gsi")]' \
+	'["mmio", 3489660928, 4096, 16]'
+json_eq '"virtio_mmio.device=4096@0xd0000000:16" in p["cmdline"].split()' 'true'
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ] || exit 1
+exit 0

@@ -1,0 +1,454 @@
+# shellcheck shell=bash
+# Shared functions of the nested boot harness (sourced by run, run-cmd and
+# the tests in this directory; not executable on its own).
+#
+# Why a harness: vmboot needs /dev/kvm with real hardware virtualization, and
+# the development machines have none (their /dev/kvm is KVM-PVM, which cannot
+# run a stock kernel; see /work/shared/nested-recipe.md). QEMU's software
+# emulator (TCG) can emulate an AMD CPU with SVM and nested paging, so the
+# Debian kernel booted inside it loads kvm-amd and provides a real /dev/kvm.
+#
+# Layout of the initramfs handed to the OUTER kernel, concatenated from three
+# cpio archives (the kernel unpacks concatenated archives in order, the way
+# early microcode is prepended to distribution initrds):
+#   guest.cpio      uncompressed: /guest/vmlinuz and /guest/initrd.img are
+#                   already compressed, so gzip would only burn time (cached)
+#   base.cpio.gz    busybox, kvm modules, /init (cached)
+#   run.cpio.gz     per run: /work files, the vmboot binary, the libraries of
+#                   dynamically linked programs, the command to run
+
+NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Marker lines on the serial console (see outer-init.sh).
+NESTED_EXIT_MARKER='VMBOOT-NESTED-EXIT='
+NESTED_READY_MARKER='VMBOOT-NESTED-KVM-READY'
+
+NESTED_OUTER_MODULES=(kvm-amd)
+NESTED_GUEST_MODULES=(virtio virtio_ring virtio_pci virtio_pci_modern_dev
+	virtio_pci_legacy_dev virtio_mmio virtio_blk virtio_console virtio_rng
+	virtio_balloon virtio_net 9p 9pnet 9pnet_virtio netfs ext4)
+
+nested_log() {
+	printf 'nested: %s\n' "$*" >&2
+}
+
+nested_die() {
+	printf 'nested: error: %s\n' "$*" >&2
+	exit 99
+}
+
+# automake treats exit status 77 as "skipped".
+nested_skip() {
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+# Seconds since the epoch with microseconds (bash 5).
+nested_now() {
+	printf '%s\n' "$EPOCHREALTIME"
+}
+
+# Prints "PHASE: N.NN s" to stderr for a phase that started at $2.
+nested_phase_done() {
+	local phase=$1 start=$2 end
+	end=$(nested_now)
+	awk -v p="$phase" -v s="$start" -v e="$end" \
+		'BEGIN { printf "nested: time: %s: %.2f s\n", p, e - s }' >&2
+}
+
+# The newest Debian kernel in /boot, as its version string (empty if none).
+nested_kernel_version() {
+	local k newest=''
+	for k in /boot/vmlinuz-*; do
+		[ -e "$k" ] || continue
+		newest=$(printf '%s\n%s\n' "$newest" "${k#/boot/vmlinuz-}" |
+			sed '/^$/d' | sort -V | tail -n 1)
+	done
+	printf '%s\n' "$newest"
+}
+
+nested_find_qemu() {
+	command -v qemu-system-x86_64 || true
+}
+
+# Exits 77 (skip) unless everything the harness needs is present. Sets
+# NESTED_KVER, NESTED_KERNEL, NESTED_QEMU and NESTED_BUSYBOX.
+nested_require() {
+	NESTED_QEMU=$(nested_find_qemu)
+	[ -n "$NESTED_QEMU" ] ||
+		nested_skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+	NESTED_KVER=$(nested_kernel_version)
+	[ -n "$NESTED_KVER" ] ||
+		nested_skip "no kernel in /boot/vmlinuz-* (apt-get install linux-image-amd64)"
+	NESTED_KERNEL=/boot/vmlinuz-$NESTED_KVER
+	[ -r "$NESTED_KERNEL" ] || nested_skip "$NESTED_KERNEL is not readable"
+	[ -d "/lib/modules/$NESTED_KVER" ] ||
+		nested_skip "no modules for $NESTED_KVER in /lib/modules"
+	command -v modprobe >/dev/null || nested_skip "modprobe not found (apt-get install kmod)"
+	command -v depmod >/dev/null || nested_skip "depmod not found (apt-get install kmod)"
+	modprobe -S "$NESTED_KVER" --show-depends kvm-amd >/dev/null 2>&1 ||
+		nested_skip "kernel $NESTED_KVER has no kvm-amd module"
+	command -v cpio >/dev/null || nested_skip "cpio not found (apt-get install cpio)"
+	NESTED_BUSYBOX=''
+	local b
+	for b in /bin/busybox /usr/bin/busybox; do
+		if [ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1; then
+			NESTED_BUSYBOX=$b
+			break
+		fi
+	done
+	[ -n "$NESTED_BUSYBOX" ] ||
+		nested_skip "no statically linked busybox (apt-get install busybox-static)"
+}
+
+nested_cache_root() {
+	printf '%s\n' "${VB_NESTED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmboot-nested}"
+}
+
+# The module files (.ko, .ko.xz, .ko.zst) that modprobe would insert for the
+# given module names, dependencies first, each once. Built-in modules are
+# skipped.
+nested_module_files() {
+	local m
+	for m in "$@"; do
+		modprobe -S "$NESTED_KVER" --show-depends "$m" 2>/dev/null || true
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
+}
+
+# Copies a module into a tree, decompressed: busybox insmod hands the file to
+# init_module(2) as is, and the kernel cannot be relied on to decompress.
+nested_copy_module() {
+	local src=$1 root=$2 rel dst
+	rel=${src#/}
+	case $rel in
+	*.ko.xz) dst=$root/${rel%.xz}; mkdir -p "$(dirname "$dst")"; xz -dc "$src" >"$dst" ;;
+	*.ko.zst) dst=$root/${rel%.zst}; mkdir -p "$(dirname "$dst")"; zstd -qdc "$src" >"$dst" ;;
+	*.ko.gz) dst=$root/${rel%.gz}; mkdir -p "$(dirname "$dst")"; gzip -dc "$src" >"$dst" ;;
+	*) dst=$root/$rel; mkdir -p "$(dirname "$dst")"; cp "$src" "$dst" ;;
+	esac
+	printf '%s\n' "/${dst#"$root"/}"
+}
+
+# Installs static busybox into a tree, with only the /bin/sh link: the
+# init scripts create the other applet links at boot (busybox --install),
+# which is much faster than several hundred ln processes per build.
+nested_install_busybox() {
+	local root=$1
+	mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
+		"$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/run"
+	cp "$NESTED_BUSYBOX" "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+}
+
+# Writes a newc cpio of directory $1 to stdout, entries owned by root.
+nested_cpio() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0)
+}
+
+# The cache key: kernel version plus a hash of every input of the cached
+# archives (kernel, busybox, the scripts, the guest tests, the module list).
+nested_cache_key() {
+	local h
+	h=$({
+		printf '%s\n' "$NESTED_KVER"
+		sha256sum "$NESTED_KERNEL" "$NESTED_BUSYBOX" \
+			"$NESTED_DIR/lib.sh" "$NESTED_DIR/outer-init.sh" "$NESTED_DIR/guest-init.sh"
+		find "$NESTED_DIR/guest-tests" -type f -name '*.sh' -print0 2>/dev/null |
+			LC_ALL=C sort -z | xargs -0 -r sha256sum
+		nested_module_files "${NESTED_OUTER_MODULES[@]}" "${NESTED_GUEST_MODULES[@]}" |
+			xargs -r sha256sum
+	} | sed "s|$NESTED_DIR/||" | sha256sum | cut -c1-16)
+	printf '%s-%s\n' "$NESTED_KVER" "$h"
+}
+
+# The inner guest's initramfs: busybox, the virtio modules, /init and the
+# guest test scripts. Written to $1.
+nested_build_guest_initrd() {
+	local out=$1 root f
+	root=$(mktemp -d "${out}.root.XXXXXX")
+	nested_install_busybox "$root"
+	for f in $(nested_module_files "${NESTED_GUEST_MODULES[@]}"); do
+		nested_copy_module "$f" "$root" >/dev/null
+	done
+	local moddir=/lib/modules/$NESTED_KVER
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -e "$moddir/$f" ] && cp "$moddir/$f" "$root$moddir/"
+	done
+	depmod -b "$root" "$NESTED_KVER"
+	install -m 0755 "$NESTED_DIR/guest-init.sh" "$root/init"
+	mkdir -p "$root/tests"
+	for f in "$NESTED_DIR"/guest-tests/*.sh; do
+		[ -e "$f" ] && install -m 0755 "$f" "$root/tests/"
+	done
+	# Proves the guest runs from this initramfs (guest-init.sh reports it).
+	echo vmboot-nested >"$root/.vmboot-initrd"
+	nested_cpio "$root" | gzip -6 >"$out"
+	rm -rf "$root"
+}
+
+# The outer archives: guest.cpio (inner kernel and initrd) and base.cpio.gz
+# (busybox, kvm modules, /init), in directory $1.
+nested_build_outer() {
+	local dir=$1 root f
+	root=$(mktemp -d "$dir/guest.XXXXXX")
+	mkdir -p "$root/guest"
+	cp "$NESTED_KERNEL" "$root/guest/vmlinuz"
+	nested_build_guest_initrd "$root/guest/initrd.img"
+	nested_cpio "$root" >"$dir/guest.cpio"
+	cp "$root/guest/initrd.img" "$dir/guest-initrd.img"
+	rm -rf "$root"
+
+	root=$(mktemp -d "$dir/base.XXXXXX")
+	nested_install_busybox "$root"
+	mkdir -p "$root/work" "$root/etc"
+	: >"$root/etc/kvm-modules"
+	for f in $(nested_module_files "${NESTED_OUTER_MODULES[@]}"); do
+		nested_copy_module "$f" "$root" >>"$root/etc/kvm-modules"
+	done
+	install -m 0755 "$NESTED_DIR/outer-init.sh" "$root/init"
+	nested_cpio "$root" | gzip -6 >"$dir/base.cpio.gz"
+	rm -rf "$root"
+}
+
+# Builds the cached archives if needed and sets NESTED_CACHE_DIR to the
+# directory holding guest.cpio, base.cpio.gz and guest-initrd.img. Safe when
+# several runs start at once: each builds in a private directory and the
+# first rename wins.
+nested_prepare() {
+	local root key start tmp
+	root=$(nested_cache_root)
+	key=$(nested_cache_key)
+	NESTED_CACHE_DIR=$root/$key
+	start=$(nested_now)
+	if [ -f "$NESTED_CACHE_DIR/base.cpio.gz" ]; then
+		touch "$NESTED_CACHE_DIR"
+		nested_phase_done "initramfs build (cached $key)" "$start"
+		return 0
+	fi
+	mkdir -p "$root"
+	tmp=$(mktemp -d "$root/.build.XXXXXX")
+	chmod 0755 "$tmp"
+	nested_log "building initramfs for $NESTED_KVER in $NESTED_CACHE_DIR"
+	if ! nested_build_outer "$tmp"; then
+		rm -rf "$tmp"
+		nested_die "initramfs build failed"
+	fi
+	mv -T "$tmp" "$NESTED_CACHE_DIR" 2>/dev/null || rm -rf "$tmp"
+	[ -f "$NESTED_CACHE_DIR/base.cpio.gz" ] || nested_die "initramfs cache missing after build"
+	# Entries for older inputs (edited scripts, previous kernels) and
+	# abandoned builds: drop those untouched for a day, so a run that is
+	# still using one is not disturbed.
+	find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +0 \
+		! -path "$NESTED_CACHE_DIR" -exec rm -rf {} + 2>/dev/null || true
+	nested_phase_done "initramfs build (cold $key)" "$start"
+}
+
+# Quotes each argument for a POSIX shell (busybox ash) in single quotes.
+nested_shell_quote() {
+	local a out=''
+	for a in "$@"; do
+		out+="'${a//\'/\'\\\'\'}' "
+	done
+	printf '%s\n' "${out% }"
+}
+
+# Copies a dynamically linked program's libraries and its loader into a
+# tree, at the paths ldd reports. Static programs and non-ELF files are left
+# alone. libgcc_s is added because glibc dlopen()s it for pthread_cancel and
+# unwinding, which ldd does not show.
+nested_copy_libs() {
+	local prog=$1 root=$2 lib
+	[ "$(head -c 4 "$prog" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ] || return 0
+	ldd "$prog" >/dev/null 2>&1 || return 0
+	for lib in $(ldd "$prog" | awk '
+		$2 == "=>" && $3 ~ /^\// { print $3 }
+		$1 ~ /^\// { print $1 }'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	for lib in /lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1; do
+		if [ -e "$lib" ]; then
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+			break
+		fi
+	done
+}
+
+# The per-run archive, written to $1: files ($NESTED_FILES, an array) in
+# /work, the vmboot binary ($NESTED_VMBOOT, may be empty) in /bin, their
+# libraries, and /work/.vbcmd running the command given as arguments.
+nested_build_run_archive() {
+	local out=$1 root f
+	shift
+	root=$(mktemp -d "${out}.root.XXXXXX")
+	mkdir -p "$root/work" "$root/bin"
+	for f in "${NESTED_FILES[@]}"; do
+		cp -L "$f" "$root/work/"
+		nested_copy_libs "$f" "$root"
+	done
+	if [ -n "$NESTED_VMBOOT" ]; then
+		cp -L "$NESTED_VMBOOT" "$root/bin/vmboot"
+		chmod 0755 "$root/bin/vmboot"
+		nested_copy_libs "$NESTED_VMBOOT" "$root"
+	fi
+	printf '%s\n' "$(nested_shell_quote "$@")" >"$root/work/.vbcmd"
+	nested_cpio "$root" | gzip -1 >"$out"
+	rm -rf "$root"
+}
+
+# Boots the outer VM with the command given as arguments and streams its
+# console to stdout. Needs nested_require, nested_prepare, NESTED_FILES,
+# NESTED_VMBOOT and NESTED_TIMEOUT. Returns the command's exit status from
+# the marker line, 124 on timeout, 99 if the VM died without a marker.
+nested_boot_outer() {
+	local work start status=0 ready_t end_t line
+	work=$(mktemp -d "${TMPDIR:-/tmp}/vmboot-nested.XXXXXX")
+	NESTED_WORK=$work # removed by nested_cleanup
+
+	start=$(nested_now)
+	nested_build_run_archive "$work/run.cpio.gz" "$@"
+	cat "$NESTED_CACHE_DIR/guest.cpio" "$NESTED_CACHE_DIR/base.cpio.gz" \
+		"$work/run.cpio.gz" >"$work/initrd"
+	nested_phase_done "run archive" "$start"
+
+	start=$(nested_now)
+	: >"$work/ready"
+	# panic=-1: a crash of the outer init reboots, and -no-reboot turns that
+	# into a QEMU exit instead of a hang until the timeout. With pipefail
+	# the pipeline's status is timeout's (the loop always succeeds).
+	timeout --kill-after=10 "$NESTED_TIMEOUT" "$NESTED_QEMU" \
+		-accel tcg -cpu EPYC,+svm,+npt -m 6G -smp 2 \
+		-nographic -no-reboot -nic none \
+		-kernel "$NESTED_KERNEL" -initrd "$work/initrd" \
+		-append "console=ttyS0 quiet panic=-1" </dev/null \
+		2> >(grep -v "TCG doesn't support requested feature" >&2) |
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=${line%$'\r'}
+			printf '%s\n' "$line"
+			printf '%s\n' "$line" >>"$work/console"
+			# Firmware escape sequences may precede a marker on its line.
+			if [[ $line == *"$NESTED_READY_MARKER"* && ! -s $work/ready ]]; then
+				nested_now >"$work/ready"
+			fi
+		done || status=$?
+	end_t=$(nested_now)
+	ready_t=$(cat "$work/ready")
+	if [ -n "$ready_t" ]; then
+		awk -v s="$start" -v r="$ready_t" -v e="$end_t" 'BEGIN {
+			printf "nested: time: outer boot to /dev/kvm: %.2f s\n", r - s
+			printf "nested: time: command (and poweroff): %.2f s\n", e - r }' >&2
+	else
+		nested_phase_done "outer VM (never reached /dev/kvm)" "$start"
+	fi
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		nested_log "timeout after $NESTED_TIMEOUT s"
+		return 124
+	fi
+	line=$(grep -ao "${NESTED_EXIT_MARKER}[0-9]*\$" "$work/console" 2>/dev/null |
+		tail -n 1 || true)
+	if [ -z "$line" ]; then
+		nested_log "the outer VM stopped without a $NESTED_EXIT_MARKER line"
+		return 99
+	fi
+	line=${line#"$NESTED_EXIT_MARKER"}
+	case $line in
+	'' | *[!0-9]*) nested_log "bad marker value '$line'"; return 99 ;;
+	esac
+	return "$line"
+}
+
+nested_cleanup() {
+	if [ -n "${NESTED_WORK:-}" ]; then
+		rm -rf "$NESTED_WORK"
+	fi
+}
+
+# The vmboot binary: --vmboot PATH (NESTED_VMBOOT_ARG), else
+# $VB_BUILDDIR/vmboot, else ./vmboot; empty if none exists.
+nested_vmboot_path() {
+	if [ -n "${NESTED_VMBOOT_ARG:-}" ]; then
+		printf '%s\n' "$NESTED_VMBOOT_ARG"
+	elif [ -n "${VB_BUILDDIR:-}" ] && [ -x "$VB_BUILDDIR/vmboot" ]; then
+		printf '%s\n' "$VB_BUILDDIR/vmboot"
+	elif [ -x ./vmboot ]; then
+		printf '%s\n' "$PWD/vmboot"
+	fi
+}
+
+# The VMBOOT-GUEST lines of console log $1 without their prefix. Firmware
+# escape sequences can precede a line, so the prefix is found anywhere.
+nested_guest_lines() {
+	tr -d '\r' <"$1" | sed -n 's/.*VMBOOT-GUEST: //p'
+}
+
+# Checks the VMBOOT-GUEST report in console log $1 of a guest given $2 MiB
+# of RAM, $3 CPUs and kernel parameters $4 (a substring of its cmdline).
+# Prints one line per failed check; returns 1 if any failed.
+nested_check_guest_report() {
+	local log=$1 mem_mib=$2 cpus=$3 params=$4 fail=0 lines v lo
+	lines=$(nested_guest_lines "$log")
+	v=$(sed -n 's/^MemTotal=\([0-9]*\).*/\1/p' <<<"$lines" | tail -n 1)
+	# MemTotal excludes what the kernel reserves for itself (its image,
+	# the struct page array: 64 bytes per 4 KiB page, early allocations),
+	# about 50 MiB for a 256 MiB Debian guest: accept 90% less 64 MiB.
+	lo=$((mem_mib * 1024 * 9 / 10 - 64 * 1024))
+	if [ -z "$v" ] || [ "$v" -gt $((mem_mib * 1024)) ] || [ "$v" -lt "$lo" ]; then
+		echo "FAIL: MemTotal=${v:-missing} kB, expected $lo..$((mem_mib * 1024)) kB"
+		fail=1
+	fi
+	v=$(sed -n 's/^cpus=\([0-9]*\).*/\1/p' <<<"$lines" | tail -n 1)
+	if [ "$v" != "$cpus" ]; then
+		echo "FAIL: cpus=${v:-missing}, expected $cpus"
+		fail=1
+	fi
+	v=$(sed -n 's/^cmdline=//p' <<<"$lines" | tail -n 1)
+	case " $v " in
+	*" $params "*) ;;
+	*) echo "FAIL: cmdline '$v' lacks '$params'"; fail=1 ;;
+	esac
+	if ! grep -qx 'initrd=ok' <<<"$lines"; then
+		echo "FAIL: no initrd=ok (the guest did not run the harness initrd)"
+		fail=1
+	fi
+	if ! grep -qx 'done' <<<"$lines"; then
+		echo "FAIL: no 'VMBOOT-GUEST: done' line"
+		fail=1
+	fi
+	return "$fail"
+}
+
+# Checks the e820 lines in log $1 for a machine with RAM above 4 GiB: RAM
+# ends below the 32-bit gap (src/machine/memmap.h: VB_GAP_START_BYTES,
+# 3328 MiB = 0xd0000000), no RAM inside the gap, and RAM starts again at
+# 4 GiB. Prints failures; returns 1 if any.
+nested_check_e820_gap() {
+	local log=$1
+	nested_guest_lines "$log" | sed -n 's/^e820=//p' | awk '
+		function hex(s,   i, c, v) {
+			s = tolower(s); sub(/^0x/, "", s); v = 0
+			for (i = 1; i <= length(s); i++) {
+				c = index("0123456789abcdef", substr(s, i, 1)) - 1
+				v = v * 16 + c
+			}
+			return v
+		}
+		{
+			split($1, r, "-"); s = hex(r[1]); e = hex(r[2])
+			type = $0; sub(/^[^ ]* /, "", type)
+			if (type != "System RAM") next
+			n++
+			if (s < 3328 * 2^20 && e < 3328 * 2^20) low = 1
+			if (s < 4 * 2^30 && e >= 3328 * 2^20) {
+				printf "FAIL: RAM %s inside the gap [0xd0000000, 0x100000000)\n", $1
+				bad = 1
+			}
+			if (s == 4 * 2^30) high = 1
+		}
+		END {
+			if (!n) { print "FAIL: no e820 System RAM lines"; exit 1 }
+			if (!low) { print "FAIL: no RAM below 0xd0000000"; bad = 1 }
+			if (!high) { print "FAIL: no RAM starting at 0x100000000"; bad = 1 }
+			exit bad
+		}'
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# /init of the OUTER initramfs (busybox ash), run by the Debian kernel that
+# QEMU boots with an emulated SVM CPU. Loads kvm-amd so /dev/kvm exists, runs
+# /work/.vbcmd in /work, prints VMBOOT-NESTED-EXIT=<status> for the host
+# side (lib.sh) and powers off. Nothing here may end without the marker or a
+# poweroff: the host would then wait for its timeout.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/work
+export HOME=/work TMPDIR=/tmp
+
+finish() {
+	echo "VMBOOT-NESTED-EXIT=$1"
+	sync
+	poweroff -f
+	# poweroff -f does not return; if it ever did, the kernel's panic=-1
+	# and QEMU's -no-reboot end the VM once init exits.
+	exit "$1"
+}
+
+# The applet links are made here, not in the archive (lib.sh:
+# nested_install_busybox); --install -s resolves /proc/self/exe.
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s
+mount -t devtmpfs dev /dev
+mount -t sysfs sys /sys
+mount -t tmpfs tmp /tmp
+
+# kvm-amd's dependencies come first in /etc/kvm-modules (modprobe
+# --show-depends order); a failure is reported by the /dev/kvm check.
+while read -r ko; do
+	insmod "$ko" || echo "nested: insmod $ko failed" >&2
+done </etc/kvm-modules
+
+if [ ! -c /dev/kvm ]; then
+	echo "nested: /dev/kvm missing after loading kvm-amd (no SVM in the emulated CPU?)" >&2
+	finish 125
+fi
+read -r up _ </proc/uptime
+# Start on a fresh line: firmware output may have left the cursor mid-line.
+echo
+echo "VMBOOT-NESTED-KVM-READY uptime=$up"
+
+cd /work || finish 125
+sh /work/.vbcmd
+finish "$?"

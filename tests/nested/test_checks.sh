@@ -1,0 +1,74 @@
+#!/bin/bash
+# Unit test of the report checks in lib.sh (no QEMU needed): a good guest
+# report passes, and each kind of bad report is caught. These checks are
+# what test_boot.sh relies on, so they must be able to fail.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vb-test-checks.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+# A 4 GiB guest as vmboot lays it out (src/machine/memmap.h): RAM up to
+# 3328 MiB, the gap, the rest from 4 GiB. The first line carries firmware
+# escape codes and a carriage return, as a serial console does.
+good() {
+	printf '\033c\033[?7l\033[2JVMBOOT-GUEST: MemTotal=4001234\r\n'
+	cat <<'LOG'
+[    1.0] some kernel line
+VMBOOT-GUEST: cpus=2
+VMBOOT-GUEST: cmdline=console=ttyS0 reboot=k vbcheck=1 panic=-1
+VMBOOT-GUEST: initrd=ok
+VMBOOT-GUEST: e820=0x0-0x9fbff System RAM
+VMBOOT-GUEST: e820=0x9fc00-0xfffff Reserved
+VMBOOT-GUEST: e820=0x100000-0xcfffffff System RAM
+VMBOOT-GUEST: e820=0x100000000-0x12fffffff System RAM
+VMBOOT-GUEST: kernel=6.1.0-test
+VMBOOT-GUEST: done
+LOG
+}
+
+expect() {
+	local want=$1 what=$2 got=0
+	shift 2
+	"$@" >"$tmp/out" 2>&1 || got=1
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: $what: status $got, expected $want"
+		cat "$tmp/out"
+		failed=1
+	else
+		echo "ok: $what"
+	fi
+}
+
+good >"$tmp/good"
+expect 0 "good report" nested_check_guest_report "$tmp/good" 4096 2 vbcheck=1
+expect 0 "good e820 gap" nested_check_e820_gap "$tmp/good"
+expect 1 "wrong cpus" nested_check_guest_report "$tmp/good" 4096 4 vbcheck=1
+expect 1 "memory too small" nested_check_guest_report "$tmp/good" 8192 2 vbcheck=1
+expect 1 "memory too large" nested_check_guest_report "$tmp/good" 256 2 vbcheck=1
+expect 1 "param missing" nested_check_guest_report "$tmp/good" 4096 2 vbcheck=2
+expect 1 "param prefix only" nested_check_guest_report "$tmp/good" 4096 2 vbcheck
+
+good | grep -v initrd=ok >"$tmp/noinitrd"
+expect 1 "no initrd marker" nested_check_guest_report "$tmp/noinitrd" 4096 2 vbcheck=1
+good | grep -v 'VMBOOT-GUEST: done' >"$tmp/nodone"
+expect 1 "no done line" nested_check_guest_report "$tmp/nodone" 4096 2 vbcheck=1
+
+good | sed 's/0xcfffffff System RAM/0xdfffffff System RAM/' >"$tmp/ingap"
+expect 1 "RAM inside the gap" nested_check_e820_gap "$tmp/ingap"
+good | grep -v 0x100000000 >"$tmp/nohigh"
+expect 1 "no RAM above 4 GiB" nested_check_e820_gap "$tmp/nohigh"
+good | grep -v e820 >"$tmp/noe820"
+expect 1 "no e820 lines" nested_check_e820_gap "$tmp/noe820"
+
+# The quoted words must come back intact through a POSIX shell.
+# shellcheck disable=SC2016 # a literal $x is the point
+quoted=$(nested_shell_quote "a b'c" '$x' '')
+got=$(sh -c "set -- $quoted; printf '<%s>' \"\$@\"")
+expect 0 "shell quoting" test "$got" = "<a b'c><\$x><>"
+
+exit "$failed"
