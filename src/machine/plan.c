@@ -26,11 +26,18 @@ static const char *device_model(const struct vb_device_desc *d)
 	return "?";
 }
 
+/* Values from flags carry the flag's name as their location's file. */
+static const char *origin(const struct vb_machine_graph *g, struct vb_loc loc)
+{
+	bool from_file = g->desc->source && loc.file && !strcmp(loc.file, g->desc->source);
+	return from_file ? "from the machine file" : "from the command line";
+}
+
 static void print_ram_origin(const struct vb_machine_graph *g, FILE *out)
 {
 	switch (g->ram_source) {
 	case VB_RAM_FILE:
-		fprintf(out, "from %s", g->desc->source ? "the machine file" : "the command line");
+		fputs(origin(g, g->desc->memory_loc), out);
 		break;
 	case VB_RAM_DEFAULT:
 		fprintf(out, "default: 64 MiB x (%u cpus + 3)", g->cpus);
@@ -70,7 +77,7 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 	if (g->desc->source)
 		fprintf(out, " (%s)", g->desc->source);
 	fprintf(out, "\n\ncpus        %u (%s)\n", g->cpus,
-		g->cpus_from_host ? "default: online host CPUs" : "from the machine file");
+		g->cpus_from_host ? "default: online host CPUs" : origin(g, g->desc->cpus_loc));
 	fputs("memory      ", out);
 	print_size(out, g->ram_bytes);
 	fputs(" (", out);

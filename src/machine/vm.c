@@ -242,6 +242,11 @@ static int load_kernel(struct vb_vm *vm, struct vb_err *err)
 	rc = vb_x86_load_kernel(&cfg, &vm->mem, &vm->regs, &vm->boot, err);
 	if (rc)
 		return rc;
+	if (vm->kvm.is_pvm && vm->boot.kind != VB_X86_KERNEL_FLAT)
+		fprintf(stderr,
+			"vmboot: warning: this host's /dev/kvm is KVM-PVM (/sys/module/kvm_pvm): it emulates\n"
+			"vmboot: warning: guest kernel code and a stock Linux kernel stops early (xrstor, int3).\n"
+			"vmboot: warning: The guest needs a PVM-enabled kernel, or use tests/nested/run.\n");
 
 	/* Linux finds the CPUs and the IOAPIC through the MP table: there is
 	 * no ACPI. Written into the BIOS area e820 marks reserved. */
