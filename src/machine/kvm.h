@@ -7,7 +7,7 @@
  *   vb_kvm_set_memory      one KVM slot per struct vb_memmap slot
  *   vb_kvm_create_irqchip  in-kernel PIC/IOAPIC/LAPIC, then the PIT
  *   vb_kvm_vcpu_create     per vCPU: fd and the mmap'ed struct kvm_run
- *   vb_kvm_vcpu_set_cpuid / _set_regs / _set_mp_state
+ *   vb_kvm_vcpu_set_cpuid / _set_regs / _set_runnable
  * Teardown: vb_kvm_vcpu_destroy for each vCPU, then vb_kvm_close (closes
  * the VM and the device; the kernel drops slots, irqchip and PIT with the
  * VM fd). Guest RAM must stay mapped until the VM fd is closed.
@@ -72,7 +72,7 @@ void vb_kvm_close(struct vb_kvm *kvm);
 /* True when <sysfs_root>/module/kvm_pvm exists. Pure file check. */
 bool vb_kvm_detect_pvm(const char *sysfs_root);
 
-/* Refuses vcpus == 0 or beyond max_vcpus; warns nowhere (pure check). */
+/* Refuses vcpus == 0 or more than KVM_CAP_MAX_VCPUS. No ioctl. */
 int vb_kvm_check_vcpus(const struct vb_kvm *kvm, unsigned vcpus, struct vb_err *err);
 
 int vb_kvm_create_vm(struct vb_kvm *kvm, struct vb_err *err);
