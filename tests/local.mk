@@ -10,6 +10,8 @@ include tests/guests/local.mk
 include tests/kvm/local.mk
 include tests/nested/local.mk
 include tests/cli/local.mk
+include tests/kcheck/local.mk
+include tests/initramfs/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)

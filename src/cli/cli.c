@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "kcheck/extract.h"
+#include "kcheck/kconfig.h"
 #include "machine/machine.h"
 #include "machine/vm.h"
 #include "parse/schema.h"
@@ -32,6 +34,9 @@ static const struct command_help commands[] = {
 	{ VB_CMD_PLAN, "plan", "vmboot --plan [--json] FILE",
 	  "print the resolved machine: RAM and where it came from, host mapping, slots, devices, vCPUs, command line",
 	  VB_IN_PLAN },
+	{ VB_CMD_KERNEL_CHECK, "kernel-check", "vmboot kernel-check KERNEL",
+	  "report which kernel options vmboot's devices need are missing or modules (exit 0 bootable, 1 not, 2 usage)",
+	  0 },
 	{ VB_CMD_HELP, "help", "vmboot help [COMMAND]", "print usage", 0 },
 	{ VB_CMD_VERSION, "version", "vmboot --version", "print the version", 0 },
 };
@@ -65,7 +70,7 @@ static int print_help(const char *topic, FILE *out)
 	const struct vb_flag *flags = vb_cli_flags(&n_flags);
 	const struct command_help *only = topic ? find_command(topic) : NULL;
 	if (topic && !only) {
-		fprintf(stderr, "vmboot: error: help: unknown command \"%s\" (run, check, plan)\n",
+		fprintf(stderr, "vmboot: error: help: unknown command \"%s\" (run, check, plan, kernel-check)\n",
 			topic);
 		return VB_EXIT_USAGE;
 	}
@@ -276,6 +281,34 @@ static int cmd_run(const struct vb_options *opts)
 	return status;
 }
 
+static int cmd_kernel_check(const struct vb_options *opts)
+{
+	if (opts->n_files != 1) {
+		fputs("vmboot: error: kernel-check takes one kernel (bzImage, vmlinux or config file)\n",
+		      stderr);
+		return VB_EXIT_USAGE;
+	}
+	char *text, source[4200];
+	size_t len;
+	struct vb_err err = { "" };
+	if (vb_kcheck_load_config(opts->files[0], &text, &len, source, sizeof(source), &err)) {
+		fprintf(stderr, "vmboot: error: kernel-check: %s\n", err.msg);
+		return VB_EXIT_INVALID;
+	}
+	struct vb_kconfig cfg;
+	int rc = vb_kconfig_parse(text, len, &cfg, &err);
+	free(text);
+	if (rc) {
+		fprintf(stderr, "vmboot: error: kernel-check: %s: %s\n", source, err.msg);
+		vb_kconfig_free(&cfg);
+		return VB_EXIT_INVALID;
+	}
+	printf("configuration: %s\n", source);
+	bool ok = vb_kcheck_report(&cfg, stdout, NULL);
+	vb_kconfig_free(&cfg);
+	return ok ? VB_EXIT_OK : VB_EXIT_INVALID;
+}
+
 int vb_cli_main(int argc, char **argv)
 {
 	struct vb_options opts;
@@ -300,6 +333,9 @@ int vb_cli_main(int argc, char **argv)
 		break;
 	case VB_CMD_PLAN:
 		status = cmd_plan(&opts);
+		break;
+	case VB_CMD_KERNEL_CHECK:
+		status = cmd_kernel_check(&opts);
 		break;
 	case VB_CMD_RUN:
 	default:

@@ -404,6 +404,7 @@ static int take_command(const char *word, struct vb_options *opts)
 	static const struct { const char *name; enum vb_command command; } words[] = {
 		{ "run", VB_CMD_RUN }, { "check", VB_CMD_CHECK }, { "plan", VB_CMD_PLAN },
 		{ "help", VB_CMD_HELP }, { "version", VB_CMD_VERSION },
+		{ "kernel-check", VB_CMD_KERNEL_CHECK },
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (!strcmp(word, words[i].name)) {

@@ -21,6 +21,7 @@ enum vb_command {
 	VB_CMD_PLAN,
 	VB_CMD_HELP,
 	VB_CMD_VERSION,
+	VB_CMD_KERNEL_CHECK,
 };
 
 /* Which commands a flag belongs to (bit mask of 1 << enum vb_command). */

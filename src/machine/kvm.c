@@ -347,6 +347,29 @@ int vb_kvm_vcpu_set_single_step(struct vb_kvm_vcpu *vcpu, bool on, struct vb_err
 	return 0;
 }
 
+int vb_kvm_vcpu_get_state(struct vb_kvm_vcpu *vcpu, struct kvm_regs *regs,
+			  struct kvm_sregs *sregs, struct vb_err *err)
+{
+	if (regs && ioctl(vcpu->fd, KVM_GET_REGS, regs) < 0)
+		return vb_err_errno(err, errno, "vCPU %u: KVM_GET_REGS", vcpu->index);
+	if (sregs && ioctl(vcpu->fd, KVM_GET_SREGS, sregs) < 0)
+		return vb_err_errno(err, errno, "vCPU %u: KVM_GET_SREGS", vcpu->index);
+	return 0;
+}
+
+int vb_kvm_vcpu_translate(struct vb_kvm_vcpu *vcpu, uint64_t linear, uint64_t *gpa,
+			  struct vb_err *err)
+{
+	struct kvm_translation tr = { .linear_address = linear };
+	if (ioctl(vcpu->fd, KVM_TRANSLATE, &tr) < 0)
+		return vb_err_errno(err, errno, "vCPU %u: KVM_TRANSLATE", vcpu->index);
+	if (!tr.valid)
+		return vb_err_set(err, EFAULT, "vCPU %u: 0x%llx is not mapped", vcpu->index,
+				  (unsigned long long)linear);
+	*gpa = tr.physical_address;
+	return 0;
+}
+
 int vb_kvm_vcpu_run(struct vb_kvm_vcpu *vcpu)
 {
 	if (ioctl(vcpu->fd, KVM_RUN, 0) < 0)

@@ -115,6 +115,16 @@ int vb_kvm_vcpu_set_runnable(struct vb_kvm_vcpu *vcpu, bool runnable,
 
 int vb_kvm_vcpu_set_single_step(struct vb_kvm_vcpu *vcpu, bool on, struct vb_err *err);
 
+/* KVM_GET_REGS / KVM_GET_SREGS (either may be NULL): for failure reports
+ * and `vmboot debug`. */
+int vb_kvm_vcpu_get_state(struct vb_kvm_vcpu *vcpu, struct kvm_regs *regs,
+			  struct kvm_sregs *sregs, struct vb_err *err);
+
+/* KVM_TRANSLATE: guest linear address -> guest physical, through the
+ * vCPU's current page tables. -EFAULT when not mapped. */
+int vb_kvm_vcpu_translate(struct vb_kvm_vcpu *vcpu, uint64_t linear, uint64_t *gpa,
+			  struct vb_err *err);
+
 /* One KVM_RUN. Returns 0, or -errno (-EINTR: a signal or immediate_exit
  * interrupted it; not an error). */
 int vb_kvm_vcpu_run(struct vb_kvm_vcpu *vcpu);

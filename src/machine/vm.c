@@ -10,6 +10,7 @@
 
 #include "arch/x86/boot.h"
 #include "arch/x86/cpuid.h"
+#include "arch/x86/insn.h"
 #include "arch/x86/mptable.h"
 #include "dev/dev.h"
 #include "dev/term.h"
@@ -396,6 +397,68 @@ static int handle_debug(void *ctx, uint64_t rip, struct vb_err *err)
 	return 0;
 }
 
+/* Up to max bytes at a guest linear address, translating each page on its
+ * own (an instruction may straddle two pages that are not physically
+ * contiguous). Returns how many bytes it could read. */
+static size_t read_guest_code(struct vb_vm *vm, struct vb_kvm_vcpu *vcpu, uint64_t linear,
+			      uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	struct vb_err ignored;
+	while (n < max) {
+		uint64_t gpa;
+		if (vb_kvm_vcpu_translate(vcpu, linear + n, &gpa, &ignored))
+			break;
+		size_t in_page = 4096 - (size_t)((linear + n) & 0xfff);
+		size_t chunk = max - n < in_page ? max - n : in_page;
+		const uint8_t *p = vb_gmem_ptr(&vm->mem, gpa, chunk);
+		if (!p)
+			break;
+		memcpy(out + n, p, chunk);
+		n += chunk;
+	}
+	return n;
+}
+
+/* Where the vCPU stopped, as a person debugging it needs it: RIP, the
+ * instruction bytes there and what they are. Best effort: any step that
+ * fails just ends the report. */
+static void describe_failure(struct vb_vm *vm, struct vb_kvm_vcpu *vcpu, struct vb_err *err)
+{
+	if (vcpu->run->exit_reason != KVM_EXIT_INTERNAL_ERROR &&
+	    vcpu->run->exit_reason != KVM_EXIT_FAIL_ENTRY &&
+	    vcpu->run->exit_reason != KVM_EXIT_UNKNOWN)
+		return;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	if (vb_kvm_vcpu_get_state(vcpu, &regs, &sregs, NULL))
+		return;
+	enum vb_x86_mode mode = VB_X86_MODE_16;
+	uint64_t linear = regs.rip;
+	if (sregs.efer & (1u << 10) && sregs.cs.l) /* EFER.LMA and a 64-bit CS */
+		mode = VB_X86_MODE_64;
+	else
+		linear = sregs.cs.base + regs.rip;
+	if (mode != VB_X86_MODE_64 && (sregs.cr0 & 1))
+		mode = sregs.cs.db ? VB_X86_MODE_32 : VB_X86_MODE_16;
+
+	char what[256] = "instruction bytes unavailable";
+	uint8_t code[15];
+	size_t n = read_guest_code(vm, vcpu, linear, code, sizeof(code));
+	if (n) {
+		char bytes[64], meaning[96];
+		vb_x86_insn_format_bytes(code, n, bytes, sizeof(bytes));
+		vb_x86_insn_describe(code, n, mode, meaning, sizeof(meaning));
+		snprintf(what, sizeof(what), "bytes %s: %s", bytes, meaning);
+	}
+	char where[384];
+	snprintf(where, sizeof(where), "at RIP 0x%llx (%s, %s)", (unsigned long long)regs.rip,
+		 mode == VB_X86_MODE_64 ? "64-bit" : mode == VB_X86_MODE_32 ? "32-bit" : "16-bit",
+		 what);
+	size_t used = strlen(err->msg);
+	snprintf(err->msg + used, sizeof(err->msg) - used, "; %s", where);
+}
+
 static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err *err)
 {
 	struct vb_exit_handlers h = {
@@ -407,8 +470,11 @@ static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err 
 	};
 	struct vb_run_result res;
 	int rc = vb_vcpu_run_all(vm->vcpus, vm->n_vcpus, &h, &res, err);
-	if (rc)
+	if (rc) {
+		if (res.action == VB_VCPU_FAIL && res.vcpu < vm->n_vcpus)
+			describe_failure(vm, &vm->vcpus[res.vcpu], err);
 		return rc;
+	}
 	memcpy(out->why, res.why.msg, sizeof(out->why));
 	if (atomic_load(&vm->quit_requested)) {
 		out->end = VB_VM_CONSOLE_QUIT;

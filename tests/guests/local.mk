@@ -20,3 +20,11 @@ tests/guests/smp.bin: tests/guests/smp.S
 	$(VB_GUEST_BUILD)
 tests/guests/bootinfo.bin: tests/guests/bootinfo.S
 	$(VB_GUEST_BUILD)
+
+# bench.bin: the boot benchmark's guest (bench/boot/run boots it in vmboot
+# and, wrapped in a BIOS ROM, in QEMU microvm). Contract: guests.h.
+noinst_DATA += tests/guests/bench.bin
+CLEANFILES += tests/guests/bench.bin
+EXTRA_DIST += tests/guests/bench.S
+tests/guests/bench.bin: tests/guests/bench.S
+	$(VB_GUEST_BUILD)

@@ -5,10 +5,10 @@
 # test_checks.sh: the report checks, no QEMU (fast).
 # test_harness.sh: run-cmd gives a real /dev/kvm and propagates statuses;
 #   the inner guest's report is right (about a minute; skips without QEMU).
-TESTS += tests/nested/test_checks.sh tests/nested/test_harness.sh
-# test_boot.sh boots machines/*.conf with vmboot under nested KVM. Enable it
-# once vmboot boots a Linux guest:
-# TESTS += tests/nested/test_boot.sh
+# test_boot.sh: vmboot boots machines/*.conf under nested KVM and the guest
+#   reports its memory, CPUs, command line, initrd and e820 map.
+TESTS += tests/nested/test_checks.sh tests/nested/test_harness.sh \
+	tests/nested/test_boot.sh
 EXTRA_DIST += tests/nested/lib.sh tests/nested/run tests/nested/run-cmd \
 	tests/nested/outer-init.sh tests/nested/guest-init.sh \
 	tests/nested/kvmprobe.c tests/nested/test_checks.sh \

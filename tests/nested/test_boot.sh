@@ -5,7 +5,6 @@
 # split around the 32-bit gap. The expected values below must match the
 # machine files in machines/.
 #
-# Not in TESTS yet: enable it in local.mk once vmboot boots a Linux guest.
 # Slow: two TCG boots with nested guests, several minutes.
 set -euo pipefail
 

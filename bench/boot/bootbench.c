@@ -1,0 +1,455 @@
+/* bootbench: boots a tiny guest in two VMMs, side by side, and compares
+ * what each run costs.
+ *
+ * Usage: bootbench RUNS GUEST_MIB EXPECT NAME1 CMD1 NAME2 CMD2
+ *   CMD is one string split at spaces (no quoting). Each VMM must put the
+ *   guest's serial output, and nothing else, on its stdout, and exit 0
+ *   when the guest resets. EXPECT is that output without its final line
+ *   end (checked on every run).
+ *   Ratios are NAME1 / NAME2.
+ *
+ * Timed runs (interleaved, after one untimed warm-up run of each):
+ *   first  exec -> first byte on the stdout pipe. The guest's first port
+ *          access is its first serial byte, so this is exec -> first port
+ *          write, plus the VMM's write(2) and our wake-up.
+ *   exit   exec -> wait4() returns.
+ *   cpu    user + system time of the whole process (wait4 rusage; KVM
+ *          counts time in the guest as the vCPU thread's user time).
+ *   maxrss peak resident set (wait4 rusage), which includes guest RAM the
+ *          guest or the VMM touched.
+ * Memory runs (separate, so they do not disturb the timings): stdout is a
+ *   pipe of one page that we fill first, so the VMM's write of the first
+ *   guest byte blocks; while it is blocked, /proc/PID/smaps gives the
+ *   resident size of the guest RAM mapping (the writable mapping at least
+ *   GUEST_MIB large). The guest touches no memory after that byte.
+ *   overhead = median maxrss - median guest RAM resident.
+ *
+ * Exit status: 0 when every run booted and printed EXPECT, 1 otherwise,
+ * 2 on usage errors. Whether the goals are met is printed, not returned:
+ * on a nested, emulated CPU absolute times say little. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ARGS 64
+#define MAX_RUNS 1000
+#define OUT_MAX 256
+/* A VMM that has not printed within this long is stuck. */
+#define FIRST_TIMEOUT_MS 60000
+#define MEM_RUNS 3
+
+struct vmm {
+	const char *name;
+	char *argv[MAX_ARGS + 1];
+	double first_ms[MAX_RUNS];
+	double exit_ms[MAX_RUNS];
+	double cpu_ms[MAX_RUNS];
+	double maxrss_kib[MAX_RUNS];
+	double guest_kib[MEM_RUNS];
+	double total_kib[MEM_RUNS];
+	int n_ok;
+	int n_mem;
+	int failures;
+};
+
+struct bench {
+	int runs;
+	uint64_t guest_bytes;
+	const char *expect;
+	/* Shared with the child: the time just before execve(). */
+	struct timespec *exec_ts;
+};
+
+static double ts_ms(const struct timespec *t)
+{
+	return (double)t->tv_sec * 1e3 + (double)t->tv_nsec / 1e6;
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ts_ms(&t);
+}
+
+static double tv_ms(const struct timeval *t)
+{
+	return (double)t->tv_sec * 1e3 + (double)t->tv_usec / 1e3;
+}
+
+static int split_cmd(struct vmm *v, char *cmd)
+{
+	int n = 0;
+	for (char *tok = strtok(cmd, " "); tok; tok = strtok(NULL, " ")) {
+		if (n == MAX_ARGS)
+			return -E2BIG;
+		v->argv[n++] = tok;
+	}
+	v->argv[n] = NULL;
+	return n ? 0 : -EINVAL;
+}
+
+/* In the child: stdin and stderr to /dev/null, stdout to out_fd, then
+ * exec. Only async-signal-safe calls: we may be a fork of a process
+ * with other state. */
+static void child_exec(const struct bench *b, const struct vmm *v, int out_fd)
+{
+	int null = open("/dev/null", O_RDWR);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 2) < 0 || dup2(out_fd, 1) < 0)
+		_exit(126);
+	clock_gettime(CLOCK_MONOTONIC, b->exec_ts);
+	execvp(v->argv[0], v->argv);
+	_exit(127);
+}
+
+/* Reads the child's output until EOF into out (NUL-terminated, cut at
+ * OUT_MAX - 1 bytes). first_ms gets the time the first byte arrived.
+ * Returns 0, or -ETIMEDOUT if nothing came within FIRST_TIMEOUT_MS. */
+static int read_output(int fd, char *out, double *first_ms)
+{
+	size_t len = 0;
+	int timeout = FIRST_TIMEOUT_MS;
+	*first_ms = -1;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int rc = poll(&p, 1, timeout);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc ? -errno : -ETIMEDOUT;
+		char buf[4096];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (*first_ms < 0) {
+			*first_ms = now_ms();
+			timeout = -1;
+		}
+		size_t take = (size_t)n;
+		if (take > OUT_MAX - 1 - len)
+			take = OUT_MAX - 1 - len;
+		memcpy(out + len, buf, take);
+		len += take;
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+static int check_status(const struct vmm *v, int status, const char *out,
+			const char *expect)
+{
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bootbench: %s: %s %d\n", v->name,
+			WIFEXITED(status) ? "exit status" : "killed by signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return -1;
+	}
+	size_t len = strlen(out);
+	while (len && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+		len--;
+	if (strlen(expect) != len || memcmp(out, expect, len) != 0) {
+		fprintf(stderr, "bootbench: %s: guest output \"%s\", expected \"%s\"\n",
+			v->name, out, expect);
+		return -1;
+	}
+	return 0;
+}
+
+/* One timed run. record = 0 for the warm-up. */
+static int timed_run(const struct bench *b, struct vmm *v, int record)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
+	if (pid == 0)
+		child_exec(b, v, p[1]);
+	close(p[1]);
+
+	char out[OUT_MAX];
+	double first;
+	int rc = read_output(p[0], out, &first);
+	close(p[0]);
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	int status;
+	struct rusage ru;
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			return -errno;
+	double end = now_ms();
+	if (rc < 0) {
+		fprintf(stderr, "bootbench: %s: no output within %d ms\n", v->name,
+			FIRST_TIMEOUT_MS);
+		return rc;
+	}
+	if (check_status(v, status, out, b->expect) < 0)
+		return -EIO;
+	if (record) {
+		double start = ts_ms(b->exec_ts);
+		int i = v->n_ok++;
+		v->first_ms[i] = first - start;
+		v->exit_ms[i] = end - start;
+		v->cpu_ms[i] = tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime);
+		v->maxrss_kib[i] = (double)ru.ru_maxrss;
+	}
+	return 0;
+}
+
+/* Is a thread of pid blocked in write(1, ...) or writev(1, ...)? The
+ * syscall file reads "NR ARG0 ..." for a blocked thread, "running" else
+ * (proc(5)); x86-64 numbers: write 1, writev 20. */
+static int blocked_in_stdout_write(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int found = 0;
+	struct dirent *e;
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char sys[128], line[256];
+		snprintf(sys, sizeof(sys), "/proc/%d/task/%.20s/syscall", (int)pid, e->d_name);
+		FILE *f = fopen(sys, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) &&
+		    (strncmp(line, "1 0x1 ", 6) == 0 || strncmp(line, "20 0x1 ", 7) == 0))
+			found = 1;
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Sums Rss over all mappings (total) and over writable mappings of at
+ * least guest_bytes (the guest RAM). */
+static int read_smaps(pid_t pid, uint64_t guest_bytes, double *guest_kib, double *total_kib)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	int in_guest = 0;
+	unsigned long long kib;
+	*guest_kib = *total_kib = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+		char perms[8];
+		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) == 3) {
+			in_guest = hi - lo >= guest_bytes && perms[1] == 'w';
+		} else if (sscanf(line, "Rss: %llu kB", &kib) == 1) {
+			*total_kib += (double)kib;
+			if (in_guest)
+				*guest_kib += (double)kib;
+		}
+	}
+	fclose(f);
+	return *total_kib > 0 ? 0 : -ENODATA;
+}
+
+/* Fills a one-page pipe so the next write to it blocks. The write end
+ * is made blocking again before the child inherits it. */
+static int make_full_pipe(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	int rc = 0;
+	char page[4096];
+	memset(page, '#', sizeof(page));
+	if (fcntl(p[1], F_SETPIPE_SZ, (int)sizeof(page)) < 0 ||
+	    fcntl(p[1], F_SETFL, O_NONBLOCK) < 0)
+		rc = -errno;
+	while (rc == 0 && write(p[1], page, sizeof(page)) > 0)
+		;
+	if (rc == 0 && errno != EAGAIN)
+		rc = -errno;
+	if (rc == 0 && fcntl(p[1], F_SETFL, 0) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		close(p[0]);
+		close(p[1]);
+	}
+	return rc;
+}
+
+static int memory_run(const struct bench *b, struct vmm *v)
+{
+	int p[2];
+	int rc = make_full_pipe(p);
+	if (rc < 0)
+		return rc;
+	pid_t pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(p[0]);
+		close(p[1]);
+		return rc;
+	}
+	if (pid == 0)
+		child_exec(b, v, p[1]);
+	close(p[1]);
+
+	double guest = 0, total = 0, deadline = now_ms() + FIRST_TIMEOUT_MS;
+	rc = -ETIMEDOUT;
+	while (now_ms() < deadline) {
+		if (blocked_in_stdout_write(pid)) {
+			rc = read_smaps(pid, b->guest_bytes, &guest, &total);
+			break;
+		}
+		if (waitpid(pid, NULL, WNOHANG | __WALL) == pid) {
+			pid = -1;
+			rc = -ECHILD;
+			break;
+		}
+		usleep(200);
+	}
+	if (pid > 0) {
+		/* Drain the filler and the guest output so the VMM can finish. */
+		char buf[4096];
+		if (rc < 0)
+			kill(pid, SIGKILL);
+		while (read(p[0], buf, sizeof(buf)) > 0)
+			;
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(p[0]);
+	if (rc < 0) {
+		fprintf(stderr, "bootbench: %s: memory run: %s\n", v->name, strerror(-rc));
+		return rc;
+	}
+	v->guest_kib[v->n_mem] = guest;
+	v->total_kib[v->n_mem] = total;
+	v->n_mem++;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *xs, int n)
+{
+	if (n == 0)
+		return 0;
+	qsort(xs, (size_t)n, sizeof(*xs), cmp_double);
+	return n % 2 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
+}
+
+static void row(const char *what, const char *unit, double a, double b)
+{
+	printf("%-30s %12.3f %12.3f  %-4s %7.3f\n", what, a, b, unit, b > 0 ? a / b : 0);
+}
+
+static void report(const struct bench *b, struct vmm *v)
+{
+	double first[2], exit_[2], cpu[2], rss[2], guest[2], total[2], over[2];
+	for (int i = 0; i < 2; i++) {
+		first[i] = median(v[i].first_ms, v[i].n_ok);
+		exit_[i] = median(v[i].exit_ms, v[i].n_ok);
+		cpu[i] = median(v[i].cpu_ms, v[i].n_ok);
+		rss[i] = median(v[i].maxrss_kib, v[i].n_ok) / 1024;
+		guest[i] = median(v[i].guest_kib, v[i].n_mem) / 1024;
+		total[i] = median(v[i].total_kib, v[i].n_mem) / 1024;
+		over[i] = rss[i] - guest[i];
+	}
+	printf("medians of %d timed runs each (plus 1 warm-up), %d memory runs; "
+	       "guest RAM %" PRIu64 " MiB\n",
+	       b->runs, MEM_RUNS, b->guest_bytes >> 20);
+	printf("%-30s %12s %12s  %-4s %7s\n", "", v[0].name, v[1].name, "", "ratio");
+	row("exec -> first port write", "ms", first[0], first[1]);
+	row("exec -> exit", "ms", exit_[0], exit_[1]);
+	row("CPU time, user+sys", "ms", cpu[0], cpu[1]);
+	row("peak RSS", "MiB", rss[0], rss[1]);
+	row("RSS at first output", "MiB", total[0], total[1]);
+	row("guest RAM resident", "MiB", guest[0], guest[1]);
+	row("RSS overhead (peak - guest)", "MiB", over[0], over[1]);
+	double ratio = cpu[1] > 0 ? cpu[0] / cpu[1] : 0;
+	printf("goal: %s CPU <= 0.10 x %s CPU: %s (%.3f)\n", v[0].name, v[1].name,
+	       ratio <= 0.10 ? "met" : "NOT met", ratio);
+	printf("goal: %s CPU < 2 ms: %s (%.3f ms; inflated by the nesting)\n", v[0].name,
+	       cpu[0] < 2 ? "met" : "NOT met", cpu[0]);
+	printf("goal: %s RSS overhead < 3 MiB: %s (%.3f MiB)\n", v[0].name,
+	       over[0] < 3 ? "met" : "NOT met", over[0]);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 8) {
+		fprintf(stderr, "usage: bootbench RUNS GUEST_MIB EXPECT NAME1 CMD1 NAME2 CMD2\n");
+		return 2;
+	}
+	struct bench b = { .expect = argv[3] };
+	char *end;
+	long runs = strtol(argv[1], &end, 10);
+	long mib = strtol(argv[2], NULL, 10);
+	if (*end || runs < 1 || runs > MAX_RUNS || mib < 1) {
+		fprintf(stderr, "bootbench: RUNS must be 1..%d and GUEST_MIB positive\n", MAX_RUNS);
+		return 2;
+	}
+	b.runs = (int)runs;
+	b.guest_bytes = (uint64_t)mib << 20;
+
+	static struct vmm v[2];
+	for (int i = 0; i < 2; i++) {
+		v[i].name = argv[4 + 2 * i];
+		if (split_cmd(&v[i], argv[5 + 2 * i]) < 0) {
+			fprintf(stderr, "bootbench: %s: bad command\n", v[i].name);
+			return 2;
+		}
+	}
+	b.exec_ts = mmap(NULL, sizeof(*b.exec_ts), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b.exec_ts == MAP_FAILED) {
+		perror("bootbench: mmap");
+		return 1;
+	}
+
+	for (int i = 0; i < 2; i++)
+		if (timed_run(&b, &v[i], 0) < 0)
+			v[i].failures++;
+	for (int r = 0; r < b.runs; r++)
+		for (int i = 0; i < 2; i++)
+			if (timed_run(&b, &v[i], 1) < 0)
+				v[i].failures++;
+	for (int r = 0; r < MEM_RUNS; r++)
+		for (int i = 0; i < 2; i++)
+			if (memory_run(&b, &v[i]) < 0)
+				v[i].failures++;
+
+	report(&b, v);
+	int failures = v[0].failures + v[1].failures;
+	if (failures)
+		printf("FAILED runs: %s %d, %s %d\n", v[0].name, v[0].failures, v[1].name,
+		       v[1].failures);
+	return failures ? 1 : 0;
+}

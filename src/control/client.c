@@ -1,0 +1,147 @@
+#include "control/client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/proto.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int wait_for(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		int n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int connect_to(const char *path, struct vb_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return vb_err_set(err, ENAMETOOLONG, "%s: socket path too long", path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vb_err_errno(err, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return vb_err_errno(err, e, "connect %s", path);
+	}
+	return fd;
+}
+
+static int send_request(int fd, const char *line, size_t len, int64_t deadline,
+			struct vb_err *err)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = send(fd, line + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return vb_err_errno(err, errno, "send");
+		int rc = wait_for(fd, POLLOUT, deadline);
+		if (rc)
+			return vb_err_errno(err, -rc, "send");
+	}
+	return 0;
+}
+
+/* Reads up to the empty line that ends a reply. */
+static int read_reply(int fd, char **out, int64_t deadline, struct vb_err *err)
+{
+	size_t cap = 4096, used = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return vb_err_set(err, ENOMEM, "reply: out of memory");
+	for (;;) {
+		buf[used] = 0;
+		if ((used >= 2 && !strcmp(buf + used - 2, "\n\n")) || (used == 1 && buf[0] == '\n'))
+			break;
+		if (used + 1 == cap) {
+			if (cap >= VB_CTL_REPLY_MAX) {
+				free(buf);
+				return vb_err_set(err, EMSGSIZE, "reply: longer than %d bytes",
+						  VB_CTL_REPLY_MAX);
+			}
+			char *b = realloc(buf, cap * 2);
+			if (!b) {
+				free(buf);
+				return vb_err_set(err, ENOMEM, "reply: out of memory");
+			}
+			buf = b;
+			cap *= 2;
+		}
+		ssize_t n = recv(fd, buf + used, cap - used - 1, MSG_DONTWAIT);
+		if (n > 0) {
+			used += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			free(buf);
+			return vb_err_set(err, EPIPE, "reply: the VM closed the connection early");
+		}
+		int rc = errno == EAGAIN || errno == EINTR ? wait_for(fd, POLLIN, deadline) : -errno;
+		if (rc) {
+			free(buf);
+			return vb_err_errno(err, -rc, "reply");
+		}
+	}
+	*out = buf;
+	return 0;
+}
+
+int vb_ctl_call(const char *path, const char *request, char **reply, const char **body,
+		struct vb_err *err)
+{
+	*reply = NULL;
+	*body = NULL;
+	char line[VB_CTL_LINE_MAX + 1];
+	int n = snprintf(line, sizeof(line), "%s %s\n", VB_CTL_VERSION_WORD, request);
+	if (n < 0 || n >= VB_CTL_LINE_MAX)
+		return vb_err_set(err, EMSGSIZE, "request: too long");
+	int64_t deadline = now_ms() + VB_CTL_CLIENT_TIMEOUT_MS;
+	int fd = connect_to(path, err);
+	if (fd < 0)
+		return fd;
+	int rc = send_request(fd, line, (size_t)n, deadline, err);
+	char *text = NULL;
+	if (!rc)
+		rc = read_reply(fd, &text, deadline, err);
+	close(fd);
+	if (rc)
+		return rc;
+	rc = vb_ctl_reply_check(text, body, err);
+	if (rc) {
+		free(text);
+		*body = NULL;
+		return rc;
+	}
+	*reply = text;
+	return 0;
+}

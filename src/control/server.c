@@ -1,0 +1,350 @@
+#include "control/server.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/sockdir.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "dev"
+#endif
+
+struct vb_ctl_server {
+	int listen_fd;
+	int wake_fd;          /* eventfd: close asks the thread to end */
+	char path[VB_CTL_PATH_MAX];
+	uid_t owner;
+	struct vb_ctl_ops ops;
+	uint32_t stop_timeout_s;
+	pthread_t tid;
+	bool started;
+	bool stop_armed;      /* an orderly stop is waiting for its timeout */
+	struct timespec stop_deadline;
+};
+
+/* ---- request -> reply ---- */
+
+static int call_reply(int (*fn)(void *, struct vb_ctl_reply *, struct vb_err *),
+		      const struct vb_ctl_ops *ops, struct vb_ctl_reply *r, struct vb_err *err)
+{
+	return fn ? fn(ops->ctx, r, err) : vb_err_set(err, ENOTSUP, "not supported");
+}
+
+static int call_plain(int (*fn)(void *, struct vb_err *), const struct vb_ctl_ops *ops,
+		      struct vb_err *err)
+{
+	return fn ? fn(ops->ctx, err) : vb_err_set(err, ENOTSUP, "not supported");
+}
+
+bool vb_ctl_server_answer(const struct vb_ctl_ops *ops, const char *line, size_t len,
+			  uint32_t default_timeout_s, struct vb_ctl_reply *r,
+			  uint32_t *timeout_s)
+{
+	struct vb_ctl_request req;
+	struct vb_err err = { "" };
+	bool armed = false;
+	int rc = vb_ctl_parse_request(line, len, &req, &err);
+	if (rc) {
+		vb_ctl_reply_error(r, err.msg);
+		return false;
+	}
+	vb_ctl_reply_ok(r);
+	switch (req.cmd) {
+	case VB_CTL_HELLO:
+		vb_ctl_reply_add(r, "protocol", "%d", VB_CTL_PROTOCOL);
+		vb_ctl_reply_add(r, "server", "vmboot %s", PACKAGE_VERSION);
+		vb_ctl_reply_add(r, "commands", "hello info pause resume stop debug stat");
+		break;
+	case VB_CTL_INFO:
+		rc = call_reply(ops->info, ops, r, &err);
+		break;
+	case VB_CTL_PAUSE:
+		rc = call_plain(ops->pause, ops, &err);
+		break;
+	case VB_CTL_RESUME:
+		rc = call_plain(ops->resume, ops, &err);
+		break;
+	case VB_CTL_STOP: {
+		uint32_t t = req.timeout_set ? req.timeout_s : default_timeout_s;
+		bool force = req.force || t == 0;
+		rc = ops->stop ? ops->stop(ops->ctx, force, &err)
+			       : vb_err_set(&err, ENOTSUP, "not supported");
+		if (!rc) {
+			vb_ctl_reply_add(r, "stop", "%s", force ? "forced" : "requested");
+			if (!force)
+				vb_ctl_reply_add(r, "timeout_s", "%u", t);
+			armed = !force;
+			*timeout_s = t;
+		}
+		break;
+	}
+	case VB_CTL_DEBUG:
+		rc = call_reply(ops->debug, ops, r, &err);
+		break;
+	case VB_CTL_STAT:
+		rc = call_reply(ops->stat, ops, r, &err);
+		break;
+	}
+	if (rc) {
+		vb_err_prefix(&err, "%s", vb_ctl_cmd_name(req.cmd));
+		vb_ctl_reply_error(r, err.msg);
+		return false;
+	}
+	return armed;
+}
+
+/* ---- socket I/O ---- */
+
+static int64_t ms_until(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms;
+}
+
+/* Waits for events on fd or the wake eventfd; returns 1 ready, 0 timeout
+ * or wake, -errno. */
+static int wait_fd(struct vb_ctl_server *s, int fd, short events)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = s->wake_fd, .events = POLLIN } };
+	for (;;) {
+		int n = poll(p, 2, VB_CTL_IO_TIMEOUT_MS);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0 || (p[1].revents & POLLIN))
+			return 0;
+		return 1;
+	}
+}
+
+static int send_all(struct vb_ctl_server *s, int fd, const char *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		/* MSG_NOSIGNAL: a client that hung up must not SIGPIPE the VM. */
+		ssize_t w = send(fd, buf + done, len - done, MSG_NOSIGNAL);
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		if (wait_fd(s, fd, POLLOUT) <= 0)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static int send_reply(struct vb_ctl_server *s, int fd, struct vb_ctl_reply *r)
+{
+	size_t len;
+	const char *text = vb_ctl_reply_finish(r, &len);
+	return send_all(s, fd, text, len);
+}
+
+static int send_error(struct vb_ctl_server *s, int fd, const char *msg)
+{
+	struct vb_ctl_reply r;
+	vb_ctl_reply_init(&r);
+	vb_ctl_reply_error(&r, msg);
+	int rc = send_reply(s, fd, &r);
+	vb_ctl_reply_free(&r);
+	return rc;
+}
+
+static bool peer_allowed(struct vb_ctl_server *s, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred)) {
+		send_error(s, fd, "permission denied: cannot read the peer's credentials");
+		return false;
+	}
+	if (cred.uid != s->owner) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "permission denied: uid %u does not own this VM",
+			 (unsigned)cred.uid);
+		send_error(s, fd, msg);
+		return false;
+	}
+	return true;
+}
+
+static void arm_stop(struct vb_ctl_server *s, uint32_t timeout_s)
+{
+	clock_gettime(CLOCK_MONOTONIC, &s->stop_deadline);
+	s->stop_deadline.tv_sec += timeout_s;
+	s->stop_armed = true;
+}
+
+/* Answers one line; returns 0 to go on, -errno to drop the client. */
+static int answer_line(struct vb_ctl_server *s, int fd, const char *line, size_t len)
+{
+	struct vb_ctl_reply r;
+	uint32_t timeout_s = 0;
+	vb_ctl_reply_init(&r);
+	if (vb_ctl_server_answer(&s->ops, line, len, s->stop_timeout_s, &r, &timeout_s))
+		arm_stop(s, timeout_s);
+	int rc = send_reply(s, fd, &r);
+	vb_ctl_reply_free(&r);
+	return rc;
+}
+
+/* Serves one client until it hangs up, stalls, or misbehaves beyond
+ * repair (a line too long to find its end). */
+static void serve_client(struct vb_ctl_server *s, int fd)
+{
+	char buf[VB_CTL_LINE_MAX];
+	size_t used = 0;
+	if (!peer_allowed(s, fd))
+		return;
+	for (;;) {
+		char *nl;
+		while ((nl = memchr(buf, '\n', used))) {
+			size_t len = (size_t)(nl - buf);
+			if (answer_line(s, fd, buf, len))
+				return;
+			used -= len + 1;
+			memmove(buf, nl + 1, used);
+		}
+		if (used == sizeof(buf)) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "request: longer than %d bytes",
+				 VB_CTL_LINE_MAX - 1);
+			send_error(s, fd, msg);
+			return;
+		}
+		ssize_t n = recv(fd, buf + used, sizeof(buf) - used, 0);
+		if (n == 0)
+			return;
+		if (n > 0) {
+			used += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || wait_fd(s, fd, POLLIN) <= 0)
+			return;
+	}
+}
+
+static void force_stop(struct vb_ctl_server *s)
+{
+	struct vb_err err = { "" };
+	s->stop_armed = false;
+	if (s->ops.stop && s->ops.stop(s->ops.ctx, true, &err))
+		fprintf(stderr, "vmboot: control: forced stop failed: %s\n", err.msg);
+}
+
+static void *server_main(void *arg)
+{
+	struct vb_ctl_server *s = arg;
+	for (;;) {
+		struct pollfd p[2] = { { .fd = s->listen_fd, .events = POLLIN },
+				       { .fd = s->wake_fd, .events = POLLIN } };
+		int timeout = -1;
+		if (s->stop_armed) {
+			int64_t ms = ms_until(&s->stop_deadline);
+			timeout = ms > 1000000 ? 1000000 : (int)ms;
+		}
+		int n = poll(p, 2, timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[1].revents & POLLIN)
+			break;
+		if (s->stop_armed && ms_until(&s->stop_deadline) == 0)
+			force_stop(s);
+		if (n <= 0 || !(p[0].revents & POLLIN))
+			continue;
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			continue;
+		serve_client(s, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* ---- lifetime ---- */
+
+int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server **out,
+		       struct vb_err *err)
+{
+	*out = NULL;
+	struct vb_ctl_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return vb_err_set(err, ENOMEM, "control server: out of memory");
+	s->wake_fd = -1;
+	s->owner = geteuid();
+	int rc = vb_ctl_listen(dir, name, &s->listen_fd, s->path, sizeof(s->path), err);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->wake_fd < 0) {
+		rc = vb_err_errno(err, errno, "control server: eventfd");
+		vb_ctl_server_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
+			uint32_t stop_timeout_s, struct vb_err *err)
+{
+	s->ops = *ops;
+	s->stop_timeout_s = stop_timeout_s;
+	/* The thread starts with every signal blocked: SIGINT/SIGTERM belong
+	 * to the run loop's signalfd and the kick signal to vCPU threads. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int e = pthread_create(&s->tid, NULL, server_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e)
+		return vb_err_errno(err, e, "control server: pthread_create");
+	s->started = true;
+	return 0;
+}
+
+const char *vb_ctl_server_path(const struct vb_ctl_server *s)
+{
+	return s->path;
+}
+
+void vb_ctl_server_close(struct vb_ctl_server *s)
+{
+	if (!s)
+		return;
+	if (s->started) {
+		uint64_t one = 1;
+		/* An eventfd write of 1 cannot fail short of a counter overflow. */
+		if (write(s->wake_fd, &one, sizeof(one)) < 0)
+			fprintf(stderr, "vmboot: control: wake: %s\n", strerror(errno));
+		pthread_join(s->tid, NULL);
+		s->started = false;
+	}
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->path);
+	}
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
+	free(s);
+}

@@ -1,0 +1,66 @@
+/* The control server: one thread that answers control requests
+ * (proto.h) on a VM's socket (sockdir.h) by calling the VM's callbacks.
+ *
+ * Builder use: vb_ctl_server_open is the first stage (it claims the VM's
+ * name, so a name in use is refused before anything is built);
+ * vb_ctl_server_start runs once the VM can answer (its undo is
+ * vb_ctl_server_close, which joins the thread and removes the socket).
+ *
+ * Only the socket's owner may talk to it: the peer's uid (SO_PEERCRED) must
+ * equal the server's effective uid, on top of the 0700 directory. One
+ * connection is served at a time and every read and write waits at most
+ * VB_CTL_IO_TIMEOUT_MS, so a client that stalls delays others but never
+ * the vCPUs, which never wait for this thread.
+ *
+ * Callbacks run on the server thread. Those that fill a reply get it
+ * already started with "ok"; any of them returns 0 or -errno with err
+ * filled, which becomes an error reply. A NULL callback answers "not
+ * supported". stop(force = false) asks the guest to power off; if the VM
+ * is still there after the timeout (the request's, else the server's
+ * default), the server calls stop(force = true), which must end the run. */
+#ifndef VB_CONTROL_SERVER_H
+#define VB_CONTROL_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control/proto.h"
+#include "util/err.h"
+
+#define VB_CTL_IO_TIMEOUT_MS 5000
+#define VB_CTL_STOP_TIMEOUT_DEFAULT_S 30u
+
+struct vb_ctl_ops {
+	void *ctx;
+	int (*info)(void *ctx, struct vb_ctl_reply *r, struct vb_err *err);
+	int (*pause)(void *ctx, struct vb_err *err);
+	int (*resume)(void *ctx, struct vb_err *err);
+	int (*stop)(void *ctx, bool force, struct vb_err *err);
+	int (*debug)(void *ctx, struct vb_ctl_reply *r, struct vb_err *err);
+	int (*stat)(void *ctx, struct vb_ctl_reply *r, struct vb_err *err);
+};
+
+struct vb_ctl_server;
+
+/* Claims name in dir (vb_ctl_listen). */
+int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server **out,
+		       struct vb_err *err);
+
+/* Starts the thread. ops is copied; ops->ctx must outlive the server. */
+int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
+			uint32_t stop_timeout_s, struct vb_err *err);
+
+const char *vb_ctl_server_path(const struct vb_ctl_server *s);
+
+/* Stops and joins the thread if started, closes and unlinks the socket,
+ * frees s. NULL is fine. */
+void vb_ctl_server_close(struct vb_ctl_server *s);
+
+/* The whole request -> reply step, without sockets (tests use it). Returns
+ * true when the request was a stop that was accepted without force, with
+ * *timeout_s the seconds to wait before forcing. */
+bool vb_ctl_server_answer(const struct vb_ctl_ops *ops, const char *line, size_t len,
+			  uint32_t default_timeout_s, struct vb_ctl_reply *r,
+			  uint32_t *timeout_s);
+
+#endif

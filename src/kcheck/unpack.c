@@ -1,0 +1,171 @@
+#include "kcheck/unpack.h"
+
+#include <errno.h>
+#include <lzma.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+enum vb_compression vb_kcheck_detect(const uint8_t *buf, size_t len)
+{
+	static const uint8_t xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+	static const uint8_t zstd[] = { 0x28, 0xb5, 0x2f, 0xfd };
+	static const uint8_t lz4_legacy[] = { 0x02, 0x21, 0x4c, 0x18 };
+
+	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+		return VB_COMP_GZIP;
+	if (len >= sizeof(xz) && !memcmp(buf, xz, sizeof(xz)))
+		return VB_COMP_XZ;
+	if (len >= sizeof(zstd) && !memcmp(buf, zstd, sizeof(zstd)))
+		return VB_COMP_ZSTD;
+	if (len >= sizeof(lz4_legacy) && !memcmp(buf, lz4_legacy, sizeof(lz4_legacy)))
+		return VB_COMP_LZ4;
+	return VB_COMP_NONE;
+}
+
+const char *vb_kcheck_compression_name(enum vb_compression c)
+{
+	switch (c) {
+	case VB_COMP_GZIP: return "gzip";
+	case VB_COMP_XZ: return "xz";
+	case VB_COMP_ZSTD: return "zstd";
+	case VB_COMP_LZ4: return "lz4";
+	case VB_COMP_NONE:
+	default: return "uncompressed";
+	}
+}
+
+/* A growing output buffer shared by both decoders. */
+struct sink {
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t max;
+};
+
+/* Makes room for at least one more chunk; -EFBIG past the cap. */
+static int sink_grow(struct sink *s)
+{
+	if (s->len < s->cap)
+		return 0;
+	if (s->cap >= s->max)
+		return -EFBIG;
+	size_t cap = s->cap ? s->cap * 2 : 1 << 16;
+	if (cap > s->max)
+		cap = (size_t)s->max;
+	uint8_t *p = realloc(s->buf, cap);
+	if (!p)
+		return -ENOMEM;
+	s->buf = p;
+	s->cap = cap;
+	return 0;
+}
+
+static int gunzip(const uint8_t *in, size_t len, struct sink *s, struct vb_err *err)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	/* 16 + MAX_WBITS: expect the gzip wrapper (zlib manual, inflateInit2). */
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return vb_err_set(err, ENOMEM, "gzip: cannot start the decoder");
+	int rc = 0;
+	size_t consumed = 0;
+	for (;;) {
+		rc = sink_grow(s);
+		if (rc)
+			break;
+		/* avail_in/avail_out are 32-bit: feed large buffers in pieces. */
+		size_t in_left = len - consumed, out_left = s->cap - s->len;
+		z.next_in = (Bytef *)(uintptr_t)(in + consumed);
+		z.avail_in = in_left > UINT32_MAX ? UINT32_MAX : (uInt)in_left;
+		z.next_out = s->buf + s->len;
+		z.avail_out = out_left > UINT32_MAX ? UINT32_MAX : (uInt)out_left;
+		uInt before_in = z.avail_in, before_out = z.avail_out;
+		int zr = inflate(&z, Z_NO_FLUSH);
+		consumed += before_in - z.avail_in;
+		s->len += before_out - z.avail_out;
+		if (zr == Z_STREAM_END)
+			break;
+		if (zr == Z_BUF_ERROR && consumed == len) {
+			rc = vb_err_set(err, EINVAL, "gzip: truncated stream");
+			break;
+		}
+		if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			rc = vb_err_set(err, EINVAL, "gzip: corrupt stream (%s)",
+					z.msg ? z.msg : "inflate failed");
+			break;
+		}
+	}
+	inflateEnd(&z);
+	return rc;
+}
+
+static int unxz(const uint8_t *in, size_t len, struct sink *s, struct vb_err *err)
+{
+	lzma_stream z = LZMA_STREAM_INIT;
+	/* No LZMA_CONCATENATED: stop after the first stream (see header). */
+	if (lzma_stream_decoder(&z, UINT64_MAX, 0) != LZMA_OK)
+		return vb_err_set(err, ENOMEM, "xz: cannot start the decoder");
+	z.next_in = in;
+	z.avail_in = len;
+	int rc = 0;
+	for (;;) {
+		rc = sink_grow(s);
+		if (rc)
+			break;
+		z.next_out = s->buf + s->len;
+		z.avail_out = s->cap - s->len;
+		size_t before_out = z.avail_out;
+		lzma_ret lr = lzma_code(&z, z.avail_in ? LZMA_RUN : LZMA_FINISH);
+		s->len += before_out - z.avail_out;
+		if (lr == LZMA_STREAM_END)
+			break;
+		if (lr == LZMA_BUF_ERROR) {
+			rc = vb_err_set(err, EINVAL, "xz: truncated stream");
+			break;
+		}
+		if (lr == LZMA_MEM_ERROR) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (lr != LZMA_OK) {
+			rc = vb_err_set(err, EINVAL, "xz: corrupt stream (liblzma error %d)", (int)lr);
+			break;
+		}
+	}
+	lzma_end(&z);
+	return rc;
+}
+
+int vb_kcheck_unpack(const uint8_t *buf, size_t len, uint64_t max_out_bytes, uint8_t **out,
+		     size_t *out_len, struct vb_err *err)
+{
+	struct sink s = { NULL, 0, 0, max_out_bytes ? max_out_bytes : 1 };
+	enum vb_compression c = vb_kcheck_detect(buf, len);
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	switch (c) {
+	case VB_COMP_GZIP: rc = gunzip(buf, len, &s, err); break;
+	case VB_COMP_XZ: rc = unxz(buf, len, &s, err); break;
+	case VB_COMP_ZSTD:
+	case VB_COMP_LZ4:
+		return vb_err_set(err, ENOTSUP, "%s-compressed data is not supported (gzip and xz are)",
+				  vb_kcheck_compression_name(c));
+	case VB_COMP_NONE:
+	default:
+		return vb_err_set(err, EINVAL, "not gzip or xz data");
+	}
+	if (rc == -EFBIG)
+		vb_err_set(err, EFBIG, "%s: decompressed data larger than %llu bytes",
+			   vb_kcheck_compression_name(c), (unsigned long long)max_out_bytes);
+	else if (rc == -ENOMEM)
+		vb_err_set(err, ENOMEM, "%s: out of memory", vb_kcheck_compression_name(c));
+	if (rc) {
+		free(s.buf);
+		return rc;
+	}
+	*out = s.buf;
+	*out_len = s.len;
+	return 0;
+}

@@ -1,0 +1,400 @@
+#include "virtio/virtio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BIT(n) (1ULL << (n))
+
+/* At most this many violation lines per device per window; the rest are
+ * counted and reported with the next line that gets through. */
+#define LOG_BURST 5u
+#define LOG_WINDOW_NS (60ULL * 1000000000ULL)
+
+/* What the core itself implements for every device. */
+static const uint64_t core_features =
+	BIT(VB_VIRTIO_F_VERSION_1) | BIT(VB_VIRTIO_F_INDIRECT_DESC) | BIT(VB_VIRTIO_F_EVENT_IDX);
+
+int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, void *dev,
+		   const char *name, const struct vb_guest_mem *mem, struct vb_irq irq,
+		   void (*log)(void *ctx, const char *msg), void *log_ctx, struct vb_err *err)
+{
+	memset(v, 0, sizeof(*v));
+	uint16_t qmax = ops->queue_max_size;
+	if (ops->num_queues == 0 || ops->num_queues > VB_VIRTIO_MAX_QUEUES || qmax == 0 ||
+	    (qmax & (qmax - 1)) || qmax > VB_VIRTQ_MAX_SIZE || !ops->queue_notify)
+		return vb_err_set(err, EINVAL, "%s: bad virtio device description", ops->name);
+	if (!mem)
+		return vb_err_set(err, EINVAL, "%s: no guest memory", ops->name);
+	v->iov = calloc(qmax, sizeof(*v->iov));
+	if (!v->iov)
+		return vb_err_errno(err, ENOMEM, "%s", ops->name);
+	int r = pthread_mutex_init(&v->lock, NULL);
+	if (r) {
+		free(v->iov);
+		v->iov = NULL;
+		return vb_err_errno(err, r, "%s: mutex", ops->name);
+	}
+	v->ops = ops;
+	v->dev = dev;
+	v->name = name ? name : ops->name;
+	v->mem = mem;
+	v->irq = irq;
+	v->log = log;
+	v->log_ctx = log_ctx;
+	v->device_features = ops->features | core_features;
+	return 0;
+}
+
+void vb_virtio_destroy(struct vb_virtio *v)
+{
+	if (!v->ops)
+		return;
+	pthread_mutex_destroy(&v->lock);
+	free(v->iov);
+	v->iov = NULL;
+	v->ops = NULL;
+}
+
+static void update_line(struct vb_virtio *v)
+{
+	(void)vb_irq_set(&v->irq, v->isr != 0);
+}
+
+static void raise_isr(struct vb_virtio *v, uint8_t bits)
+{
+	v->isr |= bits;
+	update_line(v);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void log_violation(struct vb_virtio *v, const char *why)
+{
+	if (!v->log)
+		return;
+	struct vb_virtio_ratelimit *rl = &v->rl;
+	uint64_t t = now_ns();
+	if (rl->in_window == 0 || t - rl->window_start_ns >= LOG_WINDOW_NS) {
+		rl->window_start_ns = t;
+		rl->in_window = 0;
+	}
+	if (rl->in_window >= LOG_BURST) {
+		rl->suppressed++;
+		return;
+	}
+	rl->in_window++;
+	char msg[512];
+	if (rl->suppressed)
+		snprintf(msg, sizeof(msg), "%s: guest driver error: %s; device needs reset (%lu similar messages suppressed)",
+			 v->name, why, rl->suppressed);
+	else
+		snprintf(msg, sizeof(msg), "%s: guest driver error: %s; device needs reset", v->name,
+			 why);
+	rl->suppressed = 0;
+	v->log(v->log_ctx, msg);
+}
+
+void vb_virtio_fail_locked(struct vb_virtio *v, const char *why)
+{
+	v->violations++;
+	log_violation(v, why);
+	if (v->broken)
+		return;
+	v->broken = true;
+	for (unsigned q = 0; q < v->ops->num_queues; q++)
+		v->queues[q].enabled = false;
+	/* 2.1.2: set DEVICE_NEEDS_RESET and, once DRIVER_OK, send a
+	 * configuration change notification. */
+	v->status |= VB_VIRTIO_S_NEEDS_RESET;
+	v->config_generation++;
+	if (v->status & VB_VIRTIO_S_DRIVER_OK)
+		raise_isr(v, VB_VIRTIO_ISR_CONFIG);
+}
+
+static void reset_locked(struct vb_virtio *v)
+{
+	for (unsigned q = 0; q < VB_VIRTIO_MAX_QUEUES; q++)
+		vb_virtq_reset(&v->queues[q]);
+	v->driver_features = 0;
+	v->status = 0;
+	v->isr = 0;
+	v->broken = false;
+	update_line(v);
+	if (v->ops->reset)
+		v->ops->reset(v->dev);
+}
+
+uint32_t vb_virtio_device_features(struct vb_virtio *v, uint32_t select)
+{
+	pthread_mutex_lock(&v->lock);
+	uint32_t r = select == 0 ? (uint32_t)v->device_features :
+		     select == 1 ? (uint32_t)(v->device_features >> 32) : 0;
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+void vb_virtio_set_driver_features(struct vb_virtio *v, uint32_t select, uint32_t value)
+{
+	pthread_mutex_lock(&v->lock);
+	/* 3.1.1: features are written before FEATURES_OK; later writes are
+	 * ignored. */
+	if (!(v->status & VB_VIRTIO_S_FEATURES_OK) && select <= 1) {
+		unsigned shift = select * 32;
+		v->driver_features &= ~(0xffffffffULL << shift);
+		v->driver_features |= (uint64_t)value << shift;
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+uint32_t vb_virtio_driver_features(struct vb_virtio *v, uint32_t select)
+{
+	pthread_mutex_lock(&v->lock);
+	uint32_t r = select == 0 ? (uint32_t)v->driver_features :
+		     select == 1 ? (uint32_t)(v->driver_features >> 32) : 0;
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+uint8_t vb_virtio_status(struct vb_virtio *v)
+{
+	pthread_mutex_lock(&v->lock);
+	uint8_t s = v->status;
+	pthread_mutex_unlock(&v->lock);
+	return s;
+}
+
+static bool features_acceptable(const struct vb_virtio *v)
+{
+	uint64_t f = v->driver_features;
+	return !(f & ~v->device_features) && (f & BIT(VB_VIRTIO_F_VERSION_1));
+}
+
+void vb_virtio_set_status(struct vb_virtio *v, uint8_t status)
+{
+	pthread_mutex_lock(&v->lock);
+	if (status == 0) {
+		reset_locked(v);
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
+	/* The driver only adds bits (3.1.1); NEEDS_RESET is the device's. */
+	uint8_t add = (uint8_t)(status & ~v->status & ~VB_VIRTIO_S_NEEDS_RESET);
+	if ((add & VB_VIRTIO_S_FEATURES_OK) && !features_acceptable(v))
+		add &= (uint8_t)~VB_VIRTIO_S_FEATURES_OK;
+	if ((add & VB_VIRTIO_S_DRIVER_OK) &&
+	    !((v->status | add) & VB_VIRTIO_S_FEATURES_OK))
+		add &= (uint8_t)~VB_VIRTIO_S_DRIVER_OK;
+	if (add & VB_VIRTIO_S_FEATURES_OK) {
+		bool ev = v->driver_features & BIT(VB_VIRTIO_F_EVENT_IDX);
+		bool ind = v->driver_features & BIT(VB_VIRTIO_F_INDIRECT_DESC);
+		for (unsigned q = 0; q < VB_VIRTIO_MAX_QUEUES; q++) {
+			v->queues[q].event_idx = ev;
+			v->queues[q].indirect = ind;
+		}
+	}
+	v->status |= add;
+	pthread_mutex_unlock(&v->lock);
+}
+
+uint8_t vb_virtio_isr_read_clear(struct vb_virtio *v)
+{
+	pthread_mutex_lock(&v->lock);
+	uint8_t r = v->isr;
+	v->isr = 0;
+	update_line(v);
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+uint8_t vb_virtio_isr(struct vb_virtio *v)
+{
+	pthread_mutex_lock(&v->lock);
+	uint8_t r = v->isr;
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+void vb_virtio_isr_ack(struct vb_virtio *v, uint8_t bits)
+{
+	pthread_mutex_lock(&v->lock);
+	v->isr &= (uint8_t)~bits;
+	update_line(v);
+	pthread_mutex_unlock(&v->lock);
+}
+
+uint32_t vb_virtio_config_generation(struct vb_virtio *v)
+{
+	pthread_mutex_lock(&v->lock);
+	uint32_t g = v->config_generation;
+	pthread_mutex_unlock(&v->lock);
+	return g;
+}
+
+void vb_virtio_config_access(struct vb_virtio *v, uint32_t off, uint8_t *data, uint32_t size,
+			     bool is_write)
+{
+	pthread_mutex_lock(&v->lock);
+	bool inside = off < v->ops->config_bytes && size <= v->ops->config_bytes - off;
+	if (is_write) {
+		if (inside && v->ops->config_write)
+			v->ops->config_write(v->dev, off, data, size);
+	} else if (inside && v->ops->config_read) {
+		v->ops->config_read(v->dev, off, data, size);
+	} else {
+		memset(data, 0, size);
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+static struct vb_virtq *queue(struct vb_virtio *v, unsigned q)
+{
+	return q < v->ops->num_queues ? &v->queues[q] : NULL;
+}
+
+uint64_t vb_virtio_queue_get(struct vb_virtio *v, unsigned q, enum vb_virtio_qfield f)
+{
+	pthread_mutex_lock(&v->lock);
+	struct vb_virtq *vq = queue(v, q);
+	uint64_t r = 0;
+	if (vq) {
+		switch (f) {
+		case VB_VIRTIO_Q_SIZE: r = vq->size; break;
+		case VB_VIRTIO_Q_DESC: r = vq->desc_gpa; break;
+		case VB_VIRTIO_Q_AVAIL: r = vq->avail_gpa; break;
+		case VB_VIRTIO_Q_USED: r = vq->used_gpa; break;
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+static void qset(struct vb_virtq *vq, enum vb_virtio_qfield f, uint64_t value)
+{
+	switch (f) {
+	case VB_VIRTIO_Q_SIZE: vq->size = (uint16_t)value; break;
+	case VB_VIRTIO_Q_DESC: vq->desc_gpa = value; break;
+	case VB_VIRTIO_Q_AVAIL: vq->avail_gpa = value; break;
+	case VB_VIRTIO_Q_USED: vq->used_gpa = value; break;
+	}
+}
+
+static uint64_t qget(const struct vb_virtq *vq, enum vb_virtio_qfield f)
+{
+	switch (f) {
+	case VB_VIRTIO_Q_SIZE: return vq->size;
+	case VB_VIRTIO_Q_DESC: return vq->desc_gpa;
+	case VB_VIRTIO_Q_AVAIL: return vq->avail_gpa;
+	case VB_VIRTIO_Q_USED: return vq->used_gpa;
+	}
+	return 0;
+}
+
+void vb_virtio_queue_set(struct vb_virtio *v, unsigned q, enum vb_virtio_qfield f, uint64_t value)
+{
+	pthread_mutex_lock(&v->lock);
+	struct vb_virtq *vq = queue(v, q);
+	/* 4.1.4.3.2: queue fields change only while the queue is off. */
+	if (vq && !vq->enabled)
+		qset(vq, f, f == VB_VIRTIO_Q_SIZE ? (value > 0xffff ? 0 : value) : value);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void vb_virtio_queue_set_half(struct vb_virtio *v, unsigned q, enum vb_virtio_qfield f, bool high,
+			      uint32_t value)
+{
+	pthread_mutex_lock(&v->lock);
+	struct vb_virtq *vq = queue(v, q);
+	if (vq && !vq->enabled && f != VB_VIRTIO_Q_SIZE) {
+		uint64_t cur = qget(vq, f);
+		cur = high ? (cur & 0xffffffffULL) | (uint64_t)value << 32 :
+			     (cur & ~0xffffffffULL) | value;
+		qset(vq, f, cur);
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+uint16_t vb_virtio_queue_max(struct vb_virtio *v, unsigned q)
+{
+	return q < v->ops->num_queues ? v->ops->queue_max_size : 0;
+}
+
+bool vb_virtio_queue_enabled(struct vb_virtio *v, unsigned q)
+{
+	pthread_mutex_lock(&v->lock);
+	struct vb_virtq *vq = queue(v, q);
+	bool r = vq && vq->enabled;
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+void vb_virtio_queue_enable(struct vb_virtio *v, unsigned q)
+{
+	pthread_mutex_lock(&v->lock);
+	struct vb_virtq *vq = queue(v, q);
+	if (vq && !vq->enabled && !v->broken) {
+		struct vb_err err;
+		if (vb_virtq_enable(vq, v->mem, v->ops->queue_max_size, &err) < 0) {
+			char why[VB_ERR_MSG_BYTES + 32];
+			snprintf(why, sizeof(why), "queue %u: %s", q, err.msg);
+			vb_virtio_fail_locked(v, why);
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+void vb_virtio_notify(struct vb_virtio *v, unsigned q)
+{
+	pthread_mutex_lock(&v->lock);
+	if (v->broken) {
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
+	struct vb_virtq *vq = queue(v, q);
+	char why[VB_ERR_MSG_BYTES + 32];
+	if (!vq || !vq->enabled) {
+		snprintf(why, sizeof(why), "notify for queue %u, which is not set up", q);
+		vb_virtio_fail_locked(v, why);
+	} else if (v->status & VB_VIRTIO_S_DRIVER_OK) {
+		/* 3.1.1: the device acts on queues only after DRIVER_OK; an
+		 * early doorbell is harmless and ignored. */
+		struct vb_err err;
+		if (v->ops->queue_notify(v, v->dev, q, &err) < 0) {
+			snprintf(why, sizeof(why), "queue %u: %s", q, err.msg);
+			vb_virtio_fail_locked(v, why);
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+int vb_virtio_pop_locked(struct vb_virtio *v, unsigned q, struct vb_virtq_chain *chain,
+			 struct vb_err *err)
+{
+	struct vb_virtq *vq = queue(v, q);
+	if (!vq || v->broken)
+		return 0;
+	return vb_virtq_pop(vq, v->mem, v->iov, v->ops->queue_max_size, chain, err);
+}
+
+int vb_virtio_push_locked(struct vb_virtio *v, unsigned q, uint16_t head, uint32_t len,
+			  struct vb_err *err)
+{
+	struct vb_virtq *vq = queue(v, q);
+	if (!vq)
+		return vb_err_set(err, EINVAL, "no queue %u", q);
+	return vb_virtq_push(vq, head, len, err);
+}
+
+void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q)
+{
+	struct vb_virtq *vq = queue(v, q);
+	if (vq && vb_virtq_should_interrupt(vq))
+		raise_isr(v, VB_VIRTIO_ISR_QUEUE);
+}

@@ -1,0 +1,190 @@
+/* The virtio device model shared by both transports (virtio 1.x, ch. 2-3).
+ *
+ * A device type (rng, later blk, console, balloon) is a const
+ * struct vb_virtio_device_ops plus its own state. struct vb_virtio holds
+ * what every device has: feature negotiation, the device status state
+ * machine, the queues and the interrupt status. The transports (pci.c,
+ * mmio.c) only translate register accesses into the vb_virtio_* calls
+ * below, so the same device code runs under both.
+ *
+ * Guest violations: when a queue or device handler finds the driver
+ * breaking the spec, vb_virtio_fail() sets DEVICE_NEEDS_RESET (status bit
+ * 0x40, spec 2.1.2), raises a configuration-change interrupt, stops all
+ * queues until the driver resets the device, and logs one rate-limited
+ * line. vmboot keeps running; other devices are not touched.
+ *
+ * Interrupts: one line per device. isr bit 0 means "used buffers", bit 1
+ * "configuration changed" (4.1.4.5). The line is held high while isr is
+ * non-zero; the transport clears isr (PCI: reading ISR; MMIO:
+ * InterruptACK) and the line drops.
+ *
+ * Threads: register accesses and notifications arrive on any vCPU
+ * thread; every vb_virtio_* entry point takes the device mutex, and the
+ * ops callbacks run with it held (they must not call vb_virtio_* entry
+ * points except the _locked helpers below).
+ *
+ * Return convention: 0 or -errno with err filled. */
+#ifndef VB_VIRTIO_VIRTIO_H
+#define VB_VIRTIO_VIRTIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "dev/dev.h"
+#include "dev/irq.h"
+#include "machine/guestmem.h"
+#include "util/err.h"
+#include "virtio/virtq.h"
+
+/* Device status bits (2.1). */
+#define VB_VIRTIO_S_ACKNOWLEDGE 0x01u
+#define VB_VIRTIO_S_DRIVER 0x02u
+#define VB_VIRTIO_S_DRIVER_OK 0x04u
+#define VB_VIRTIO_S_FEATURES_OK 0x08u
+#define VB_VIRTIO_S_NEEDS_RESET 0x40u
+#define VB_VIRTIO_S_FAILED 0x80u
+
+/* Reserved feature bits (6). */
+#define VB_VIRTIO_F_INDIRECT_DESC 28
+#define VB_VIRTIO_F_EVENT_IDX 29
+#define VB_VIRTIO_F_VERSION_1 32
+
+#define VB_VIRTIO_ISR_QUEUE 0x1u
+#define VB_VIRTIO_ISR_CONFIG 0x2u
+
+#define VB_VIRTIO_MAX_QUEUES 8u
+
+/* Virtio device ids (5). */
+#define VB_VIRTIO_ID_RNG 4u
+
+struct vb_virtio;
+
+struct vb_virtio_device_ops {
+	const char *name;
+	uint32_t device_id;
+	uint64_t features;        /* device-specific bits; the core adds its own */
+	uint16_t num_queues;      /* 1..VB_VIRTIO_MAX_QUEUES */
+	uint16_t queue_max_size;  /* a power of two <= VB_VIRTQ_MAX_SIZE */
+	uint32_t config_bytes;    /* device configuration space size */
+	/* Optional; off + size <= config_bytes is checked by the core. */
+	void (*config_read)(void *dev, uint32_t off, uint8_t *data, uint32_t size);
+	void (*config_write)(void *dev, uint32_t off, const uint8_t *data, uint32_t size);
+	/* The driver notified queue q (enabled, DRIVER_OK). Return 0, or
+	 * -errno with err filled for a guest violation. */
+	int (*queue_notify)(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err);
+	/* Optional: drop in-flight state (device reset). */
+	void (*reset)(void *dev);
+};
+
+struct vb_virtio_ratelimit {
+	uint64_t window_start_ns;
+	unsigned in_window;
+	unsigned long suppressed;
+};
+
+struct vb_virtio {
+	const struct vb_virtio_device_ops *ops;
+	void *dev;
+	const char *name; /* instance name, borrowed */
+	pthread_mutex_t lock;
+	const struct vb_guest_mem *mem;
+	struct vb_irq irq;
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+
+	uint64_t device_features;
+	uint64_t driver_features;
+	uint8_t status;
+	uint8_t isr;
+	uint32_t config_generation;
+	bool broken; /* NEEDS_RESET: queues stopped until reset */
+	unsigned long violations;
+	struct vb_virtio_ratelimit rl;
+
+	struct vb_virtq queues[VB_VIRTIO_MAX_QUEUES];
+	struct iovec *iov; /* scratch for one chain: queue_max_size entries */
+};
+
+/* Set up v for ops/dev. log may be NULL. 0 or -errno (-EINVAL for bad
+ * ops, -ENOMEM). */
+int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, void *dev,
+		   const char *name, const struct vb_guest_mem *mem, struct vb_irq irq,
+		   void (*log)(void *ctx, const char *msg), void *log_ctx, struct vb_err *err);
+void vb_virtio_destroy(struct vb_virtio *v);
+
+/* Transport-facing register semantics, each taking the mutex. */
+uint32_t vb_virtio_device_features(struct vb_virtio *v, uint32_t select);
+void vb_virtio_set_driver_features(struct vb_virtio *v, uint32_t select, uint32_t value);
+uint32_t vb_virtio_driver_features(struct vb_virtio *v, uint32_t select);
+uint8_t vb_virtio_status(struct vb_virtio *v);
+/* 0 resets the device; FEATURES_OK is refused (not set) if the driver
+ * chose features the device did not offer or not VERSION_1. */
+void vb_virtio_set_status(struct vb_virtio *v, uint8_t status);
+/* Returns isr and clears it, dropping the line (PCI ISR read). */
+uint8_t vb_virtio_isr_read_clear(struct vb_virtio *v);
+uint8_t vb_virtio_isr(struct vb_virtio *v);
+/* Clear the given isr bits (MMIO InterruptACK). */
+void vb_virtio_isr_ack(struct vb_virtio *v, uint8_t bits);
+uint32_t vb_virtio_config_generation(struct vb_virtio *v);
+void vb_virtio_config_access(struct vb_virtio *v, uint32_t off, uint8_t *data, uint32_t size,
+			     bool is_write);
+
+/* Queue registers. Fields of queue q: only writable before it is enabled;
+ * q >= num_queues reads as 0 / drops writes. */
+enum vb_virtio_qfield {
+	VB_VIRTIO_Q_SIZE,
+	VB_VIRTIO_Q_DESC,
+	VB_VIRTIO_Q_AVAIL,
+	VB_VIRTIO_Q_USED,
+};
+uint64_t vb_virtio_queue_get(struct vb_virtio *v, unsigned q, enum vb_virtio_qfield f);
+void vb_virtio_queue_set(struct vb_virtio *v, unsigned q, enum vb_virtio_qfield f, uint64_t value);
+/* Set a 32-bit half of an address field (MMIO's Low/High registers). */
+void vb_virtio_queue_set_half(struct vb_virtio *v, unsigned q, enum vb_virtio_qfield f, bool high,
+			      uint32_t value);
+uint16_t vb_virtio_queue_max(struct vb_virtio *v, unsigned q);
+bool vb_virtio_queue_enabled(struct vb_virtio *v, unsigned q);
+/* Enabling checks the queue (virtq.h); a bad queue is a violation. */
+void vb_virtio_queue_enable(struct vb_virtio *v, unsigned q);
+
+/* The driver's doorbell for queue q. A notify for a queue that does not
+ * exist or is not enabled is a violation. */
+void vb_virtio_notify(struct vb_virtio *v, unsigned q);
+
+/* For device code (mutex held): pop/push through the core so that
+ * violations are handled in one place, and interrupt when the ring asks. */
+int vb_virtio_pop_locked(struct vb_virtio *v, unsigned q, struct vb_virtq_chain *chain,
+			 struct vb_err *err);
+int vb_virtio_push_locked(struct vb_virtio *v, unsigned q, uint16_t head, uint32_t len,
+			  struct vb_err *err);
+/* Interrupt for queue q if the driver wants one. */
+void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q);
+/* Put the device into NEEDS_RESET (see above). why is the violation. */
+void vb_virtio_fail_locked(struct vb_virtio *v, const char *why);
+
+/* Where a device is placed; filled by the builder from the machine graph. */
+enum vb_virtio_transport { VB_VIRTIO_PCI, VB_VIRTIO_MMIO };
+
+struct vb_virtio_placement {
+	const char *name; /* instance name ("rng0"), borrowed */
+	enum vb_virtio_transport transport;
+	uint32_t pci_slot;     /* PCI: device number on bus 0 */
+	uint64_t mmio_base;    /* MMIO: register window */
+	uint64_t mmio_bytes;
+	uint32_t gsi;          /* MMIO: interrupt line (PCI takes one from the allocator) */
+};
+
+/* A transport instance, created by a device's attach. */
+struct vb_virtio_transport_state;
+
+/* Plug v in according to p: registers ranges on env's buses, takes
+ * resources from env's allocator and sets v->irq. Undone by
+ * vb_virtio_transport_detach. */
+int vb_virtio_transport_attach(struct vb_dev_env *env, const struct vb_virtio_placement *p,
+			       struct vb_virtio *v, struct vb_virtio_transport_state **out,
+			       struct vb_err *err);
+void vb_virtio_transport_detach(struct vb_virtio_transport_state *t);
+
+#endif
