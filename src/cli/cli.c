@@ -315,6 +315,10 @@ int vb_cli_main(int argc, char **argv)
 	struct vb_err err = { "" };
 	int status;
 
+	if (argc < 2) {
+		print_help(NULL, stderr);
+		return VB_EXIT_USAGE;
+	}
 	if (vb_options_parse(argc, argv, &opts, &err)) {
 		fprintf(stderr, "vmboot: error: %s\nTry 'vmboot --help'.\n", err.msg);
 		vb_options_free(&opts);
