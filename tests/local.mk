@@ -8,8 +8,11 @@ include tests/arch/x86/local.mk
 include tests/dev/local.mk
 include tests/guests/local.mk
 include tests/kvm/local.mk
+include tests/control/local.mk
 include tests/nested/local.mk
 include tests/cli/local.mk
+include tests/ninep/local.mk
+include tests/virtio/local.mk
 include tests/kcheck/local.mk
 include tests/initramfs/local.mk
 

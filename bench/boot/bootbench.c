@@ -1,11 +1,13 @@
 /* bootbench: boots a tiny guest in two VMMs, side by side, and compares
  * what each run costs.
  *
- * Usage: bootbench RUNS GUEST_MIB EXPECT NAME1 CMD1 NAME2 CMD2
+ * Usage: bootbench RUNS GUEST_MIB EXPECT NAME1 CMD1 NAME2 CMD2 [NAME CMD]...
  *   CMD is one string split at spaces (no quoting). Each VMM must put the
  *   guest's serial output, and nothing else, on its stdout, and exit 0
  *   when the guest resets. EXPECT is that output without its final line
- *   end (checked on every run).
+ *   end (checked on every run). Further NAME CMD pairs are baselines
+ *   (e.g. `vmboot --version`: exec, dynamic linking, exit) timed the same
+ *   way, with only their exit status checked.
  *   Ratios are NAME1 / NAME2.
  *
  * Timed runs (interleaved, after one untimed warm-up run of each):
@@ -18,17 +20,17 @@
  *   maxrss peak resident set (wait4 rusage), which includes guest RAM the
  *          guest or the VMM touched.
  * Memory runs (separate, so they do not disturb the timings): stdout is a
- *   pipe of one page that we fill first, so the VMM's write of the first
- *   guest byte blocks; while it is blocked, /proc/PID/smaps gives the
- *   resident size of the guest RAM mapping (the writable mapping at least
- *   GUEST_MIB large). The guest touches no memory after that byte.
+ *   pipe of one page, filled but for one byte, so the first guest byte
+ *   arrives and the second cannot be written: the guest is held at its
+ *   second serial write. Then /proc/PID/smaps gives the resident size of
+ *   the guest RAM mapping (the writable mapping at least GUEST_MIB large);
+ *   the guest touches no memory after its first byte.
  *   overhead = median maxrss - median guest RAM resident.
  *
  * Exit status: 0 when every run booted and printed EXPECT, 1 otherwise,
  * 2 on usage errors. Whether the goals are met is printed, not returned:
  * on a nested, emulated CPU absolute times say little. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -38,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -51,12 +54,16 @@
 #define FIRST_TIMEOUT_MS 60000
 #define MEM_RUNS 3
 
+#define MAX_VMMS 6
+
 struct vmm {
 	const char *name;
+	int baseline; /* no guest: output not checked, no memory runs */
 	char *argv[MAX_ARGS + 1];
 	double first_ms[MAX_RUNS];
 	double exit_ms[MAX_RUNS];
 	double cpu_ms[MAX_RUNS];
+	double sys_ms[MAX_RUNS];
 	double maxrss_kib[MAX_RUNS];
 	double guest_kib[MEM_RUNS];
 	double total_kib[MEM_RUNS];
@@ -159,6 +166,8 @@ static int check_status(const struct vmm *v, int status, const char *out,
 			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		return -1;
 	}
+	if (!expect)
+		return 0;
 	size_t len = strlen(out);
 	while (len && (out[len - 1] == '\n' || out[len - 1] == '\r'))
 		len--;
@@ -204,7 +213,7 @@ static int timed_run(const struct bench *b, struct vmm *v, int record)
 			FIRST_TIMEOUT_MS);
 		return rc;
 	}
-	if (check_status(v, status, out, b->expect) < 0)
+	if (check_status(v, status, out, v->baseline ? NULL : b->expect) < 0)
 		return -EIO;
 	if (record) {
 		double start = ts_ms(b->exec_ts);
@@ -212,38 +221,10 @@ static int timed_run(const struct bench *b, struct vmm *v, int record)
 		v->first_ms[i] = first - start;
 		v->exit_ms[i] = end - start;
 		v->cpu_ms[i] = tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime);
+		v->sys_ms[i] = tv_ms(&ru.ru_stime);
 		v->maxrss_kib[i] = (double)ru.ru_maxrss;
 	}
 	return 0;
-}
-
-/* Is a thread of pid blocked in write(1, ...) or writev(1, ...)? The
- * syscall file reads "NR ARG0 ..." for a blocked thread, "running" else
- * (proc(5)); x86-64 numbers: write 1, writev 20. */
-static int blocked_in_stdout_write(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	int found = 0;
-	struct dirent *e;
-	while (!found && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char sys[128], line[256];
-		snprintf(sys, sizeof(sys), "/proc/%d/task/%.20s/syscall", (int)pid, e->d_name);
-		FILE *f = fopen(sys, "r");
-		if (!f)
-			continue;
-		if (fgets(line, sizeof(line), f) &&
-		    (strncmp(line, "1 0x1 ", 6) == 0 || strncmp(line, "20 0x1 ", 7) == 0))
-			found = 1;
-		fclose(f);
-	}
-	closedir(d);
-	return found;
 }
 
 /* Sums Rss over all mappings (total) and over writable mappings of at
@@ -273,24 +254,22 @@ static int read_smaps(pid_t pid, uint64_t guest_bytes, double *guest_kib, double
 	return *total_kib > 0 ? 0 : -ENODATA;
 }
 
-/* Fills a one-page pipe so the next write to it blocks. The write end
- * is made blocking again before the child inherits it. */
-static int make_full_pipe(int p[2])
+/* A pipe of one page holding PIPE_PAGE - 1 bytes: it takes one more
+ * byte, then a write blocks (or fails with EAGAIN if the VMM made its
+ * stdout non-blocking, as QEMU does). The write end is made blocking
+ * again before the child inherits it. */
+#define PIPE_PAGE 4096
+static int make_nearly_full_pipe(int p[2])
 {
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	int rc = 0;
-	char page[4096];
-	memset(page, '#', sizeof(page));
-	if (fcntl(p[1], F_SETPIPE_SZ, (int)sizeof(page)) < 0 ||
-	    fcntl(p[1], F_SETFL, O_NONBLOCK) < 0)
-		rc = -errno;
-	while (rc == 0 && write(p[1], page, sizeof(page)) > 0)
-		;
-	if (rc == 0 && errno != EAGAIN)
-		rc = -errno;
-	if (rc == 0 && fcntl(p[1], F_SETFL, 0) < 0)
-		rc = -errno;
+	char fill[PIPE_PAGE - 1];
+	memset(fill, '#', sizeof(fill));
+	if (fcntl(p[1], F_SETPIPE_SZ, PIPE_PAGE) != PIPE_PAGE)
+		rc = errno ? -errno : -EINVAL;
+	else if (write(p[1], fill, sizeof(fill)) != (ssize_t)sizeof(fill))
+		rc = -EIO;
 	if (rc < 0) {
 		close(p[0]);
 		close(p[1]);
@@ -301,7 +280,7 @@ static int make_full_pipe(int p[2])
 static int memory_run(const struct bench *b, struct vmm *v)
 {
 	int p[2];
-	int rc = make_full_pipe(p);
+	int rc = make_nearly_full_pipe(p);
 	if (rc < 0)
 		return rc;
 	pid_t pid = fork();
@@ -318,7 +297,8 @@ static int memory_run(const struct bench *b, struct vmm *v)
 	double guest = 0, total = 0, deadline = now_ms() + FIRST_TIMEOUT_MS;
 	rc = -ETIMEDOUT;
 	while (now_ms() < deadline) {
-		if (blocked_in_stdout_write(pid)) {
+		int queued = 0;
+		if (ioctl(p[0], FIONREAD, &queued) == 0 && queued >= PIPE_PAGE) {
 			rc = read_smaps(pid, b->guest_bytes, &guest, &total);
 			break;
 		}
@@ -370,13 +350,26 @@ static void row(const char *what, const char *unit, double a, double b)
 	printf("%-30s %12.3f %12.3f  %-4s %7.3f\n", what, a, b, unit, b > 0 ? a / b : 0);
 }
 
+static void report_baselines(struct vmm *v, int n)
+{
+	printf("baselines (process start, no VM):\n");
+	for (int i = 2; i < n; i++) {
+		double exit_ = median(v[i].exit_ms, v[i].n_ok);
+		double cpu = median(v[i].cpu_ms, v[i].n_ok);
+		double rss = median(v[i].maxrss_kib, v[i].n_ok) / 1024;
+		printf("  %-28s exec -> exit %9.3f ms, CPU %9.3f ms, peak RSS %7.3f MiB\n",
+		       v[i].name, exit_, cpu, rss);
+	}
+}
+
 static void report(const struct bench *b, struct vmm *v)
 {
-	double first[2], exit_[2], cpu[2], rss[2], guest[2], total[2], over[2];
+	double first[2], exit_[2], cpu[2], sys[2], rss[2], guest[2], total[2], over[2];
 	for (int i = 0; i < 2; i++) {
 		first[i] = median(v[i].first_ms, v[i].n_ok);
 		exit_[i] = median(v[i].exit_ms, v[i].n_ok);
 		cpu[i] = median(v[i].cpu_ms, v[i].n_ok);
+		sys[i] = median(v[i].sys_ms, v[i].n_ok);
 		rss[i] = median(v[i].maxrss_kib, v[i].n_ok) / 1024;
 		guest[i] = median(v[i].guest_kib, v[i].n_mem) / 1024;
 		total[i] = median(v[i].total_kib, v[i].n_mem) / 1024;
@@ -389,6 +382,7 @@ static void report(const struct bench *b, struct vmm *v)
 	row("exec -> first port write", "ms", first[0], first[1]);
 	row("exec -> exit", "ms", exit_[0], exit_[1]);
 	row("CPU time, user+sys", "ms", cpu[0], cpu[1]);
+	row("  of which sys", "ms", sys[0], sys[1]);
 	row("peak RSS", "MiB", rss[0], rss[1]);
 	row("RSS at first output", "MiB", total[0], total[1]);
 	row("guest RAM resident", "MiB", guest[0], guest[1]);
@@ -404,8 +398,10 @@ static void report(const struct bench *b, struct vmm *v)
 
 int main(int argc, char **argv)
 {
-	if (argc != 8) {
-		fprintf(stderr, "usage: bootbench RUNS GUEST_MIB EXPECT NAME1 CMD1 NAME2 CMD2\n");
+	int n = (argc - 4) / 2;
+	if (argc < 8 || argc % 2 || n > MAX_VMMS) {
+		fprintf(stderr, "usage: bootbench RUNS GUEST_MIB EXPECT NAME1 CMD1 NAME2 CMD2 "
+				"[NAME CMD]... (at most %d)\n", MAX_VMMS);
 		return 2;
 	}
 	struct bench b = { .expect = argv[3] };
@@ -419,9 +415,10 @@ int main(int argc, char **argv)
 	b.runs = (int)runs;
 	b.guest_bytes = (uint64_t)mib << 20;
 
-	static struct vmm v[2];
-	for (int i = 0; i < 2; i++) {
+	static struct vmm v[MAX_VMMS];
+	for (int i = 0; i < n; i++) {
 		v[i].name = argv[4 + 2 * i];
+		v[i].baseline = i >= 2;
 		if (split_cmd(&v[i], argv[5 + 2 * i]) < 0) {
 			fprintf(stderr, "bootbench: %s: bad command\n", v[i].name);
 			return 2;
@@ -434,11 +431,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < n; i++)
 		if (timed_run(&b, &v[i], 0) < 0)
 			v[i].failures++;
 	for (int r = 0; r < b.runs; r++)
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < n; i++)
 			if (timed_run(&b, &v[i], 1) < 0)
 				v[i].failures++;
 	for (int r = 0; r < MEM_RUNS; r++)
@@ -447,9 +444,20 @@ int main(int argc, char **argv)
 				v[i].failures++;
 
 	report(&b, v);
-	int failures = v[0].failures + v[1].failures;
-	if (failures)
-		printf("FAILED runs: %s %d, %s %d\n", v[0].name, v[0].failures, v[1].name,
-		       v[1].failures);
+	if (n > 2)
+		report_baselines(v, n);
+	/* A child's peak RSS (wait4) is at least what it inherited by fork
+	 * before its execve (fs/exec.c keeps the old mm's high-water mark). */
+	struct rusage self;
+	if (getrusage(RUSAGE_SELF, &self) == 0)
+		printf("driver's own peak RSS %.3f MiB: a floor under every peak RSS above\n",
+		       (double)self.ru_maxrss / 1024);
+	int failures = 0;
+	for (int i = 0; i < n; i++) {
+		if (v[i].failures)
+			printf("FAILED: %s: %d of %d runs\n", v[i].name, v[i].failures,
+			       b.runs + 1 + (v[i].baseline ? 0 : MEM_RUNS));
+		failures += v[i].failures;
+	}
 	return failures ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "control/cmd.h"
 #include "kcheck/extract.h"
 #include "kcheck/kconfig.h"
 #include "machine/machine.h"
@@ -37,6 +38,14 @@ static const struct command_help commands[] = {
 	{ VB_CMD_KERNEL_CHECK, "kernel-check", "vmboot kernel-check KERNEL",
 	  "report which kernel options vmboot's devices need are missing or modules (exit 0 bootable, 1 not, 2 usage)",
 	  0 },
+	{ VB_CMD_LIST, "list", "vmboot list [--json]",
+	  "list this user's running VMs: name, pid, state, cpus, memory, uptime", VB_IN_LIST },
+	{ VB_CMD_STOP, "stop", "vmboot stop NAME... | --all [--force] [--timeout S]",
+	  "ask the guest to power off (Ctrl-Alt-Del), tear down after the timeout", VB_IN_STOP },
+	{ VB_CMD_PAUSE, "pause", "vmboot pause NAME... | --all", "stop the vCPUs until resume", 1u << VB_CMD_PAUSE },
+	{ VB_CMD_RESUME, "resume", "vmboot resume NAME... | --all", "let paused vCPUs run again", 1u << VB_CMD_RESUME },
+	{ VB_CMD_STAT, "stat", "vmboot stat NAME... | --all", "print memory statistics", 1u << VB_CMD_STAT },
+	{ VB_CMD_DEBUG, "debug", "vmboot debug NAME... | --all", "print the registers of each vCPU", 1u << VB_CMD_DEBUG },
 	{ VB_CMD_HELP, "help", "vmboot help [COMMAND]", "print usage", 0 },
 	{ VB_CMD_VERSION, "version", "vmboot --version", "print the version", 0 },
 };
@@ -70,7 +79,7 @@ static int print_help(const char *topic, FILE *out)
 	const struct vb_flag *flags = vb_cli_flags(&n_flags);
 	const struct command_help *only = topic ? find_command(topic) : NULL;
 	if (topic && !only) {
-		fprintf(stderr, "vmboot: error: help: unknown command \"%s\" (run, check, plan, kernel-check)\n",
+		fprintf(stderr, "vmboot: error: help: unknown command \"%s\" (run, check, plan, kernel-check, list, stop, pause, resume, stat, debug)\n",
 			topic);
 		return VB_EXIT_USAGE;
 	}
@@ -260,6 +269,22 @@ static int boot(const struct vb_options *opts, const struct vb_machine_graph *gr
 	}
 }
 
+/* Commands on running VMs: the names are the positional arguments. */
+static int cmd_control(const struct vb_options *opts, const char *name)
+{
+	struct vb_ctl_cmd_args args = {
+		.names = opts->files,
+		.n_names = opts->n_files,
+		.all = opts->all,
+		.json = opts->json,
+		.force = opts->force,
+		.timeout_set = opts->timeout_set,
+		.timeout_s = opts->timeout_s,
+		.out = stdout,
+	};
+	return vb_ctl_cmd_run(name, &args);
+}
+
 static int cmd_run(const struct vb_options *opts)
 {
 	const char *path;
@@ -338,6 +363,12 @@ int vb_cli_main(int argc, char **argv)
 	case VB_CMD_PLAN:
 		status = cmd_plan(&opts);
 		break;
+	case VB_CMD_LIST: status = cmd_control(&opts, "list"); break;
+	case VB_CMD_STOP: status = cmd_control(&opts, "stop"); break;
+	case VB_CMD_PAUSE: status = cmd_control(&opts, "pause"); break;
+	case VB_CMD_RESUME: status = cmd_control(&opts, "resume"); break;
+	case VB_CMD_STAT: status = cmd_control(&opts, "stat"); break;
+	case VB_CMD_DEBUG: status = cmd_control(&opts, "debug"); break;
 	case VB_CMD_KERNEL_CHECK:
 		status = cmd_kernel_check(&opts);
 		break;

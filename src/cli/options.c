@@ -13,14 +13,17 @@ enum flag_id {
 	F_NAME, F_CPUS, F_MEM, F_KERNEL, F_INITRD, F_INITRD_R, F_PARAMS, F_DISK,
 	F_NET, F_NO_DHCP, F_9P, F_BALLOON, F_RNG, F_CONSOLE, F_TTY, F_SHMEM,
 	F_HUGEPAGES, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
-	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION,
+	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION, F_ALL, F_FORCE, F_TIMEOUT,
 };
 
 static const struct vb_flag flags[] = {
 	{ "--check", 0, NULL, 0, "validate the machine files and exit (no /dev/kvm needed)", F_CHECK },
 	{ "--plan", 0, NULL, 0, "print the resolved machine: RAM, mapping, slots, devices, command line", F_PLAN },
 	{ "--strict", 0, NULL, VB_IN_CHECK, "with --check: files that do not exist are errors", F_STRICT },
-	{ "--json", 0, NULL, VB_IN_PLAN, "with --plan: print one JSON object", F_JSON },
+	{ "--json", 0, NULL, VB_IN_PLAN | VB_IN_LIST, "with --plan or list: print JSON", F_JSON },
+	{ "--all", 0, NULL, VB_IN_CONTROL, "act on every running VM of this user instead of named ones", F_ALL },
+	{ "--force", 0, NULL, VB_IN_STOP, "stop: tear the VM down at once instead of asking the guest to power off", F_FORCE },
+	{ "--timeout", 0, "S", VB_IN_STOP, "stop: seconds the guest gets to power off before teardown (default 30)", F_TIMEOUT },
 	{ "--format", 0, "conf|yaml", VB_IN_MACHINE, "machine file syntax, instead of guessing from the extension", F_FORMAT },
 	{ "--host-ram", 0, "SIZE", VB_IN_CHECK | VB_IN_PLAN, "plan for a host with this much RAM", F_HOST_RAM },
 	{ "--host-cpus", 0, "N", VB_IN_CHECK | VB_IN_PLAN, "plan for a host with this many CPUs", F_HOST_CPUS },
@@ -338,6 +341,14 @@ static int apply_flag(struct vb_options *opts, const struct vb_flag *f, char *ar
 	case F_VERSION: opts->command = VB_CMD_VERSION; return 0;
 	case F_DEV: opts->kvm_device = arg; return 0;
 	case F_DEBUG: opts->verbose = true; return 0;
+	case F_ALL: opts->all = true; return 0;
+	case F_FORCE: opts->force = true; return 0;
+	case F_TIMEOUT:
+		if (parse_uint(arg, 86400, &n))
+			return vb_err_set(err, EINVAL, "--timeout: \"%s\": expected 0 to 86400 seconds", arg);
+		opts->timeout_s = (uint32_t)n;
+		opts->timeout_set = true;
+		return 0;
 	case F_FORMAT:
 		if (!strcmp(arg, "conf"))
 			opts->format = VB_FORMAT_CONF;
@@ -405,6 +416,8 @@ static int take_command(const char *word, struct vb_options *opts)
 		{ "run", VB_CMD_RUN }, { "check", VB_CMD_CHECK }, { "plan", VB_CMD_PLAN },
 		{ "help", VB_CMD_HELP }, { "version", VB_CMD_VERSION },
 		{ "kernel-check", VB_CMD_KERNEL_CHECK },
+		{ "list", VB_CMD_LIST }, { "stop", VB_CMD_STOP }, { "pause", VB_CMD_PAUSE },
+		{ "resume", VB_CMD_RESUME }, { "stat", VB_CMD_STAT }, { "debug", VB_CMD_DEBUG },
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (!strcmp(word, words[i].name)) {

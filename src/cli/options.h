@@ -22,6 +22,13 @@ enum vb_command {
 	VB_CMD_HELP,
 	VB_CMD_VERSION,
 	VB_CMD_KERNEL_CHECK,
+	/* Commands on running VMs (control/cmd.h). */
+	VB_CMD_LIST,
+	VB_CMD_STOP,
+	VB_CMD_PAUSE,
+	VB_CMD_RESUME,
+	VB_CMD_STAT,
+	VB_CMD_DEBUG,
 };
 
 /* Which commands a flag belongs to (bit mask of 1 << enum vb_command). */
@@ -29,6 +36,10 @@ enum vb_command {
 #define VB_IN_CHECK (1u << VB_CMD_CHECK)
 #define VB_IN_PLAN (1u << VB_CMD_PLAN)
 #define VB_IN_MACHINE (VB_IN_RUN | VB_IN_CHECK | VB_IN_PLAN)
+#define VB_IN_LIST (1u << VB_CMD_LIST)
+#define VB_IN_STOP (1u << VB_CMD_STOP)
+#define VB_IN_CONTROL (VB_IN_STOP | (1u << VB_CMD_PAUSE) | (1u << VB_CMD_RESUME) | \
+		       (1u << VB_CMD_STAT) | (1u << VB_CMD_DEBUG))
 
 struct vb_flag {
 	const char *long_name;   /* "--cpus" */
@@ -54,6 +65,10 @@ struct vb_options {
 	bool host_cpus_set;
 	unsigned host_cpus;
 	const char *kvm_device;   /* --dev */
+	bool all;                 /* --all: every running VM */
+	bool force;               /* stop --force */
+	bool timeout_set;         /* stop --timeout */
+	uint32_t timeout_s;
 	bool verbose;             /* --debug */
 	struct vb_node *overrides;/* TABLE, owned */
 };

@@ -131,8 +131,12 @@ int vb_ctl_call(const char *path, const char *request, char **reply, const char 
 		return fd;
 	int rc = send_request(fd, line, (size_t)n, deadline, err);
 	char *text = NULL;
-	if (!rc)
-		rc = read_reply(fd, &text, deadline, err);
+	/* A server that refuses us (wrong uid) replies and hangs up at once,
+	 * maybe before our request is sent: its reply is still worth reading. */
+	struct vb_err read_err = { "" };
+	int rrc = read_reply(fd, &text, deadline, rc ? &read_err : err);
+	if (!rc || !rrc)
+		rc = rrc;
 	close(fd);
 	if (rc)
 		return rc;

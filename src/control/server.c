@@ -328,11 +328,9 @@ const char *vb_ctl_server_path(const struct vb_ctl_server *s)
 	return s->path;
 }
 
-void vb_ctl_server_close(struct vb_ctl_server *s)
+void vb_ctl_server_stop(struct vb_ctl_server *s)
 {
-	if (!s)
-		return;
-	if (s->started) {
+	if (s && s->started) {
 		uint64_t one = 1;
 		/* An eventfd write of 1 cannot fail short of a counter overflow. */
 		if (write(s->wake_fd, &one, sizeof(one)) < 0)
@@ -340,6 +338,13 @@ void vb_ctl_server_close(struct vb_ctl_server *s)
 		pthread_join(s->tid, NULL);
 		s->started = false;
 	}
+}
+
+void vb_ctl_server_close(struct vb_ctl_server *s)
+{
+	if (!s)
+		return;
+	vb_ctl_server_stop(s);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		unlink(s->path);

@@ -52,6 +52,11 @@ int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
 
 const char *vb_ctl_server_path(const struct vb_ctl_server *s);
 
+/* Stops and joins the thread (callbacks are never called again) but keeps
+ * the name claimed. The builder's undo of the start stage, so the VM's
+ * parts the callbacks use can go. */
+void vb_ctl_server_stop(struct vb_ctl_server *s);
+
 /* Stops and joins the thread if started, closes and unlinks the socket,
  * frees s. NULL is fine. */
 void vb_ctl_server_close(struct vb_ctl_server *s);

@@ -10,6 +10,7 @@
 #include "dev/pci.h"
 #include "dev/rtc.h"
 #include "dev/uart.h"
+#include "virtio/rng.h"
 
 /* One line per device type. */
 const struct vb_device_ops *const vb_device_registry[] = {
@@ -18,6 +19,7 @@ const struct vb_device_ops *const vb_device_registry[] = {
 	&vb_i8042_ops,
 	&vb_rtc_ops,
 	&vb_pci_host_ops,
+	&vb_virtio_rng_ops,
 	NULL,
 };
 

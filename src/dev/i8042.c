@@ -24,7 +24,7 @@
 #define CTR_AUX_OFF 0x20
 #define CTR_XLATE 0x40
 
-#define OUT_QUEUE 8
+#define OUT_QUEUE 16
 
 struct vb_i8042 {
 	pthread_mutex_t lock;
@@ -37,6 +37,7 @@ struct vb_i8042 {
 	uint8_t out[OUT_QUEUE];
 	unsigned out_head, out_count;
 	uint8_t last_out;
+	bool popped;     /* the guest read a byte since the last IRQ update */
 	int irq_level;
 	struct vb_bus *bus;
 	struct vb_alloc *alloc;
@@ -53,6 +54,7 @@ static void push(struct vb_i8042 *k, uint8_t byte)
 static uint8_t pop(struct vb_i8042 *k)
 {
 	if (k->out_count) {
+		k->popped = true;
 		k->last_out = k->out[k->out_head];
 		k->out_head = (k->out_head + 1) % OUT_QUEUE;
 		k->out_count--;
@@ -163,6 +165,14 @@ static void access_byte(struct vb_i8042 *k, uint64_t off, uint8_t *b,
 static void update_irq(struct vb_i8042 *k)
 {
 	int level = k->out_count > 0 && (k->ctr & CTR_KBD_INT);
+	/* A real 8042 raises IRQ 1 once per byte and the IOAPIC entry is
+	 * edge-triggered: when a read leaves more bytes queued, drop the line
+	 * and raise it again so the guest hears about the next one. */
+	if (k->popped && level && k->irq_level) {
+		(void)vb_irq_set(&k->p.irq, 0);
+		k->irq_level = 0;
+	}
+	k->popped = false;
 	if (level != k->irq_level) {
 		k->irq_level = level;
 		(void)vb_irq_set(&k->p.irq, level);
@@ -182,6 +192,24 @@ int vb_i8042_access(void *opaque, uint64_t offset, uint8_t *data,
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
 	return 0;
+}
+
+int vb_i8042_send_ctrl_alt_del(struct vb_i8042 *k)
+{
+	/* Set 1 make codes: Ctrl 1D, Alt 38, Delete E0 53; break codes are
+	 * the make codes with bit 7 set (E0 D3, B8, 9D). */
+	static const uint8_t chord[] = { 0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d };
+	pthread_mutex_lock(&k->lock);
+	int rc = 0;
+	if (k->out_count + sizeof(chord) > OUT_QUEUE) {
+		rc = -ENOBUFS;
+	} else {
+		for (size_t i = 0; i < sizeof(chord); i++)
+			push(k, chord[i]);
+		update_irq(k);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return rc;
 }
 
 int vb_i8042_create(const struct vb_i8042_params *params,

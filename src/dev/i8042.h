@@ -46,6 +46,14 @@ void vb_i8042_destroy(struct vb_i8042 *kbc);
 int vb_i8042_access(void *opaque, uint64_t offset, uint8_t *data,
 		    uint32_t size, bool is_write);
 
+/* Queues the scancodes of Ctrl-Alt-Del being pressed and released
+ * (scancode set 1, which the guest sees with the default translation) and
+ * raises the keyboard interrupt: Linux's keyboard driver turns the chord
+ * into a reboot request to init (kernel/reboot.c: ctrl_alt_del), the one
+ * orderly shutdown a machine without ACPI can ask for. Any thread. Returns
+ * 0, or -ENOBUFS when the guest has not drained earlier input. */
+int vb_i8042_send_ctrl_alt_del(struct vb_i8042 *kbc);
+
 /* Registry glue: config unused (NULL). Contributes "reboot=k" and turns
  * off the mouse/mux/PnP probing that would wait on absent hardware. */
 extern const struct vb_device_ops vb_i8042_ops;

@@ -58,6 +58,8 @@ static void print_device_text(const struct vb_device_node *n, FILE *out)
 			(unsigned long long)(n->mmio_base + n->mmio_bytes - 1), n->gsi);
 	else
 		fprintf(out, "pci 00:%02x.0", n->pci_slot);
+	if (n->gsi && !n->mmio_bytes)
+		fprintf(out, " gsi %u", n->gsi);
 	if (d->path)
 		fprintf(out, "  %s", d->path);
 	if (d->tag)
@@ -162,7 +164,8 @@ static void json_device(const struct vb_device_node *n, FILE *out)
 		fprintf(out, ",\"transport\":\"mmio\",\"mmio_base\":%llu,\"mmio_size\":%llu,\"gsi\":%u",
 			(unsigned long long)n->mmio_base, (unsigned long long)n->mmio_bytes, n->gsi);
 	else
-		fprintf(out, ",\"transport\":\"pci\",\"pci\":\"00:%02x.0\"", n->pci_slot);
+		fprintf(out, ",\"transport\":\"pci\",\"pci\":\"00:%02x.0\",\"gsi\":%u", n->pci_slot,
+			n->gsi);
 	if (d->path) {
 		fputs(",\"path\":", out);
 		json_string(out, d->path);

@@ -14,10 +14,15 @@
  * for the MMU), below the PCI BAR window. */
 #define VB_VIRTIO_MMIO_BASE VB_GAP_START_BYTES
 #define VB_VIRTIO_MMIO_BYTES 0x1000ULL
-/* GSIs 0-15 are the ISA IRQs (timer, keyboard, COM1, RTC ...); MMIO
- * devices take IOAPIC pins from 16 up (KVM's IOAPIC has 24). */
-#define VB_FIRST_DEVICE_GSI 16
-#define VB_LAST_DEVICE_GSI 23
+/* Interrupt lines for virtio devices. ISA IRQs 0-15 carry the timer (0, 2),
+ * keyboard (1), COM1 (4), RTC (8) and FPU (13); the rest are free here.
+ * virtio-mmio devices must stay below 16: Linux, reading an MP table,
+ * numbers IRQs 0-15 after their pins, so virtio_mmio.device=...:N on the
+ * command line names pin N only there. PCI devices take the IOAPIC pins
+ * 16-23 first (KVM's IOAPIC has 24), then what the ISA range has left. */
+static const uint32_t isa_lines[] = { 5, 6, 7, 9, 10, 11, 12, 14, 15, 3 };
+#define VB_FIRST_PCI_GSI 16
+#define VB_LAST_PCI_GSI 23
 
 int vb_host_facts_read(struct vb_host_facts *facts)
 {
@@ -92,13 +97,41 @@ static void size_ram(const struct vb_machine_desc *desc, const struct vb_host_fa
 	}
 }
 
+struct line_pool {
+	bool used[VB_LAST_PCI_GSI + 1];
+};
+
+static bool take_isa_line(struct line_pool *pool, uint32_t *gsi)
+{
+	for (size_t i = 0; i < sizeof(isa_lines) / sizeof(isa_lines[0]); i++) {
+		if (!pool->used[isa_lines[i]]) {
+			pool->used[isa_lines[i]] = true;
+			*gsi = isa_lines[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool take_line(struct line_pool *pool, bool pci, uint32_t *gsi)
+{
+	for (uint32_t g = VB_FIRST_PCI_GSI; pci && g <= VB_LAST_PCI_GSI; g++) {
+		if (!pool->used[g]) {
+			pool->used[g] = true;
+			*gsi = g;
+			return true;
+		}
+	}
+	return take_isa_line(pool, gsi);
+}
+
 static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
 			 struct vb_diags *diags)
 {
 	unsigned per_kind[VB_DEV_KIND_COUNT] = { 0 };
 	unsigned next_slot = 1; /* 00:00.0 is the host bridge */
-	unsigned next_gsi = VB_FIRST_DEVICE_GSI;
 	uint64_t next_mmio = VB_VIRTIO_MMIO_BASE;
+	struct line_pool pool = { { false } };
 
 	for (size_t i = 0; i < desc->n_devices; i++) {
 		const struct vb_device_desc *d = &desc->devices[i];
@@ -110,24 +143,24 @@ static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_g
 			snprintf(n->id, sizeof(n->id), "%s%u", vb_device_kind_name(d->kind),
 				 per_kind[d->kind]);
 		per_kind[d->kind]++;
-		bool mmio = d->kind != VB_DEV_SHMEM && d->transport == VB_TRANSPORT_MMIO;
+		bool virtio = d->kind != VB_DEV_SHMEM;
+		bool mmio = virtio && d->transport == VB_TRANSPORT_MMIO;
 		if (!mmio) {
 			/* 32 device numbers on bus 0, one taken by the host bridge. */
 			if (next_slot > 31)
 				vb_diag_error(diags, d->loc, "devices[%zu]: no free PCI slot (31 at most)", i);
 			n->pci_slot = next_slot++;
-			continue;
+		} else {
+			n->mmio_base = next_mmio;
+			n->mmio_bytes = VB_VIRTIO_MMIO_BYTES;
+			next_mmio += VB_VIRTIO_MMIO_BYTES;
 		}
-		if (next_gsi > VB_LAST_DEVICE_GSI) {
+		if (virtio && !take_line(&pool, !mmio, &n->gsi))
 			vb_diag_error(diags, d->loc,
-				      "devices[%zu]: no free interrupt line for another MMIO device (%d at most)",
-				      i, VB_LAST_DEVICE_GSI - VB_FIRST_DEVICE_GSI + 1);
-			continue;
-		}
-		n->mmio_base = next_mmio;
-		n->mmio_bytes = VB_VIRTIO_MMIO_BYTES;
-		n->gsi = next_gsi++;
-		next_mmio += VB_VIRTIO_MMIO_BYTES;
+				      "devices[%zu]: no free interrupt line (%zu for MMIO devices, %zu in all)",
+				      i, sizeof(isa_lines) / sizeof(isa_lines[0]),
+				      sizeof(isa_lines) / sizeof(isa_lines[0]) + VB_LAST_PCI_GSI -
+					      VB_FIRST_PCI_GSI + 1);
 	}
 	g->n_devices = desc->n_devices;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- decoding ---- */
@@ -280,10 +281,29 @@ enum vb_vcpu_action vb_vcpu_handle_exit(const struct vb_exit_handlers *h,
 
 /* ---- the run loop ---- */
 
+struct runner;
+
+struct vb_vcpu_ctl {
+	pthread_mutex_t lock;  /* taken before a runner's lock, never after */
+	pthread_cond_t cond;   /* CLOCK_MONOTONIC; pause, hold and leave */
+	bool pause;            /* requested: vCPU threads hold */
+	bool stop;             /* requested: the run ends */
+	struct vb_err why;
+	unsigned live;         /* vCPU threads inside vcpu_main */
+	unsigned held;         /* of those, waiting on cond */
+	struct runner *run;    /* the run in progress, once its threads exist */
+};
+
+struct vcpu_thread;
+
+static void stop_locked(struct vb_vcpu_ctl *c);
+
 struct runner {
 	struct vb_kvm_vcpu *vcpus;
 	unsigned n;
 	const struct vb_exit_handlers *h;
+	struct vb_vcpu_ctl *ctl;
+	struct vcpu_thread *threads;
 	pthread_mutex_t lock;     /* serializes handlers and the result */
 	atomic_bool stop;
 	int wake_fd;              /* eventfd: a vCPU finished the run */
@@ -323,6 +343,35 @@ static void finish(struct runner *r, unsigned i, enum vb_vcpu_action a, int rc,
 		return;
 }
 
+/* Holds the calling vCPU thread while a pause is requested. Under the
+ * ctl lock, which every kick (pause or stop) also takes to set
+ * immediate_exit: so clearing it here cannot lose a kick, and a pause kick
+ * that was already consumed by this hold does not make the next KVM_RUN
+ * return at once forever. */
+static void hold_if_paused(struct runner *r, struct vb_kvm_vcpu *v)
+{
+	struct vb_vcpu_ctl *c = r->ctl;
+	pthread_mutex_lock(&c->lock);
+	if (c->pause && !atomic_load(&r->stop)) {
+		c->held++;
+		pthread_cond_broadcast(&c->cond);
+		while (c->pause && !atomic_load(&r->stop))
+			pthread_cond_wait(&c->cond, &c->lock);
+		c->held--;
+	}
+	if (!atomic_load(&r->stop))
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void ctl_count(struct vb_vcpu_ctl *c, int delta)
+{
+	pthread_mutex_lock(&c->lock);
+	c->live = (unsigned)((int)c->live + delta);
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void *vcpu_main(void *arg)
 {
 	struct vcpu_thread *t = arg;
@@ -334,7 +383,11 @@ static void *vcpu_main(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
 	struct vb_err why = { { 0 } };
+	ctl_count(r->ctl, +1);
 	while (!atomic_load(&r->stop)) {
+		hold_if_paused(r, v);
+		if (atomic_load(&r->stop))
+			break;
 		int rc = vb_kvm_vcpu_run(v);
 		if (rc == -EINTR || rc == -EAGAIN)
 			continue;
@@ -355,21 +408,31 @@ static void *vcpu_main(void *arg)
 		finish(r, t->i, a, a == VB_VCPU_FAIL ? -EIO : 0, &why);
 		break;
 	}
+	ctl_count(r->ctl, -1);
 	return NULL;
+}
+
+/* Under c->lock. immediate_exit closes the window between a thread's
+ * checks and its next KVM_RUN: a signal landing there would otherwise be
+ * lost (api.rst: immediate_exit). */
+static void kick_threads(struct runner *r, struct vcpu_thread *threads)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		if (!threads[i].started)
+			continue;
+		__atomic_store_n(&r->vcpus[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		pthread_kill(threads[i].tid, VB_VCPU_KICK_SIGNAL);
+	}
 }
 
 static void kick_all(struct runner *r, struct vcpu_thread *threads)
 {
+	pthread_mutex_lock(&r->ctl->lock);
 	atomic_store(&r->stop, true);
-	for (unsigned i = 0; i < r->n; i++) {
-		if (!threads[i].started)
-			continue;
-		/* immediate_exit closes the window between the thread's stop
-		 * check and its next KVM_RUN: a kick landing there would
-		 * otherwise be lost (api.rst: immediate_exit). */
-		__atomic_store_n(&r->vcpus[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		pthread_kill(threads[i].tid, VB_VCPU_KICK_SIGNAL);
-	}
+	r->ctl->run = NULL;
+	kick_threads(r, threads);
+	pthread_cond_broadcast(&r->ctl->cond);
+	pthread_mutex_unlock(&r->ctl->lock);
 	for (unsigned i = 0; i < r->n; i++) {
 		if (threads[i].started)
 			pthread_join(threads[i].tid, NULL);
@@ -423,7 +486,15 @@ static int run_threads(struct runner *r, int sig_fd, struct vb_run_result *res,
 	struct vcpu_thread *threads = calloc(r->n, sizeof(*threads));
 	if (!threads)
 		return vb_err_errno(err, ENOMEM, "vCPU threads");
+	r->threads = threads;
 	int rc = start_threads(r, threads, err);
+	if (rc == 0) {
+		pthread_mutex_lock(&r->ctl->lock);
+		r->ctl->run = r;
+		if (r->ctl->stop) /* requested before the run was visible */
+			stop_locked(r->ctl);
+		pthread_mutex_unlock(&r->ctl->lock);
+	}
 	int sig = rc < 0 ? 0 : wait_for_stop(r, sig_fd);
 	kick_all(r, threads);
 	free(threads);
@@ -447,14 +518,163 @@ static int run_threads(struct runner *r, int sig_fd, struct vb_run_result *res,
 	return 0;
 }
 
+/* ---- control ---- */
+
+static int ctl_init(struct vb_vcpu_ctl *c, struct vb_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_condattr_t attr;
+	int e = pthread_condattr_init(&attr);
+	if (!e)
+		e = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (!e)
+		e = pthread_cond_init(&c->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (e)
+		return vb_err_errno(err, e, "vCPU control: condition variable");
+	e = pthread_mutex_init(&c->lock, NULL);
+	if (e) {
+		pthread_cond_destroy(&c->cond);
+		return vb_err_errno(err, e, "vCPU control: mutex");
+	}
+	return 0;
+}
+
+static void ctl_fini(struct vb_vcpu_ctl *c)
+{
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+}
+
+int vb_vcpu_ctl_create(struct vb_vcpu_ctl **out, struct vb_err *err)
+{
+	*out = NULL;
+	struct vb_vcpu_ctl *c = malloc(sizeof(*c));
+	if (!c)
+		return vb_err_set(err, ENOMEM, "vCPU control: out of memory");
+	int rc = ctl_init(c, err);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void vb_vcpu_ctl_destroy(struct vb_vcpu_ctl *c)
+{
+	if (!c)
+		return;
+	ctl_fini(c);
+	free(c);
+}
+
+int vb_vcpu_ctl_pause(struct vb_vcpu_ctl *c, unsigned timeout_ms, struct vb_err *err)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->lock);
+	c->pause = true;
+	if (c->run)
+		kick_threads(c->run, c->run->threads);
+	int e = 0;
+	while (c->run && c->held < c->live && e != ETIMEDOUT)
+		e = pthread_cond_timedwait(&c->cond, &c->lock, &deadline);
+	bool all_held = !c->run || c->held >= c->live;
+	unsigned held = c->held, live = c->live;
+	pthread_mutex_unlock(&c->lock);
+	if (!all_held)
+		return vb_err_set(err, ETIMEDOUT,
+				  "only %u of %u vCPUs stopped within %u ms (one is busy in a device); the pause completes when it returns",
+				  held, live, timeout_ms);
+	return 0;
+}
+
+void vb_vcpu_ctl_resume(struct vb_vcpu_ctl *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->pause = false;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+bool vb_vcpu_ctl_paused(struct vb_vcpu_ctl *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool p = c->pause;
+	pthread_mutex_unlock(&c->lock);
+	return p;
+}
+
+static void wake(int fd)
+{
+	uint64_t one = 1;
+	/* eventfd writes of 1 cannot block or fail short of overflow. */
+	if (write(fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+/* Under c->lock, with c->stop set: ends the run in progress, if any. */
+static void stop_locked(struct vb_vcpu_ctl *c)
+{
+	struct runner *r = c->run;
+	if (r) {
+		pthread_mutex_lock(&r->lock);
+		if (!r->have_result) {
+			r->have_result = true;
+			memset(&r->res, 0, sizeof(r->res));
+			r->res.action = VB_VCPU_STOP;
+			r->res.why = c->why;
+			r->rc = 0;
+		}
+		pthread_mutex_unlock(&r->lock);
+		atomic_store(&r->stop, true);
+		pthread_cond_broadcast(&c->cond);
+		wake(r->wake_fd);
+	}
+}
+
+void vb_vcpu_ctl_stop(struct vb_vcpu_ctl *c, const char *why)
+{
+	pthread_mutex_lock(&c->lock);
+	vb_err_set(&c->why, 0, "%s", why ? why : "stopped");
+	c->stop = true;
+	stop_locked(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- running ---- */
+
 int vb_vcpu_run_all(struct vb_kvm_vcpu *vcpus, unsigned n,
 		    const struct vb_exit_handlers *h, struct vb_run_result *res,
 		    struct vb_err *err)
 {
+	return vb_vcpu_run_all_ctl(vcpus, n, h, NULL, res, err);
+}
+
+int vb_vcpu_run_all_ctl(struct vb_kvm_vcpu *vcpus, unsigned n,
+			const struct vb_exit_handlers *h, struct vb_vcpu_ctl *ctl,
+			struct vb_run_result *res, struct vb_err *err)
+{
 	memset(res, 0, sizeof(*res));
 	if (n == 0)
 		return vb_err_set(err, EINVAL, "run: no vCPUs");
-	struct runner r = { .vcpus = vcpus, .n = n, .h = h, .wake_fd = -1 };
+	/* Without a caller's ctl the run gets a private one, so there is a
+	 * single code path. */
+	struct vb_vcpu_ctl own;
+	if (!ctl) {
+		int rc = ctl_init(&own, err);
+		if (rc)
+			return rc;
+		ctl = &own;
+	}
+	struct runner r = { .vcpus = vcpus, .n = n, .h = h, .ctl = ctl, .wake_fd = -1 };
 	atomic_init(&r.stop, false);
 	pthread_mutex_init(&r.lock, NULL);
 
@@ -498,5 +718,7 @@ int vb_vcpu_run_all(struct vb_kvm_vcpu *vcpus, unsigned n,
 	sigaction(VB_VCPU_KICK_SIGNAL, &old_kick, NULL);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	pthread_mutex_destroy(&r.lock);
+	if (ctl == &own)
+		ctl_fini(&own);
 	return rc;
 }

@@ -125,6 +125,28 @@ struct vb_run_result {
 	struct vb_err why;           /* reason text for stop and fail */
 };
 
+/* Control of a run from other threads (the control server): pause holds
+ * every vCPU thread outside KVM_RUN on a condition variable, so the guest
+ * makes no progress until resume; stop ends the run as if the guest had
+ * powered off. A ctl lives longer than the run it is given to (it may be
+ * paused before the run starts: the vCPUs then start held) and is
+ * created/destroyed by the caller. All functions are thread safe. */
+struct vb_vcpu_ctl;
+
+int vb_vcpu_ctl_create(struct vb_vcpu_ctl **out, struct vb_err *err);
+void vb_vcpu_ctl_destroy(struct vb_vcpu_ctl *c);
+
+/* Kicks every vCPU out of KVM_RUN and waits, at most timeout_ms, until
+ * each is held. Returns 0, or -ETIMEDOUT (the pause stays requested and
+ * completes when the busy vCPU comes back) with err filled. */
+int vb_vcpu_ctl_pause(struct vb_vcpu_ctl *c, unsigned timeout_ms, struct vb_err *err);
+void vb_vcpu_ctl_resume(struct vb_vcpu_ctl *c);
+bool vb_vcpu_ctl_paused(struct vb_vcpu_ctl *c);
+
+/* Ends the run in progress (or the next one at once) with action STOP and
+ * why as its reason. */
+void vb_vcpu_ctl_stop(struct vb_vcpu_ctl *c, const char *why);
+
 /* Runs vcpus[0..n) until stop. Blocks SIGINT and SIGTERM in the calling
  * thread (and so in the vCPU threads) for the duration, reads them from a
  * signalfd, and restores the mask. Any other thread of the process must
@@ -134,5 +156,10 @@ struct vb_run_result {
 int vb_vcpu_run_all(struct vb_kvm_vcpu *vcpus, unsigned n,
 		    const struct vb_exit_handlers *h, struct vb_run_result *res,
 		    struct vb_err *err);
+
+/* The same under the control of ctl (NULL: none). */
+int vb_vcpu_run_all_ctl(struct vb_kvm_vcpu *vcpus, unsigned n,
+			const struct vb_exit_handlers *h, struct vb_vcpu_ctl *ctl,
+			struct vb_run_result *res, struct vb_err *err);
 
 #endif

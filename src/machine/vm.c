@@ -6,18 +6,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/x86/boot.h"
 #include "arch/x86/cpuid.h"
 #include "arch/x86/insn.h"
 #include "arch/x86/mptable.h"
+#include "control/server.h"
+#include "control/sockdir.h"
 #include "dev/dev.h"
+#include "dev/i8042.h"
 #include "dev/term.h"
 #include "dev/uart.h"
 #include "machine/kvm.h"
 #include "machine/ram.h"
 #include "machine/vcpu.h"
+#include "virtio/virtio.h"
 
 struct vb_vm {
 	const struct vb_machine_graph *g;
@@ -47,7 +52,43 @@ struct vb_vm {
 	struct vb_term term;
 	atomic_bool stop_requested; /* a device asked for reset/poweroff */
 	atomic_bool quit_requested; /* Ctrl-A x on the console */
+
+	/* Control (control/server.h): the claimed name, its server, and the
+	 * handle that pauses or stops the vCPUs. */
+	char name[VB_CTL_NAME_MAX + 1];
+	struct vb_ctl_server *ctl_server;
+	struct vb_vcpu_ctl *vcpu_ctl;
+	struct timespec started;
 };
+
+/* ---- stage 0: the VM's name ---- */
+
+/* Claiming the name first refuses a second VM of the same name before
+ * anything is built; the socket only answers once the control server
+ * starts (the last stage), and connections wait in its backlog till then. */
+static int claim_name(struct vb_vm *vm, struct vb_err *err)
+{
+	clock_gettime(CLOCK_MONOTONIC, &vm->started);
+	if (vm->g->name)
+		snprintf(vm->name, sizeof(vm->name), "%s", vm->g->name);
+	else
+		snprintf(vm->name, sizeof(vm->name), "vmboot-%ld", (long)getpid());
+	char dir[VB_CTL_PATH_MAX];
+	int rc = vb_ctl_dir(dir, sizeof(dir), err);
+	if (!rc)
+		rc = vb_vcpu_ctl_create(&vm->vcpu_ctl, err);
+	if (!rc)
+		rc = vb_ctl_server_open(dir, vm->name, &vm->ctl_server, err);
+	return rc;
+}
+
+static void release_name(struct vb_vm *vm)
+{
+	vb_ctl_server_close(vm->ctl_server);
+	vm->ctl_server = NULL;
+	vb_vcpu_ctl_destroy(vm->vcpu_ctl);
+	vm->vcpu_ctl = NULL;
+}
 
 /* ---- stage 1: KVM ---- */
 
@@ -174,10 +215,31 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 	vb_bus_init(&vm->mmio, "mmio", want_debug ? &debug : NULL);
 	vb_alloc_init(&vm->alloc);
 
+	/* Graph devices attach through the registry under their kind's name;
+	 * refuse a kind without a device before anything is attached. */
+	uint64_t mmio_lo = UINT64_MAX, mmio_hi = 0;
 	for (size_t i = 0; i < vm->g->n_devices; i++) {
 		const struct vb_device_node *n = &vm->g->devices[i];
-		return vb_err_set(err, ENOTSUP, "device %s (%s): not implemented yet", n->id,
-				  vb_device_kind_name(n->desc->kind));
+		if (!vb_device_find(vb_device_kind_name(n->desc->kind)))
+			return vb_err_set(err, ENOTSUP, "device %s (%s): not implemented yet", n->id,
+					  vb_device_kind_name(n->desc->kind));
+		if (n->mmio_bytes) {
+			mmio_lo = n->mmio_base < mmio_lo ? n->mmio_base : mmio_lo;
+			mmio_hi = n->mmio_base + n->mmio_bytes > mmio_hi ? n->mmio_base + n->mmio_bytes
+									  : mmio_hi;
+		}
+	}
+	/* resolve placed the virtio-mmio windows at the bottom of the gap,
+	 * where the allocator also starts: take them out of its pool first
+	 * so PCI BARs land above them. */
+	if (mmio_hi) {
+		uint64_t at = 0;
+		int rc = vb_alloc_mmio(&vm->alloc, mmio_hi - mmio_lo, 0x1000, "virtio-mmio", &at, err);
+		if (!rc && at != mmio_lo)
+			rc = vb_err_set(err, EBUSY, "virtio-mmio windows at 0x%llx: allocator gave 0x%llx",
+					(unsigned long long)mmio_lo, (unsigned long long)at);
+		if (rc)
+			return rc;
 	}
 	if (vm->g->desc->console == VB_CONSOLE_VIRTIO)
 		return vb_err_set(err, ENOTSUP, "console = \"virtio\": not implemented yet");
@@ -209,6 +271,21 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 		if (is_uart)
 			vm->uart = vm->devices.items[vm->devices.count - 1].state;
 	}
+	for (size_t i = 0; i < vm->g->n_devices; i++) {
+		const struct vb_device_node *n = &vm->g->devices[i];
+		struct vb_virtio_placement place = {
+			.name = n->id,
+			.transport = n->mmio_bytes ? VB_VIRTIO_MMIO : VB_VIRTIO_PCI,
+			.pci_slot = n->pci_slot,
+			.mmio_base = n->mmio_base,
+			.mmio_bytes = n->mmio_bytes,
+			.gsi = n->gsi,
+		};
+		const struct vb_device_ops *ops = vb_device_find(vb_device_kind_name(n->desc->kind));
+		int rc = vb_dev_set_attach(&vm->devices, &vm->env, ops, &place, err);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -221,6 +298,30 @@ static void detach_devices(struct vb_vm *vm)
 }
 
 /* ---- stage 7: kernel ---- */
+
+/* Linux finds the CPUs, the IOAPIC and every device's interrupt line
+ * through the MP table: there is no ACPI. Written into the BIOS area e820
+ * marks reserved. */
+static int write_mptable(struct vb_vm *vm, struct vb_err *err)
+{
+	struct vb_x86_mp_route items[VB_MAX_DEVICES];
+	struct vb_x86_mp_routes routes = { items, 0 };
+	for (size_t i = 0; i < vm->g->n_devices && routes.count < VB_MAX_DEVICES; i++) {
+		const struct vb_device_node *n = &vm->g->devices[i];
+		if (!n->gsi)
+			continue;
+		items[routes.count++] = (struct vb_x86_mp_route){
+			.pci = !n->mmio_bytes, .pci_slot = (uint8_t)n->pci_slot, .gsi = (uint8_t)n->gsi,
+		};
+	}
+	size_t bytes = vb_x86_mptable_bytes(vm->g->cpus, &routes);
+	uint8_t *table = vb_gmem_ptr(&vm->mem, VB_X86_MPTABLE_GPA, bytes);
+	if (!table)
+		return vb_err_set(err, ENOSPC, "MP table: 0x%x+%zu is not guest RAM",
+				  VB_X86_MPTABLE_GPA, bytes);
+	int rc = vb_x86_mptable_build(table, bytes, VB_X86_MPTABLE_GPA, vm->g->cpus, &routes, err);
+	return rc < 0 ? rc : 0;
+}
 
 static int load_kernel(struct vb_vm *vm, struct vb_err *err)
 {
@@ -249,15 +350,7 @@ static int load_kernel(struct vb_vm *vm, struct vb_err *err)
 			"vmboot: warning: guest kernel code and a stock Linux kernel stops early (xrstor, int3).\n"
 			"vmboot: warning: The guest needs a PVM-enabled kernel, or use tests/nested/run.\n");
 
-	/* Linux finds the CPUs and the IOAPIC through the MP table: there is
-	 * no ACPI. Written into the BIOS area e820 marks reserved. */
-	size_t bytes = vb_x86_mptable_bytes(vm->g->cpus);
-	uint8_t *table = vb_gmem_ptr(&vm->mem, VB_X86_MPTABLE_GPA, bytes);
-	if (!table)
-		return vb_err_set(err, ENOSPC, "MP table: 0x%x+%zu is not guest RAM",
-				  VB_X86_MPTABLE_GPA, bytes);
-	rc = vb_x86_mptable_build(table, bytes, VB_X86_MPTABLE_GPA, vm->g->cpus, err);
-	return rc < 0 ? rc : 0;
+	return write_mptable(vm, err);
 }
 
 static void free_kernel(struct vb_vm *vm)
@@ -338,6 +431,157 @@ static void close_console(struct vb_vm *vm)
 	vb_term_close(&vm->term);
 }
 
+/* ---- stage 10: control server ---- */
+
+/* A pause waits this long for a vCPU busy in a device model. */
+#define CTL_PAUSE_WAIT_MS 5000
+
+static int ctl_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	(void)err;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	vb_ctl_reply_add(r, "name", "%s", vm->name);
+	vb_ctl_reply_add(r, "pid", "%ld", (long)getpid());
+	vb_ctl_reply_add(r, "state", "%s", vb_vcpu_ctl_paused(vm->vcpu_ctl) ? "paused" : "running");
+	vb_ctl_reply_add(r, "cpus", "%u", vm->n_vcpus);
+	vb_ctl_reply_add(r, "memory_bytes", "%llu", (unsigned long long)vm->g->ram_bytes);
+	vb_ctl_reply_add(r, "uptime_s", "%lld", (long long)(now.tv_sec - vm->started.tv_sec));
+	return 0;
+}
+
+static int ctl_pause(void *ctx, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	return vb_vcpu_ctl_pause(vm->vcpu_ctl, CTL_PAUSE_WAIT_MS, err);
+}
+
+static int ctl_resume(void *ctx, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	(void)err;
+	vb_vcpu_ctl_resume(vm->vcpu_ctl);
+	return 0;
+}
+
+static struct vb_i8042 *find_i8042(struct vb_vm *vm)
+{
+	for (size_t i = 0; i < vm->devices.count; i++)
+		if (vm->devices.items[i].ops == &vb_i8042_ops)
+			return vm->devices.items[i].state;
+	return NULL;
+}
+
+static int ctl_stop(void *ctx, bool force, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	if (force) {
+		vb_vcpu_ctl_stop(vm->vcpu_ctl, "stopped by vmboot stop");
+		return 0;
+	}
+	/* No ACPI: Ctrl-Alt-Del on the keyboard controller is how a PC asks
+	 * its OS to shut down (with reboot=k the guest then resets, which
+	 * ends the run). A paused guest could not react: resume it. */
+	struct vb_i8042 *kbc = find_i8042(vm);
+	if (!kbc)
+		return vb_err_set(err, ENODEV, "no keyboard controller to send Ctrl-Alt-Del through");
+	int rc = vb_i8042_send_ctrl_alt_del(kbc);
+	if (rc)
+		return vb_err_errno(err, -rc, "sending Ctrl-Alt-Del");
+	vb_vcpu_ctl_resume(vm->vcpu_ctl);
+	return 0;
+}
+
+static void add_segment(struct vb_ctl_reply *r, unsigned i, const char *name,
+			const struct kvm_segment *s)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "vcpu%u.%s", i, name);
+	vb_ctl_reply_add(r, key, "selector 0x%04x base 0x%llx limit 0x%x type %u dpl %u db %u l %u",
+			 s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl, s->db,
+			 s->l);
+}
+
+static void add_regs(struct vb_ctl_reply *r, unsigned i, const struct kvm_regs *g,
+		     const struct kvm_sregs *s)
+{
+	const struct { const char *name; unsigned long long v; } v[] = {
+		{ "rip", g->rip }, { "rflags", g->rflags }, { "rax", g->rax }, { "rbx", g->rbx },
+		{ "rcx", g->rcx }, { "rdx", g->rdx }, { "rsi", g->rsi }, { "rdi", g->rdi },
+		{ "rsp", g->rsp }, { "rbp", g->rbp }, { "r8", g->r8 }, { "r9", g->r9 },
+		{ "r10", g->r10 }, { "r11", g->r11 }, { "r12", g->r12 }, { "r13", g->r13 },
+		{ "r14", g->r14 }, { "r15", g->r15 }, { "cr0", s->cr0 }, { "cr2", s->cr2 },
+		{ "cr3", s->cr3 }, { "cr4", s->cr4 }, { "efer", s->efer }, { "apic_base", s->apic_base },
+	};
+	char key[32];
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		snprintf(key, sizeof(key), "vcpu%u.%s", i, v[k].name);
+		vb_ctl_reply_add(r, key, "0x%016llx", v[k].v);
+	}
+	add_segment(r, i, "cs", &s->cs);
+	add_segment(r, i, "ss", &s->ss);
+	add_segment(r, i, "ds", &s->ds);
+}
+
+/* Registers are read with every vCPU held (paused for the moment if it was
+ * running), so they are a consistent snapshot and no vCPU is inside
+ * KVM_RUN while another thread issues ioctls on it. */
+static int ctl_debug(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	bool was_paused = vb_vcpu_ctl_paused(vm->vcpu_ctl);
+	int rc = vb_vcpu_ctl_pause(vm->vcpu_ctl, CTL_PAUSE_WAIT_MS, err);
+	for (unsigned i = 0; !rc && i < vm->n_vcpus; i++) {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		rc = vb_kvm_vcpu_get_state(&vm->vcpus[i], &regs, &sregs, err);
+		if (!rc)
+			add_regs(r, i, &regs, &sregs);
+	}
+	if (!was_paused)
+		vb_vcpu_ctl_resume(vm->vcpu_ctl);
+	return rc;
+}
+
+static int ctl_stat(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	(void)err;
+	vb_ctl_reply_add(r, "memory_bytes", "%llu", (unsigned long long)vm->g->ram_bytes);
+	/* /proc/self/statm: size resident shared ... in pages (proc(5)). */
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long long size = 0, resident = 0;
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &resident) == 2) {
+			unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
+			vb_ctl_reply_add(r, "host_rss_bytes", "%llu", resident * page);
+		}
+		fclose(f);
+	}
+	vb_ctl_reply_add(r, "balloon", "none");
+	return 0;
+}
+
+static int start_control(struct vb_vm *vm, struct vb_err *err)
+{
+	const struct vb_ctl_ops ops = {
+		.ctx = vm,
+		.info = ctl_info,
+		.pause = ctl_pause,
+		.resume = ctl_resume,
+		.stop = ctl_stop,
+		.debug = ctl_debug,
+		.stat = ctl_stat,
+	};
+	return vb_ctl_server_start(vm->ctl_server, &ops, VB_CTL_STOP_TIMEOUT_DEFAULT_S, err);
+}
+
+static void stop_control(struct vb_vm *vm)
+{
+	vb_ctl_server_stop(vm->ctl_server);
+}
+
 /* ---- the stage table ---- */
 
 struct stage {
@@ -347,6 +591,7 @@ struct stage {
 };
 
 static const struct stage stages[] = {
+	{ "claim the VM's name", claim_name, release_name },
 	{ "open KVM", open_kvm, close_kvm },
 	{ "map guest RAM", map_ram, unmap_ram },
 	{ "register memory slots", register_slots, NULL },
@@ -356,6 +601,7 @@ static const struct stage stages[] = {
 	{ "load kernel", load_kernel, free_kernel },
 	{ "set CPUID and registers", set_cpu_state, NULL },
 	{ "open console", open_console, close_console },
+	{ "start control server", start_control, stop_control },
 };
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))
 
@@ -469,7 +715,7 @@ static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err 
 		.host_is_pvm = vm->kvm.is_pvm,
 	};
 	struct vb_run_result res;
-	int rc = vb_vcpu_run_all(vm->vcpus, vm->n_vcpus, &h, &res, err);
+	int rc = vb_vcpu_run_all_ctl(vm->vcpus, vm->n_vcpus, &h, vm->vcpu_ctl, &res, err);
 	if (rc) {
 		if (res.action == VB_VCPU_FAIL && res.vcpu < vm->n_vcpus)
 			describe_failure(vm, &vm->vcpus[res.vcpu], err);

@@ -17,6 +17,17 @@
 static const uint64_t core_features =
 	BIT(VB_VIRTIO_F_VERSION_1) | BIT(VB_VIRTIO_F_INDIRECT_DESC) | BIT(VB_VIRTIO_F_EVENT_IDX);
 
+/* 4.1.4.3.2: after reset queue_size reads the maximum, which the driver
+ * may lower. */
+static void reset_queues(struct vb_virtio *v)
+{
+	for (unsigned q = 0; q < VB_VIRTIO_MAX_QUEUES; q++) {
+		vb_virtq_reset(&v->queues[q]);
+		if (q < v->ops->num_queues)
+			v->queues[q].size = v->ops->queue_max_size;
+	}
+}
+
 int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, void *dev,
 		   const char *name, const struct vb_guest_mem *mem, struct vb_irq irq,
 		   void (*log)(void *ctx, const char *msg), void *log_ctx, struct vb_err *err)
@@ -26,8 +37,6 @@ int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, 
 	if (ops->num_queues == 0 || ops->num_queues > VB_VIRTIO_MAX_QUEUES || qmax == 0 ||
 	    (qmax & (qmax - 1)) || qmax > VB_VIRTQ_MAX_SIZE || !ops->queue_notify)
 		return vb_err_set(err, EINVAL, "%s: bad virtio device description", ops->name);
-	if (!mem)
-		return vb_err_set(err, EINVAL, "%s: no guest memory", ops->name);
 	v->iov = calloc(qmax, sizeof(*v->iov));
 	if (!v->iov)
 		return vb_err_errno(err, ENOMEM, "%s", ops->name);
@@ -45,6 +54,7 @@ int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, 
 	v->log = log;
 	v->log_ctx = log_ctx;
 	v->device_features = ops->features | core_features;
+	reset_queues(v);
 	return 0;
 }
 
@@ -121,8 +131,7 @@ void vb_virtio_fail_locked(struct vb_virtio *v, const char *why)
 
 static void reset_locked(struct vb_virtio *v)
 {
-	for (unsigned q = 0; q < VB_VIRTIO_MAX_QUEUES; q++)
-		vb_virtq_reset(&v->queues[q]);
+	reset_queues(v);
 	v->driver_features = 0;
 	v->status = 0;
 	v->isr = 0;
@@ -341,7 +350,9 @@ void vb_virtio_queue_enable(struct vb_virtio *v, unsigned q)
 	struct vb_virtq *vq = queue(v, q);
 	if (vq && !vq->enabled && !v->broken) {
 		struct vb_err err;
-		if (vb_virtq_enable(vq, v->mem, v->ops->queue_max_size, &err) < 0) {
+		int r = v->mem ? vb_virtq_enable(vq, v->mem, v->ops->queue_max_size, &err) :
+				 vb_err_set(&err, EFAULT, "no guest memory");
+		if (r < 0) {
 			char why[VB_ERR_MSG_BYTES + 32];
 			snprintf(why, sizeof(why), "queue %u: %s", q, err.msg);
 			vb_virtio_fail_locked(v, why);

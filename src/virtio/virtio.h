@@ -107,7 +107,8 @@ struct vb_virtio {
 	struct iovec *iov; /* scratch for one chain: queue_max_size entries */
 };
 
-/* Set up v for ops/dev. log may be NULL. 0 or -errno (-EINVAL for bad
+/* Set up v for ops/dev. log may be NULL; mem may be NULL (device tests
+ * without RAM: every queue is then refused). 0 or -errno (-EINVAL for bad
  * ops, -ENOMEM). */
 int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, void *dev,
 		   const char *name, const struct vb_guest_mem *mem, struct vb_irq irq,
@@ -170,10 +171,10 @@ enum vb_virtio_transport { VB_VIRTIO_PCI, VB_VIRTIO_MMIO };
 struct vb_virtio_placement {
 	const char *name; /* instance name ("rng0"), borrowed */
 	enum vb_virtio_transport transport;
-	uint32_t pci_slot;     /* PCI: device number on bus 0 */
+	uint32_t pci_slot;     /* PCI: device number on bus 0; 0 = any free one */
 	uint64_t mmio_base;    /* MMIO: register window */
 	uint64_t mmio_bytes;
-	uint32_t gsi;          /* MMIO: interrupt line (PCI takes one from the allocator) */
+	uint32_t gsi;          /* interrupt line; PCI: 0 = any free one */
 };
 
 /* A transport instance, created by a device's attach. */

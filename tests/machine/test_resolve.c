@@ -151,7 +151,7 @@ static void test_cmdline(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.graph.cmdline, "console=ttyS0"));
 	assert_non_null(strstr(r.graph.cmdline, "reboot=k"));
-	assert_non_null(strstr(r.graph.cmdline, "virtio_mmio.device=4096@0xd0000000:16"));
+	assert_non_null(strstr(r.graph.cmdline, "virtio_mmio.device=4096@0xd0000000:5"));
 	/* the user's params come last, so they override the defaults */
 	const char *params = strstr(r.graph.cmdline, "root=/dev/vda1 quiet");
 	assert_non_null(params);
@@ -188,7 +188,11 @@ static void test_devices_named_and_placed(void **state)
 	assert_int_equal(r.graph.devices[1].pci_slot, 2);
 	assert_true(r.graph.devices[2].mmio_base == 0xd0000000ULL);
 	assert_true(r.graph.devices[3].mmio_base == 0xd0001000ULL);
-	assert_int_equal(r.graph.devices[3].gsi, 17);
+	/* PCI devices take IOAPIC pins 16+, MMIO devices ISA lines below 16 */
+	assert_int_equal(r.graph.devices[0].gsi, 16);
+	assert_int_equal(r.graph.devices[1].gsi, 17);
+	assert_int_equal(r.graph.devices[2].gsi, 5);
+	assert_int_equal(r.graph.devices[3].gsi, 6);
 	release(&r);
 }
 

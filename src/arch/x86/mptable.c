@@ -1,6 +1,7 @@
 #include "arch/x86/mptable.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Sizes and codes from the MultiProcessor Specification 1.4, chapter 4. */
@@ -36,8 +37,16 @@ enum mp_int_type { MP_INT = 0, MP_NMI = 1, MP_SMI = 2, MP_EXTINT = 3 };
 #define CPU_SIGNATURE 0x00000600u
 #define CPU_FEATURES 0x00000201u
 
-#define ISA_BUS_ID 0u
-#define PCI_BUS_ID 1u
+/* Linux matches a PCI device's interrupt entry by comparing the MP bus id
+ * with the PCI bus number (IO_APIC_get_PCI_irq_vector), so PCI bus 0 must
+ * be MP bus 0; ISA takes the next id. */
+#define PCI_BUS_ID 0u
+#define ISA_BUS_ID 1u
+/* I/O interrupt entry flags (MP spec table 4-10): polarity in bits 1:0,
+ * trigger mode in bits 3:2; 0 = conform to the bus. */
+#define MP_IRQ_ACTIVE_HIGH 0x1u
+#define MP_IRQ_ACTIVE_LOW 0x3u
+#define MP_IRQ_LEVEL (0x3u << 2)
 #define ISA_IRQS 16u
 #define LINT_ALL_CPUS 0xFFu
 
@@ -93,20 +102,46 @@ static uint8_t checksum(const uint8_t *p, size_t n)
 	return (uint8_t)(0u - sum);
 }
 
-static unsigned entry_count(unsigned n_cpus)
+/* The route for gsi, or NULL. */
+static const struct vb_x86_mp_route *route_of(const struct vb_x86_mp_routes *r, unsigned gsi)
 {
-	return n_cpus + N_BUSES + 1u + ISA_IRQS + N_LINTS;
+	for (size_t i = 0; r && i < r->count; i++)
+		if (r->items[i].gsi == gsi)
+			return &r->items[i];
+	return NULL;
 }
 
-static size_t config_bytes(unsigned n_cpus)
+/* An ISA line taken by a PCI device is described by the PCI entry only. */
+static bool isa_entry_wanted(const struct vb_x86_mp_routes *r, unsigned irq)
+{
+	const struct vb_x86_mp_route *route = route_of(r, irq);
+	return !route || !route->pci;
+}
+
+static unsigned io_entry_count(const struct vb_x86_mp_routes *r)
+{
+	unsigned n = 0;
+	for (unsigned irq = 0; irq < ISA_IRQS; irq++)
+		n += isa_entry_wanted(r, irq);
+	for (size_t i = 0; r && i < r->count; i++)
+		n += r->items[i].pci;
+	return n;
+}
+
+static unsigned entry_count(unsigned n_cpus, const struct vb_x86_mp_routes *r)
+{
+	return n_cpus + N_BUSES + 1u + io_entry_count(r) + N_LINTS;
+}
+
+static size_t config_bytes(unsigned n_cpus, const struct vb_x86_mp_routes *r)
 {
 	return MPC_HDR_BYTES + (size_t)n_cpus * MPC_CPU_BYTES +
-	       (size_t)(N_BUSES + 1u + ISA_IRQS + N_LINTS) * MPC_SMALL_BYTES;
+	       (size_t)(N_BUSES + 1u + io_entry_count(r) + N_LINTS) * MPC_SMALL_BYTES;
 }
 
-size_t vb_x86_mptable_bytes(unsigned n_cpus)
+size_t vb_x86_mptable_bytes(unsigned n_cpus, const struct vb_x86_mp_routes *routes)
 {
-	return MPF_BYTES + config_bytes(n_cpus);
+	return MPF_BYTES + config_bytes(n_cpus, routes);
 }
 
 static void put_floating_pointer(struct mp_writer *w, uint32_t config_gpa)
@@ -123,17 +158,18 @@ static void put_floating_pointer(struct mp_writer *w, uint32_t config_gpa)
 	w->buf[start + 10] = checksum(w->buf + start, MPF_BYTES);
 }
 
-static void put_config_header(struct mp_writer *w, unsigned n_cpus)
+static void put_config_header(struct mp_writer *w, unsigned n_cpus,
+			      const struct vb_x86_mp_routes *r)
 {
 	put_text(w, "PCMP", 4);
-	put16(w, (uint16_t)config_bytes(n_cpus));
+	put16(w, (uint16_t)config_bytes(n_cpus, r));
 	put8(w, MP_SPEC_REV);
 	put8(w, 0);           /* checksum, patched after the entries */
 	put_text(w, "VMBOOT", 8);
 	put_text(w, "KVM", 12);
 	put32(w, 0);          /* no OEM table */
 	put16(w, 0);
-	put16(w, (uint16_t)entry_count(n_cpus));
+	put16(w, (uint16_t)entry_count(n_cpus, r));
 	put32(w, VB_X86_LAPIC_GPA);
 	put16(w, 0);          /* no extended table */
 	put8(w, 0);
@@ -169,41 +205,73 @@ static void put_ioapic(struct mp_writer *w, uint8_t id)
 
 /* Flags 0: polarity and trigger "conform to the bus", i.e. ISA active-high
  * edge (MP spec table 4-10). */
-static void put_int(struct mp_writer *w, uint8_t entry_type, uint8_t int_type,
+static void put_int(struct mp_writer *w, uint8_t entry_type, uint8_t int_type, uint16_t flags,
 		    uint8_t bus, uint8_t irq, uint8_t dest_id, uint8_t dest_pin)
 {
 	put8(w, entry_type);
 	put8(w, int_type);
-	put16(w, 0);
+	put16(w, flags);
 	put8(w, bus);
 	put8(w, irq);
 	put8(w, dest_id);
 	put8(w, dest_pin);
 }
 
-static void put_config_table(struct mp_writer *w, unsigned n_cpus)
+static void put_config_table(struct mp_writer *w, unsigned n_cpus,
+			     const struct vb_x86_mp_routes *r)
 {
 	size_t start = w->pos;
 	uint8_t ioapic_id = (uint8_t)n_cpus;
 
-	put_config_header(w, n_cpus);
+	put_config_header(w, n_cpus, r);
 	for (unsigned i = 0; i < n_cpus; i++)
 		put_processor(w, i);
-	put_bus(w, ISA_BUS_ID, "ISA");
 	put_bus(w, PCI_BUS_ID, "PCI");
+	put_bus(w, ISA_BUS_ID, "ISA");
 	put_ioapic(w, ioapic_id);
-	/* Identity routing, IRQ0 on pin 0: see the header. */
-	for (uint8_t irq = 0; irq < ISA_IRQS; irq++)
-		put_int(w, MPC_IOINT, MP_INT, ISA_BUS_ID, irq, ioapic_id, irq);
+	/* Identity routing, IRQ0 on pin 0: see the header. A line a device
+	 * model drives as a level (virtio's interrupt status) is declared
+	 * level-triggered, so the IOAPIC re-delivers while it stays high. */
+	for (uint8_t irq = 0; irq < ISA_IRQS; irq++) {
+		if (!isa_entry_wanted(r, irq))
+			continue;
+		uint16_t flags = route_of(r, irq) ? MP_IRQ_LEVEL | MP_IRQ_ACTIVE_HIGH : 0;
+		put_int(w, MPC_IOINT, MP_INT, flags, ISA_BUS_ID, irq, ioapic_id, irq);
+	}
+	/* PCI INTA# of a slot: source irq is (device << 2) | (pin - 1); PCI
+	 * interrupts are level-triggered, active low (PCI 3.0, 2.2.6). */
+	for (size_t i = 0; r && i < r->count; i++) {
+		const struct vb_x86_mp_route *route = &r->items[i];
+		if (route->pci)
+			put_int(w, MPC_IOINT, MP_INT, MP_IRQ_LEVEL | MP_IRQ_ACTIVE_LOW, PCI_BUS_ID,
+				(uint8_t)(route->pci_slot << 2), ioapic_id, route->gsi);
+	}
 	/* Virtual wire mode (MP spec 3.6.2.2): the 8259 reaches the CPUs as
 	 * ExtINT on LINT0 and NMI arrives on LINT1. */
-	put_int(w, MPC_LINT, MP_EXTINT, ISA_BUS_ID, 0, LINT_ALL_CPUS, 0);
-	put_int(w, MPC_LINT, MP_NMI, ISA_BUS_ID, 0, LINT_ALL_CPUS, 1);
+	put_int(w, MPC_LINT, MP_EXTINT, 0, ISA_BUS_ID, 0, LINT_ALL_CPUS, 0);
+	put_int(w, MPC_LINT, MP_NMI, 0, ISA_BUS_ID, 0, LINT_ALL_CPUS, 1);
 	w->buf[start + 7] = checksum(w->buf + start, w->pos - start);
 }
 
-int vb_x86_mptable_build(uint8_t *buf, size_t buf_bytes, uint32_t buf_gpa,
-			 unsigned n_cpus, struct vb_err *err)
+static int check_routes(const struct vb_x86_mp_routes *r, struct vb_err *err)
+{
+	for (size_t i = 0; r && i < r->count; i++) {
+		const struct vb_x86_mp_route *route = &r->items[i];
+		if (route->gsi >= VB_X86_IOAPIC_PINS || (!route->pci && route->gsi >= ISA_IRQS))
+			return vb_err_set(err, EINVAL, "MP table: no IOAPIC pin %u for %s", route->gsi,
+					  route->pci ? "a PCI device" : "an ISA-style line");
+		if (route->pci && (route->pci_slot == 0 || route->pci_slot > 31))
+			return vb_err_set(err, EINVAL, "MP table: PCI slot %u", route->pci_slot);
+		for (size_t j = 0; j < i; j++)
+			if (r->items[j].gsi == route->gsi)
+				return vb_err_set(err, EINVAL, "MP table: IOAPIC pin %u routed twice",
+						  route->gsi);
+	}
+	return 0;
+}
+
+int vb_x86_mptable_build(uint8_t *buf, size_t buf_bytes, uint32_t buf_gpa, unsigned n_cpus,
+			 const struct vb_x86_mp_routes *routes, struct vb_err *err)
 {
 	if (n_cpus == 0 || n_cpus > VB_X86_MPTABLE_MAX_CPUS)
 		return vb_err_set(err, EINVAL,
@@ -214,7 +282,10 @@ int vb_x86_mptable_build(uint8_t *buf, size_t buf_bytes, uint32_t buf_gpa,
 		return vb_err_set(err, EINVAL,
 				  "MP table: address 0x%x is not 16-byte aligned",
 				  (unsigned)buf_gpa);
-	size_t need = vb_x86_mptable_bytes(n_cpus);
+	int rc = check_routes(routes, err);
+	if (rc)
+		return rc;
+	size_t need = vb_x86_mptable_bytes(n_cpus, routes);
 	if (buf == NULL || buf_bytes < need)
 		return vb_err_set(err, ENOSPC,
 				  "MP table: %u CPUs need %zu bytes, buffer has %zu",
@@ -228,6 +299,6 @@ int vb_x86_mptable_build(uint8_t *buf, size_t buf_bytes, uint32_t buf_gpa,
 	memset(buf, 0, buf_bytes);
 	struct mp_writer w = { .buf = buf, .size = buf_bytes, .pos = 0 };
 	put_floating_pointer(&w, buf_gpa + MPF_BYTES);
-	put_config_table(&w, n_cpus);
+	put_config_table(&w, n_cpus, routes);
 	return (int)w.pos;
 }

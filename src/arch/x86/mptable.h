@@ -9,8 +9,14 @@
  * Layout written into the caller's buffer (guest-physical buf_gpa):
  *   +0   MP floating pointer structure (16 bytes, points at +16)
  *   +16  configuration table: header, then entries sorted by type as the
- *        spec requires: processors, buses (ISA 0, PCI 1), one IOAPIC,
- *        16 I/O interrupt entries, two local interrupt entries.
+ *        spec requires: processors, buses (PCI 0, ISA 1), one IOAPIC,
+ *        the I/O interrupt entries, two local interrupt entries.
+ *
+ * Device interrupt lines (struct vb_x86_mp_routes): a PCI slot's INTA#
+ * gets a PCI-bus entry (level, active low) to its IOAPIC pin, which may be
+ * 16-23 and replaces the ISA entry when below 16; an ISA-style line below
+ * 16 that a device drives as a level (virtio-mmio) keeps its ISA entry,
+ * declared level-triggered.
  *
  * Interrupt routing assumption: ISA IRQ n goes to IOAPIC pin n, for n in
  * 0..15, the identity that KVM's default GSI routing installs with
@@ -25,6 +31,7 @@
 #ifndef VB_ARCH_X86_MPTABLE_H
 #define VB_ARCH_X86_MPTABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,8 +49,22 @@
  * id after the last CPU (n_cpus), so CPUs 0..253 and IOAPIC 254 fit. */
 #define VB_X86_MPTABLE_MAX_CPUS 254u
 
-/* Bytes the table needs for n_cpus CPUs (floating pointer included). */
-size_t vb_x86_mptable_bytes(unsigned n_cpus);
+/* KVM's in-kernel IOAPIC has 24 pins (GSIs 0-23). */
+#define VB_X86_IOAPIC_PINS 24u
+
+struct vb_x86_mp_route {
+	bool pci;          /* PCI INTA# of pci_slot, else an ISA-style line */
+	uint8_t pci_slot;  /* 1-31 */
+	uint8_t gsi;       /* IOAPIC pin: 0-23 for PCI, 0-15 otherwise */
+};
+
+struct vb_x86_mp_routes {
+	const struct vb_x86_mp_route *items;
+	size_t count;
+};
+
+/* Bytes the table needs (floating pointer included); routes may be NULL. */
+size_t vb_x86_mptable_bytes(unsigned n_cpus, const struct vb_x86_mp_routes *routes);
 
 /* Write the floating pointer and configuration table for n_cpus vCPUs
  * (APIC id = vCPU index, cpu 0 is the bootstrap processor) into buf,
@@ -51,8 +72,9 @@ size_t vb_x86_mptable_bytes(unsigned n_cpus);
  * must end below 4 GiB). The whole buffer is zeroed first. On success
  * returns the number of bytes used (> 0); on failure returns -EINVAL
  * (n_cpus 0 or above VB_X86_MPTABLE_MAX_CPUS, misaligned gpa) or -ENOSPC
- * (buffer too small) and fills err. */
-int vb_x86_mptable_build(uint8_t *buf, size_t buf_bytes, uint32_t buf_gpa,
-			 unsigned n_cpus, struct vb_err *err);
+ * (buffer too small) and fills err. Also -EINVAL for a route to a pin the
+ * IOAPIC lacks, a bad slot, or two routes to one pin. */
+int vb_x86_mptable_build(uint8_t *buf, size_t buf_bytes, uint32_t buf_gpa, unsigned n_cpus,
+			 const struct vb_x86_mp_routes *routes, struct vb_err *err);
 
 #endif

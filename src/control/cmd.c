@@ -1,0 +1,324 @@
+#include "control/cmd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/client.h"
+#include "control/proto.h"
+#include "control/sockdir.h"
+
+struct command {
+	const char *name;
+	int (*run)(const char *dir, const struct vb_ctl_cmd_args *a);
+};
+
+static void fail(const char *msg)
+{
+	fprintf(stderr, "vmboot: error: %s\n", msg);
+}
+
+/* ---- list ---- */
+
+struct list_state {
+	const struct vb_ctl_cmd_args *a;
+	size_t count;
+};
+
+static unsigned long long get_num(const char *body, const char *key)
+{
+	char buf[32];
+	return vb_ctl_reply_get(body, key, buf, sizeof(buf)) ? strtoull(buf, NULL, 10) : 0;
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static int list_one(void *ctx, const char *name, const char *path)
+{
+	struct list_state *st = ctx;
+	FILE *out = st->a->out;
+	char *reply;
+	const char *body;
+	struct vb_err err = { "" };
+	if (vb_ctl_call(path, "info", &reply, &body, &err)) {
+		fprintf(stderr, "vmboot: warning: %s: %s\n", name, err.msg);
+		return 0;
+	}
+	char state[32];
+	if (!vb_ctl_reply_get(body, "state", state, sizeof(state)))
+		strcpy(state, "?");
+	unsigned long long pid = get_num(body, "pid"), cpus = get_num(body, "cpus");
+	unsigned long long mem = get_num(body, "memory_bytes"), up = get_num(body, "uptime_s");
+	if (st->a->json) {
+		fputs(st->count ? ",\n  {\"name\": " : "\n  {\"name\": ", out);
+		json_string(out, name);
+		fprintf(out, ", \"pid\": %llu, \"state\": ", pid);
+		json_string(out, state);
+		fprintf(out, ", \"cpus\": %llu, \"memory_bytes\": %llu, \"uptime_s\": %llu}", cpus,
+			mem, up);
+	} else {
+		if (!st->count)
+			fprintf(out, "%-20s %8s %-8s %4s %10s %10s\n", "NAME", "PID", "STATE", "CPUS",
+				"MEMORY", "UPTIME");
+		char upt[32];
+		snprintf(upt, sizeof(upt), "%llu:%02llu:%02llu", up / 3600, up / 60 % 60, up % 60);
+		fprintf(out, "%-20s %8llu %-8s %4llu %9lluM %10s\n", name, pid, state, cpus,
+			mem >> 20, upt);
+	}
+	st->count++;
+	free(reply);
+	return 0;
+}
+
+static int cmd_list(const char *dir, const struct vb_ctl_cmd_args *a)
+{
+	struct list_state st = { a, 0 };
+	struct vb_err err = { "" };
+	if (a->json)
+		fputc('[', a->out);
+	int rc = vb_ctl_dir_scan(dir, list_one, &st, &err);
+	if (a->json)
+		fputs(st.count ? "\n]\n" : "]\n", a->out);
+	if (rc) {
+		fprintf(stderr, "vmboot: error: list: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- commands on named VMs ---- */
+
+static int path_of(const char *dir, const char *name, char *path, size_t size)
+{
+	struct vb_err err = { "" };
+	if (vb_ctl_sock_path(dir, name, path, size, &err)) {
+		fail(err.msg);
+		return -EINVAL;
+	}
+	int state = vb_ctl_probe(path, &err);
+	if (state < 0) {
+		fail(err.msg);
+		return state;
+	}
+	if (state != VB_CTL_LIVE) {
+		fprintf(stderr, "vmboot: error: no VM named \"%s\" is running (see vmboot list)%s\n",
+			name, state == VB_CTL_STALE ? "; removed its stale socket" : "");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int call(const char *dir, const char *name, const char *request, FILE *print_to)
+{
+	char path[VB_CTL_PATH_MAX];
+	if (path_of(dir, name, path, sizeof(path)))
+		return 1;
+	char *reply;
+	const char *body;
+	struct vb_err err = { "" };
+	if (vb_ctl_call(path, request, &reply, &body, &err)) {
+		fprintf(stderr, "vmboot: error: %s: %s\n", name, err.msg);
+		return 1;
+	}
+	if (print_to)
+		fputs(body, print_to);
+	free(reply);
+	return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&t, NULL);
+}
+
+/* The VM is gone when its socket stops answering. */
+static int wait_gone(const char *dir, const char *name, uint32_t timeout_s)
+{
+	char path[VB_CTL_PATH_MAX];
+	struct vb_err err = { "" };
+	if (vb_ctl_sock_path(dir, name, path, sizeof(path), &err))
+		return 1;
+	/* The VM forces its own teardown at the timeout; allow it a margin to
+	 * finish that before calling it stuck. */
+	uint64_t polls = ((uint64_t)timeout_s + 10) * 10;
+	for (uint64_t i = 0; i < polls; i++) {
+		int state = vb_ctl_probe(path, &err);
+		if (state == VB_CTL_ABSENT || state == VB_CTL_STALE)
+			return 0;
+		sleep_ms(100);
+	}
+	fprintf(stderr, "vmboot: error: %s: still running %u s after the stop request\n", name,
+		timeout_s + 10);
+	return 1;
+}
+
+static int stop_one(const char *dir, const char *name, const struct vb_ctl_cmd_args *a)
+{
+	char request[64];
+	uint32_t timeout = a->timeout_set ? a->timeout_s : 30;
+	snprintf(request, sizeof(request), "stop%s timeout=%u", a->force ? " force" : "", timeout);
+	int rc = call(dir, name, request, NULL);
+	if (!rc)
+		rc = wait_gone(dir, name, a->force ? 0 : timeout);
+	if (!rc)
+		fprintf(a->out, "%s: stopped\n", name);
+	return rc;
+}
+
+struct each_state {
+	const struct vb_ctl_cmd_args *a;
+	const char *dir;
+	int (*fn)(const char *dir, const char *name, const struct vb_ctl_cmd_args *a);
+	int status;
+	size_t count;
+};
+
+static int each_one(void *ctx, const char *name, const char *path)
+{
+	struct each_state *st = ctx;
+	(void)path;
+	st->count++;
+	if (st->fn(st->dir, name, st->a))
+		st->status = 1;
+	return 0;
+}
+
+/* Runs fn on the named VMs, or on every running VM with --all. */
+static int for_each(const char *dir, const struct vb_ctl_cmd_args *a, const char *what,
+		    int (*fn)(const char *dir, const char *name, const struct vb_ctl_cmd_args *a))
+{
+	if (a->all == (a->n_names > 0)) {
+		fprintf(stderr, "vmboot: error: %s: give VM names or --all, not %s\n", what,
+			a->all ? "both" : "neither");
+		return 2;
+	}
+	if (a->all) {
+		struct each_state st = { a, dir, fn, 0, 0 };
+		struct vb_err err = { "" };
+		if (vb_ctl_dir_scan(dir, each_one, &st, &err)) {
+			fail(err.msg);
+			return 1;
+		}
+		return st.status;
+	}
+	int status = 0;
+	for (size_t i = 0; i < a->n_names; i++)
+		if (fn(dir, a->names[i], a))
+			status = 1;
+	return status;
+}
+
+static int pause_one(const char *dir, const char *name, const struct vb_ctl_cmd_args *a)
+{
+	int rc = call(dir, name, "pause", NULL);
+	if (!rc)
+		fprintf(a->out, "%s: paused\n", name);
+	return rc;
+}
+
+static int resume_one(const char *dir, const char *name, const struct vb_ctl_cmd_args *a)
+{
+	int rc = call(dir, name, "resume", NULL);
+	if (!rc)
+		fprintf(a->out, "%s: running\n", name);
+	return rc;
+}
+
+static int show_one(const char *dir, const char *name, const struct vb_ctl_cmd_args *a,
+		    const char *request)
+{
+	if (a->n_names > 1 || a->all)
+		fprintf(a->out, "name %s\n", name);
+	int rc = call(dir, name, request, a->out);
+	if (a->n_names > 1 || a->all)
+		fputc('\n', a->out);
+	return rc;
+}
+
+static int stat_one(const char *dir, const char *name, const struct vb_ctl_cmd_args *a)
+{
+	return show_one(dir, name, a, "stat");
+}
+
+static int debug_one(const char *dir, const char *name, const struct vb_ctl_cmd_args *a)
+{
+	return show_one(dir, name, a, "debug");
+}
+
+static int cmd_stop(const char *dir, const struct vb_ctl_cmd_args *a)
+{
+	return for_each(dir, a, "stop", stop_one);
+}
+
+static int cmd_pause(const char *dir, const struct vb_ctl_cmd_args *a)
+{
+	return for_each(dir, a, "pause", pause_one);
+}
+
+static int cmd_resume(const char *dir, const struct vb_ctl_cmd_args *a)
+{
+	return for_each(dir, a, "resume", resume_one);
+}
+
+static int cmd_stat(const char *dir, const struct vb_ctl_cmd_args *a)
+{
+	return for_each(dir, a, "stat", stat_one);
+}
+
+static int cmd_debug(const char *dir, const struct vb_ctl_cmd_args *a)
+{
+	return for_each(dir, a, "debug", debug_one);
+}
+
+static const struct command commands[] = {
+	{ "list", cmd_list },   { "stop", cmd_stop }, { "pause", cmd_pause },
+	{ "resume", cmd_resume }, { "stat", cmd_stat }, { "debug", cmd_debug },
+};
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+bool vb_ctl_cmd_known(const char *command)
+{
+	return find(command) != NULL;
+}
+
+int vb_ctl_cmd_run(const char *command, const struct vb_ctl_cmd_args *args)
+{
+	const struct command *c = find(command);
+	if (!c) {
+		fprintf(stderr, "vmboot: error: unknown control command \"%s\"\n", command);
+		return 2;
+	}
+	if (c->run == cmd_list && args->n_names) {
+		fprintf(stderr, "vmboot: error: list takes no VM names\n");
+		return 2;
+	}
+	char dir[VB_CTL_PATH_MAX];
+	struct vb_err err = { "" };
+	if (vb_ctl_dir(dir, sizeof(dir), &err)) {
+		fail(err.msg);
+		return 1;
+	}
+	return c->run(dir, args);
+}
