@@ -275,6 +275,7 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 		const struct vb_device_node *n = &vm->g->devices[i];
 		struct vb_virtio_placement place = {
 			.name = n->id,
+			.desc = n->desc,
 			.transport = n->mmio_bytes ? VB_VIRTIO_MMIO : VB_VIRTIO_PCI,
 			.pci_slot = n->pci_slot,
 			.mmio_base = n->mmio_base,

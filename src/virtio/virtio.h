@@ -168,8 +168,13 @@ void vb_virtio_fail_locked(struct vb_virtio *v, const char *why);
 /* Where a device is placed; filled by the builder from the machine graph. */
 enum vb_virtio_transport { VB_VIRTIO_PCI, VB_VIRTIO_MMIO };
 
+struct vb_device_desc;
+
 struct vb_virtio_placement {
 	const char *name; /* instance name ("rng0"), borrowed */
+	/* What the machine file says about this device (path, readonly,
+	 * tag ...), borrowed; NULL in tests that attach with defaults. */
+	const struct vb_device_desc *desc;
 	enum vb_virtio_transport transport;
 	uint32_t pci_slot;     /* PCI: device number on bus 0; 0 = any free one */
 	uint64_t mmio_base;    /* MMIO: register window */
