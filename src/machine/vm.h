@@ -2,25 +2,30 @@
  *
  * Stages, in order, each paired with its undo (run in reverse on failure
  * and after the run):
+ *   0. name           claim the VM's control socket name (a live VM with
+ *                     the same name is refused before anything is built)
  *   1. open KVM       /dev/kvm: API version, capabilities, KVM_CREATE_VM
  *   2. map RAM        one host mapping laid out like guest physical space,
  *                     the 32-bit gap PROT_NONE (ram.h)
  *   3. memory slots   KVM_SET_USER_MEMORY_REGION per memory-map slot
  *   4. irqchip        in-kernel PIC/IOAPIC/LAPIC and PIT
  *   5. vCPUs          KVM_CREATE_VCPU and the kvm_run mappings
- *   6. devices        buses, then the PC devices through the device registry
+ *   6. devices        buses, the PC devices, then the machine file's
+ *                     devices, all through the device registry
  *   7. kernel         kernel and initrd into RAM, boot params, e820,
- *                     command line, MP table
+ *                     command line, MP table with every device's line
  *   8. CPU state      per-vCPU CPUID (KVM's supported leaves, hypervisor
  *                     leaves 0x40000000+ passed through) and registers
- *   9. console        host terminal in raw mode, stdin into the UART
+ *   9. console        host terminal in raw mode, input to the console
+ *  10. control        the control socket server (list, stop, pause ...)
  * then the vCPUs run, one thread each, until the guest resets or powers
- * off, a signal arrives, or the user types Ctrl-A x.
+ * off, a signal arrives, the user types Ctrl-A x, or `vmboot stop` asks.
  *
  * Why this order: RAM must exist before KVM can map it and before the
  * kernel is copied; the irqchip must exist before vCPUs (their LAPICs are
  * created with them) and before devices raise interrupts; CPU state is set
- * last because it depends on where the kernel was loaded. */
+ * after the kernel because it depends on where the kernel was loaded; the
+ * control server starts last so nobody can pause a VM that is half built. */
 #ifndef VB_MACHINE_VM_H
 #define VB_MACHINE_VM_H
 

@@ -1,10 +1,13 @@
 #!/bin/bash
-# The tiny-guest KVM tests (tests/kvm) and a whole vmboot run of a tiny
-# guest, on real KVM: this host's /dev/kvm may be missing or unable to run
-# them, so they run inside the nested harness's outer VM (tests/nested/
-# run-cmd), all in one outer boot. Each test program asserts on what its
-# guest printed; vmboot must print the guest's greeting and exit 0 when the
-# guest resets.
+# Everything that needs real KVM but not a machine of its own, in one outer
+# boot of the nested harness (tests/nested/run-cmd), because this host's
+# /dev/kvm may be missing or unable to run it:
+#   - the tiny-guest KVM tests (tests/kvm) and the control-socket VM test
+#     (tests/control/test_vm: list, pause, resume, stop on a live VM);
+#     each program asserts on what its guest printed;
+#   - a whole vmboot run of tests/guests/hello.bin: the greeting, exit 0;
+#   - a Linux guest with a virtio-rng on PCI (machines/rng-pci.conf) that
+#     reads /dev/hwrng.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,24 +18,28 @@ nested_require
 build=${VB_BUILDDIR:?VB_BUILDDIR must point at the build tree}
 files=()
 for f in tests/kvm/test_hello tests/kvm/test_smp tests/kvm/test_bootinfo \
-	tests/guests/hello.bin tests/guests/smp.bin tests/guests/bootinfo.bin; do
+	tests/control/test_vm tests/guests/hello.bin tests/guests/smp.bin \
+	tests/guests/bootinfo.bin tests/guests/ticker.bin; do
 	[ -e "$build/$f" ] || nested_skip "$build/$f not built"
 	files+=(--file "$build/$f")
 done
+files+=(--file "$here/machines/rng-pci.conf")
 
 log=$(mktemp "${TMPDIR:-/tmp}/vb-test-kvm.XXXXXX")
 trap 'rm -f "$log"' EXIT
 rc=0
 "$here/run-cmd" --timeout 600 "${files[@]}" -- sh -c '
 	export VB_GUEST_DIR=/work
-	for t in ./test_hello ./test_smp ./test_bootinfo; do
+	for t in ./test_hello ./test_smp ./test_bootinfo ./test_vm; do
 		"$t" || { echo "KVM-TEST-FAILED $t"; exit 1; }
 	done
 	vmboot run -k hello.bin -m 64 -c 1 >vmboot.out 2>vmboot.err
 	status=$?
 	cat vmboot.out vmboot.err
 	echo "VMBOOT-RUN-STATUS=$status"
-	grep -q "hello from guest" vmboot.out && [ "$status" = 0 ]
+	grep -q "hello from guest" vmboot.out && [ "$status" = 0 ] || exit 1
+	vmboot run rng-pci.conf -k /guest/vmlinuz -i /guest/initrd.img
+	echo "VMBOOT-RNG-STATUS=$?"
 ' >"$log" 2>&1 || rc=$?
 cat "$log"
 [ "$rc" -ne 77 ] || nested_skip "run-cmd skipped"
@@ -40,7 +47,8 @@ if [ "$rc" -ne 0 ]; then
 	echo "FAIL: tiny-guest KVM tests in the nested VM exited $rc"
 	exit 1
 fi
-for want in "hello from guest" "VMBOOT-RUN-STATUS=0"; do
+for want in "hello from guest" "VMBOOT-RUN-STATUS=0" "VMBOOT-GUEST: hwrng=ok" \
+	"VMBOOT-GUEST: test=hwrng status=0" "VMBOOT-RNG-STATUS=0"; do
 	grep -q "$want" "$log" || { echo "FAIL: no \"$want\" in the output"; exit 1; }
 done
 echo "test_kvm: all checks passed"
