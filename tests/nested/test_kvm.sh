@@ -2,9 +2,8 @@
 # Everything that needs real KVM but not a machine of its own, in one outer
 # boot of the nested harness (tests/nested/run-cmd), because this host's
 # /dev/kvm may be missing or unable to run it:
-#   - the tiny-guest KVM tests (tests/kvm) and the control-socket VM test
-#     (tests/control/test_vm: list, pause, resume, stop on a live VM);
-#     each program asserts on what its guest printed;
+#   - the tiny-guest KVM tests (tests/kvm); each program asserts on what
+#     its guest printed;
 #   - a whole vmboot run of tests/guests/hello.bin: the greeting, exit 0;
 #   - a Linux guest with a virtio-rng on PCI (machines/rng-pci.conf) that
 #     reads /dev/hwrng.
@@ -18,8 +17,7 @@ nested_require
 build=${VB_BUILDDIR:?VB_BUILDDIR must point at the build tree}
 files=()
 for f in tests/kvm/test_hello tests/kvm/test_smp tests/kvm/test_bootinfo \
-	tests/control/test_vm tests/guests/hello.bin tests/guests/smp.bin \
-	tests/guests/bootinfo.bin tests/guests/ticker.bin; do
+	tests/guests/hello.bin tests/guests/smp.bin tests/guests/bootinfo.bin; do
 	[ -e "$build/$f" ] || nested_skip "$build/$f not built"
 	files+=(--file "$build/$f")
 done
@@ -30,7 +28,7 @@ trap 'rm -f "$log"' EXIT
 rc=0
 "$here/run-cmd" --timeout 600 "${files[@]}" -- sh -c '
 	export VB_GUEST_DIR=/work
-	for t in ./test_hello ./test_smp ./test_bootinfo ./test_vm; do
+	for t in ./test_hello ./test_smp ./test_bootinfo; do
 		"$t" || { echo "KVM-TEST-FAILED $t"; exit 1; }
 	done
 	vmboot run -k hello.bin -m 64 -c 1 >vmboot.out 2>vmboot.err
