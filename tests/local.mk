@@ -15,6 +15,7 @@ include tests/ninep/local.mk
 include tests/virtio/local.mk
 include tests/kcheck/local.mk
 include tests/initramfs/local.mk
+include tests/zeroconf/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "cli/options.h"
 #include "control/cmd.h"
@@ -12,6 +14,7 @@
 #include "machine/machine.h"
 #include "machine/vm.h"
 #include "parse/schema.h"
+#include "zeroconf/zeroconf.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "dev"
@@ -26,8 +29,8 @@ struct command_help {
 };
 
 static const struct command_help commands[] = {
-	{ VB_CMD_RUN, "run", "vmboot [run] [FILE] [OPTIONS]",
-	  "boot the machine FILE describes; options override the file, or describe a machine without one",
+	{ VB_CMD_RUN, "run", "vmboot [run] [FILE] [OPTIONS] [-- COMMAND [ARGS...]]",
+	  "boot the machine FILE describes; options override the file, or describe a machine without one. No kernel: the host's kernel, its root shared at /host, a shell, or COMMAND (vmboot exits with its status)",
 	  VB_IN_RUN },
 	{ VB_CMD_CHECK, "check", "vmboot --check [--strict] FILE...",
 	  "validate machine files without touching /dev/kvm (exit 0 valid, 1 invalid, 2 usage)",
@@ -46,6 +49,8 @@ static const struct command_help commands[] = {
 	{ VB_CMD_RESUME, "resume", "vmboot resume NAME... | --all", "let paused vCPUs run again", 1u << VB_CMD_RESUME },
 	{ VB_CMD_STAT, "stat", "vmboot stat NAME... | --all", "print memory statistics", 1u << VB_CMD_STAT },
 	{ VB_CMD_DEBUG, "debug", "vmboot debug NAME... | --all", "print the registers of each vCPU", 1u << VB_CMD_DEBUG },
+	{ VB_CMD_BALLOON, "balloon", "vmboot balloon NAME... | --all --inflate SIZE | --deflate SIZE",
+	  "grow or shrink the balloon's target: memory the guest gives back to the host", VB_IN_BALLOON },
 	{ VB_CMD_HELP, "help", "vmboot help [COMMAND]", "print usage", 0 },
 	{ VB_CMD_VERSION, "version", "vmboot --version", "print the version", 0 },
 };
@@ -115,6 +120,7 @@ struct loaded {
 	struct vb_machine_desc desc;
 	struct vb_machine_graph graph;
 	bool resolved;
+	struct vb_zeroconf_plan zc; /* what the zero-config default filled in */
 };
 
 static int get_host(const struct vb_options *opts, struct vb_host_facts *host)
@@ -131,6 +137,32 @@ static int get_host(const struct vb_options *opts, struct vb_host_facts *host)
 	return 0;
 }
 
+/* No kernel in the file nor the flags: the zero-config default. Without a
+ * kernel in /boot the path it would have is used, so the file checks report
+ * it like any missing kernel (a warning for --check, an error for run). */
+static int apply_default(const struct vb_options *opts, struct loaded *m)
+{
+	char kernel[VB_ZEROCONF_PATH_MAX] = "";
+	struct vb_err err = { "" };
+	if (vb_zeroconf_wanted(m->root) &&
+	    vb_zeroconf_find_kernel(NULL, kernel, sizeof(kernel), &err)) {
+		struct utsname u;
+		fprintf(stderr, "vmboot: note: %s\n", err.msg);
+		snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s",
+			 uname(&u) == 0 ? u.release : "RELEASE");
+	}
+	struct vb_zeroconf_request req = {
+		.kernel_path = kernel,
+		.argv = opts->guest_argv,
+		.argc = opts->n_guest_args,
+		.share_host = vb_device_find("9p") != NULL,
+	};
+	int rc = vb_zeroconf_apply(m->root, &req, &m->zc, &err);
+	if (rc)
+		fprintf(stderr, "vmboot: error: %s\n", err.msg);
+	return rc;
+}
+
 static int load(const struct vb_options *opts, const char *path, enum vb_severity missing,
 		struct loaded *m, struct vb_diags *diags)
 {
@@ -138,6 +170,7 @@ static int load(const struct vb_options *opts, const char *path, enum vb_severit
 
 	vb_desc_init(&m->desc);
 	m->resolved = false;
+	memset(&m->zc, 0, sizeof(m->zc));
 	if (path)
 		m->root = vb_parse_file(path, opts->format, diags);
 	else
@@ -145,6 +178,9 @@ static int load(const struct vb_options *opts, const char *path, enum vb_severit
 	if (!m->root)
 		return -EINVAL;
 	int rc = vb_overrides_apply(m->root, opts->overrides);
+	if (rc)
+		return rc;
+	rc = apply_default(opts, m);
 	if (rc)
 		return rc;
 	rc = vb_desc_from_tree(m->root, &m->desc, diags);
@@ -237,11 +273,100 @@ static void explain_kvm_failure(int rc)
 	if (rc == -ENOENT || rc == -ENODEV || rc == -EACCES || rc == -EPERM)
 		fputs("vmboot: note: no usable /dev/kvm here. To boot a machine on a host without\n"
 		      "vmboot: note: hardware virtualization, use the nested harness:\n"
-		      "vmboot: note:   tests/nested/run MACHINE-FILE   (real KVM inside QEMU's emulator)\n",
+		      "vmboot: note:   tests/nested/run MACHINE-FILE   (real KVM inside QEMU's emulator)\n"
+		      "vmboot: note: (tests/nested/test_zeroconf.sh runs the zero-config default there)\n",
 		      stderr);
 }
 
-static int boot(const struct vb_options *opts, const struct vb_machine_graph *graph)
+static long write_fd(void *ctx, const uint8_t *buf, size_t n)
+{
+	int fd = *(const int *)ctx;
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = write(fd, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return done ? (long)done : -errno;
+		done += (size_t)w;
+	}
+	return (long)done;
+}
+
+/* The zero-config pieces of a run: vmboot's initramfs, and the filter that
+ * takes the guest's VMBOOT-STATUS line out of the console output. */
+struct zc_run {
+	uint8_t *initramfs;
+	size_t initramfs_bytes;
+	struct vb_console tty, filtered;
+	struct vb_zeroconf_status status;
+};
+
+static int zc_prepare(const struct vb_options *opts, const struct loaded *m,
+		      struct vb_vm_options *vm_opts, struct zc_run *zc)
+{
+	char init[VB_ZEROCONF_PATH_MAX];
+	struct vb_err err = { "" };
+	if (!m->zc.initramfs)
+		return 0;
+	if (m->zc.host_kernel && opts->verbose)
+		fprintf(stderr, "vmboot: zero-config: kernel %s\n", m->desc.kernel);
+	int rc = vb_zeroconf_find_init(init, sizeof(init), &err);
+	if (!rc)
+		rc = vb_zeroconf_initramfs(m->desc.kernel, init, &zc->initramfs,
+					   &zc->initramfs_bytes, &err);
+	if (rc) {
+		fprintf(stderr, "vmboot: error: %s\n", err.msg);
+		return rc;
+	}
+	vm_opts->initrd_data = zc->initramfs;
+	vm_opts->initrd_bytes = zc->initramfs_bytes;
+	zc->tty = (struct vb_console){ write_fd, &vm_opts->console_out_fd };
+	/* A command's output may end without a newline, so its status line
+	 * can start mid-line; a shell's ends with the echoed "exit". */
+	vb_zeroconf_status_init(&zc->status, &zc->tty, opts->n_guest_args > 0);
+	zc->filtered = (struct vb_console){ vb_zeroconf_status_write, &zc->status };
+	vm_opts->console_out = &zc->filtered;
+	return 0;
+}
+
+/* The guest command's status when the guest reported one. */
+static int zc_finish(const struct vb_options *opts, const struct loaded *m, struct zc_run *zc,
+		     int status)
+{
+	if (!m->zc.initramfs)
+		return status;
+	vb_zeroconf_status_flush(&zc->status);
+	free(zc->initramfs);
+	zc->initramfs = NULL;
+	int guest = vb_zeroconf_status_exit(&zc->status);
+	if (status != VB_EXIT_OK)
+		return status;
+	if (guest >= 0)
+		return guest;
+	if (opts->n_guest_args) {
+		fputs("vmboot: error: the guest stopped without reporting the command's exit status\n",
+		      stderr);
+		return VB_EXIT_INVALID;
+	}
+	return status;
+}
+
+static int outcome_status(const struct vb_options *opts, const struct vb_vm_outcome *outcome)
+{
+	if (opts->verbose)
+		fprintf(stderr, "vmboot: %s\n", outcome->why);
+	switch (outcome->end) {
+	case VB_VM_SIGNALLED:
+		return 128 + outcome->signal;
+	case VB_VM_GUEST_STOPPED:
+	case VB_VM_CONSOLE_QUIT:
+	default:
+		return VB_EXIT_OK;
+	}
+}
+
+static int boot(const struct vb_options *opts, const struct loaded *m)
 {
 	struct vb_vm_options vm_opts = {
 		.kvm_device = opts->kvm_device,
@@ -249,24 +374,19 @@ static int boot(const struct vb_options *opts, const struct vb_machine_graph *gr
 		.console_in_fd = 0,
 		.console_out_fd = 1,
 	};
+	struct zc_run zc = { .initramfs = NULL };
+	if (zc_prepare(opts, m, &vm_opts, &zc))
+		return VB_EXIT_INVALID;
 	struct vb_vm_outcome outcome;
 	struct vb_err err = { "" };
-	int rc = vb_vm_run(graph, &vm_opts, &outcome, &err);
+	int rc = vb_vm_run(&m->graph, &vm_opts, &outcome, &err);
 	if (rc) {
+		zc_finish(opts, m, &zc, VB_EXIT_INVALID);
 		fprintf(stderr, "vmboot: error: %s\n", err.msg);
 		explain_kvm_failure(rc);
 		return VB_EXIT_INVALID;
 	}
-	if (opts->verbose)
-		fprintf(stderr, "vmboot: %s\n", outcome.why);
-	switch (outcome.end) {
-	case VB_VM_SIGNALLED:
-		return 128 + outcome.signal;
-	case VB_VM_GUEST_STOPPED:
-	case VB_VM_CONSOLE_QUIT:
-	default:
-		return VB_EXIT_OK;
-	}
+	return zc_finish(opts, m, &zc, outcome_status(opts, &outcome));
 }
 
 /* Commands on running VMs: the names are the positional arguments. */
@@ -280,6 +400,9 @@ static int cmd_control(const struct vb_options *opts, const char *name)
 		.force = opts->force,
 		.timeout_set = opts->timeout_set,
 		.timeout_s = opts->timeout_s,
+		.balloon_set = opts->balloon_set,
+		.balloon_deflate = opts->balloon_deflate,
+		.balloon_bytes = opts->balloon_bytes,
 		.out = stdout,
 	};
 	return vb_ctl_cmd_run(name, &args);
@@ -299,7 +422,7 @@ static int cmd_run(const struct vb_options *opts)
 	if (rc) {
 		status = VB_EXIT_INVALID;
 	} else {
-		status = boot(opts, &m.graph);
+		status = boot(opts, &m);
 	}
 	unload(&m);
 	vb_diags_free(&diags);
@@ -369,6 +492,7 @@ int vb_cli_main(int argc, char **argv)
 	case VB_CMD_RESUME: status = cmd_control(&opts, "resume"); break;
 	case VB_CMD_STAT: status = cmd_control(&opts, "stat"); break;
 	case VB_CMD_DEBUG: status = cmd_control(&opts, "debug"); break;
+	case VB_CMD_BALLOON: status = cmd_control(&opts, "balloon"); break;
 	case VB_CMD_KERNEL_CHECK:
 		status = cmd_kernel_check(&opts);
 		break;

@@ -13,7 +13,7 @@ enum flag_id {
 	F_NAME, F_CPUS, F_MEM, F_KERNEL, F_INITRD, F_INITRD_R, F_PARAMS, F_DISK,
 	F_NET, F_NO_DHCP, F_9P, F_BALLOON, F_RNG, F_CONSOLE, F_TTY, F_SHMEM,
 	F_HUGEPAGES, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
-	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION, F_ALL, F_FORCE, F_TIMEOUT,
+	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION, F_ALL, F_FORCE, F_TIMEOUT, F_INFLATE, F_DEFLATE,
 };
 
 static const struct vb_flag flags[] = {
@@ -24,6 +24,8 @@ static const struct vb_flag flags[] = {
 	{ "--all", 0, NULL, VB_IN_CONTROL, "act on every running VM of this user instead of named ones", F_ALL },
 	{ "--force", 0, NULL, VB_IN_STOP, "stop: tear the VM down at once instead of asking the guest to power off", F_FORCE },
 	{ "--timeout", 0, "S", VB_IN_STOP, "stop: seconds the guest gets to power off before teardown (default 30)", F_TIMEOUT },
+	{ "--inflate", 0, "SIZE", VB_IN_BALLOON, "balloon: take SIZE more from the guest (512M, 1G; MiB without a suffix)", F_INFLATE },
+	{ "--deflate", 0, "SIZE", VB_IN_BALLOON, "balloon: give SIZE back to the guest", F_DEFLATE },
 	{ "--format", 0, "conf|yaml", VB_IN_MACHINE, "machine file syntax, instead of guessing from the extension", F_FORMAT },
 	{ "--host-ram", 0, "SIZE", VB_IN_CHECK | VB_IN_PLAN, "plan for a host with this much RAM", F_HOST_RAM },
 	{ "--host-cpus", 0, "N", VB_IN_CHECK | VB_IN_PLAN, "plan for a host with this many CPUs", F_HOST_CPUS },
@@ -349,6 +351,17 @@ static int apply_flag(struct vb_options *opts, const struct vb_flag *f, char *ar
 		opts->timeout_s = (uint32_t)n;
 		opts->timeout_set = true;
 		return 0;
+	case F_INFLATE:
+	case F_DEFLATE: {
+		const char *why;
+		if (opts->balloon_set)
+			return vb_err_set(err, EINVAL, "%s: give --inflate or --deflate once", f->long_name);
+		if (vb_size_parse(arg, VB_MiB, &opts->balloon_bytes, &why))
+			return vb_err_set(err, EINVAL, "%s: \"%s\": %s", f->long_name, arg, why);
+		opts->balloon_set = true;
+		opts->balloon_deflate = f->id == F_DEFLATE;
+		return 0;
+	}
 	case F_FORMAT:
 		if (!strcmp(arg, "conf"))
 			opts->format = VB_FORMAT_CONF;
@@ -418,6 +431,7 @@ static int take_command(const char *word, struct vb_options *opts)
 		{ "kernel-check", VB_CMD_KERNEL_CHECK },
 		{ "list", VB_CMD_LIST }, { "stop", VB_CMD_STOP }, { "pause", VB_CMD_PAUSE },
 		{ "resume", VB_CMD_RESUME }, { "stat", VB_CMD_STAT }, { "debug", VB_CMD_DEBUG },
+		{ "balloon", VB_CMD_BALLOON },
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (!strcmp(word, words[i].name)) {
@@ -442,6 +456,16 @@ int vb_options_parse(int argc, char **argv, struct vb_options *opts, struct vb_e
 		i = 2;
 	for (; i < argc; i++) {
 		char *arg = argv[i];
+		if (!strcmp(arg, "--")) {
+			/* Everything after it is the guest's command, untouched. */
+			if (opts->command != VB_CMD_RUN)
+				return vb_err_set(err, EINVAL, "-- COMMAND only goes with run");
+			if (i + 1 >= argc)
+				return vb_err_set(err, EINVAL, "--: no command after it");
+			opts->guest_argv = (const char *const *)&argv[i + 1];
+			opts->n_guest_args = (size_t)(argc - i - 1);
+			break;
+		}
 		if (arg[0] != '-' || !arg[1]) {
 			if (opts->command == VB_CMD_HELP && !opts->help_topic)
 				opts->help_topic = arg;

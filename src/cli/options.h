@@ -29,6 +29,7 @@ enum vb_command {
 	VB_CMD_RESUME,
 	VB_CMD_STAT,
 	VB_CMD_DEBUG,
+	VB_CMD_BALLOON,
 };
 
 /* Which commands a flag belongs to (bit mask of 1 << enum vb_command). */
@@ -38,8 +39,9 @@ enum vb_command {
 #define VB_IN_MACHINE (VB_IN_RUN | VB_IN_CHECK | VB_IN_PLAN)
 #define VB_IN_LIST (1u << VB_CMD_LIST)
 #define VB_IN_STOP (1u << VB_CMD_STOP)
+#define VB_IN_BALLOON (1u << VB_CMD_BALLOON)
 #define VB_IN_CONTROL (VB_IN_STOP | (1u << VB_CMD_PAUSE) | (1u << VB_CMD_RESUME) | \
-		       (1u << VB_CMD_STAT) | (1u << VB_CMD_DEBUG))
+		       (1u << VB_CMD_STAT) | (1u << VB_CMD_DEBUG) | VB_IN_BALLOON)
 
 struct vb_flag {
 	const char *long_name;   /* "--cpus" */
@@ -69,8 +71,13 @@ struct vb_options {
 	bool force;               /* stop --force */
 	bool timeout_set;         /* stop --timeout */
 	uint32_t timeout_s;
+	bool balloon_set;         /* balloon --inflate / --deflate */
+	bool balloon_deflate;
+	uint64_t balloon_bytes;
 	bool verbose;             /* --debug */
 	struct vb_node *overrides;/* TABLE, owned */
+	const char *const *guest_argv; /* run -- CMD ARGS (borrowed from argv) */
+	size_t n_guest_args;      /* 0: no command (the guest gets a shell) */
 };
 
 /* Parses argv (argv[0] is the program). Returns 0, or -EINVAL with a

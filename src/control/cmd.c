@@ -260,6 +260,23 @@ static int debug_one(const char *dir, const char *name, const struct vb_ctl_cmd_
 	return show_one(dir, name, a, "debug");
 }
 
+static int balloon_one(const char *dir, const char *name, const struct vb_ctl_cmd_args *a)
+{
+	char request[64];
+	snprintf(request, sizeof(request), "balloon %s=%llu", a->balloon_deflate ? "deflate" : "inflate",
+		 (unsigned long long)a->balloon_bytes);
+	return show_one(dir, name, a, request);
+}
+
+static int cmd_balloon(const char *dir, const struct vb_ctl_cmd_args *a)
+{
+	if (!a->balloon_set) {
+		fprintf(stderr, "vmboot: error: balloon: give --inflate SIZE or --deflate SIZE\n");
+		return 2;
+	}
+	return for_each(dir, a, "balloon", balloon_one);
+}
+
 static int cmd_stop(const char *dir, const struct vb_ctl_cmd_args *a)
 {
 	return for_each(dir, a, "stop", stop_one);
@@ -288,6 +305,7 @@ static int cmd_debug(const char *dir, const struct vb_ctl_cmd_args *a)
 static const struct command commands[] = {
 	{ "list", cmd_list },   { "stop", cmd_stop }, { "pause", cmd_pause },
 	{ "resume", cmd_resume }, { "stat", cmd_stat }, { "debug", cmd_debug },
+	{ "balloon", cmd_balloon },
 };
 
 static const struct command *find(const char *name)

@@ -1,7 +1,8 @@
 /* The vmboot commands that talk to running VMs: list, stop, pause,
  * resume, stat, debug (client.h underneath). cli.c parses the command
- * line and calls vb_ctl_cmd_run; `balloon` and `console` will be further
- * entries of the command table in cmd.c.
+ * line and calls vb_ctl_cmd_run. `balloon` grows or shrinks the target of
+ * the VM's virtio-balloon (--inflate / --deflate SIZE); `console` will be a
+ * further entry of the command table in cmd.c.
  *
  * Output goes to args->out, errors to stderr as "vmboot: error: ...".
  * Returns an exit status: 0 done, 1 failed (no such VM, error reply), 2
@@ -22,10 +23,13 @@ struct vb_ctl_cmd_args {
 	bool force;               /* stop: tear down at once */
 	bool timeout_set;         /* stop: seconds before forcing */
 	uint32_t timeout_s;
+	bool balloon_set;         /* balloon: --inflate or --deflate given */
+	bool balloon_deflate;
+	uint64_t balloon_bytes;
 	FILE *out;
 };
 
-/* True for "list", "stop", "pause", "resume", "stat", "debug". */
+/* True for "list", "stop", "pause", "resume", "stat", "debug", "balloon". */
 bool vb_ctl_cmd_known(const char *command);
 
 int vb_ctl_cmd_run(const char *command, const struct vb_ctl_cmd_args *args);

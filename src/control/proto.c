@@ -8,7 +8,7 @@
 static const char *const cmd_names[] = {
 	[VB_CTL_HELLO] = "hello", [VB_CTL_INFO] = "info",   [VB_CTL_PAUSE] = "pause",
 	[VB_CTL_RESUME] = "resume", [VB_CTL_STOP] = "stop", [VB_CTL_DEBUG] = "debug",
-	[VB_CTL_STAT] = "stat",
+	[VB_CTL_STAT] = "stat", [VB_CTL_BALLOON] = "balloon",
 };
 #define N_CMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
 
@@ -91,6 +91,29 @@ static int parse_stop_args(const struct word *args, int n, struct vb_ctl_request
 	return 0;
 }
 
+/* balloon inflate=BYTES | deflate=BYTES, decimal. */
+static int parse_balloon_args(const struct word *args, int n, struct vb_ctl_request *req,
+			      struct vb_err *err)
+{
+	static const char usage[] = "balloon: expected one argument inflate=BYTES or deflate=BYTES";
+	if (n != 1)
+		return vb_err_set(err, EINVAL, "%s", usage);
+	size_t plen = args[0].len >= 8 && !memcmp(args[0].p, "inflate=", 8) ? 8 :
+		      args[0].len >= 8 && !memcmp(args[0].p, "deflate=", 8) ? 8 : 0;
+	if (!plen || args[0].len == plen || args[0].len > plen + 19)
+		return vb_err_set(err, EINVAL, "%s", usage);
+	uint64_t v = 0;
+	for (size_t i = plen; i < args[0].len; i++) {
+		char c = args[0].p[i];
+		if (c < '0' || c > '9' || v > (UINT64_MAX - 9) / 10)
+			return vb_err_set(err, EINVAL, "%s", usage);
+		v = v * 10 + (uint64_t)(c - '0');
+	}
+	req->balloon_deflate = args[0].p[0] == 'd';
+	req->balloon_bytes = v;
+	return 0;
+}
+
 static int check_chars(const char *line, size_t len, struct vb_err *err)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -140,11 +163,13 @@ int vb_ctl_parse_request(const char *line, size_t len, struct vb_ctl_request *re
 		c++;
 	if (c == N_CMDS)
 		return vb_err_set(err, EINVAL,
-				  "unknown command \"%.*s\" (hello, info, pause, resume, stop, debug, stat)",
+				  "unknown command \"%.*s\" (hello, info, pause, resume, stop, debug, stat, balloon)",
 				  (int)(w[1].len > 64 ? 64 : w[1].len), w[1].p);
 	req->cmd = (enum vb_ctl_cmd)c;
 	if (req->cmd == VB_CTL_STOP)
 		return parse_stop_args(w + 2, n - 2, req, err);
+	if (req->cmd == VB_CTL_BALLOON)
+		return parse_balloon_args(w + 2, n - 2, req, err);
 	if (n > 2)
 		return vb_err_set(err, EINVAL, "%s: takes no arguments", cmd_names[c]);
 	return 0;

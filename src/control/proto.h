@@ -6,7 +6,7 @@
  *     vmboot/1 COMMAND [ARG]...
  * Words are separated by spaces or tabs; only printable ASCII is allowed.
  * Commands: hello, info, pause, resume, stop [force] [timeout=SECONDS],
- * debug, stat. Every request is answered by a reply: a status line, zero
+ * debug, stat, balloon inflate=BYTES|deflate=BYTES. Every request is answered by a reply: a status line, zero
  * or more "key value" lines, and an empty line:
  *     ok                      error MESSAGE
  *     key value               protocol 1
@@ -44,6 +44,7 @@ enum vb_ctl_cmd {
 	VB_CTL_STOP,
 	VB_CTL_DEBUG,
 	VB_CTL_STAT,
+	VB_CTL_BALLOON,
 };
 
 struct vb_ctl_request {
@@ -51,6 +52,8 @@ struct vb_ctl_request {
 	bool force;          /* stop force */
 	bool timeout_set;    /* stop timeout=S */
 	uint32_t timeout_s;
+	bool balloon_deflate;  /* balloon deflate=: shrink instead of grow */
+	uint64_t balloon_bytes;
 };
 
 /* line: len bytes without the newline (not NUL-terminated). Rejects

@@ -62,7 +62,7 @@ bool vb_ctl_server_answer(const struct vb_ctl_ops *ops, const char *line, size_t
 	case VB_CTL_HELLO:
 		vb_ctl_reply_add(r, "protocol", "%d", VB_CTL_PROTOCOL);
 		vb_ctl_reply_add(r, "server", "vmboot %s", PACKAGE_VERSION);
-		vb_ctl_reply_add(r, "commands", "hello info pause resume stop debug stat");
+		vb_ctl_reply_add(r, "commands", "hello info pause resume stop debug stat balloon");
 		break;
 	case VB_CTL_INFO:
 		rc = call_reply(ops->info, ops, r, &err);
@@ -92,6 +92,11 @@ bool vb_ctl_server_answer(const struct vb_ctl_ops *ops, const char *line, size_t
 		break;
 	case VB_CTL_STAT:
 		rc = call_reply(ops->stat, ops, r, &err);
+		break;
+	case VB_CTL_BALLOON:
+		rc = ops->balloon ? ops->balloon(ops->ctx, req.balloon_deflate, req.balloon_bytes, r,
+						 &err)
+				  : vb_err_set(&err, ENOTSUP, "not supported");
 		break;
 	}
 	if (rc) {

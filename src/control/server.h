@@ -38,6 +38,10 @@ struct vb_ctl_ops {
 	int (*stop)(void *ctx, bool force, struct vb_err *err);
 	int (*debug)(void *ctx, struct vb_ctl_reply *r, struct vb_err *err);
 	int (*stat)(void *ctx, struct vb_ctl_reply *r, struct vb_err *err);
+	/* Grow (deflate false) or shrink the balloon's target by bytes;
+	 * replies with the new target. */
+	int (*balloon)(void *ctx, bool deflate, uint64_t bytes, struct vb_ctl_reply *r,
+		       struct vb_err *err);
 };
 
 struct vb_ctl_server;

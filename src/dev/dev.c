@@ -6,11 +6,16 @@
 #include <string.h>
 
 #include "dev/i8042.h"
+#include "dev/ivshmem.h"
 #include "dev/ignore.h"
 #include "dev/pci.h"
 #include "dev/rtc.h"
 #include "dev/uart.h"
+#include "virtio/balloon.h"
+#include "virtio/blk.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
+#include "virtio/9p.h"
 
 /* One line per device type. */
 const struct vb_device_ops *const vb_device_registry[] = {
@@ -20,6 +25,11 @@ const struct vb_device_ops *const vb_device_registry[] = {
 	&vb_rtc_ops,
 	&vb_pci_host_ops,
 	&vb_virtio_rng_ops,
+	&vb_virtio_net_ops,
+	&vb_virtio_9p_ops,
+	&vb_ivshmem_ops,
+	&vb_virtio_blk_ops,
+	&vb_virtio_balloon_ops,
 	NULL,
 };
 

@@ -63,6 +63,16 @@ struct vb_dev_env {
 	/* Set by the pci-host device when attached, so later PCI functions
 	 * (virtio-pci, ivshmem) can plug into it. */
 	struct vb_pci_host *pci;
+	/* Guest memory outside RAM at memory speed (ivshmem's shared BAR):
+	 * map host [host, host + bytes) at guest physical gpa, page aligned,
+	 * as a KVM memory slot (machine/kvm.h vb_kvm_map_memory); *slot names
+	 * it for unmap_memory, which the device calls in detach before it
+	 * unmaps host. NULL without KVM (tests): the device then traps
+	 * accesses to the range instead. */
+	int (*map_memory)(void *ctx, uint64_t gpa, void *host, uint64_t bytes, uint32_t *slot,
+			  struct vb_err *err);
+	void (*unmap_memory)(void *ctx, uint32_t slot);
+	void *memory_ctx;
 };
 
 struct vb_device_ops {

@@ -10,3 +10,4 @@ libvmboot_a_SOURCES += \
 	src/dev/rtc.c src/dev/rtc.h \
 	src/dev/pci.c src/dev/pci.h \
 	src/dev/term.c src/dev/term.h
+libvmboot_a_SOURCES += src/dev/ivshmem.c src/dev/ivshmem.h

@@ -179,6 +179,52 @@ int vb_kvm_set_memory(struct vb_kvm *kvm, const struct vb_memmap *map,
 	return 0;
 }
 
+int vb_kvm_map_memory(void *ctx, uint64_t gpa, void *host, uint64_t bytes, uint32_t *slot,
+		      struct vb_err *err)
+{
+	struct vb_kvm *kvm = ctx;
+	if (!kvm || kvm->vm_fd < 0)
+		return vb_err_set(err, ENODEV, "memory slot: no VM");
+	if (!bytes || ((gpa | bytes | (uintptr_t)host) & 0xfff))
+		return vb_err_set(err, EINVAL, "memory slot at 0x%llx: not page aligned",
+				  (unsigned long long)gpa);
+	unsigned i = 0;
+	while (i < VB_KVM_EXTRA_SLOTS && (kvm->extra_slots & (1u << i)))
+		i++;
+	if (i == VB_KVM_EXTRA_SLOTS)
+		return vb_err_set(err, ENOSPC, "memory slot at 0x%llx: all %u extra slots in use",
+				  (unsigned long long)gpa, VB_KVM_EXTRA_SLOTS);
+	struct kvm_userspace_memory_region region = {
+		.slot = VB_KVM_FIRST_EXTRA_SLOT + i,
+		.guest_phys_addr = gpa,
+		.memory_size = bytes,
+		.userspace_addr = (uintptr_t)host,
+	};
+	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return vb_err_errno(err, errno,
+				    "KVM_SET_USER_MEMORY_REGION slot %u (guest 0x%llx, %llu bytes)",
+				    region.slot, (unsigned long long)gpa, (unsigned long long)bytes);
+	kvm->extra_slots |= 1u << i;
+	*slot = region.slot;
+	return 0;
+}
+
+void vb_kvm_unmap_memory(void *ctx, uint32_t slot)
+{
+	struct vb_kvm *kvm = ctx;
+	if (!kvm || slot < VB_KVM_FIRST_EXTRA_SLOT ||
+	    slot >= VB_KVM_FIRST_EXTRA_SLOT + VB_KVM_EXTRA_SLOTS)
+		return;
+	uint32_t bit = 1u << (slot - VB_KVM_FIRST_EXTRA_SLOT);
+	if (!(kvm->extra_slots & bit))
+		return;
+	kvm->extra_slots &= ~bit;
+	if (kvm->vm_fd < 0)
+		return;
+	struct kvm_userspace_memory_region region = { .slot = slot };
+	(void)ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
 int vb_kvm_create_irqchip(struct vb_kvm *kvm, struct vb_err *err)
 {
 	if (ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)

@@ -53,6 +53,8 @@ struct vb_kvm {
 	unsigned max_vcpus;         /* KVM_CAP_MAX_VCPUS */
 	bool has_ioeventfd;
 	bool has_irqfd;
+	/* Extra memory slots in use (bit i: slot VB_KVM_FIRST_EXTRA_SLOT + i). */
+	uint32_t extra_slots;
 	size_t vcpu_mmap_bytes;     /* KVM_GET_VCPU_MMAP_SIZE */
 };
 
@@ -87,6 +89,20 @@ int vb_kvm_create_irqchip(struct vb_kvm *kvm, struct vb_err *err);
 /* Interrupt line callback in the vb_irq style: ctx is the struct vb_kvm.
  * Returns 0 or -errno. Needs the in-kernel irqchip. */
 int vb_kvm_irq_set_level(void *ctx, uint32_t gsi, int level);
+
+/* Memory outside RAM that the guest reaches without exits (ivshmem's
+ * shared BAR), in the struct vb_dev_env map_memory style: ctx is the
+ * struct vb_kvm. Registers host [host, host + bytes) at gpa as a KVM
+ * memory slot numbered from VB_KVM_FIRST_EXTRA_SLOT (the memory map's RAM
+ * slots are 0 and 1), and gives its number in *slot. gpa, host and bytes
+ * must be page aligned; KVM refuses (EEXIST) a range overlapping another
+ * slot. Unmap before the host memory goes away. */
+#define VB_KVM_FIRST_EXTRA_SLOT 8u
+#define VB_KVM_EXTRA_SLOTS 32u
+int vb_kvm_map_memory(void *ctx, uint64_t gpa, void *host, uint64_t bytes, uint32_t *slot,
+		      struct vb_err *err);
+/* Deletes the slot (size 0, api.rst KVM_SET_USER_MEMORY_REGION). */
+void vb_kvm_unmap_memory(void *ctx, uint32_t slot);
 
 /* KVM_GET_SUPPORTED_CPUID into a malloc'd struct kvm_cpuid2 the caller
  * frees; the buffer grows until the kernel stops answering E2BIG. */

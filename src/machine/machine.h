@@ -60,6 +60,9 @@ struct vb_device_node {
 	uint64_t mmio_base;     /* MMIO transport: register window */
 	uint64_t mmio_bytes;
 	uint32_t gsi;           /* MMIO transport: interrupt line */
+	/* A disk whose path is a directory: served by virtio-9p with the tag
+	 * "/dev/root" and mounted as the root filesystem (resolve.c). */
+	bool dir_root;
 };
 
 struct vb_machine_graph {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arch/x86/cmdline.h"
@@ -21,6 +22,9 @@
  * command line names pin N only there. PCI devices take the IOAPIC pins
  * 16-23 first (KVM's IOAPIC has 24), then what the ISA range has left. */
 static const uint32_t isa_lines[] = { 5, 6, 7, 9, 10, 11, 12, 14, 15, 3 };
+/* The 9p tag of a directory root disk (virtio/9p.h VB_VIRTIO_9P_ROOT_TAG:
+ * resolve stays free of device headers). */
+#define VB_DIR_ROOT_TAG "/dev/root"
 #define VB_FIRST_PCI_GSI 16
 #define VB_LAST_PCI_GSI 23
 
@@ -125,6 +129,43 @@ static bool take_line(struct line_pool *pool, bool pci, uint32_t *gsi)
 	return take_isa_line(pool, gsi);
 }
 
+/* A disk whose path is a host directory is a 9p root filesystem, as in
+ * kvmtool. This stat is the one file-system fact resolve reads itself:
+ * the plan must show the root= words the guest will get. A path that
+ * cannot be stat'ed is left to the disk device (and --check) to report. */
+static bool is_directory(const char *path)
+{
+	struct stat st;
+	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Mark the directory root disk; there can be only one root. */
+static void find_dir_root(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
+			  struct vb_diags *diags)
+{
+	size_t root = SIZE_MAX;
+	for (size_t i = 0; i < desc->n_devices; i++) {
+		const struct vb_device_desc *d = &desc->devices[i];
+		if (d->kind != VB_DEV_DISK || !is_directory(d->path))
+			continue;
+		if (root != SIZE_MAX) {
+			vb_diag_error(diags, d->path_loc,
+				      "devices[%zu].path: %s is a directory, and so is devices[%zu]'s: only one directory can be the root filesystem",
+				      i, d->path, root);
+			continue;
+		}
+		root = i;
+		g->devices[i].dir_root = true;
+	}
+	for (size_t i = 0; root != SIZE_MAX && i < desc->n_devices; i++) {
+		const struct vb_device_desc *d = &desc->devices[i];
+		if (d->kind == VB_DEV_9P && d->tag && strcmp(d->tag, VB_DIR_ROOT_TAG) == 0)
+			vb_diag_error(diags, d->tag_loc,
+				      "devices[%zu].tag: \"%s\" is the tag of the root directory devices[%zu]",
+				      i, d->tag, root);
+	}
+}
+
 static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
 			 struct vb_diags *diags)
 {
@@ -163,10 +204,11 @@ static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_g
 					      VB_FIRST_PCI_GSI + 1);
 	}
 	g->n_devices = desc->n_devices;
+	find_dir_root(desc, g, diags);
 }
 
-/* Device words (virtio-mmio announcements) go before the user's params,
- * so the user has the last word on every parameter. */
+/* Device words (virtio-mmio announcements, a directory root) go before
+ * the user's params, so the user has the last word on every parameter. */
 static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
 			 struct vb_diags *diags)
 {
@@ -180,6 +222,17 @@ static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_g
 					 "%svirtio_mmio.device=%llu@0x%llx:%u", used ? " " : "",
 					 (unsigned long long)n->mmio_bytes,
 					 (unsigned long long)n->mmio_base, n->gsi);
+	}
+	for (size_t i = 0; i < g->n_devices; i++) {
+		const struct vb_device_node *n = &g->devices[i];
+		/* Linux mounts root=NAME with rootfstype=9p by handing NAME to
+		 * 9p as the mount source, which 9p takes as the virtio tag;
+		 * cache=loose lets the guest cache what only it changes. */
+		if (n->dir_root && used < sizeof(extra))
+			used += (size_t)snprintf(extra + used, sizeof(extra) - used,
+						 "%sroot=%s rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose %s",
+						 used ? " " : "", VB_DIR_ROOT_TAG,
+						 n->desc->readonly ? "ro" : "rw");
 	}
 	if (used < sizeof(extra) && desc->params && desc->params[0])
 		used += (size_t)snprintf(extra + used, sizeof(extra) - used, "%s%s",

@@ -22,6 +22,8 @@
 #include "machine/kvm.h"
 #include "machine/ram.h"
 #include "machine/vcpu.h"
+#include "virtio/balloon.h"
+#include "virtio/console.h"
 #include "virtio/virtio.h"
 
 struct vb_vm {
@@ -41,6 +43,12 @@ struct vb_vm {
 	struct vb_dev_env env;
 	struct vb_dev_set devices;
 	struct vb_uart *uart;
+	/* console = "virtio": the console device and where it was placed
+	 * (not a graph device, so the MP table learns its line from here). */
+	struct vb_virtio_console *vcon;
+	uint32_t vcon_slot;
+	uint32_t vcon_gsi;
+	struct vb_virtio_balloon *balloon; /* the graph's balloon, if any */
 
 	uint8_t *kernel;
 	size_t kernel_bytes;
@@ -206,6 +214,47 @@ static void ioport_debug(void *ctx, const char *bus, uint64_t addr, const uint8_
 /* PC devices every machine has, by registry name. */
 static const char *const pc_devices[] = { "ignore", "i8042", "rtc", "uart", "pci-host" };
 
+/* The virtio console is not in the graph: give it the first PCI slot and
+ * PCI line (16-23, as resolve hands them out) the graph left free. PCI
+ * even on an MMIO machine: the host bridge is always there and the
+ * kernel's PCI probe needs no command line. */
+static int attach_virtio_console(struct vb_vm *vm, struct vb_err *err)
+{
+	bool slot_used[32] = { [0] = true }, gsi_used[24] = { false };
+	for (size_t i = 0; i < vm->g->n_devices; i++) {
+		const struct vb_device_node *n = &vm->g->devices[i];
+		if (!n->mmio_bytes && n->pci_slot < 32)
+			slot_used[n->pci_slot] = true;
+		if (n->gsi < 24)
+			gsi_used[n->gsi] = true;
+	}
+	uint32_t slot = 1, gsi = 16;
+	while (slot < 32 && slot_used[slot])
+		slot++;
+	while (gsi < 24 && gsi_used[gsi])
+		gsi++;
+	if (slot == 32 || gsi == 24)
+		return vb_err_set(err, ENOSPC, "virtio console: no free PCI slot or interrupt line");
+	vm->env.console = &vm->console;
+	struct vb_virtio_placement place = {
+		.name = "console", .transport = VB_VIRTIO_PCI, .pci_slot = slot, .gsi = gsi,
+	};
+	int rc = vb_dev_set_attach(&vm->devices, &vm->env, &vb_virtio_console_ops, &place, err);
+	if (rc)
+		return rc;
+	vm->vcon = vm->devices.items[vm->devices.count - 1].state;
+	vm->vcon_slot = slot;
+	vm->vcon_gsi = gsi;
+	return 0;
+}
+
+/* The registry device serving a graph node: its kind's, except a disk
+ * whose path is a directory, which resolve made a 9p root filesystem. */
+static const struct vb_device_ops *node_ops(const struct vb_device_node *n)
+{
+	return vb_device_find(n->dir_root ? "9p" : vb_device_kind_name(n->desc->kind));
+}
+
 static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 {
 	const struct vb_debug_desc *dbg = &vm->g->desc->debug;
@@ -220,7 +269,7 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 	uint64_t mmio_lo = UINT64_MAX, mmio_hi = 0;
 	for (size_t i = 0; i < vm->g->n_devices; i++) {
 		const struct vb_device_node *n = &vm->g->devices[i];
-		if (!vb_device_find(vb_device_kind_name(n->desc->kind)))
+		if (!node_ops(n))
 			return vb_err_set(err, ENOTSUP, "device %s (%s): not implemented yet", n->id,
 					  vb_device_kind_name(n->desc->kind));
 		if (n->mmio_bytes) {
@@ -241,18 +290,22 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 		if (rc)
 			return rc;
 	}
-	if (vm->g->desc->console == VB_CONSOLE_VIRTIO)
-		return vb_err_set(err, ENOTSUP, "console = \"virtio\": not implemented yet");
-
-	vm->console = (struct vb_console){ console_write, (void *)&vm->opts->console_out_fd };
+	vm->console = vm->opts->console_out ? *vm->opts->console_out
+					    : (struct vb_console){ console_write,
+								   (void *)&vm->opts->console_out_fd };
 	vm->env = (struct vb_dev_env){
 		.pio = &vm->pio,
 		.mmio = &vm->mmio,
 		.alloc = &vm->alloc,
 		.irq_set_level = vb_kvm_irq_set_level,
 		.irq_ctx = &vm->kvm,
+		.map_memory = vb_kvm_map_memory,
+		.unmap_memory = vb_kvm_unmap_memory,
+		.memory_ctx = &vm->kvm,
 		.mem = &vm->mem,
-		.console = vm->g->desc->console == VB_CONSOLE_NONE ? NULL : &vm->console,
+		/* With a virtio console the UART stays (the kernel may probe
+		 * it) but its output goes nowhere; set after the PC devices. */
+		.console = vm->g->desc->console == VB_CONSOLE_SERIAL ? &vm->console : NULL,
 		.request = device_request,
 		.request_ctx = vm,
 		.log = device_log,
@@ -276,24 +329,29 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 		struct vb_virtio_placement place = {
 			.name = n->id,
 			.desc = n->desc,
+			.machine_name = vm->g->name,
 			.transport = n->mmio_bytes ? VB_VIRTIO_MMIO : VB_VIRTIO_PCI,
 			.pci_slot = n->pci_slot,
 			.mmio_base = n->mmio_base,
 			.mmio_bytes = n->mmio_bytes,
 			.gsi = n->gsi,
 		};
-		const struct vb_device_ops *ops = vb_device_find(vb_device_kind_name(n->desc->kind));
+		const struct vb_device_ops *ops = node_ops(n);
 		int rc = vb_dev_set_attach(&vm->devices, &vm->env, ops, &place, err);
 		if (rc)
 			return rc;
+		if (ops == &vb_virtio_balloon_ops)
+			vm->balloon = vm->devices.items[vm->devices.count - 1].state;
 	}
-	return 0;
+	return vm->g->desc->console == VB_CONSOLE_VIRTIO ? attach_virtio_console(vm, err) : 0;
 }
 
 static void detach_devices(struct vb_vm *vm)
 {
 	vb_dev_set_detach_all(&vm->devices);
 	vm->uart = NULL;
+	vm->vcon = NULL;
+	vm->balloon = NULL;
 	vb_bus_free(&vm->mmio);
 	vb_bus_free(&vm->pio);
 }
@@ -315,6 +373,10 @@ static int write_mptable(struct vb_vm *vm, struct vb_err *err)
 			.pci = !n->mmio_bytes, .pci_slot = (uint8_t)n->pci_slot, .gsi = (uint8_t)n->gsi,
 		};
 	}
+	if (vm->vcon && routes.count < VB_MAX_DEVICES)
+		items[routes.count++] = (struct vb_x86_mp_route){
+			.pci = true, .pci_slot = (uint8_t)vm->vcon_slot, .gsi = (uint8_t)vm->vcon_gsi,
+		};
 	size_t bytes = vb_x86_mptable_bytes(vm->g->cpus, &routes);
 	uint8_t *table = vb_gmem_ptr(&vm->mem, VB_X86_MPTABLE_GPA, bytes);
 	if (!table)
@@ -322,6 +384,20 @@ static int write_mptable(struct vb_vm *vm, struct vb_err *err)
 				  VB_X86_MPTABLE_GPA, bytes);
 	int rc = vb_x86_mptable_build(table, bytes, VB_X86_MPTABLE_GPA, vm->g->cpus, &routes, err);
 	return rc < 0 ? rc : 0;
+}
+
+/* The in-memory initrd gets the same size limit as a file would. */
+static int copy_initrd(struct vb_vm *vm, struct vb_err *err)
+{
+	size_t n = vm->opts->initrd_bytes;
+	if (n >= vm->g->ram_bytes)
+		return vb_err_set(err, EFBIG, "initrd: %zu bytes do not fit in guest RAM", n);
+	vm->initrd = malloc(n ? n : 1);
+	if (!vm->initrd)
+		return vb_err_set(err, ENOMEM, "initrd: out of memory");
+	memcpy(vm->initrd, vm->opts->initrd_data, n);
+	vm->initrd_bytes = n;
+	return 0;
 }
 
 static int load_kernel(struct vb_vm *vm, struct vb_err *err)
@@ -332,6 +408,8 @@ static int load_kernel(struct vb_vm *vm, struct vb_err *err)
 	if (!rc && d->initrd)
 		rc = vb_x86_read_file("initrd", d->initrd, ram, &vm->initrd, &vm->initrd_bytes,
 				      err);
+	else if (!rc && vm->opts->initrd_data)
+		rc = copy_initrd(vm, err);
 	if (rc)
 		return rc;
 	struct vb_x86_boot_config cfg = {
@@ -402,6 +480,8 @@ static int set_cpu_state(struct vb_vm *vm, struct vb_err *err)
 static size_t console_sink(void *ctx, const uint8_t *buf, size_t n)
 {
 	struct vb_vm *vm = ctx;
+	if (vm->vcon)
+		return vb_virtio_console_feed(vm->vcon, buf, n);
 	return vm->uart ? vb_uart_feed(vm->uart, buf, n) : n;
 }
 
@@ -419,7 +499,7 @@ static int open_console(struct vb_vm *vm, struct vb_err *err)
 {
 	memset(&vm->term, 0, sizeof(vm->term));
 	vm->term.in_fd = -1;
-	if (vm->opts->console_in_fd < 0 || vm->g->desc->console != VB_CONSOLE_SERIAL)
+	if (vm->opts->console_in_fd < 0 || vm->g->desc->console == VB_CONSOLE_NONE)
 		return 0;
 	int rc = vb_term_open(&vm->term, vm->opts->console_in_fd, err);
 	if (!rc)
@@ -545,6 +625,42 @@ static int ctl_debug(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
 	return rc;
 }
 
+/* A stat asks the guest for fresh numbers and waits briefly for them;
+ * without an answer the last numbers are shown. */
+#define BALLOON_STATS_WAIT_MS 500
+
+static void add_balloon_stats(struct vb_vm *vm, struct vb_ctl_reply *r)
+{
+	if (!vm->balloon) {
+		vb_ctl_reply_add(r, "balloon", "none");
+		return;
+	}
+	struct vb_balloon_stats st;
+	vb_virtio_balloon_get_stats(vm->balloon, &st);
+	if (vb_virtio_balloon_stats_request(vm->balloon)) {
+		uint64_t before = st.stats_updates;
+		for (unsigned ms = 0; ms < BALLOON_STATS_WAIT_MS && st.stats_updates == before; ms += 10) {
+			usleep(10000);
+			vb_virtio_balloon_get_stats(vm->balloon, &st);
+		}
+	}
+	const uint64_t page = VB_VIRTIO_BALLOON_PAGE_BYTES;
+	vb_ctl_reply_add(r, "balloon", "%s", st.driver_ok ? "active" : "waiting for the guest driver");
+	vb_ctl_reply_add(r, "balloon_target_bytes", "%llu", (unsigned long long)(st.target_pages * page));
+	vb_ctl_reply_add(r, "balloon_actual_bytes", "%llu", (unsigned long long)(st.actual_pages * page));
+	vb_ctl_reply_add(r, "balloon_inflated_bytes", "%llu", (unsigned long long)(st.inflated_pages * page));
+	vb_ctl_reply_add(r, "balloon_deflated_bytes", "%llu", (unsigned long long)(st.deflated_pages * page));
+	vb_ctl_reply_add(r, "balloon_bad_pfns", "%llu", (unsigned long long)st.bad_pfns);
+	vb_ctl_reply_add(r, "balloon_stats_updates", "%llu", (unsigned long long)st.stats_updates);
+	for (unsigned t = 0; t < VB_BALLOON_S_COUNT; t++) {
+		char key[64];
+		if (!(st.valid & (1u << t)))
+			continue;
+		snprintf(key, sizeof(key), "guest.%s", vb_virtio_balloon_stat_name(t));
+		vb_ctl_reply_add(r, key, "%llu", (unsigned long long)st.value[t]);
+	}
+}
+
 static int ctl_stat(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
 {
 	struct vb_vm *vm = ctx;
@@ -560,7 +676,33 @@ static int ctl_stat(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
 		}
 		fclose(f);
 	}
-	vb_ctl_reply_add(r, "balloon", "none");
+	add_balloon_stats(vm, r);
+	return 0;
+}
+
+static int ctl_balloon(void *ctx, bool deflate, uint64_t bytes, struct vb_ctl_reply *r,
+		       struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	if (!vm->balloon)
+		return vb_err_set(err, ENODEV, "this VM has no balloon device");
+	struct vb_balloon_stats st;
+	vb_virtio_balloon_get_stats(vm->balloon, &st);
+	/* The target is in 4 KiB pages (5.5.4); it can never exceed RAM. */
+	uint64_t ram_pages = vm->g->ram_bytes / VB_VIRTIO_BALLOON_PAGE_BYTES;
+	uint64_t pages = bytes / VB_VIRTIO_BALLOON_PAGE_BYTES;
+	uint64_t target = st.target_pages;
+	if (deflate)
+		target = pages >= target ? 0 : target - pages;
+	else
+		target = pages >= ram_pages - target ? ram_pages : target + pages;
+	if (target > UINT32_MAX)
+		target = UINT32_MAX;
+	vb_virtio_balloon_set_target(vm->balloon, (uint32_t)target);
+	vb_ctl_reply_add(r, "balloon_target_bytes", "%llu",
+			 (unsigned long long)(target * VB_VIRTIO_BALLOON_PAGE_BYTES));
+	if (!st.driver_ok)
+		vb_ctl_reply_add(r, "balloon_note", "the guest driver is not up yet");
 	return 0;
 }
 
@@ -574,6 +716,7 @@ static int start_control(struct vb_vm *vm, struct vb_err *err)
 		.stop = ctl_stop,
 		.debug = ctl_debug,
 		.stat = ctl_stat,
+		.balloon = ctl_balloon,
 	};
 	return vb_ctl_server_start(vm->ctl_server, &ops, VB_CTL_STOP_TIMEOUT_DEFAULT_S, err);
 }

@@ -30,6 +30,10 @@
 #define VB_MACHINE_VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dev/dev.h"
 
 #include "machine/machine.h"
 #include "util/err.h"
@@ -39,6 +43,14 @@ struct vb_vm_options {
 	bool verbose;           /* log each stage to stderr */
 	int console_in_fd;      /* -1: no console input */
 	int console_out_fd;
+	/* Where console output goes instead of console_out_fd (NULL: the
+	 * fd), e.g. the zero-config status filter (zeroconf/zeroconf.h).
+	 * Called from vCPU threads, one write at a time. Borrowed. */
+	const struct vb_console *console_out;
+	/* An initrd already in memory (the zero-config initramfs), used when
+	 * the description names no initrd file. Borrowed; copied into RAM. */
+	const uint8_t *initrd_data;
+	size_t initrd_bytes;
 };
 
 enum vb_vm_end {

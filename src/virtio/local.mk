@@ -5,3 +5,15 @@ libvmboot_a_SOURCES += \
 	src/virtio/transport.c src/virtio/transport.h \
 	src/virtio/mmio.c src/virtio/pci.c \
 	src/virtio/rng.c src/virtio/rng.h
+libvmboot_a_SOURCES += src/virtio/console.c src/virtio/console.h
+libvmboot_a_SOURCES += src/virtio/balloon.c src/virtio/balloon.h
+libvmboot_a_SOURCES += src/virtio/blk.c src/virtio/blk.h
+libvmboot_a_SOURCES += src/virtio/9p.c src/virtio/9p.h
+
+# virtio-net and its backends (src/net: tap, libslirp user mode, sockets)
+libvmboot_a_SOURCES += \
+	src/virtio/net.c src/virtio/net.h \
+	src/net/backend.c src/net/backend.h src/net/fdio.c src/net/fdio.h \
+	src/net/sock.c src/net/tap.c src/net/slirp.c
+AM_CFLAGS += $(SLIRP_CFLAGS)
+VB_LIBS += $(SLIRP_LIBS)

@@ -175,6 +175,9 @@ struct vb_virtio_placement {
 	/* What the machine file says about this device (path, readonly,
 	 * tag ...), borrowed; NULL in tests that attach with defaults. */
 	const struct vb_device_desc *desc;
+	/* The machine's name, borrowed; NULL in tests (virtio-net derives
+	 * stable MACs from it). */
+	const char *machine_name;
 	enum vb_virtio_transport transport;
 	uint32_t pci_slot;     /* PCI: device number on bus 0; 0 = any free one */
 	uint64_t mmio_base;    /* MMIO: register window */

@@ -28,3 +28,8 @@ UNIT_TESTS += tests/dev/test_fuzz
 tests_dev_test_fuzz_SOURCES = tests/dev/test_fuzz.c tests/dev/fakes.h
 tests_dev_test_fuzz_CFLAGS = $(TEST_CFLAGS)
 tests_dev_test_fuzz_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/dev/test_ivshmem
+tests_dev_test_ivshmem_SOURCES = tests/dev/test_ivshmem.c
+tests_dev_test_ivshmem_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_ivshmem_LDADD = $(TEST_LIBS)

@@ -16,6 +16,15 @@
 #   base.cpio.gz    busybox, kvm modules, /init (cached)
 #   run.cpio.gz     per run: /work files, the vmboot binary, the libraries of
 #                   dynamically linked programs, the command to run
+#
+# The inner guest kernel (/guest/vmlinuz) is the outer Debian kernel unless
+# VB_NESTED_GUEST_KERNEL (run and run-cmd: --guest-kernel) says otherwise:
+#   debian          the default: the Debian kernel, virtio drivers as modules
+#                   in the inner initramfs
+#   small           the kernel built by kernel/build from Debian's kernel
+#                   source and kernel/vmboot.config: drivers built in, and
+#                   virtio-mmio devices found from the command line
+#   /path/bzImage   any other kernel with its drivers built in
 
 NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -101,6 +110,41 @@ nested_require() {
 		nested_skip "no statically linked busybox (apt-get install busybox-static)"
 }
 
+# Resolves VB_NESTED_GUEST_KERNEL into NESTED_GUEST_KERNEL (the image to
+# install as /guest/vmlinuz), NESTED_GUEST_KIND (debian, small or custom)
+# and NESTED_GUEST_MODULES_WANTED (1: copy the Debian virtio modules into
+# the inner initramfs; 0: the kernel has its drivers built in and the
+# modules, built for another kernel, could not load anyway). "small" builds
+# the kernel if it is not cached (minutes, once); skips (77) if its build
+# dependencies are missing. Needs nested_require.
+nested_guest_kernel() {
+	local want=${VB_NESTED_GUEST_KERNEL:-debian} rc=0
+	NESTED_GUEST_MODULES_WANTED=0
+	case $want in
+	debian)
+		NESTED_GUEST_KIND=debian
+		NESTED_GUEST_KERNEL=$NESTED_KERNEL
+		NESTED_GUEST_MODULES_WANTED=1
+		;;
+	small)
+		NESTED_GUEST_KIND=small
+		NESTED_GUEST_KERNEL=$("$NESTED_DIR/kernel/build") || rc=$?
+		[ "$rc" -ne 77 ] || nested_skip "the small guest kernel cannot be built here"
+		if [ "$rc" -ne 0 ] || [ ! -f "$NESTED_GUEST_KERNEL" ]; then
+			nested_die "building the small guest kernel failed (tests/nested/kernel/build)"
+		fi
+		;;
+	/*)
+		NESTED_GUEST_KIND=custom
+		NESTED_GUEST_KERNEL=$want
+		[ -r "$want" ] || nested_die "guest kernel $want is not readable"
+		;;
+	*)
+		nested_die "VB_NESTED_GUEST_KERNEL='$want': want debian, small or an absolute path"
+		;;
+	esac
+}
+
 nested_cache_root() {
 	printf '%s\n' "${VB_NESTED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmboot-nested}"
 }
@@ -150,31 +194,38 @@ nested_cpio() {
 nested_cache_key() {
 	local h
 	h=$({
-		printf '%s\n' "$NESTED_KVER"
-		sha256sum "$NESTED_KERNEL" "$NESTED_BUSYBOX" \
+		printf '%s %s %s\n' "$NESTED_KVER" "$NESTED_GUEST_KIND" "$NESTED_GUEST_MODULES_WANTED"
+		sha256sum "$NESTED_KERNEL" "$NESTED_GUEST_KERNEL" "$NESTED_BUSYBOX" \
 			"$NESTED_DIR/lib.sh" "$NESTED_DIR/outer-init.sh" "$NESTED_DIR/guest-init.sh"
 		find "$NESTED_DIR/guest-tests" -type f -name '*.sh' -print0 2>/dev/null |
 			LC_ALL=C sort -z | xargs -0 -r sha256sum
 		nested_module_files "${NESTED_OUTER_MODULES[@]}" "${NESTED_GUEST_MODULES[@]}" |
 			xargs -r sha256sum
 	} | sed "s|$NESTED_DIR/||" | sha256sum | cut -c1-16)
-	printf '%s-%s\n' "$NESTED_KVER" "$h"
+	printf '%s-%s-%s\n' "$NESTED_KVER" "$NESTED_GUEST_KIND" "$h"
 }
 
-# The inner guest's initramfs: busybox, the virtio modules, /init and the
-# guest test scripts. Written to $1.
-nested_build_guest_initrd() {
-	local out=$1 root f
-	root=$(mktemp -d "${out}.root.XXXXXX")
-	nested_install_busybox "$root"
+# The Debian kernel's virtio modules and their modprobe index, into tree $1.
+nested_install_guest_modules() {
+	local root=$1 f moddir=/lib/modules/$NESTED_KVER
 	for f in $(nested_module_files "${NESTED_GUEST_MODULES[@]}"); do
 		nested_copy_module "$f" "$root" >/dev/null
 	done
-	local moddir=/lib/modules/$NESTED_KVER
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
 		[ -e "$moddir/$f" ] && cp "$moddir/$f" "$root$moddir/"
 	done
 	depmod -b "$root" "$NESTED_KVER"
+}
+
+# The inner guest's initramfs: busybox, the virtio modules (unless the guest
+# kernel has them built in), /init and the guest test scripts. Written to $1.
+nested_build_guest_initrd() {
+	local out=$1 root f
+	root=$(mktemp -d "${out}.root.XXXXXX")
+	nested_install_busybox "$root"
+	if [ "$NESTED_GUEST_MODULES_WANTED" -eq 1 ]; then
+		nested_install_guest_modules "$root"
+	fi
 	install -m 0755 "$NESTED_DIR/guest-init.sh" "$root/init"
 	mkdir -p "$root/tests"
 	for f in "$NESTED_DIR"/guest-tests/*.sh; do
@@ -192,7 +243,7 @@ nested_build_outer() {
 	local dir=$1 root f
 	root=$(mktemp -d "$dir/guest.XXXXXX")
 	mkdir -p "$root/guest"
-	cp "$NESTED_KERNEL" "$root/guest/vmlinuz"
+	cp "$NESTED_GUEST_KERNEL" "$root/guest/vmlinuz"
 	nested_build_guest_initrd "$root/guest/initrd.img"
 	nested_cpio "$root" >"$dir/guest.cpio"
 	cp "$root/guest/initrd.img" "$dir/guest-initrd.img"
@@ -210,12 +261,14 @@ nested_build_outer() {
 	rm -rf "$root"
 }
 
-# Builds the cached archives if needed and sets NESTED_CACHE_DIR to the
+# Resolves the guest kernel (nested_guest_kernel), builds the cached
+# archives if needed and sets NESTED_CACHE_DIR to the
 # directory holding guest.cpio, base.cpio.gz and guest-initrd.img. Safe when
 # several runs start at once: each builds in a private directory and the
 # first rename wins.
 nested_prepare() {
 	local root key start tmp
+	nested_guest_kernel
 	root=$(nested_cache_root)
 	key=$(nested_cache_key)
 	NESTED_CACHE_DIR=$root/$key
@@ -228,7 +281,7 @@ nested_prepare() {
 	mkdir -p "$root"
 	tmp=$(mktemp -d "$root/.build.XXXXXX")
 	chmod 0755 "$tmp"
-	nested_log "building initramfs for $NESTED_KVER in $NESTED_CACHE_DIR"
+	nested_log "building initramfs for $NESTED_KVER (guest kernel: $NESTED_GUEST_KIND) in $NESTED_CACHE_DIR"
 	if ! nested_build_outer "$tmp"; then
 		rm -rf "$tmp"
 		nested_die "initramfs build failed"
@@ -237,9 +290,10 @@ nested_prepare() {
 	[ -f "$NESTED_CACHE_DIR/base.cpio.gz" ] || nested_die "initramfs cache missing after build"
 	# Entries for older inputs (edited scripts, previous kernels) and
 	# abandoned builds: drop those untouched for a day, so a run that is
-	# still using one is not disturbed.
+	# still using one is not disturbed. kernel/ is kernel/build's cache,
+	# which is expensive to refill and keyed on its own.
 	find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +0 \
-		! -path "$NESTED_CACHE_DIR" -exec rm -rf {} + 2>/dev/null || true
+		! -path "$NESTED_CACHE_DIR" ! -name kernel -exec rm -rf {} + 2>/dev/null || true
 	nested_phase_done "initramfs build (cold $key)" "$start"
 }
 
@@ -317,7 +371,12 @@ nested_boot_outer() {
 	# panic=-1: a crash of the outer init reboots, and -no-reboot turns that
 	# into a QEMU exit instead of a hang until the timeout. With pipefail
 	# the pipeline's status is timeout's (the loop always succeeds).
-	timeout --kill-after=10 "$NESTED_TIMEOUT" "$NESTED_QEMU" \
+	# One outer VM at a time (flock): each emulates two CPUs, and two of
+	# them on a 2-core machine (make -j2 check) starve each other's guests
+	# into soft lockups and time-outs. The wait is not part of the timeout.
+	mkdir -p "$(nested_cache_root)"
+	flock "$(nested_cache_root)/qemu.lock" \
+		timeout --kill-after=10 "$NESTED_TIMEOUT" "$NESTED_QEMU" \
 		-accel tcg -cpu EPYC,+svm,+npt -m 6G -smp 2 \
 		-nographic -no-reboot -nic none \
 		-kernel "$NESTED_KERNEL" -initrd "$work/initrd" \

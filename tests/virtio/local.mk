@@ -3,3 +3,32 @@ UNIT_TESTS += tests/virtio/test_rng
 tests_virtio_test_rng_SOURCES = tests/virtio/test_rng.c tests/virtio/driver.c tests/virtio/driver.h
 tests_virtio_test_rng_CFLAGS = $(TEST_CFLAGS)
 tests_virtio_test_rng_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/virtio/test_9p
+tests_virtio_test_9p_SOURCES = tests/virtio/test_9p.c tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_9p_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_9p_LDADD = $(TEST_LIBS)
+UNIT_TESTS += tests/virtio/test_blk
+tests_virtio_test_blk_SOURCES = tests/virtio/test_blk.c tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_blk_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_blk_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/virtio/test_net
+tests_virtio_test_net_SOURCES = tests/virtio/test_net.c tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_net_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_net_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/net/test_backend
+tests_net_test_backend_SOURCES = tests/net/test_backend.c
+tests_net_test_backend_CFLAGS = $(TEST_CFLAGS)
+tests_net_test_backend_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/virtio/test_console
+tests_virtio_test_console_SOURCES = tests/virtio/test_console.c tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_console_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_console_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/virtio/test_balloon
+tests_virtio_test_balloon_SOURCES = tests/virtio/test_balloon.c tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_balloon_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_balloon_LDADD = $(TEST_LIBS)

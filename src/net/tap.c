@@ -1,0 +1,141 @@
+/* The tap backend: a Linux tap opened with IFF_VNET_HDR, so frames carry
+ * the virtio-net header and the kernel does checksum and segmentation
+ * work the guest offloads (Documentation/networking/tuntap.rst). */
+#include "net/backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "net/fdio.h"
+
+struct tap_backend {
+	struct vb_net_backend base;
+	struct vb_net_fdio io;
+};
+
+static int tap_send(struct vb_net_backend *b, const uint8_t *frame, size_t len)
+{
+	struct tap_backend *t = (struct tap_backend *)b;
+	return vb_net_fdio_send(&t->io, frame, len);
+}
+
+static int tap_prepare(struct vb_net_backend *b, struct vb_net_pollset *set, bool want_rx,
+		       int *timeout_ms)
+{
+	(void)timeout_ms;
+	struct tap_backend *t = (struct tap_backend *)b;
+	return vb_net_fdio_prepare(&t->io, set, want_rx);
+}
+
+static void tap_dispatch(struct vb_net_backend *b, const struct vb_net_pollset *set)
+{
+	struct tap_backend *t = (struct tap_backend *)b;
+	vb_net_fdio_dispatch(&t->io, &b->sink, set);
+}
+
+static int tap_set_offload(struct vb_net_backend *b, unsigned offloads)
+{
+	struct tap_backend *t = (struct tap_backend *)b;
+	/* VB_NET_OFFLOAD_* use the TUN_F_* values. */
+	unsigned long f = 0;
+	if (offloads & VB_NET_OFFLOAD_CSUM)
+		f |= TUN_F_CSUM;
+	if (offloads & VB_NET_OFFLOAD_TSO4)
+		f |= TUN_F_TSO4;
+	if (offloads & VB_NET_OFFLOAD_TSO6)
+		f |= TUN_F_TSO6;
+	if (offloads & VB_NET_OFFLOAD_TSO_ECN)
+		f |= TUN_F_TSO_ECN;
+	return ioctl(t->io.fd, TUNSETOFFLOAD, f) < 0 ? -errno : 0;
+}
+
+static void tap_destroy(struct vb_net_backend *b)
+{
+	struct tap_backend *t = (struct tap_backend *)b;
+	vb_net_fdio_fini(&t->io);
+	free(t);
+}
+
+static const struct vb_net_backend_ops tap_ops = {
+	.kind = "tap",
+	.send = tap_send,
+	.poll_prepare = tap_prepare,
+	.poll_dispatch = tap_dispatch,
+	.set_offload = tap_set_offload,
+	.destroy = tap_destroy,
+};
+
+static int tap_error(struct vb_err *err, int e, const char *tun_path, const char *name)
+{
+	switch (e) {
+	case EPERM:
+	case EACCES:
+		return vb_err_set(err, e,
+				  "tap \"%s\": %s (create it for this user first, e.g. \"ip tuntap add %s mode tap user $USER\", or run vmboot with CAP_NET_ADMIN)",
+				  name, strerror(e), name);
+	case EBUSY:
+		return vb_err_set(err, e, "tap \"%s\": %s (another process has it open)", name,
+				  strerror(e));
+	case EINVAL:
+		return vb_err_set(err, e, "tap \"%s\": %s (is it a tun device rather than a tap?)",
+				  name, strerror(e));
+	default:
+		return vb_err_set(err, e, "tap \"%s\": TUNSETIFF via %s: %s", name, tun_path,
+				  strerror(e));
+	}
+}
+
+int vb_net_tap_open(const char *tun_path, const char *name, struct vb_net_backend **out,
+		    struct vb_err *err)
+{
+	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+		return vb_err_set(err, EINVAL, "tap \"%s\": a name of 1 to %d characters is needed",
+				  name ? name : "", IFNAMSIZ - 1);
+	int fd = open(tun_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT || e == ENODEV || e == ENXIO)
+			return vb_err_set(err, e,
+					  "tap \"%s\": open %s: %s (is the tun module loaded? \"modprobe tun\")",
+					  name, tun_path, strerror(e));
+		return vb_err_set(err, e, "tap \"%s\": open %s: %s", name, tun_path, strerror(e));
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = errno;
+		close(fd);
+		return tap_error(err, e, tun_path, name);
+	}
+	/* The virtio 1.x header is 12 bytes (num_buffers included); tun's
+	 * default is the legacy 10. */
+	int hdr = VB_NET_HDR_BYTES;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 || ioctl(fd, TUNSETOFFLOAD, 0UL) < 0) {
+		int e = errno;
+		close(fd);
+		return vb_err_set(err, e, "tap \"%s\": setting up the virtio-net header: %s", name,
+				  strerror(e));
+	}
+	struct tap_backend *t = calloc(1, sizeof(*t));
+	if (!t) {
+		close(fd);
+		return vb_err_errno(err, ENOMEM, "tap \"%s\"", name);
+	}
+	int r = vb_net_fdio_init(&t->io, fd, err);
+	if (r < 0) {
+		free(t);
+		return r;
+	}
+	t->base.ops = &tap_ops;
+	t->base.offloads = true;
+	*out = &t->base;
+	return 0;
+}
