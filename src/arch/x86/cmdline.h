@@ -13,6 +13,9 @@
  *   i8042.noaux i8042.nomux
  *                 there is no PS/2 mouse or multiplexer; skip probing them
  *   pci=lastbus=0 vmboot has one PCI bus; don't scan the other 255
+ *   acpi=off      vmboot describes the machine with an MP table and has no
+ *                 ACPI tables: without this the kernel searches for an
+ *                 RSDP, prints an "ACPI BIOS Error" and wastes boot time
  * Console: serial -> console=ttyS0, virtio -> console=hvc0, none -> none. */
 #ifndef VB_ARCH_X86_CMDLINE_H
 #define VB_ARCH_X86_CMDLINE_H
@@ -28,7 +31,7 @@
 #define VB_X86_CMDLINE_MAX 2048u
 #define VB_X86_CMDLINE_MAX_LEN (VB_X86_CMDLINE_MAX - 1u)
 
-#define VB_X86_CMDLINE_BASE "reboot=k panic=1 i8042.noaux i8042.nomux pci=lastbus=0"
+#define VB_X86_CMDLINE_BASE "reboot=k panic=1 i8042.noaux i8042.nomux pci=lastbus=0 acpi=off"
 
 /* Write the command line for console and params (NULL or "" for none) into
  * buf. max_len is the longest line the kernel accepts, without the NUL:
