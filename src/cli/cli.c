@@ -14,6 +14,7 @@
 #include "machine/machine.h"
 #include "machine/vm.h"
 #include "parse/schema.h"
+#include "util/io.h"
 #include "zeroconf/zeroconf.h"
 
 #ifndef PACKAGE_VERSION
@@ -278,21 +279,6 @@ static void explain_kvm_failure(int rc)
 		      stderr);
 }
 
-static long write_fd(void *ctx, const uint8_t *buf, size_t n)
-{
-	int fd = *(const int *)ctx;
-	size_t done = 0;
-	while (done < n) {
-		ssize_t w = write(fd, buf + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return done ? (long)done : -errno;
-		done += (size_t)w;
-	}
-	return (long)done;
-}
-
 /* The zero-config pieces of a run: vmboot's initramfs, and the filter that
  * takes the guest's VMBOOT-STATUS line out of the console output. */
 struct zc_run {
@@ -321,7 +307,7 @@ static int zc_prepare(const struct vb_options *opts, const struct loaded *m,
 	}
 	vm_opts->initrd_data = zc->initramfs;
 	vm_opts->initrd_bytes = zc->initramfs_bytes;
-	zc->tty = (struct vb_console){ write_fd, &vm_opts->console_out_fd };
+	zc->tty = (struct vb_console){ vb_console_write_fd, &vm_opts->console_out_fd };
 	/* A command's output may end without a newline, so its status line
 	 * can start mid-line; a shell's ends with the echoed "exit". */
 	vb_zeroconf_status_init(&zc->status, &zc->tty, opts->n_guest_args > 0);

@@ -22,6 +22,7 @@
 #include "machine/kvm.h"
 #include "machine/ram.h"
 #include "machine/vcpu.h"
+#include "util/io.h"
 #include "virtio/balloon.h"
 #include "virtio/console.h"
 #include "virtio/virtio.h"
@@ -166,21 +167,6 @@ static void destroy_vcpus(struct vb_vm *vm)
 
 /* ---- stage 6: devices ---- */
 
-static long console_write(void *ctx, const uint8_t *buf, size_t n)
-{
-	int fd = *(const int *)ctx;
-	size_t done = 0;
-	while (done < n) {
-		ssize_t w = write(fd, buf + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return done ? (long)done : -errno;
-		done += (size_t)w;
-	}
-	return (long)done;
-}
-
 static void device_request(void *ctx, enum vb_dev_request req)
 {
 	struct vb_vm *vm = ctx;
@@ -291,7 +277,7 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 			return rc;
 	}
 	vm->console = vm->opts->console_out ? *vm->opts->console_out
-					    : (struct vb_console){ console_write,
+					    : (struct vb_console){ vb_console_write_fd,
 								   (void *)&vm->opts->console_out_fd };
 	vm->env = (struct vb_dev_env){
 		.pio = &vm->pio,
