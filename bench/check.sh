@@ -76,3 +76,19 @@ awk -v n="$n" -v runs="$runs" -v base="$base" -v conf="$each_conf" -v yaml="$eac
 	printf "per-file cost beyond process start: conf %.1f us, yaml %.1f us (target < 1000 us)\n", (conf - base) / runs, (yaml - base) / runs
 	printf "ratio to baseline: conf %.2f, yaml %.2f\n", conf / base, yaml / base
 }'
+
+# Instructions are repeatable where CPU time is not (a loaded machine, a
+# hypervisor): count them with callgrind when valgrind is installed.
+if command -v valgrind >/dev/null; then
+	count() {
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+			awk '/Collected/ { print $NF }'
+	}
+	i_base=$(count "$vmboot" --version)
+	i_conf=$(count "$vmboot" --check "$conf")
+	i_yaml=$(count "$vmboot" --check "$yaml")
+	awk -v b="$i_base" -v c="$i_conf" -v y="$i_yaml" 'BEGIN {
+		printf "instructions (callgrind): --version %d, --check conf %d (+%d), yaml %d (+%d)\n", b, c, c - b, y, y - b
+		printf "ratio to baseline: conf %.2f, yaml %.2f\n", c / b, y / b
+	}'
+fi
