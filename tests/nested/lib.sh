@@ -356,6 +356,21 @@ nested_build_run_archive() {
 # NESTED_VMBOOT and NESTED_TIMEOUT. Returns the command's exit status from
 # the marker line, 124 on timeout, 99 if the VM died without a marker.
 nested_boot_outer() {
+	local status=0
+	nested_boot_outer_once "$@" || status=$?
+	# QEMU's emulator runs the outer VM at the mercy of the host's load: on
+	# a busy 2-core machine a run can starve past its timeout. One more try
+	# tells a starved run from a hang (which times out again).
+	if [ "$status" -eq 124 ] && [ "${VB_NESTED_RETRY:-1}" != 0 ]; then
+		nested_log "timed out: trying once more (VB_NESTED_RETRY=0 to disable)"
+		nested_cleanup
+		status=0
+		nested_boot_outer_once "$@" || status=$?
+	fi
+	return "$status"
+}
+
+nested_boot_outer_once() {
 	local work start status=0 ready_t end_t line
 	work=$(mktemp -d "${TMPDIR:-/tmp}/vmboot-nested.XXXXXX")
 	NESTED_WORK=$work # removed by nested_cleanup
