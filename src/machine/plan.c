@@ -12,8 +12,12 @@ static void print_size(FILE *out, uint64_t bytes)
 	fputs(buf, out);
 }
 
-static const char *device_model(const struct vb_device_desc *d)
+static const char *device_model(const struct vb_device_node *n)
 {
+	const struct vb_device_desc *d = n->desc;
+	/* A disk whose path is a directory is served over 9p as the root. */
+	if (n->dir_root)
+		return "virtio-9p";
 	switch (d->kind) {
 	case VB_DEV_DISK: return "virtio-blk";
 	case VB_DEV_NET: return "virtio-net";
@@ -52,7 +56,7 @@ static void print_ram_origin(const struct vb_machine_graph *g, FILE *out)
 static void print_device_text(const struct vb_device_node *n, FILE *out)
 {
 	const struct vb_device_desc *d = n->desc;
-	fprintf(out, "  %-10s %-14s ", n->id, device_model(d));
+	fprintf(out, "  %-10s %-14s ", n->id, device_model(n));
 	if (n->mmio_bytes)
 		fprintf(out, "mmio 0x%llx-0x%llx gsi %u", (unsigned long long)n->mmio_base,
 			(unsigned long long)(n->mmio_base + n->mmio_bytes - 1), n->gsi);
@@ -159,7 +163,7 @@ static void json_device(const struct vb_device_node *n, FILE *out)
 	fputs(",\"type\":", out);
 	json_string(out, vb_device_kind_name(d->kind));
 	fputs(",\"model\":", out);
-	json_string(out, device_model(d));
+	json_string(out, device_model(n));
 	if (n->mmio_bytes)
 		fprintf(out, ",\"transport\":\"mmio\",\"mmio_base\":%llu,\"mmio_size\":%llu,\"gsi\":%u",
 			(unsigned long long)n->mmio_base, (unsigned long long)n->mmio_bytes, n->gsi);
