@@ -194,6 +194,8 @@ static int load(const struct vb_options *opts, const char *path, enum vb_severit
 		return rc;
 	rc = vb_resolve(&m->desc, &host, &m->graph, diags);
 	m->resolved = !rc;
+	if (m->resolved && m->zc.initramfs)
+		m->graph.initrd_label = "(built in memory: vmboot's init and the kernel's modules)";
 	return rc ? rc : (diags->errors ? -EINVAL : 0);
 }
 

@@ -77,6 +77,9 @@ struct vb_machine_graph {
 	struct vb_device_node *devices;
 	size_t n_devices;
 	char *cmdline;
+	/* Shown for the initrd when the machine file names none but vmboot
+	 * supplies one (the zero-config default); borrowed, may be NULL. */
+	const char *initrd_label;
 };
 
 /* Adds located errors and warnings to diags; returns 0, or -EINVAL when

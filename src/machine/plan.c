@@ -131,7 +131,9 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 		fprintf(out, "  vcpu %u  apic id %u%s\n", i, i, i == 0 ? " (boot CPU)" : "");
 
 	fprintf(out, "\nkernel      %s\n", g->desc->kernel ? g->desc->kernel : "(none)");
-	fprintf(out, "initrd      %s\n", g->desc->initrd ? g->desc->initrd : "(none)");
+	fprintf(out, "initrd      %s\n", g->desc->initrd       ? g->desc->initrd
+					 : g->initrd_label ? g->initrd_label
+							   : "(none)");
 	fprintf(out, "console     %s%s\n", vb_console_name(g->desc->console),
 		g->desc->tty ? " on a new pty" : "");
 	fprintf(out, "cmdline     %s\n", g->cmdline);
@@ -211,6 +213,7 @@ void vb_plan_print_json(const struct vb_machine_graph *g, FILE *out)
 	json_string(out, g->desc->kernel);
 	fputs(",\"initrd\":", out);
 	json_string(out, g->desc->initrd);
+	fprintf(out, ",\"initrd_in_memory\":%s", !g->desc->initrd && g->initrd_label ? "true" : "false");
 	fprintf(out, ",\"console\":\"%s\",\"hugepages\":%s,\"cmdline\":",
 		vb_console_name(g->desc->console), g->desc->hugepages ? "true" : "false");
 	json_string(out, g->cmdline);

@@ -119,6 +119,7 @@ expect_grep "$TMP/err" '^syntax\.conf:2(:[0-9]+)?: error: syntax error'
 expect_status 0 "$VMBOOT" --check nokernel.yaml
 expect_status 0 "$VMBOOT" --plan nokernel.yaml
 expect_grep "$TMP/out" '^kernel +/boot/vmlinuz-'
+expect_grep "$TMP/out" '^initrd +\(built in memory'
 # The same file, with the kernel given on the command line, is valid.
 expect_status 0 "$VMBOOT" --check nokernel.yaml -k dummy-kernel
 
