@@ -146,7 +146,10 @@ nested_guest_kernel() {
 }
 
 nested_cache_root() {
-	printf '%s\n' "${VB_NESTED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmboot-nested}"
+	# CI may run without HOME: fall back to the user's home from passwd,
+	# so the cache (and the small kernel built into it) is found again.
+	local home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+	printf '%s\n' "${VB_NESTED_CACHE:-${XDG_CACHE_HOME:-${home:-/tmp}/.cache}/vmboot-nested}"
 }
 
 # The module files (.ko, .ko.xz, .ko.zst) that modprobe would insert for the
