@@ -5,7 +5,9 @@
 # (tests/nested/run --guest-kernel small). The guest must report the usual
 # memory, CPUs, command line and initrd, and must be the small kernel, not
 # the Debian one: that kernel is the one that finds virtio-mmio devices
-# announced on the command line.
+# announced on the command line; a second boot proves that: a virtio-rng
+# on the MMIO transport (machines/rng-mmio.conf) is found and /dev/hwrng
+# yields bytes.
 #
 # Slow: the first run on a machine compiles the kernel (several minutes on
 # two cores; cached afterwards), then one TCG boot with a nested guest.
@@ -57,6 +59,22 @@ elif [ -n "$small_release" ] && [ "$kernel" != "$small_release" ]; then
 	failed=1
 fi
 
+echo "== booting rng-mmio.conf with it: virtio-rng on the MMIO transport"
+rc=0
+"$here/run" --guest-kernel small --timeout 900 "$here/machines/rng-mmio.conf" \
+	>"$tmp/mmio.log" 2>&1 || rc=$?
+cat "$tmp/mmio.log"
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: rng-mmio.conf: run exited $rc, expected 0 (guest reboot)"
+	failed=1
+fi
+for want in "virtio-mmio: Registering device virtio-mmio.0 at 0xd0000000" \
+	"VMBOOT-GUEST: hwrng=ok" "VMBOOT-GUEST: test=hwrng status=0"; do
+	if ! grep -q "$want" "$tmp/mmio.log"; then
+		echo "FAIL: rng-mmio.conf: no \"$want\" in the console"
+		failed=1
+	fi
+done
 if [ "$failed" -ne 0 ]; then
 	echo "test_small_kernel: FAILED"
 	exit 1
