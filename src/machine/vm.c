@@ -241,17 +241,13 @@ static const struct vb_device_ops *node_ops(const struct vb_device_node *n)
 	return vb_device_find(n->dir_root ? "9p" : vb_device_kind_name(n->desc->kind));
 }
 
-static int attach_devices(struct vb_vm *vm, struct vb_err *err)
+/* Graph devices attach through the registry under their kind's name:
+ * refuse a kind without a device before anything is attached. resolve
+ * placed the virtio-mmio windows at the bottom of the gap, where the
+ * allocator also starts: take them out of its pool first so PCI BARs land
+ * above them. */
+static int check_and_reserve(struct vb_vm *vm, struct vb_err *err)
 {
-	const struct vb_debug_desc *dbg = &vm->g->desc->debug;
-	struct vb_bus_debug debug = { ioport_debug, vm };
-	bool want_debug = dbg->ioport || dbg->iodelay_ms;
-	vb_bus_init(&vm->pio, "pio", want_debug ? &debug : NULL);
-	vb_bus_init(&vm->mmio, "mmio", want_debug ? &debug : NULL);
-	vb_alloc_init(&vm->alloc);
-
-	/* Graph devices attach through the registry under their kind's name;
-	 * refuse a kind without a device before anything is attached. */
 	uint64_t mmio_lo = UINT64_MAX, mmio_hi = 0;
 	for (size_t i = 0; i < vm->g->n_devices; i++) {
 		const struct vb_device_node *n = &vm->g->devices[i];
@@ -264,18 +260,18 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 									  : mmio_hi;
 		}
 	}
-	/* resolve placed the virtio-mmio windows at the bottom of the gap,
-	 * where the allocator also starts: take them out of its pool first
-	 * so PCI BARs land above them. */
-	if (mmio_hi) {
-		uint64_t at = 0;
-		int rc = vb_alloc_mmio(&vm->alloc, mmio_hi - mmio_lo, 0x1000, "virtio-mmio", &at, err);
-		if (!rc && at != mmio_lo)
-			rc = vb_err_set(err, EBUSY, "virtio-mmio windows at 0x%llx: allocator gave 0x%llx",
-					(unsigned long long)mmio_lo, (unsigned long long)at);
-		if (rc)
-			return rc;
-	}
+	if (!mmio_hi)
+		return 0;
+	uint64_t at = 0;
+	int rc = vb_alloc_mmio(&vm->alloc, mmio_hi - mmio_lo, 0x1000, "virtio-mmio", &at, err);
+	if (!rc && at != mmio_lo)
+		rc = vb_err_set(err, EBUSY, "virtio-mmio windows at 0x%llx: allocator gave 0x%llx",
+				(unsigned long long)mmio_lo, (unsigned long long)at);
+	return rc;
+}
+
+static void init_env(struct vb_vm *vm)
+{
 	vm->console = vm->opts->console_out ? *vm->opts->console_out
 					    : (struct vb_console){ vb_console_write_fd,
 								   (void *)&vm->opts->console_out_fd };
@@ -296,6 +292,10 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 		.request_ctx = vm,
 		.log = device_log,
 	};
+}
+
+static int attach_pc_devices(struct vb_vm *vm, struct vb_err *err)
+{
 	/* The command line comes from the plan (resolve), so the UART does
 	 * not add a console= of its own. */
 	static const struct vb_uart_config com1 = { VB_UART_COM1_BASE, VB_UART_COM1_GSI, false, 0 };
@@ -310,6 +310,11 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 		if (is_uart)
 			vm->uart = vm->devices.items[vm->devices.count - 1].state;
 	}
+	return 0;
+}
+
+static int attach_graph_devices(struct vb_vm *vm, struct vb_err *err)
+{
 	for (size_t i = 0; i < vm->g->n_devices; i++) {
 		const struct vb_device_node *n = &vm->g->devices[i];
 		struct vb_virtio_placement place = {
@@ -329,7 +334,28 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 		if (ops == &vb_virtio_balloon_ops)
 			vm->balloon = vm->devices.items[vm->devices.count - 1].state;
 	}
-	return vm->g->desc->console == VB_CONSOLE_VIRTIO ? attach_virtio_console(vm, err) : 0;
+	return 0;
+}
+
+static int attach_devices(struct vb_vm *vm, struct vb_err *err)
+{
+	const struct vb_debug_desc *dbg = &vm->g->desc->debug;
+	struct vb_bus_debug debug = { ioport_debug, vm };
+	bool want_debug = dbg->ioport || dbg->iodelay_ms;
+	vb_bus_init(&vm->pio, "pio", want_debug ? &debug : NULL);
+	vb_bus_init(&vm->mmio, "mmio", want_debug ? &debug : NULL);
+	vb_alloc_init(&vm->alloc);
+
+	int rc = check_and_reserve(vm, err);
+	if (rc)
+		return rc;
+	init_env(vm);
+	rc = attach_pc_devices(vm, err);
+	if (!rc)
+		rc = attach_graph_devices(vm, err);
+	if (!rc && vm->g->desc->console == VB_CONSOLE_VIRTIO)
+		rc = attach_virtio_console(vm, err);
+	return rc;
 }
 
 static void detach_devices(struct vb_vm *vm)
