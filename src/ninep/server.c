@@ -263,6 +263,17 @@ static int check_entry(struct vb_9p_server *srv, struct fid *f)
 	return same ? 0 : -ENOENT;
 }
 
+/* The reply of the create-style operations (mkdir, symlink, mknod): the
+ * qid of the entry just made. */
+static int reply_child_qid(int dirfd, const char *name, struct vb_9p_out *out)
+{
+	struct vb_9p_qid qid;
+	int rc = qid_of_child(dirfd, name, &qid);
+	if (!rc)
+		vb_9p_put_qid(out, &qid);
+	return rc;
+}
+
 static int deny_readonly(const struct vb_9p_server *srv)
 {
 	return srv->readonly ? -EROFS : 0;
@@ -934,11 +945,7 @@ static int op_mkdir(struct vb_9p_server *srv, struct vb_9p_in *in,
 		return done ? done : rc;
 	if (mkdirat(d->path_fd, name, (mode_t)(mode & 07777)) < 0)
 		return -errno;
-	struct vb_9p_qid qid;
-	if ((rc = qid_of_child(d->path_fd, name, &qid)))
-		return rc;
-	vb_9p_put_qid(out, &qid);
-	return 0;
+	return reply_child_qid(d->path_fd, name, out);
 }
 
 static int op_symlink(struct vb_9p_server *srv, struct vb_9p_in *in,
@@ -960,11 +967,7 @@ static int op_symlink(struct vb_9p_server *srv, struct vb_9p_in *in,
 		return rc;
 	if (symlinkat(target, d->path_fd, name) < 0)
 		return -errno;
-	struct vb_9p_qid qid;
-	if ((rc = qid_of_child(d->path_fd, name, &qid)))
-		return rc;
-	vb_9p_put_qid(out, &qid);
-	return 0;
+	return reply_child_qid(d->path_fd, name, out);
 }
 
 static int op_mknod(struct vb_9p_server *srv, struct vb_9p_in *in,
@@ -988,11 +991,7 @@ static int op_mknod(struct vb_9p_server *srv, struct vb_9p_in *in,
 		return -EINVAL;
 	if (mknodat(d->path_fd, name, type | (mode & 07777), 0) < 0)
 		return -errno;
-	struct vb_9p_qid qid;
-	if ((rc = qid_of_child(d->path_fd, name, &qid)))
-		return rc;
-	vb_9p_put_qid(out, &qid);
-	return 0;
+	return reply_child_qid(d->path_fd, name, out);
 }
 
 static int op_readlink(struct vb_9p_server *srv, struct vb_9p_in *in,

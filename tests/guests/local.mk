@@ -1,11 +1,14 @@
 # tests/guests: tiny 16-bit real-mode guests (flat binaries loaded at
 # 0x10000), assembled with the host's GNU as; contract in guests.h.
-GUEST_AS = as --32
+GUEST_AS = as --32 -I $(srcdir)/tests/guests
 GUEST_BINS = tests/guests/hello.bin tests/guests/smp.bin tests/guests/bootinfo.bin
 noinst_DATA += $(GUEST_BINS)
 CLEANFILES += $(GUEST_BINS)
 EXTRA_DIST += tests/guests/guests.h tests/guests/hello.S tests/guests/smp.S \
-	tests/guests/bootinfo.S
+	tests/guests/bootinfo.S tests/guests/serial.inc
+# The guests that print through serial.inc's putc/puts.
+tests/guests/smp.bin tests/guests/bootinfo.bin tests/guests/ticker.bin: \
+	tests/guests/serial.inc
 
 # Only .text goes into the image; the i386 REL relocations against .text
 # already hold the right offsets because the image runs at offset 0 of

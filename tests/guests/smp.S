@@ -76,30 +76,7 @@ putdec:
 	loop	2b
 	ret
 
-# puts: print the NUL-terminated string at ds:si.
-puts:
-	lodsb
-	test	%al, %al
-	jz	1f
-	call	putc
-	jmp	puts
-1:
-	ret
-
-# putc: print al on COM1 once LSR bit 5 (THRE) says the THR is empty.
-putc:
-	push	%dx
-	mov	%al, %ah
-	mov	$0x3fd, %dx
-1:
-	in	%dx, %al
-	test	$0x20, %al
-	jz	1b
-	mov	$0x3f8, %dx
-	mov	%ah, %al
-	out	%al, %dx
-	pop	%dx
-	ret
+.include "serial.inc"
 
 msg_cpu:
 	.asciz	"cpu "

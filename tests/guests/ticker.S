@@ -48,28 +48,7 @@ digit:
 	inc	%bp
 	jmp	loop
 
-# Prints the NUL-terminated string at DS:SI.
-puts:
-	lodsb
-	test	%al, %al
-	jz	2f
-	call	putc
-	jmp	puts
-2:	ret
-
-# Prints AL once the UART can take it (LSR bit 5, THRE: 16550 datasheet).
-putc:
-	push	%dx
-	push	%ax
-	mov	$0x3fd, %dx
-3:	in	%dx, %al
-	test	$0x20, %al
-	jz	3b
-	pop	%ax
-	mov	$0x3f8, %dx
-	out	%al, %dx
-	pop	%dx
-	ret
+.include "serial.inc"
 
 reset:
 	# i8042 command 0xFE pulses the CPU reset line.
