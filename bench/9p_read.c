@@ -14,30 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "readbench.h"
+
 #include "ninep/server.h"
 #include "ninep/wire.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t plain(const char *path, uint8_t *buf, uint32_t chunk)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		perror(path);
-		exit(1);
-	}
-	uint64_t total = 0;
-	ssize_t n;
-	while ((n = read(fd, buf, chunk)) > 0)
-		total += (uint64_t)n;
-	close(fd);
-	return total;
-}
 
 static size_t msg(struct vb_9p_server *srv, uint8_t *req,
 		  struct vb_9p_out *o, uint8_t type, uint8_t *resp,
@@ -96,6 +77,19 @@ static uint64_t ninep(struct vb_9p_server *srv, const char *name,
 	return total;
 }
 
+struct ninep_read {
+	struct vb_9p_server *srv;
+	const char *name;
+	uint8_t *resp;
+	uint32_t msize;
+};
+
+static uint64_t ninep_read(void *ctx)
+{
+	struct ninep_read *r = ctx;
+	return ninep(r->srv, r->name, r->resp, r->msize);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
@@ -114,28 +108,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "9p_read: %s\n", buf ? err.msg : "no memory");
 		return 1;
 	}
-	uint64_t bytes = plain(path, buf, msize); /* warm the page cache */
-	double best_plain = 0, best_9p = 0;
-	for (int i = 0; i < rounds; i++) {
-		double t = now();
-		uint64_t n = plain(path, buf, msize);
-		double mbs = (double)n / 1e6 / (now() - t);
-		best_plain = mbs > best_plain ? mbs : best_plain;
-		t = now();
-		n = ninep(srv, argv[2], buf, msize);
-		if (n != bytes) {
-			fprintf(stderr, "9p_read: read %llu of %llu bytes\n",
-				(unsigned long long)n, (unsigned long long)bytes);
-			return 1;
-		}
-		mbs = (double)n / 1e6 / (now() - t);
-		best_9p = mbs > best_9p ? mbs : best_9p;
-	}
+	struct ninep_read nr = { srv, argv[2], buf, msize };
+	struct bench_result r;
+	if (bench_compare("9p_read", path, buf, msize, rounds, ninep_read, &nr, &r))
+		return 1;
 	printf("file %llu MiB, chunk %u bytes, best of %d\n",
-	       (unsigned long long)(bytes >> 20), msize, rounds);
-	printf("read(2): %.0f MB/s\n", best_plain);
-	printf("9P Tread: %.0f MB/s\n", best_9p);
-	printf("ratio 9P/read: %.2f\n", best_9p / best_plain);
+	       (unsigned long long)(r.bytes >> 20), msize, rounds);
+	printf("read(2): %.0f MB/s\n", r.best_plain_mbs);
+	printf("9P Tread: %.0f MB/s\n", r.best_9p_mbs);
+	printf("ratio 9P/read: %.2f\n", r.best_9p_mbs / r.best_plain_mbs);
 	vb_9p_server_destroy(srv);
 	free(buf);
 	return 0;

@@ -1,14 +1,17 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/options.h"
 #include "control/cmd.h"
+#include "control/sockdir.h"
 #include "kcheck/extract.h"
 #include "kcheck/kconfig.h"
 #include "machine/machine.h"
@@ -52,6 +55,9 @@ static const struct command_help commands[] = {
 	{ VB_CMD_DEBUG, "debug", "vmboot debug NAME... | --all", "print the registers of each vCPU", 1u << VB_CMD_DEBUG },
 	{ VB_CMD_BALLOON, "balloon", "vmboot balloon NAME... | --all --inflate SIZE | --deflate SIZE",
 	  "grow or shrink the balloon's target: memory the guest gives back to the host", VB_IN_BALLOON },
+	{ VB_CMD_CONSOLE, "console", "vmboot console NAME [--tmux [--split]]",
+	  "attach to the pty console of a VM started with --tty or --detach (Ctrl-] detaches)",
+	  VB_IN_CONSOLE },
 	{ VB_CMD_HELP, "help", "vmboot help [COMMAND]", "print usage", 0 },
 	{ VB_CMD_VERSION, "version", "vmboot --version", "print the version", 0 },
 };
@@ -85,7 +91,7 @@ static int print_help(const char *topic, FILE *out)
 	const struct vb_flag *flags = vb_cli_flags(&n_flags);
 	const struct command_help *only = topic ? find_command(topic) : NULL;
 	if (topic && !only) {
-		fprintf(stderr, "vmboot: error: help: unknown command \"%s\" (run, check, plan, kernel-check, list, stop, pause, resume, stat, debug)\n",
+		fprintf(stderr, "vmboot: error: help: unknown command \"%s\" (run, check, plan, kernel-check, list, stop, pause, resume, stat, debug, balloon, console)\n",
 			topic);
 		return VB_EXIT_USAGE;
 	}
@@ -354,6 +360,123 @@ static int outcome_status(const struct vb_options *opts, const struct vb_vm_outc
 	}
 }
 
+/* run --detach: the VM is built in a child in its own session; the
+ * parent waits until the child says the VM is ready (the name and pty on
+ * a pipe), prints them and exits 0. Until then the child's errors go to
+ * the user's terminal as usual; if it exits without a word, the parent
+ * exits with its status. */
+struct detach {
+	int fd; /* the pipe's write end in the child; -1 once used */
+};
+
+/* Where a detached VM's later messages go: NAME.log beside its control
+ * socket (same directory, same owner, mode 0600), so a VM that fails after
+ * the user got the prompt back leaves its reason somewhere. Returns the fd
+ * or -1 (then the messages are lost, as with no terminal at all). */
+static int open_detach_log(const char *name, char *path, size_t size)
+{
+	struct vb_err err;
+	char dir[256];
+	if (vb_ctl_dir(dir, sizeof(dir), &err) < 0)
+		return -1;
+	int n = snprintf(path, size, "%s/%s.log", dir, name);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+static void detach_ready(void *ctx, const char *name, const char *console_path)
+{
+	struct detach *d = ctx;
+	char log_path[320] = "none";
+	int log = open_detach_log(name, log_path, sizeof(log_path));
+	if (log < 0)
+		snprintf(log_path, sizeof(log_path), "none");
+	char line[VB_NAME_MAX + 4 + 160 + sizeof(log_path)];
+	int n = snprintf(line, sizeof(line), "%s %s %s\n", name,
+			 console_path ? console_path : "none", log_path);
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)vb_write_all(d->fd, (const uint8_t *)line, (size_t)n);
+	close(d->fd);
+	d->fd = -1;
+	/* Let go of the user's terminal: nobody is there to read later
+	 * messages, and holding it would keep a pipe open after the parent. */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		(void)dup2(null, 0);
+		(void)dup2(null, 1);
+		(void)dup2(null, 2);
+		close(null);
+	}
+	if (log >= 0) {
+		(void)dup2(log, 2);
+		close(log);
+	}
+}
+
+/* In the parent: returns the exit status. */
+static int detach_wait(pid_t child, int fd)
+{
+	char buf[512];
+	size_t used = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + used, sizeof(buf) - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (used += (size_t)n) == sizeof(buf) - 1)
+			break;
+	}
+	close(fd);
+	buf[used] = 0;
+	char *space = strchr(buf, ' '), *nl = strchr(buf, '\n');
+	if (!space || !nl || nl < space) {
+		int status;
+		while (waitpid(child, &status, 0) < 0)
+			if (errno != EINTR)
+				return VB_EXIT_INVALID;
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status) ? WEXITSTATUS(status) : VB_EXIT_INVALID;
+		return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	}
+	*nl = 0;
+	char *console = space + 1, *log = strchr(console, ' ');
+	*space = 0;
+	if (log)
+		*log++ = 0;
+	printf("name %s\npid %ld\nconsole %s\nlog %s\n", buf, (long)child, console,
+	       log ? log : "none");
+	return VB_EXIT_OK;
+}
+
+/* Returns -1 in the child (go on building, with d->fd set), or the
+ * parent's exit status. */
+static int detach_fork(struct detach *d)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "vmboot: error: --detach: pipe: %s\n", strerror(errno));
+		return VB_EXIT_INVALID;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "vmboot: error: --detach: fork: %s\n", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return VB_EXIT_INVALID;
+	}
+	if (pid > 0) {
+		close(p[1]);
+		return detach_wait(pid, p[0]);
+	}
+	close(p[0]);
+	/* A session of its own: the terminal's Ctrl-C and hang-up are not
+	 * the VM's business any more. */
+	(void)setsid();
+	d->fd = p[1];
+	return -1;
+}
+
 static int boot(const struct vb_options *opts, const struct loaded *m)
 {
 	struct vb_vm_options vm_opts = {
@@ -362,12 +485,22 @@ static int boot(const struct vb_options *opts, const struct loaded *m)
 		.console_in_fd = 0,
 		.console_out_fd = 1,
 	};
+	struct detach detach = { -1 };
+	if (opts->detach) {
+		int status = detach_fork(&detach);
+		if (status >= 0)
+			return status;
+		vm_opts.on_ready = detach_ready;
+		vm_opts.ready_ctx = &detach;
+	}
 	struct zc_run zc = { .initramfs = NULL };
 	if (zc_prepare(opts, m, &vm_opts, &zc))
 		return VB_EXIT_INVALID;
 	struct vb_vm_outcome outcome;
 	struct vb_err err = { "" };
 	int rc = vb_vm_run(&m->graph, &vm_opts, &outcome, &err);
+	if (detach.fd >= 0)
+		close(detach.fd);
 	if (rc) {
 		zc_finish(opts, m, &zc, VB_EXIT_INVALID);
 		fprintf(stderr, "vmboot: error: %s\n", err.msg);
@@ -391,6 +524,8 @@ static int cmd_control(const struct vb_options *opts, const char *name)
 		.balloon_set = opts->balloon_set,
 		.balloon_deflate = opts->balloon_deflate,
 		.balloon_bytes = opts->balloon_bytes,
+		.tmux = opts->tmux,
+		.split = opts->split,
 		.out = stdout,
 	};
 	return vb_ctl_cmd_run(name, &args);
@@ -402,6 +537,11 @@ static int cmd_run(const struct vb_options *opts)
 	int status = single_file(opts, "run", &path);
 	if (status)
 		return status;
+	const struct vb_node *tty = vb_node_get(opts->overrides, "tty");
+	if (opts->n_guest_args && tty && tty->boolean) {
+		fputs("vmboot: error: --tty and --detach do not go with -- COMMAND\n", stderr);
+		return VB_EXIT_USAGE;
+	}
 	struct vb_diags diags;
 	struct loaded m;
 	vb_diags_init(&diags);
@@ -409,6 +549,11 @@ static int cmd_run(const struct vb_options *opts)
 	report(&diags);
 	if (rc) {
 		status = VB_EXIT_INVALID;
+	} else if (m.desc.tty && opts->n_guest_args) {
+		/* The command's exit status comes back through the console
+		 * vmboot reads, which a pty console bypasses. */
+		fputs("vmboot: error: --tty and --detach do not go with -- COMMAND\n", stderr);
+		status = VB_EXIT_USAGE;
 	} else {
 		status = boot(opts, &m);
 	}
@@ -481,6 +626,7 @@ int vb_cli_main(int argc, char **argv)
 	case VB_CMD_STAT: status = cmd_control(&opts, "stat"); break;
 	case VB_CMD_DEBUG: status = cmd_control(&opts, "debug"); break;
 	case VB_CMD_BALLOON: status = cmd_control(&opts, "balloon"); break;
+	case VB_CMD_CONSOLE: status = cmd_control(&opts, "console"); break;
 	case VB_CMD_KERNEL_CHECK:
 		status = cmd_kernel_check(&opts);
 		break;

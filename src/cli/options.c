@@ -14,6 +14,7 @@ enum flag_id {
 	F_NET, F_NO_DHCP, F_9P, F_BALLOON, F_RNG, F_CONSOLE, F_TTY, F_SHMEM,
 	F_HUGEPAGES, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
 	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION, F_ALL, F_FORCE, F_TIMEOUT, F_INFLATE, F_DEFLATE,
+	F_DETACH, F_TMUX, F_SPLIT,
 };
 
 static const struct vb_flag flags[] = {
@@ -47,6 +48,9 @@ static const struct vb_flag flags[] = {
 	{ "--tty", 0, NULL, VB_IN_MACHINE, "put the console on a new pty", F_TTY },
 	{ "--shmem", 0, "PATH,SIZE[,ADDRESS]", VB_IN_MACHINE, "add an ivshmem shared memory device; repeatable", F_SHMEM },
 	{ "--hugepages", 0, NULL, VB_IN_MACHINE, "back guest RAM with transparent huge pages", F_HUGEPAGES },
+	{ "--detach", 0, NULL, VB_IN_RUN, "start the VM in the background with its console on a pty (implies --tty)", F_DETACH },
+	{ "--tmux", 0, NULL, VB_IN_CONSOLE, "console: open the console in a new tmux window (inside tmux)", F_TMUX },
+	{ "--split", 0, NULL, VB_IN_CONSOLE, "console: in a split pane of the current tmux window (implies --tmux)", F_SPLIT },
 	{ "--dev", 0, "PATH", VB_IN_RUN, "KVM device (default /dev/kvm)", F_DEV },
 	{ "--debug", 0, NULL, VB_IN_RUN, "print what vmboot does while building and running the VM", F_DEBUG },
 	{ "--debug-single-step", 0, NULL, VB_IN_MACHINE, "single-step the vCPUs, printing RIP", F_SINGLE_STEP },
@@ -345,6 +349,11 @@ static int apply_flag(struct vb_options *opts, const struct vb_flag *f, char *ar
 	case F_DEBUG: opts->verbose = true; return 0;
 	case F_ALL: opts->all = true; return 0;
 	case F_FORCE: opts->force = true; return 0;
+	case F_DETACH:
+		opts->detach = true;
+		return put_bool(opts->overrides, "tty", true, flag_loc(f));
+	case F_TMUX: opts->tmux = true; return 0;
+	case F_SPLIT: opts->tmux = opts->split = true; return 0;
 	case F_TIMEOUT:
 		if (parse_uint(arg, 86400, &n))
 			return vb_err_set(err, EINVAL, "--timeout: \"%s\": expected 0 to 86400 seconds", arg);
@@ -431,7 +440,7 @@ static int take_command(const char *word, struct vb_options *opts)
 		{ "kernel-check", VB_CMD_KERNEL_CHECK },
 		{ "list", VB_CMD_LIST }, { "stop", VB_CMD_STOP }, { "pause", VB_CMD_PAUSE },
 		{ "resume", VB_CMD_RESUME }, { "stat", VB_CMD_STAT }, { "debug", VB_CMD_DEBUG },
-		{ "balloon", VB_CMD_BALLOON },
+		{ "balloon", VB_CMD_BALLOON }, { "console", VB_CMD_CONSOLE },
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (!strcmp(word, words[i].name)) {

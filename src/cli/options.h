@@ -30,6 +30,7 @@ enum vb_command {
 	VB_CMD_STAT,
 	VB_CMD_DEBUG,
 	VB_CMD_BALLOON,
+	VB_CMD_CONSOLE,
 };
 
 /* Which commands a flag belongs to (bit mask of 1 << enum vb_command). */
@@ -40,6 +41,7 @@ enum vb_command {
 #define VB_IN_LIST (1u << VB_CMD_LIST)
 #define VB_IN_STOP (1u << VB_CMD_STOP)
 #define VB_IN_BALLOON (1u << VB_CMD_BALLOON)
+#define VB_IN_CONSOLE (1u << VB_CMD_CONSOLE)
 #define VB_IN_CONTROL (VB_IN_STOP | (1u << VB_CMD_PAUSE) | (1u << VB_CMD_RESUME) | \
 		       (1u << VB_CMD_STAT) | (1u << VB_CMD_DEBUG) | VB_IN_BALLOON)
 
@@ -74,6 +76,9 @@ struct vb_options {
 	bool balloon_set;         /* balloon --inflate / --deflate */
 	bool balloon_deflate;
 	uint64_t balloon_bytes;
+	bool detach;              /* run --detach (implies --tty) */
+	bool tmux;                /* console --tmux: open a tmux window */
+	bool split;               /* console --split: a tmux pane instead */
 	bool verbose;             /* --debug */
 	struct vb_node *overrides;/* TABLE, owned */
 	const char *const *guest_argv; /* run -- CMD ARGS (borrowed from argv) */

@@ -1,11 +1,14 @@
 #include "control/cmd.h"
 
 #include <errno.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "control/attach.h"
 #include "control/client.h"
 #include "control/proto.h"
 #include "control/sockdir.h"
@@ -63,21 +66,26 @@ static int list_one(void *ctx, const char *name, const char *path)
 		strcpy(state, "?");
 	unsigned long long pid = get_num(body, "pid"), cpus = get_num(body, "cpus");
 	unsigned long long mem = get_num(body, "memory_bytes"), up = get_num(body, "uptime_s");
+	char console[128];
+	if (!vb_ctl_reply_get(body, "console", console, sizeof(console)))
+		strcpy(console, "-");
 	if (st->a->json) {
 		fputs(st->count ? ",\n  {\"name\": " : "\n  {\"name\": ", out);
 		json_string(out, name);
 		fprintf(out, ", \"pid\": %llu, \"state\": ", pid);
 		json_string(out, state);
-		fprintf(out, ", \"cpus\": %llu, \"memory_bytes\": %llu, \"uptime_s\": %llu}", cpus,
-			mem, up);
+		fprintf(out, ", \"cpus\": %llu, \"memory_bytes\": %llu, \"uptime_s\": %llu, \"console\": ",
+			cpus, mem, up);
+		json_string(out, console);
+		fputc('}', out);
 	} else {
 		if (!st->count)
-			fprintf(out, "%-20s %8s %-8s %4s %10s %10s\n", "NAME", "PID", "STATE", "CPUS",
-				"MEMORY", "UPTIME");
+			fprintf(out, "%-20s %8s %-8s %4s %10s %10s  %s\n", "NAME", "PID", "STATE",
+				"CPUS", "MEMORY", "UPTIME", "CONSOLE");
 		char upt[32];
 		snprintf(upt, sizeof(upt), "%llu:%02llu:%02llu", up / 3600, up / 60 % 60, up % 60);
-		fprintf(out, "%-20s %8llu %-8s %4llu %9lluM %10s\n", name, pid, state, cpus,
-			mem >> 20, upt);
+		fprintf(out, "%-20s %8llu %-8s %4llu %9lluM %10s  %s\n", name, pid, state, cpus,
+			mem >> 20, upt, console);
 	}
 	st->count++;
 	free(reply);
@@ -302,10 +310,103 @@ static int cmd_debug(const char *dir, const struct vb_ctl_cmd_args *a)
 	return for_each(dir, a, "debug", debug_one);
 }
 
+/* ---- console ---- */
+
+/* Runs `tmux new-window` (or split-window) with `vmboot console NAME`, the
+ * same vmboot binary, in the same socket directory. */
+static int open_in_tmux(const char *name, bool split)
+{
+	char exe[4096], shell[8192], env[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "vmboot: error: console --tmux: /proc/self/exe: %s\n", strerror(errno));
+		return 1;
+	}
+	exe[n] = 0;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg)
+		snprintf(env, sizeof(env), "XDG_RUNTIME_DIR=%s", xdg);
+	const char *argv[VB_TMUX_ARGV_MAX];
+	if (vb_ctl_tmux_argv(exe, name, split, xdg ? env : NULL, shell, sizeof(shell), argv)) {
+		fprintf(stderr, "vmboot: error: console --tmux: command too long\n");
+		return 1;
+	}
+	fflush(NULL);
+	pid_t pid;
+	int e = posix_spawnp(&pid, "tmux", NULL, NULL, (char *const *)argv, environ);
+	if (e) {
+		fprintf(stderr, "vmboot: error: console --tmux: cannot run tmux: %s\n", strerror(e));
+		return 1;
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "vmboot: error: console --tmux: tmux %s failed\n", argv[1]);
+		return 1;
+	}
+	return 0;
+}
+
+static int attach_here(const char *name, const char *pty)
+{
+	struct vb_err err = { "" };
+	enum vb_attach_end end = VB_ATTACH_DETACHED;
+	fprintf(stderr, "vmboot: console of %s on %s; Ctrl-] detaches\n", name, pty);
+	if (vb_ctl_attach(pty, 0, 1, &end, &err)) {
+		fprintf(stderr, "vmboot: error: %s: %s\n", name, err.msg);
+		return 1;
+	}
+	switch (end) {
+	case VB_ATTACH_HANGUP:
+		fprintf(stderr, "\nvmboot: %s: the console closed: the VM has ended\n", name);
+		break;
+	case VB_ATTACH_DETACHED:
+		fprintf(stderr, "\nvmboot: detached from %s (it keeps running)\n", name);
+		break;
+	case VB_ATTACH_SIGNAL:
+	case VB_ATTACH_OUTPUT_GONE:
+		break;
+	}
+	return 0;
+}
+
+static int cmd_console(const char *dir, const struct vb_ctl_cmd_args *a)
+{
+	if (a->all || a->n_names != 1) {
+		fprintf(stderr, "vmboot: error: console: give one VM name\n");
+		return 2;
+	}
+	const char *name = a->names[0], *tmux = getenv("TMUX");
+	if (a->tmux && (!tmux || !*tmux)) {
+		fprintf(stderr, "vmboot: error: console --tmux: not inside tmux ($TMUX is not set); "
+				"run it in a tmux pane, or without --tmux\n");
+		return 1;
+	}
+	char path[VB_CTL_PATH_MAX], pty[128];
+	if (path_of(dir, name, path, sizeof(path)))
+		return 1;
+	char *reply;
+	const char *body;
+	struct vb_err err = { "" };
+	if (vb_ctl_call(path, "console", &reply, &body, &err)) {
+		fprintf(stderr, "vmboot: error: %s: %s\n", name, err.msg);
+		return 1;
+	}
+	const char *got = vb_ctl_reply_get(body, "path", pty, sizeof(pty));
+	free(reply);
+	if (!got) {
+		fprintf(stderr, "vmboot: error: %s: the console reply has no path\n", name);
+		return 1;
+	}
+	return a->tmux ? open_in_tmux(name, a->split) : attach_here(name, pty);
+}
+
 static const struct command commands[] = {
 	{ "list", cmd_list },   { "stop", cmd_stop }, { "pause", cmd_pause },
 	{ "resume", cmd_resume }, { "stat", cmd_stat }, { "debug", cmd_debug },
-	{ "balloon", cmd_balloon },
+	{ "balloon", cmd_balloon }, { "console", cmd_console },
 };
 
 static const struct command *find(const char *name)

@@ -1,8 +1,8 @@
 /* The vmboot commands that talk to running VMs: list, stop, pause,
  * resume, stat, debug (client.h underneath). cli.c parses the command
  * line and calls vb_ctl_cmd_run. `balloon` grows or shrinks the target of
- * the VM's virtio-balloon (--inflate / --deflate SIZE); `console` will be a
- * further entry of the command table in cmd.c.
+ * the VM's virtio-balloon (--inflate / --deflate SIZE); `console` attaches
+ * the terminal to a VM's pty console, or opens it in tmux (attach.h).
  *
  * Output goes to args->out, errors to stderr as "vmboot: error: ...".
  * Returns an exit status: 0 done, 1 failed (no such VM, error reply), 2
@@ -26,10 +26,13 @@ struct vb_ctl_cmd_args {
 	bool balloon_set;         /* balloon: --inflate or --deflate given */
 	bool balloon_deflate;
 	uint64_t balloon_bytes;
+	bool tmux;                /* console: in a new tmux window */
+	bool split;               /* console: in a new tmux pane */
 	FILE *out;
 };
 
-/* True for "list", "stop", "pause", "resume", "stat", "debug", "balloon". */
+/* True for "list", "stop", "pause", "resume", "stat", "debug", "balloon",
+ * "console". */
 bool vb_ctl_cmd_known(const char *command);
 
 int vb_ctl_cmd_run(const char *command, const struct vb_ctl_cmd_args *args);

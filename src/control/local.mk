@@ -4,4 +4,5 @@ libvmboot_a_SOURCES += \
 	src/control/sockdir.c src/control/sockdir.h \
 	src/control/server.c src/control/server.h \
 	src/control/client.c src/control/client.h \
-	src/control/cmd.c src/control/cmd.h
+	src/control/cmd.c src/control/cmd.h \
+	src/control/attach.c src/control/attach.h

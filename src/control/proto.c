@@ -8,7 +8,7 @@
 static const char *const cmd_names[] = {
 	[VB_CTL_HELLO] = "hello", [VB_CTL_INFO] = "info",   [VB_CTL_PAUSE] = "pause",
 	[VB_CTL_RESUME] = "resume", [VB_CTL_STOP] = "stop", [VB_CTL_DEBUG] = "debug",
-	[VB_CTL_STAT] = "stat", [VB_CTL_BALLOON] = "balloon",
+	[VB_CTL_STAT] = "stat", [VB_CTL_BALLOON] = "balloon", [VB_CTL_CONSOLE] = "console",
 };
 #define N_CMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
 
@@ -163,7 +163,7 @@ int vb_ctl_parse_request(const char *line, size_t len, struct vb_ctl_request *re
 		c++;
 	if (c == N_CMDS)
 		return vb_err_set(err, EINVAL,
-				  "unknown command \"%.*s\" (hello, info, pause, resume, stop, debug, stat, balloon)",
+				  "unknown command \"%.*s\" (hello, info, pause, resume, stop, debug, stat, balloon, console)",
 				  (int)(w[1].len > 64 ? 64 : w[1].len), w[1].p);
 	req->cmd = (enum vb_ctl_cmd)c;
 	if (req->cmd == VB_CTL_STOP)

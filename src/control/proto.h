@@ -6,7 +6,8 @@
  *     vmboot/1 COMMAND [ARG]...
  * Words are separated by spaces or tabs; only printable ASCII is allowed.
  * Commands: hello, info, pause, resume, stop [force] [timeout=SECONDS],
- * debug, stat, balloon inflate=BYTES|deflate=BYTES. Every request is answered by a reply: a status line, zero
+ * debug, stat, balloon inflate=BYTES|deflate=BYTES, console (the path of
+ * the pty the console is on, if any). Every request is answered by a reply: a status line, zero
  * or more "key value" lines, and an empty line:
  *     ok                      error MESSAGE
  *     key value               protocol 1
@@ -45,6 +46,7 @@ enum vb_ctl_cmd {
 	VB_CTL_DEBUG,
 	VB_CTL_STAT,
 	VB_CTL_BALLOON,
+	VB_CTL_CONSOLE,
 };
 
 struct vb_ctl_request {

@@ -62,7 +62,7 @@ bool vb_ctl_server_answer(const struct vb_ctl_ops *ops, const char *line, size_t
 	case VB_CTL_HELLO:
 		vb_ctl_reply_add(r, "protocol", "%d", VB_CTL_PROTOCOL);
 		vb_ctl_reply_add(r, "server", "vmboot %s", PACKAGE_VERSION);
-		vb_ctl_reply_add(r, "commands", "hello info pause resume stop debug stat balloon");
+		vb_ctl_reply_add(r, "commands", "hello info pause resume stop debug stat balloon console");
 		break;
 	case VB_CTL_INFO:
 		rc = call_reply(ops->info, ops, r, &err);
@@ -97,6 +97,9 @@ bool vb_ctl_server_answer(const struct vb_ctl_ops *ops, const char *line, size_t
 		rc = ops->balloon ? ops->balloon(ops->ctx, req.balloon_deflate, req.balloon_bytes, r,
 						 &err)
 				  : vb_err_set(&err, ENOTSUP, "not supported");
+		break;
+	case VB_CTL_CONSOLE:
+		rc = call_reply(ops->console, ops, r, &err);
 		break;
 	}
 	if (rc) {

@@ -42,6 +42,9 @@ struct vb_ctl_ops {
 	 * replies with the new target. */
 	int (*balloon)(void *ctx, bool deflate, uint64_t bytes, struct vb_ctl_reply *r,
 		       struct vb_err *err);
+	/* Replies "path /dev/pts/N" when the console is on a pty; an error
+	 * (ENODEV) when it is on vmboot's standard input and output. */
+	int (*console)(void *ctx, struct vb_ctl_reply *r, struct vb_err *err);
 };
 
 struct vb_ctl_server;

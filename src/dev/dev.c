@@ -13,6 +13,7 @@
 #include "dev/uart.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
+#include "virtio/console.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
 #include "virtio/9p.h"
@@ -30,6 +31,7 @@ const struct vb_device_ops *const vb_device_registry[] = {
 	&vb_ivshmem_ops,
 	&vb_virtio_blk_ops,
 	&vb_virtio_balloon_ops,
+	&vb_virtio_console_ops,
 	NULL,
 };
 

@@ -46,6 +46,18 @@ enum vb_dev_request {
 
 struct vb_pci_host;
 
+/* A doorbell the kernel can latch instead of exiting (KVM_IOEVENTFD,
+ * Documentation/virt/kvm/api.rst): a guest write of exactly len bytes to
+ * gpa, and, when match is set, of the value datamatch. Other writes to
+ * gpa still exit and reach the bus handler, so a device keeps its exit
+ * path for everything the doorbell does not catch. */
+struct vb_doorbell {
+	uint64_t gpa;
+	uint32_t len; /* 1, 2, 4 or 8 */
+	bool match;
+	uint64_t datamatch;
+};
+
 struct vb_dev_env {
 	struct vb_bus *pio;
 	struct vb_bus *mmio;
@@ -73,6 +85,22 @@ struct vb_dev_env {
 			  struct vb_err *err);
 	void (*unmap_memory)(void *ctx, uint32_t slot);
 	void *memory_ctx;
+	/* Optional doorbells without exits (machine/ioevent.h): after
+	 * doorbell_add succeeds, a matching guest write makes fn(opaque,
+	 * queue) run later on the VMM's I/O event thread, not on the vCPU
+	 * that wrote, and with no VMM lock held: fn takes the device's own
+	 * lock. Several writes before fn runs may be delivered as one call.
+	 * *id names the doorbell for doorbell_remove, which the device calls
+	 * in detach (a no-op once the VMM has stopped the thread and dropped
+	 * every doorbell itself). NULL (tests, or KVM without
+	 * KVM_CAP_IOEVENTFD): every write exits as before. doorbell_add
+	 * returns 0 or -errno with err filled; a device then keeps the exit
+	 * path. */
+	int (*doorbell_add)(void *ctx, const struct vb_doorbell *db,
+			    void (*fn)(void *opaque, unsigned queue), void *opaque, unsigned queue,
+			    int *id, struct vb_err *err);
+	void (*doorbell_remove)(void *ctx, int id);
+	void *doorbell_ctx;
 };
 
 struct vb_device_ops {

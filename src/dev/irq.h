@@ -8,7 +8,24 @@
  *
  * set_level returns 0 or -errno. A handle with set_level == NULL is a line
  * that goes nowhere (a device whose interrupt is not wired): setting it
- * succeeds and does nothing. */
+ * succeeds and does nothing.
+ *
+ * set_level may be called from any thread (vCPU threads, the I/O event
+ * thread, device backend threads): KVM_IRQ_LINE is a VM ioctl that the
+ * kernel serializes itself. A device orders its own calls (virtio: under
+ * the device mutex, so the line follows the ISR).
+ *
+ * Why not KVM_IRQFD: every line a device drives here is level-triggered
+ * (PCI INTx, and virtio-mmio lines, which the MP table declares level,
+ * arch/x86/mptable.c) and held while the device's status says so. A plain
+ * irqfd injects an edge (assert then deassert, api.rst KVM_IRQFD), so a
+ * level that stays up after the guest's EOI would never be seen again: a
+ * lost interrupt. KVM_IRQFD_FLAG_RESAMPLE fixes that only with a second
+ * eventfd per line and a thread that re-asserts on every EOI, and it moves
+ * the deassert from the ISR read to the EOI. An irqfd write is one
+ * syscall, like KVM_IRQ_LINE; it pays off when the kernel itself signals
+ * it (vhost), which vmboot does not do. So the line stays a level set
+ * with KVM_IRQ_LINE. */
 #ifndef VB_DEV_IRQ_H
 #define VB_DEV_IRQ_H
 

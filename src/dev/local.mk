@@ -11,3 +11,5 @@ libvmboot_a_SOURCES += \
 	src/dev/pci.c src/dev/pci.h \
 	src/dev/term.c src/dev/term.h
 libvmboot_a_SOURCES += src/dev/ivshmem.c src/dev/ivshmem.h
+# The console on a pty (tty = true, run --detach).
+libvmboot_a_SOURCES += src/dev/pty.c src/dev/pty.h

@@ -97,6 +97,13 @@ int vb_term_open(struct vb_term *term, int in_fd, struct vb_err *err)
 	return 0;
 }
 
+void vb_term_attach_fd(struct vb_term *term, int in_fd)
+{
+	memset(term, 0, sizeof(*term));
+	term->in_fd = in_fd;
+	term->stop_pipe[0] = term->stop_pipe[1] = -1;
+}
+
 size_t vb_term_filter(struct vb_term_escape *esc, const uint8_t *in, size_t n,
 		      uint8_t *out, bool *quit)
 {

@@ -63,6 +63,11 @@ struct vb_term {
 /* Raw mode if in_fd is a terminal (otherwise nothing to change). */
 int vb_term_open(struct vb_term *term, int in_fd, struct vb_err *err);
 
+/* Like vb_term_open but never touches the mode nor the crash handlers:
+ * for a pty master (dev/pty.h), whose mode lives on its slave. May be used
+ * while another terminal is open. */
+void vb_term_attach_fd(struct vb_term *term, int in_fd);
+
 int vb_term_start_reader(struct vb_term *term, vb_term_sink_fn sink,
 			 vb_term_event_fn on_event, void *ctx,
 			 struct vb_err *err);

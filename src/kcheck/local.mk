@@ -1,8 +1,24 @@
 # kernel-check: a kernel's configuration and what vmboot needs from it.
-# gzip (zlib) and xz (liblzma) decode bzImage payloads, IKCONFIG and modules.
+# gzip (zlib) and xz (liblzma) decode bzImage payloads, IKCONFIG and modules;
+# zstd and lz4 are optional (configure --without-zstd / --without-lz4), with
+# a stub in their place that reports "not built in" (codec.h).
 libvmboot_a_SOURCES += \
 	src/kcheck/kconfig.c src/kcheck/kconfig.h \
 	src/kcheck/extract.c src/kcheck/extract.h \
-	src/kcheck/unpack.c src/kcheck/unpack.h
+	src/kcheck/unpack.c src/kcheck/unpack.h src/kcheck/codec.h
 AM_CFLAGS += $(ZLIB_CFLAGS) $(LZMA_CFLAGS)
 VB_LIBS += $(ZLIB_LIBS) $(LZMA_LIBS)
+if HAVE_ZSTD
+libvmboot_a_SOURCES += src/kcheck/unzstd.c
+AM_CFLAGS += $(ZSTD_CFLAGS)
+VB_LIBS += $(ZSTD_LIBS)
+else
+libvmboot_a_SOURCES += src/kcheck/unzstd_none.c
+endif
+if HAVE_LZ4
+libvmboot_a_SOURCES += src/kcheck/unlz4.c
+AM_CFLAGS += $(LZ4_CFLAGS)
+VB_LIBS += $(LZ4_LIBS)
+else
+libvmboot_a_SOURCES += src/kcheck/unlz4_none.c
+endif

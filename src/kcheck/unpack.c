@@ -1,5 +1,7 @@
 #include "kcheck/unpack.h"
 
+#include "kcheck/codec.h"
+
 #include <errno.h>
 #include <lzma.h>
 #include <stdlib.h>
@@ -35,15 +37,7 @@ const char *vb_kcheck_compression_name(enum vb_compression c)
 	}
 }
 
-/* A growing output buffer shared by both decoders. */
-struct sink {
-	uint8_t *buf;
-	size_t len, cap;
-	uint64_t max;
-};
-
-/* Makes room for at least one more chunk; -EFBIG past the cap. */
-static int sink_grow(struct sink *s)
+int vb_kcheck_sink_grow(struct vb_kcheck_sink *s)
 {
 	if (s->len < s->cap)
 		return 0;
@@ -60,7 +54,27 @@ static int sink_grow(struct sink *s)
 	return 0;
 }
 
-static int gunzip(const uint8_t *in, size_t len, struct sink *s, struct vb_err *err)
+int vb_kcheck_sink_reserve(struct vb_kcheck_sink *s, size_t n)
+{
+	if (s->cap - s->len >= n)
+		return 0;
+	if (n > SIZE_MAX / 2 - s->len)
+		return -ENOMEM;
+	size_t want = s->len + n;
+	/* Doubling keeps many small reservations cheap; past max + n only
+	 * what is asked for, so a capped output stays near its cap. */
+	size_t cap = s->cap * 2 > want ? s->cap * 2 : want;
+	if (cap > s->max + n)
+		cap = want;
+	uint8_t *p = realloc(s->buf, cap);
+	if (!p)
+		return -ENOMEM;
+	s->buf = p;
+	s->cap = cap;
+	return 0;
+}
+
+static int gunzip(const uint8_t *in, size_t len, struct vb_kcheck_sink *s, struct vb_err *err)
 {
 	z_stream z;
 	memset(&z, 0, sizeof(z));
@@ -70,7 +84,7 @@ static int gunzip(const uint8_t *in, size_t len, struct sink *s, struct vb_err *
 	int rc = 0;
 	size_t consumed = 0;
 	for (;;) {
-		rc = sink_grow(s);
+		rc = vb_kcheck_sink_grow(s);
 		if (rc)
 			break;
 		/* avail_in/avail_out are 32-bit: feed large buffers in pieces. */
@@ -99,7 +113,7 @@ static int gunzip(const uint8_t *in, size_t len, struct sink *s, struct vb_err *
 	return rc;
 }
 
-static int unxz(const uint8_t *in, size_t len, struct sink *s, struct vb_err *err)
+static int unxz(const uint8_t *in, size_t len, struct vb_kcheck_sink *s, struct vb_err *err)
 {
 	lzma_stream z = LZMA_STREAM_INIT;
 	/* No LZMA_CONCATENATED: stop after the first stream (see header). */
@@ -109,7 +123,7 @@ static int unxz(const uint8_t *in, size_t len, struct sink *s, struct vb_err *er
 	z.avail_in = len;
 	int rc = 0;
 	for (;;) {
-		rc = sink_grow(s);
+		rc = vb_kcheck_sink_grow(s);
 		if (rc)
 			break;
 		z.next_out = s->buf + s->len;
@@ -136,10 +150,22 @@ static int unxz(const uint8_t *in, size_t len, struct sink *s, struct vb_err *er
 	return rc;
 }
 
+bool vb_kcheck_can_unpack(enum vb_compression c)
+{
+	switch (c) {
+	case VB_COMP_GZIP:
+	case VB_COMP_XZ: return true;
+	case VB_COMP_ZSTD: return vb_kcheck_zstd_built();
+	case VB_COMP_LZ4: return vb_kcheck_lz4_built();
+	case VB_COMP_NONE:
+	default: return false;
+	}
+}
+
 int vb_kcheck_unpack(const uint8_t *buf, size_t len, uint64_t max_out_bytes, uint8_t **out,
 		     size_t *out_len, struct vb_err *err)
 {
-	struct sink s = { NULL, 0, 0, max_out_bytes ? max_out_bytes : 1 };
+	struct vb_kcheck_sink s = { NULL, 0, 0, max_out_bytes ? max_out_bytes : 1 };
 	enum vb_compression c = vb_kcheck_detect(buf, len);
 	int rc;
 
@@ -148,13 +174,11 @@ int vb_kcheck_unpack(const uint8_t *buf, size_t len, uint64_t max_out_bytes, uin
 	switch (c) {
 	case VB_COMP_GZIP: rc = gunzip(buf, len, &s, err); break;
 	case VB_COMP_XZ: rc = unxz(buf, len, &s, err); break;
-	case VB_COMP_ZSTD:
-	case VB_COMP_LZ4:
-		return vb_err_set(err, ENOTSUP, "%s-compressed data is not supported (gzip and xz are)",
-				  vb_kcheck_compression_name(c));
+	case VB_COMP_ZSTD: rc = vb_kcheck_unzstd(buf, len, &s, err); break;
+	case VB_COMP_LZ4: rc = vb_kcheck_unlz4(buf, len, &s, err); break;
 	case VB_COMP_NONE:
 	default:
-		return vb_err_set(err, EINVAL, "not gzip or xz data");
+		return vb_err_set(err, EINVAL, "not gzip, xz, zstd or lz4 data");
 	}
 	if (rc == -EFBIG)
 		vb_err_set(err, EFBIG, "%s: decompressed data larger than %llu bytes",

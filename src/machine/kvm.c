@@ -249,6 +249,26 @@ int vb_kvm_irq_set_level(void *ctx, uint32_t gsi, int level)
 	return 0;
 }
 
+int vb_kvm_ioeventfd(struct vb_kvm *kvm, int fd, uint64_t gpa, uint32_t len, bool match,
+		     uint64_t datamatch, bool assign, struct vb_err *err)
+{
+	if (!kvm || kvm->vm_fd < 0 || !kvm->has_ioeventfd)
+		return vb_err_set(err, ENODEV, "KVM_IOEVENTFD at 0x%llx: not available",
+				  (unsigned long long)gpa);
+	struct kvm_ioeventfd io = {
+		.datamatch = match ? datamatch : 0,
+		.addr = gpa,
+		.len = len,
+		.fd = fd,
+		.flags = (match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0u) |
+			 (assign ? 0u : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+	if (ioctl(kvm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+		return vb_err_errno(err, errno, "KVM_IOEVENTFD %s at 0x%llx (%u bytes)",
+				    assign ? "assign" : "deassign", (unsigned long long)gpa, len);
+	return 0;
+}
+
 int vb_kvm_get_supported_cpuid(struct vb_kvm *kvm, struct kvm_cpuid2 **out,
 			       struct vb_err *err)
 {

@@ -104,6 +104,13 @@ int vb_kvm_map_memory(void *ctx, uint64_t gpa, void *host, uint64_t bytes, uint3
 /* Deletes the slot (size 0, api.rst KVM_SET_USER_MEMORY_REGION). */
 void vb_kvm_unmap_memory(void *ctx, uint32_t slot);
 
+/* KVM_IOEVENTFD on the MMIO bus (api.rst): while assigned, a guest write
+ * of len bytes (1, 2, 4 or 8) to gpa, of value datamatch if match, signals
+ * eventfd fd and does not exit. assign false removes the binding made
+ * with the same fd, gpa, len and match. Needs has_ioeventfd; any thread. */
+int vb_kvm_ioeventfd(struct vb_kvm *kvm, int fd, uint64_t gpa, uint32_t len, bool match,
+		     uint64_t datamatch, bool assign, struct vb_err *err);
+
 /* KVM_GET_SUPPORTED_CPUID into a malloc'd struct kvm_cpuid2 the caller
  * frees; the buffer grows until the kernel stops answering E2BIG. */
 int vb_kvm_get_supported_cpuid(struct vb_kvm *kvm, struct kvm_cpuid2 **out,

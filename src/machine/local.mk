@@ -3,3 +3,4 @@ libvmboot_a_SOURCES += \
 	src/machine/machine.h src/machine/resolve.c src/machine/plan.c
 include src/machine/kvm.mk
 libvmboot_a_SOURCES += src/machine/vm.c src/machine/vm.h
+libvmboot_a_SOURCES += src/machine/ioevent.c src/machine/ioevent.h

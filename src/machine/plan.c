@@ -25,6 +25,7 @@ static const char *device_model(const struct vb_device_node *n)
 	case VB_DEV_BALLOON: return "virtio-balloon";
 	case VB_DEV_RNG: return "virtio-rng";
 	case VB_DEV_SHMEM: return "ivshmem";
+	case VB_DEV_CONSOLE: return "virtio-console";
 	case VB_DEV_KIND_COUNT: break;
 	}
 	return "?";

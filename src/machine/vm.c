@@ -17,8 +17,10 @@
 #include "control/sockdir.h"
 #include "dev/dev.h"
 #include "dev/i8042.h"
+#include "dev/pty.h"
 #include "dev/term.h"
 #include "dev/uart.h"
+#include "machine/ioevent.h"
 #include "machine/kvm.h"
 #include "machine/ram.h"
 #include "machine/vcpu.h"
@@ -43,6 +45,7 @@ struct vb_vm {
 	struct vb_console console;
 	struct vb_dev_env env;
 	struct vb_dev_set devices;
+	struct vb_ioevent *ioevent; /* NULL: no KVM_CAP_IOEVENTFD, doorbells exit */
 	struct vb_uart *uart;
 	/* console = "virtio": the console device and where it was placed
 	 * (not a graph device, so the MP table learns its line from here). */
@@ -59,6 +62,7 @@ struct vb_vm {
 	struct vb_x86_boot_info boot;
 
 	struct vb_term term;
+	struct vb_pty pty;          /* tty = true: the console's pty */
 	atomic_bool stop_requested; /* a device asked for reset/poweroff */
 	atomic_bool quit_requested; /* Ctrl-A x on the console */
 
@@ -206,6 +210,8 @@ static const char *const pc_devices[] = { "ignore", "i8042", "rtc", "uart", "pci
  * kernel's PCI probe needs no command line. */
 static int attach_virtio_console(struct vb_vm *vm, struct vb_err *err)
 {
+	if (vm->vcon) /* the file placed it: a console device in the graph */
+		return 0;
 	bool slot_used[32] = { [0] = true }, gsi_used[24] = { false };
 	for (size_t i = 0; i < vm->g->n_devices; i++) {
 		const struct vb_device_node *n = &vm->g->devices[i];
@@ -221,7 +227,6 @@ static int attach_virtio_console(struct vb_vm *vm, struct vb_err *err)
 		gsi++;
 	if (slot == 32 || gsi == 24)
 		return vb_err_set(err, ENOSPC, "virtio console: no free PCI slot or interrupt line");
-	vm->env.console = &vm->console;
 	struct vb_virtio_placement place = {
 		.name = "console", .transport = VB_VIRTIO_PCI, .pci_slot = slot, .gsi = gsi,
 	};
@@ -333,8 +338,40 @@ static int attach_graph_devices(struct vb_vm *vm, struct vb_err *err)
 			return rc;
 		if (ops == &vb_virtio_balloon_ops)
 			vm->balloon = vm->devices.items[vm->devices.count - 1].state;
+		else if (ops == &vb_virtio_console_ops)
+			vm->vcon = vm->devices.items[vm->devices.count - 1].state;
 	}
 	return 0;
+}
+
+static int kvm_doorbell_assign(void *ctx, int fd, const struct vb_doorbell *db, bool assign,
+			       struct vb_err *err)
+{
+	return vb_kvm_ioeventfd(ctx, fd, db->gpa, db->len, db->match, db->datamatch, assign, err);
+}
+
+/* Virtio doorbells through ioeventfd where KVM has it (machine/ioevent.h).
+ * Interrupts stay on KVM_IRQ_LINE, from whichever thread completes the
+ * request: see dev/irq.h for why not irqfd. */
+static int start_ioevent(struct vb_vm *vm, struct vb_err *err)
+{
+	if (!vm->kvm.has_ioeventfd)
+		return 0;
+	int rc = vb_ioevent_create(&vm->ioevent, kvm_doorbell_assign, &vm->kvm, err);
+	if (!rc)
+		vb_ioevent_plug(vm->ioevent, &vm->env);
+	return rc;
+}
+
+static void log_notify_path(const struct vb_vm *vm)
+{
+	if (!vm->opts->verbose)
+		return;
+	if (vm->ioevent)
+		fprintf(stderr, "vmboot: virtio notifications: ioeventfd (%u doorbells), interrupts: KVM_IRQ_LINE\n",
+			vb_ioevent_count(vm->ioevent));
+	else
+		fprintf(stderr, "vmboot: virtio notifications: exits (no KVM_CAP_IOEVENTFD), interrupts: KVM_IRQ_LINE\n");
 }
 
 static int attach_devices(struct vb_vm *vm, struct vb_err *err)
@@ -350,19 +387,38 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 	if (rc)
 		return rc;
 	init_env(vm);
-	rc = attach_pc_devices(vm, err);
+	rc = start_ioevent(vm, err);
+	if (!rc)
+		rc = attach_pc_devices(vm, err);
+	/* The UART attached without the console (init_env): with console =
+	 * "virtio" it goes to the virtio console, a graph device or implied. */
+	if (vm->g->desc->console == VB_CONSOLE_VIRTIO)
+		vm->env.console = &vm->console;
 	if (!rc)
 		rc = attach_graph_devices(vm, err);
 	if (!rc && vm->g->desc->console == VB_CONSOLE_VIRTIO)
 		rc = attach_virtio_console(vm, err);
+	if (!rc && vm->ioevent)
+		rc = vb_ioevent_start(vm->ioevent, err);
+	if (!rc)
+		log_notify_path(vm);
 	return rc;
 }
 
 static void detach_devices(struct vb_vm *vm)
 {
+	/* The vCPUs are joined: stop the doorbell thread before any device
+	 * it calls into goes away (ioevent.h). */
+	vb_ioevent_stop(vm->ioevent);
+	if (vm->ioevent && vm->opts->verbose)
+		fprintf(stderr, "vmboot: virtio notifications: %llu ioeventfd wakeups\n",
+			(unsigned long long)vb_ioevent_calls(vm->ioevent));
 	vb_dev_set_detach_all(&vm->devices);
+	vb_ioevent_destroy(vm->ioevent);
+	vm->ioevent = NULL;
 	vm->uart = NULL;
 	vm->vcon = NULL;
+	vm->vcon_gsi = 0;
 	vm->balloon = NULL;
 	vb_bus_free(&vm->mmio);
 	vb_bus_free(&vm->pio);
@@ -385,7 +441,7 @@ static int write_mptable(struct vb_vm *vm, struct vb_err *err)
 			.pci = !n->mmio_bytes, .pci_slot = (uint8_t)n->pci_slot, .gsi = (uint8_t)n->gsi,
 		};
 	}
-	if (vm->vcon && routes.count < VB_MAX_DEVICES)
+	if (vm->vcon_gsi && routes.count < VB_MAX_DEVICES)
 		items[routes.count++] = (struct vb_x86_mp_route){
 			.pci = true, .pci_slot = (uint8_t)vm->vcon_slot, .gsi = (uint8_t)vm->vcon_gsi,
 		};
@@ -507,11 +563,31 @@ static void console_event(void *ctx, enum vb_term_event ev)
 	kill(getpid(), SIGTERM);
 }
 
+/* tty = true: the devices already hold &vm->console (no vCPU has run
+ * yet), so pointing it at the pty here moves all guest output there. */
+static int open_pty_console(struct vb_vm *vm, struct vb_err *err)
+{
+	int rc = vb_pty_open(&vm->pty, err);
+	if (rc)
+		return rc;
+	vm->console = (struct vb_console){ vb_pty_console_write, &vm->pty };
+	vb_term_attach_fd(&vm->term, vm->pty.master_fd);
+	rc = vb_term_start_reader(&vm->term, console_sink, console_event, vm, err);
+	if (!rc && !vm->opts->on_ready)
+		fprintf(stderr, "vmboot: console on %s\n", vm->pty.path);
+	return rc;
+}
+
 static int open_console(struct vb_vm *vm, struct vb_err *err)
 {
 	memset(&vm->term, 0, sizeof(vm->term));
 	vm->term.in_fd = -1;
-	if (vm->opts->console_in_fd < 0 || vm->g->desc->console == VB_CONSOLE_NONE)
+	vb_pty_init(&vm->pty);
+	if (vm->g->desc->console == VB_CONSOLE_NONE)
+		return 0;
+	if (vm->g->desc->tty)
+		return open_pty_console(vm, err);
+	if (vm->opts->console_in_fd < 0)
 		return 0;
 	int rc = vb_term_open(&vm->term, vm->opts->console_in_fd, err);
 	if (!rc)
@@ -519,15 +595,27 @@ static int open_console(struct vb_vm *vm, struct vb_err *err)
 	return rc;
 }
 
+/* The reader is joined before the pty closes, so it never reads a closed
+ * (or reused) descriptor. */
 static void close_console(struct vb_vm *vm)
 {
 	vb_term_close(&vm->term);
+	vb_pty_close(&vm->pty);
 }
 
 /* ---- stage 10: control server ---- */
 
 /* A pause waits this long for a vCPU busy in a device model. */
 #define CTL_PAUSE_WAIT_MS 5000
+
+/* Where the console is, for info and list: the pty path, "stdio" (the
+ * terminal vmboot runs in) or "none". */
+static const char *console_where(const struct vb_vm *vm)
+{
+	if (vm->pty.master_fd >= 0)
+		return vm->pty.path;
+	return vm->g->desc->console == VB_CONSOLE_NONE ? "none" : "stdio";
+}
 
 static int ctl_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
 {
@@ -541,6 +629,19 @@ static int ctl_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
 	vb_ctl_reply_add(r, "cpus", "%u", vm->n_vcpus);
 	vb_ctl_reply_add(r, "memory_bytes", "%llu", (unsigned long long)vm->g->ram_bytes);
 	vb_ctl_reply_add(r, "uptime_s", "%lld", (long long)(now.tv_sec - vm->started.tv_sec));
+	vb_ctl_reply_add(r, "console", "%s", console_where(vm));
+	return 0;
+}
+
+static int ctl_console(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	if (vm->pty.master_fd < 0)
+		return vb_err_set(err, ENODEV, "the console of %s is %s, not a pty (start it with --tty)",
+				  vm->name, console_where(vm));
+	vb_ctl_reply_add(r, "path", "%s", vm->pty.path);
+	vb_ctl_reply_add(r, "overflows", "%llu",
+			 (unsigned long long)atomic_load(&vm->pty.overflows));
 	return 0;
 }
 
@@ -729,6 +830,7 @@ static int start_control(struct vb_vm *vm, struct vb_err *err)
 		.debug = ctl_debug,
 		.stat = ctl_stat,
 		.balloon = ctl_balloon,
+		.console = ctl_console,
 	};
 	return vb_ctl_server_start(vm->ctl_server, &ops, VB_CTL_STOP_TIMEOUT_DEFAULT_S, err);
 }
@@ -924,6 +1026,8 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 			break;
 		}
 	}
+	if (!rc && opts->on_ready)
+		opts->on_ready(opts->ready_ctx, vm->name, vm->pty.master_fd >= 0 ? vm->pty.path : NULL);
 	if (!rc)
 		rc = run_vcpus(vm, outcome, err);
 	undo_stages(vm, done);

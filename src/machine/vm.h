@@ -16,7 +16,9 @@
  *                     command line, MP table with every device's line
  *   8. CPU state      per-vCPU CPUID (KVM's supported leaves, hypervisor
  *                     leaves 0x40000000+ passed through) and registers
- *   9. console        host terminal in raw mode, input to the console
+ *   9. console        host terminal in raw mode, input to the console;
+ *                     or (tty = true) a new pty (dev/pty.h) that takes the
+ *                     console's output and input instead
  *  10. control        the control socket server (list, stop, pause ...)
  * then the vCPUs run, one thread each, until the guest resets or powers
  * off, a signal arrives, the user types Ctrl-A x, or `vmboot stop` asks.
@@ -51,6 +53,13 @@ struct vb_vm_options {
 	 * the description names no initrd file. Borrowed; copied into RAM. */
 	const uint8_t *initrd_data;
 	size_t initrd_bytes;
+	/* Called once, after every stage is built and just before the vCPUs
+	 * start, with the VM's name and its console pty (NULL when the
+	 * console is not on a pty). run --detach reports success and lets
+	 * go of the user's terminal here. With it set the builder does not
+	 * print the pty path itself. May be NULL. */
+	void (*on_ready)(void *ctx, const char *name, const char *console_path);
+	void *ready_ctx;
 };
 
 enum vb_vm_end {

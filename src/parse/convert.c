@@ -377,7 +377,7 @@ static const struct vb_device_schema *find_device_type(struct convert *c,
 			      type->string, hint);
 	else
 		vb_diag_error(c->diags, type->loc,
-			      "%s: unknown device type \"%s\" (expected disk, net, 9p, balloon, rng or shmem)",
+			      "%s: unknown device type \"%s\" (expected disk, net, 9p, balloon, rng, shmem or console)",
 			      path, type->string);
 	return NULL;
 }

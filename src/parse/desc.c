@@ -8,6 +8,7 @@ const char *vb_device_kind_name(enum vb_device_kind kind)
 	static const char *const names[VB_DEV_KIND_COUNT] = {
 		[VB_DEV_DISK] = "disk", [VB_DEV_NET] = "net",	  [VB_DEV_9P] = "9p",
 		[VB_DEV_BALLOON] = "balloon", [VB_DEV_RNG] = "rng", [VB_DEV_SHMEM] = "shmem",
+		[VB_DEV_CONSOLE] = "console",
 	};
 	return (unsigned)kind < VB_DEV_KIND_COUNT ? names[kind] : "?";
 }

@@ -33,6 +33,7 @@ enum vb_device_kind {
 	VB_DEV_BALLOON,
 	VB_DEV_RNG,
 	VB_DEV_SHMEM,
+	VB_DEV_CONSOLE,
 	VB_DEV_KIND_COUNT
 };
 

@@ -146,6 +146,9 @@ static const struct vb_device_schema device_types[] = {
 	{ VB_DEV_RNG, "rng", "virtio-rng entropy source", true, NULL, 0 },
 	{ VB_DEV_SHMEM, "shmem", "ivshmem-compatible shared memory PCI device", false,
 	  KEYS(shmem_keys) },
+	{ VB_DEV_CONSOLE, "console",
+	  "virtio-console carrying the guest console (hvc0); needs console = \"virtio\"", true,
+	  NULL, 0 },
 };
 
 const struct vb_key_schema *vb_schema_machine_keys(size_t *count)

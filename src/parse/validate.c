@@ -48,7 +48,8 @@ static void check_9p_tags(const struct vb_machine_desc *desc, struct vb_diags *d
 
 static void check_singletons(const struct vb_machine_desc *desc, struct vb_diags *diags)
 {
-	static const enum vb_device_kind singles[] = { VB_DEV_BALLOON, VB_DEV_RNG };
+	static const enum vb_device_kind singles[] = { VB_DEV_BALLOON, VB_DEV_RNG,
+							      VB_DEV_CONSOLE };
 	for (size_t s = 0; s < sizeof(singles) / sizeof(singles[0]); s++) {
 		size_t first = SIZE_MAX;
 		for (size_t i = 0; i < desc->n_devices; i++) {
@@ -140,6 +141,17 @@ static void check_shmem(const struct vb_machine_desc *desc, size_t i, struct vb_
 			      (unsigned long long)size);
 }
 
+/* A console device is where the guest console goes (the builder feeds it
+ * the terminal): with the console on the UART or nowhere it would be a
+ * second, silent console, which is never what the file meant. */
+static void check_console(const struct vb_machine_desc *desc, size_t i, struct vb_diags *diags)
+{
+	if (desc->console != VB_CONSOLE_VIRTIO)
+		vb_diag_error(diags, desc->devices[i].loc,
+			      "devices[%zu]: a console device carries the guest console: set console = \"virtio\" (now \"%s\")",
+			      i, vb_console_name(desc->console));
+}
+
 void vb_desc_validate(const struct vb_machine_desc *desc, struct vb_diags *diags)
 {
 	if (desc->memory_set && desc->ram_bytes < VB_MIN_RAM_BYTES)
@@ -154,6 +166,8 @@ void vb_desc_validate(const struct vb_machine_desc *desc, struct vb_diags *diags
 			check_net(desc, i, diags);
 		else if (desc->devices[i].kind == VB_DEV_SHMEM)
 			check_shmem(desc, i, diags);
+		else if (desc->devices[i].kind == VB_DEV_CONSOLE)
+			check_console(desc, i, diags);
 	}
 }
 

@@ -153,7 +153,7 @@ static void console_detach(void *state)
 }
 
 const struct vb_device_ops vb_virtio_console_ops = {
-	.name = "virtio-console",
+	.name = "console",
 	.attach = console_attach,
 	.detach = console_detach,
 };

@@ -12,10 +12,11 @@
  * transmitq or a device-readable one on receiveq is a driver violation
  * (NEEDS_RESET, virtio.h).
  *
- * Not a machine-file device type, so not in the registry: the builder
- * attaches vb_virtio_console_ops itself for `console = "virtio"`, with a
- * const struct vb_virtio_placement * as config (NULL: PCI, first free
- * slot). Output goes to env->console as it was at attach time. */
+ * The machine-file device type "console" (in the registry), placed like
+ * any virtio device; with `console = "virtio"` and no console device the
+ * builder attaches vb_virtio_console_ops itself on PCI, first free slot.
+ * Config: a const struct vb_virtio_placement * (NULL: PCI defaults).
+ * Output goes to env->console as it was at attach time. */
 #ifndef VB_VIRTIO_CONSOLE_H
 #define VB_VIRTIO_CONSOLE_H
 

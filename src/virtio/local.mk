@@ -10,10 +10,9 @@ libvmboot_a_SOURCES += src/virtio/balloon.c src/virtio/balloon.h
 libvmboot_a_SOURCES += src/virtio/blk.c src/virtio/blk.h
 libvmboot_a_SOURCES += src/virtio/9p.c src/virtio/9p.h
 
-# virtio-net and its backends (src/net: tap, libslirp user mode, sockets)
+# virtio-net and its backends (src/net: tap, sockets; user mode is a
+# client of the vmboot-net helper, src/netd, which alone links libslirp)
 libvmboot_a_SOURCES += \
 	src/virtio/net.c src/virtio/net.h \
 	src/net/backend.c src/net/backend.h src/net/fdio.c src/net/fdio.h \
-	src/net/sock.c src/net/tap.c src/net/slirp.c
-AM_CFLAGS += $(SLIRP_CFLAGS)
-VB_LIBS += $(SLIRP_LIBS)
+	src/net/sock.c src/net/tap.c

@@ -50,6 +50,7 @@ struct vb_virtio_mmio {
 	uint32_t dev_feat_sel;
 	uint32_t drv_feat_sel;
 	uint32_t queue_sel;
+	struct vb_virtio_doorbells doorbells;
 };
 
 static uint32_t get_le32(const uint8_t *d)
@@ -143,6 +144,20 @@ int vb_virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t
 	return 0;
 }
 
+static void doorbell_at(void *opaque, unsigned q, struct vb_doorbell *db)
+{
+	const struct vb_virtio_mmio *m = opaque;
+	*db = (struct vb_doorbell){
+		.gpa = m->base + R_QUEUE_NOTIFY, .len = 4, .match = true, .datamatch = q,
+	};
+}
+
+static void doorbell_rang(void *opaque, unsigned q)
+{
+	struct vb_virtio_mmio *m = opaque;
+	vb_virtio_notify_latched(m->v, q);
+}
+
 int vb_virtio_mmio_attach(struct vb_dev_env *env, const struct vb_virtio_placement *p,
 			  struct vb_virtio *v, struct vb_virtio_mmio **out, struct vb_err *err)
 {
@@ -173,6 +188,7 @@ int vb_virtio_mmio_attach(struct vb_dev_env *env, const struct vb_virtio_placeme
 		return r;
 	}
 	v->irq = vb_dev_env_irq(env, p->gsi);
+	vb_virtio_doorbells_add(&m->doorbells, env, v, doorbell_at, doorbell_rang, m);
 	*out = m;
 	return 0;
 }
@@ -181,6 +197,7 @@ void vb_virtio_mmio_detach(struct vb_virtio_mmio *m)
 {
 	if (!m)
 		return;
+	vb_virtio_doorbells_remove(&m->doorbells);
 	(void)vb_bus_unregister(m->env->mmio, m->base, NULL);
 	(void)vb_irq_set(&m->v->irq, 0);
 	vb_alloc_gsi_release(m->env->alloc, m->gsi);

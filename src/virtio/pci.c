@@ -81,6 +81,7 @@ struct vb_virtio_pci {
 	uint32_t dfselect;
 	uint32_t gfselect;
 	uint16_t queue_select;
+	struct vb_virtio_doorbells doorbells;
 };
 
 static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
@@ -201,6 +202,24 @@ static int bar_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t siz
 	}
 	region_access(d, offset, data, size, is_write);
 	return 0;
+}
+
+static void doorbell_at(void *opaque, unsigned q, struct vb_doorbell *db)
+{
+	const struct vb_virtio_pci *d = opaque;
+	*db = (struct vb_doorbell){
+		.gpa = d->bar_addr + NOTIFY_OFF + (uint64_t)q * NOTIFY_MULTIPLIER, .len = 2,
+	};
+}
+
+/* The doorbell stays at the BAR address placed at attach: a write there
+ * while the device does not decode (memory off, BAR moved) is dropped
+ * here as bar_access would drop it. */
+static void doorbell_rang(void *opaque, unsigned q)
+{
+	struct vb_virtio_pci *d = opaque;
+	if (atomic_load(&d->decoding))
+		vb_virtio_notify_latched(d->v, q);
 }
 
 /* Called with the host's mutex held. */
@@ -347,6 +366,7 @@ int vb_virtio_pci_attach(struct vb_dev_env *env, const struct vb_virtio_placemen
 		return r;
 	}
 	v->irq = vb_dev_env_irq(env, d->gsi);
+	vb_virtio_doorbells_add(&d->doorbells, env, v, doorbell_at, doorbell_rang, d);
 	*out = d;
 	return 0;
 }
@@ -355,6 +375,7 @@ void vb_virtio_pci_detach(struct vb_virtio_pci *d)
 {
 	if (!d)
 		return;
+	vb_virtio_doorbells_remove(&d->doorbells);
 	if (d->env->pci)
 		vb_pci_host_remove(d->env->pci, d->slot);
 	(void)vb_bus_unregister(d->env->mmio, d->bar_addr, NULL);

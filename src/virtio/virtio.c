@@ -361,16 +361,17 @@ void vb_virtio_queue_enable(struct vb_virtio *v, unsigned q)
 	pthread_mutex_unlock(&v->lock);
 }
 
-void vb_virtio_notify(struct vb_virtio *v, unsigned q)
+static void notify_locked(struct vb_virtio *v, unsigned q, bool latched)
 {
-	pthread_mutex_lock(&v->lock);
-	if (v->broken) {
-		pthread_mutex_unlock(&v->lock);
+	if (v->broken)
 		return;
-	}
 	struct vb_virtq *vq = queue(v, q);
 	char why[VB_ERR_MSG_BYTES + 32];
 	if (!vq || !vq->enabled) {
+		/* A latched doorbell may be older than a reset the driver did
+		 * since: stale, not a violation (see virtio.h). */
+		if (latched)
+			return;
 		snprintf(why, sizeof(why), "notify for queue %u, which is not set up", q);
 		vb_virtio_fail_locked(v, why);
 	} else if (v->status & VB_VIRTIO_S_DRIVER_OK) {
@@ -382,6 +383,19 @@ void vb_virtio_notify(struct vb_virtio *v, unsigned q)
 			vb_virtio_fail_locked(v, why);
 		}
 	}
+}
+
+void vb_virtio_notify(struct vb_virtio *v, unsigned q)
+{
+	pthread_mutex_lock(&v->lock);
+	notify_locked(v, q, false);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void vb_virtio_notify_latched(struct vb_virtio *v, unsigned q)
+{
+	pthread_mutex_lock(&v->lock);
+	notify_locked(v, q, true);
 	pthread_mutex_unlock(&v->lock);
 }
 

@@ -19,6 +19,7 @@
  * InterruptACK) and the line drops.
  *
  * Threads: register accesses and notifications arrive on any vCPU
+ * thread, and latched doorbells (ioeventfd) on the VMM's I/O event
  * thread; every vb_virtio_* entry point takes the device mutex, and the
  * ops callbacks run with it held (they must not call vb_virtio_* entry
  * points except the _locked helpers below).
@@ -153,6 +154,11 @@ void vb_virtio_queue_enable(struct vb_virtio *v, unsigned q);
 /* The driver's doorbell for queue q. A notify for a queue that does not
  * exist or is not enabled is a violation. */
 void vb_virtio_notify(struct vb_virtio *v, unsigned q);
+/* The same doorbell latched by the kernel (an ioeventfd, dev/dev.h
+ * doorbell_add) and delivered later on the I/O event thread. By then the
+ * driver may have reset the device or the queue after writing it, so a
+ * doorbell for a queue that is not enabled is dropped, not a violation. */
+void vb_virtio_notify_latched(struct vb_virtio *v, unsigned q);
 
 /* For device code (mutex held): pop/push through the core so that
  * violations are handled in one place, and interrupt when the ring asks. */

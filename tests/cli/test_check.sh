@@ -198,6 +198,24 @@ json_eq '[p["devices"][0][k] for k in ("transport", "mmio_base", "mmio_size", "g
 	'["mmio", 3489660928, 4096, 5]'
 json_eq '"virtio_mmio.device=4096@0xd0000000:5" in p["cmdline"].split()' 'true'
 
+# The console commands (tests/control/test_console_cli.sh drives a live
+# console): --tmux outside tmux and an unknown VM are errors; run --detach
+# reports a failure before the guest starts on the terminal, exit 1.
+CONSOLE_RUN=$TMP/run
+mkdir -m 0700 "$CONSOLE_RUN"
+expect_status 1 env -u TMUX XDG_RUNTIME_DIR="$CONSOLE_RUN" "$VMBOOT" console web --tmux
+expect_grep "$TMP/err" 'console --tmux: not inside tmux'
+expect_status 1 env XDG_RUNTIME_DIR="$CONSOLE_RUN" "$VMBOOT" console nosuchvm
+expect_line "$TMP/err" 'vmboot: error: no VM named "nosuchvm" is running (see vmboot list)'
+expect_status 2 "$VMBOOT" console a b
+expect_status 1 env XDG_RUNTIME_DIR="$CONSOLE_RUN" "$VMBOOT" run --detach \
+	-k "$FIXTURES/dummy-kernel" --dev "$TMP/no-kvm" --name detachfail
+expect_grep "$TMP/err" '^vmboot: error: open KVM: .*no-kvm'
+checks=$((checks + 1))
+[ ! -s "$TMP/out" ] || fail "run --detach printed a console for a VM that failed"
+expect_status 2 env XDG_RUNTIME_DIR="$CONSOLE_RUN" "$VMBOOT" run --detach -- true
+expect_grep "$TMP/err" 'do not go with -- COMMAND'
+
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ] || exit 1
 exit 0

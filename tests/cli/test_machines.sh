@@ -63,7 +63,7 @@ fi
 # Guard against both being empty or trivial: the twins are the documented
 # Debian machine.
 for field in '"name":"debian"' '"cpus":2' '"ram_mib":1024' '"id":"root"' \
-	'"type":"rng"' '"type":"net"' '"type":"9p"' 'root=/dev/vda1 rw"'; do
+	'"type":"rng"' '"type":"net"' '"type":"9p"' 'root=/dev/vda rw"'; do
 	grep -qF "$field" "$TMP/conf.json" || fail "debian.conf plan lacks $field"
 done
 # The text plans agree too, apart from the file name on the first line.

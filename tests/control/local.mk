@@ -24,3 +24,16 @@ CLEANFILES += tests/guests/ticker.bin
 EXTRA_DIST += tests/guests/ticker.S
 tests/guests/ticker.bin: tests/guests/ticker.S
 	$(VB_GUEST_BUILD)
+
+# test_console: the console request, the tmux command line and the attach
+# relay against a pty, no KVM. fakevm: a stand-in VM with a pty console for
+# test_console_cli.sh (vmboot list/console/--tmux end to end, no KVM).
+UNIT_TESTS += tests/control/test_console
+tests_control_test_console_SOURCES = tests/control/test_console.c
+tests_control_test_console_CFLAGS = $(TEST_CFLAGS)
+tests_control_test_console_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/control/fakevm
+tests_control_fakevm_SOURCES = tests/control/fakevm.c
+tests_control_fakevm_LDADD = $(VB_LIBS)
+TESTS += tests/control/test_console_cli.sh
+EXTRA_DIST += tests/control/test_console_cli.sh

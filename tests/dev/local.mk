@@ -33,3 +33,10 @@ UNIT_TESTS += tests/dev/test_ivshmem
 tests_dev_test_ivshmem_SOURCES = tests/dev/test_ivshmem.c
 tests_dev_test_ivshmem_CFLAGS = $(TEST_CFLAGS)
 tests_dev_test_ivshmem_LDADD = $(TEST_LIBS)
+
+# test_pty: the pty console backend (--tty): raw output, a full pty never
+# blocks the guest, input to the reader, hang-up at close.
+UNIT_TESTS += tests/dev/test_pty
+tests_dev_test_pty_SOURCES = tests/dev/test_pty.c
+tests_dev_test_pty_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_pty_LDADD = $(TEST_LIBS)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -369,9 +370,20 @@ static bool needs_config(const char *name)
 	return false;
 }
 
+/* A net device's default backend is user mode, which runs the vmboot-net
+ * helper (src/netd/netd.h): point it at the one in the build tree. */
+static void use_built_net_helper(void)
+{
+	const char *build = getenv("VB_BUILDDIR");
+	char path[4096];
+	if (build && snprintf(path, sizeof(path), "%s/vmboot-net", build) < (int)sizeof(path))
+		setenv("VMBOOT_NET_HELPER", path, 0);
+}
+
 static void test_registry_all_devices(void **state)
 {
 	(void)state;
+	use_built_net_helper();
 	struct vb_bus pio, mmio;
 	struct vb_alloc alloc;
 	struct fake_irqchip chip = {.calls = 0};

@@ -4,3 +4,11 @@ tests_machine_test_resolve_SOURCES = tests/machine/test_resolve.c
 tests_machine_test_resolve_CFLAGS = $(TEST_CFLAGS)
 tests_machine_test_resolve_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/machine/golden
+
+# The I/O event service (ioeventfd doorbells) with plain eventfds, and the
+# virtio transports on it; reuses the in-process virtio driver.
+UNIT_TESTS += tests/machine/test_ioevent
+tests_machine_test_ioevent_SOURCES = tests/machine/test_ioevent.c \
+	tests/virtio/driver.c tests/virtio/driver.h
+tests_machine_test_ioevent_CFLAGS = $(TEST_CFLAGS)
+tests_machine_test_ioevent_LDADD = $(TEST_LIBS)

@@ -17,6 +17,13 @@
 #   run.cpio.gz     per run: /work files, the vmboot binary, the libraries of
 #                   dynamically linked programs, the command to run
 #
+# Large files (a 2 GiB Debian disk image) would not fit well into the
+# outer VM's RAM as part of the initramfs: run and run-cmd --disk FILE attach
+# them to QEMU as virtio disks instead (/dev/vda, /dev/vdb, ... in the outer
+# VM, in the order given; the command finds them in $VB_NESTED_DISKS). QEMU
+# opens them with snapshot=on: the guest may write, the writes go to a
+# temporary overlay and FILE is never modified.
+#
 # The inner guest kernel (/guest/vmlinuz) is the outer Debian kernel unless
 # VB_NESTED_GUEST_KERNEL (run and run-cmd: --guest-kernel) says otherwise:
 #   debian          the default: the Debian kernel, virtio drivers as modules
@@ -32,7 +39,12 @@ NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NESTED_EXIT_MARKER='VMBOOT-NESTED-EXIT='
 NESTED_READY_MARKER='VMBOOT-NESTED-KVM-READY'
 
-NESTED_OUTER_MODULES=(kvm-amd)
+NESTED_OUTER_MODULES=(kvm-amd tun)
+# The --disk files of this run (nested_add_disk); none unless a caller adds.
+NESTED_DISKS=()
+
+# Loaded by outer-init.sh only when a run attaches --disk files.
+NESTED_DISK_MODULES=(virtio_pci virtio_blk)
 NESTED_GUEST_MODULES=(virtio virtio_ring virtio_pci virtio_pci_modern_dev
 	virtio_pci_legacy_dev virtio_mmio virtio_blk virtio_console virtio_rng
 	virtio_balloon virtio_net 9p 9pnet 9pnet_virtio netfs ext4)
@@ -202,7 +214,8 @@ nested_cache_key() {
 			"$NESTED_DIR/lib.sh" "$NESTED_DIR/outer-init.sh" "$NESTED_DIR/guest-init.sh"
 		find "$NESTED_DIR/guest-tests" -type f -name '*.sh' -print0 2>/dev/null |
 			LC_ALL=C sort -z | xargs -0 -r sha256sum
-		nested_module_files "${NESTED_OUTER_MODULES[@]}" "${NESTED_GUEST_MODULES[@]}" |
+		nested_module_files "${NESTED_OUTER_MODULES[@]}" "${NESTED_GUEST_MODULES[@]}" \
+			"${NESTED_DISK_MODULES[@]}" |
 			xargs -r sha256sum
 	} | sed "s|$NESTED_DIR/||" | sha256sum | cut -c1-16)
 	printf '%s-%s-%s\n' "$NESTED_KVER" "$NESTED_GUEST_KIND" "$h"
@@ -258,6 +271,10 @@ nested_build_outer() {
 	: >"$root/etc/kvm-modules"
 	for f in $(nested_module_files "${NESTED_OUTER_MODULES[@]}"); do
 		nested_copy_module "$f" "$root" >>"$root/etc/kvm-modules"
+	done
+	: >"$root/etc/disk-modules"
+	for f in $(nested_module_files "${NESTED_DISK_MODULES[@]}"); do
+		nested_copy_module "$f" "$root" >>"$root/etc/disk-modules"
 	done
 	install -m 0755 "$NESTED_DIR/outer-init.sh" "$root/init"
 	nested_cpio "$root" | gzip -6 >"$dir/base.cpio.gz"
@@ -334,7 +351,8 @@ nested_copy_libs() {
 
 # The per-run archive, written to $1: files ($NESTED_FILES, an array) in
 # /work, the vmboot binary ($NESTED_VMBOOT, may be empty) in /bin, their
-# libraries, and /work/.vbcmd running the command given as arguments.
+# libraries, /work/.vbdisks (how many --disk files outer-init.sh waits
+# for) and /work/.vbcmd running the command given as arguments.
 nested_build_run_archive() {
 	local out=$1 root f
 	shift
@@ -348,15 +366,51 @@ nested_build_run_archive() {
 		cp -L "$NESTED_VMBOOT" "$root/bin/vmboot"
 		chmod 0755 "$root/bin/vmboot"
 		nested_copy_libs "$NESTED_VMBOOT" "$root"
+		# User-mode networking's helper (libslirp), found next to vmboot.
+		f=$(dirname "$NESTED_VMBOOT")/vmboot-net
+		if [ -x "$f" ]; then
+			cp -L "$f" "$root/bin/vmboot-net"
+			nested_copy_libs "$f" "$root"
+		fi
 	fi
+	printf '%s\n' "${#NESTED_DISKS[@]}" >"$root/work/.vbdisks"
 	printf '%s\n' "$(nested_shell_quote "$@")" >"$root/work/.vbcmd"
 	nested_cpio "$root" | gzip -1 >"$out"
 	rm -rf "$root"
 }
 
+# Checks a --disk argument of run or run-cmd ($1: the program's name for
+# messages) and adds it to NESTED_DISKS.
+nested_add_disk() {
+	local prog=$1 f=$2
+	[ -f "$f" ] || [ -b "$f" ] ||
+		{ printf '%s: --disk %s: no such file or block device\n' "$prog" "$f" >&2; exit 2; }
+	[ -r "$f" ] || { printf '%s: --disk %s: not readable\n' "$prog" "$f" >&2; exit 2; }
+	# QEMU's -drive option splits on commas; a name with one cannot be
+	# passed without escaping, which is not worth it for a test harness.
+	case $f in
+	*,*) printf '%s: --disk %s: the path may not contain a comma\n' "$prog" "$f" >&2; exit 2 ;;
+	esac
+	# virtio_blk names disks vda..vdz in PCI order; more are not needed.
+	[ "${#NESTED_DISKS[@]}" -lt 26 ] ||
+		{ printf '%s: at most 26 --disk files\n' "$prog" >&2; exit 2; }
+	NESTED_DISKS+=("$f")
+}
+
+# QEMU options attaching NESTED_DISKS, one -drive each, into array
+# NESTED_DRIVE_ARGS. snapshot=on: writes go to a temporary overlay, so a test
+# booting a disk image read-write leaves the image as it was.
+nested_drive_args() {
+	local f
+	NESTED_DRIVE_ARGS=()
+	for f in "${NESTED_DISKS[@]}"; do
+		NESTED_DRIVE_ARGS+=(-drive "file=$f,format=raw,if=virtio,snapshot=on,cache=unsafe")
+	done
+}
+
 # Boots the outer VM with the command given as arguments and streams its
 # console to stdout. Needs nested_require, nested_prepare, NESTED_FILES,
-# NESTED_VMBOOT and NESTED_TIMEOUT. Returns the command's exit status from
+# NESTED_DISKS, NESTED_VMBOOT and NESTED_TIMEOUT. Returns the command's exit status from
 # the marker line, 124 on timeout, 99 if the VM died without a marker.
 nested_boot_outer() {
 	local status=0
@@ -385,6 +439,7 @@ nested_boot_outer_once() {
 	nested_phase_done "run archive" "$start"
 
 	start=$(nested_now)
+	nested_drive_args
 	: >"$work/ready"
 	# panic=-1: a crash of the outer init reboots, and -no-reboot turns that
 	# into a QEMU exit instead of a hang until the timeout. With pipefail
@@ -396,7 +451,7 @@ nested_boot_outer_once() {
 	flock "$(nested_cache_root)/qemu.lock" \
 		timeout --kill-after=10 "$NESTED_TIMEOUT" "$NESTED_QEMU" \
 		-accel tcg -cpu EPYC,+svm,+npt -m 6G -smp 2 \
-		-nographic -no-reboot -nic none \
+		-nographic -no-reboot -nic none "${NESTED_DRIVE_ARGS[@]}" \
 		-kernel "$NESTED_KERNEL" -initrd "$work/initrd" \
 		-append "console=ttyS0 quiet panic=-1" </dev/null \
 		2> >(grep -v "TCG doesn't support requested feature" >&2) |

@@ -49,5 +49,23 @@ EXTRA_DIST += tests/nested/test_control.sh tests/nested/machines/rng-pci.conf \
 # balloon inflated with `vmboot balloon` lowering vmboot's RSS, one boot.
 TESTS += tests/nested/test_console_balloon.sh
 EXTRA_DIST += tests/nested/test_console_balloon.sh \
-	tests/nested/machines/hvc-virtio.conf tests/nested/machines/balloon.conf \
+	tests/nested/machines/hvc-virtio.conf tests/nested/machines/hvc-mmio.conf \
+	tests/nested/machines/balloon.conf \
 	tests/nested/guest-tests/hvc.sh tests/nested/guest-tests/balloon.sh
+# test_debian.sh: the Debian image of machines/debian.conf (scripts/debian-image,
+# attached with run-cmd --disk) boots to multi-user, root logs in on the serial
+# console and runs a command, and `vmboot stop` makes systemd reboot in order
+# (vmboot exits 0). Skips without machines/images/debian.img unless
+# VB_NESTED_DEBIAN=1 (then builds it: 10-25 min, root, Debian mirror).
+TESTS += tests/nested/test_debian.sh
+EXTRA_DIST += tests/nested/test_debian.sh tests/nested/machines/debian-image.conf
+# test_console_balloon.sh also boots hvc-virtio.conf with the small kernel
+# and balloon-mmio.conf (mmio transport, small kernel); test_net.sh boots
+# net-two.conf (a user-mode and a tap NIC) twice, the second time to see
+# the same generated MACs.
+EXTRA_DIST += tests/nested/machines/balloon-mmio.conf tests/nested/machines/net-two.conf \
+	tests/nested/guest-tests/net2.sh tests/nested/guest-tests/netmacs.sh
+# test_console_attach.sh: run --detach, list, the pty, vmboot console and
+# stop, with tests/guests/ticker.bin on the outer VM's real /dev/kvm.
+TESTS += tests/nested/test_console_attach.sh
+EXTRA_DIST += tests/nested/test_console_attach.sh

@@ -35,6 +35,34 @@ if [ ! -c /dev/kvm ]; then
 	echo "nested: /dev/kvm missing after loading kvm-amd (no SVM in the emulated CPU?)" >&2
 	finish 125
 fi
+# run/run-cmd --disk: QEMU's virtio disks, named vda, vdb, ... in the order
+# given (virtio_blk numbers them as the PCI bus probes them). devtmpfs makes
+# the nodes; the probe runs asynchronously, so wait for them.
+ndisks=0
+[ -r /work/.vbdisks ] && read -r ndisks </work/.vbdisks
+VB_NESTED_DISKS=''
+if [ "${ndisks:-0}" -gt 0 ]; then
+	while read -r ko; do
+		insmod "$ko" || echo "nested: insmod $ko failed" >&2
+	done </etc/disk-modules
+	i=0
+	while [ "$i" -lt "$ndisks" ]; do
+		i=$((i + 1))
+		disk=/dev/vd$(echo abcdefghijklmnopqrstuvwxyz | cut -c "$i")
+		tries=0
+		while [ ! -b "$disk" ] && [ "$tries" -lt 300 ]; do
+			sleep 0.1
+			tries=$((tries + 1))
+		done
+		if [ ! -b "$disk" ]; then
+			echo "nested: $disk missing 30 s after loading virtio_blk (--disk $i)" >&2
+			finish 99
+		fi
+		VB_NESTED_DISKS="$VB_NESTED_DISKS${VB_NESTED_DISKS:+ }$disk"
+	done
+fi
+export VB_NESTED_DISKS
+
 read -r up _ </proc/uptime
 # Start on a fresh line: firmware output may have left the cursor mid-line.
 echo

@@ -51,7 +51,7 @@ rc=0
 		md5sum -c ro.md5 >/dev/null 2>&1 && echo "HOST-$2-RO=unchanged"
 	}
 	mkimages data.img
-	vmboot run blk-pci.conf -k /guest/vmlinuz -i /guest/initrd.img
+	vmboot run blk-pci.conf -k /guest/vmlinuz -i /guest/initrd.img --debug
 	echo "VMBOOT-BLK-PCI-STATUS=$?"
 	check data.img PCI
 	# Another holder of the image (util-linux flock, shared, as a
@@ -62,7 +62,7 @@ rc=0
 	grep -o "disk data: .*" locked.out | sed "s/^/HOST-LOCKED-MSG=/"
 	if [ -f bzImage ]; then
 		mkimages data-mmio.img
-		vmboot run blk-mmio.conf -k bzImage -i /guest/initrd.img
+		vmboot run blk-mmio.conf -k bzImage -i /guest/initrd.img --debug
 		echo "VMBOOT-BLK-MMIO-STATUS=$?"
 		check data-mmio.img MMIO
 	fi
@@ -95,4 +95,11 @@ for want in "${guest[@]}"; do
 	n=$(tr -d '\r' <"$log" | grep -cF "$want" || true)
 	[ "$n" -ge "$boots" ] || { echo "FAIL: \"$want\" seen $n times, expected $boots"; exit 1; }
 done
+# Queue notifications went through KVM ioeventfd, not exits, in every
+# boot (--debug: vm.c logs the path once the devices are attached).
+n=$(grep -c "vmboot: virtio notifications: ioeventfd (" "$log" || true)
+[ "$n" -ge "$boots" ] || { echo "FAIL: ioeventfd path seen in $n boots, expected $boots"; exit 1; }
+# ... and the guest's doorbells did arrive that way (not only registered).
+n=$(grep -cE "vmboot: virtio notifications: [1-9][0-9]* ioeventfd wakeups" "$log" || true)
+[ "$n" -ge "$boots" ] || { echo "FAIL: ioeventfd wakeups seen in $n boots, expected $boots"; exit 1; }
 echo "test_blk: all checks passed${small:+ (pci and mmio)}"

@@ -1,9 +1,12 @@
-/* Network backends without a guest: forward parsing, the slirp backend
- * answering a DHCP request frame with an offer (and not when DHCP is
- * off), and the tap backend's errors. */
+/* Network backends without a guest: forward parsing, the user-mode
+ * backend (the vmboot-net helper, started for real) answering a DHCP
+ * request frame with an offer (and not when DHCP is off) and ARP for
+ * 10.0.2.2, its startup errors, and the tap backend's errors. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -40,10 +46,14 @@ static void test_forward_parse(void **state)
 	}
 }
 
+/* What came back from the user-mode backend: DHCP replies (UDP 67 -> 68,
+ * the last one kept) and ARP replies. */
 struct capture {
 	uint8_t frame[2048];
 	size_t len;
 	unsigned count;
+	unsigned arp_replies;
+	uint8_t arp_sender_ip[4];
 };
 
 static bool cap_ready(void *ctx)
@@ -55,12 +65,25 @@ static bool cap_ready(void *ctx)
 static void cap_deliver(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct capture *c = ctx;
+	const uint8_t *e = frame + VB_NET_HDR_BYTES;
+	if (len >= VB_NET_HDR_BYTES + 14 + 28 && e[12] == 0x08 && e[13] == 0x06 && e[21] == 2) {
+		c->arp_replies++;
+		memcpy(c->arp_sender_ip, e + 14 + 14, 4);
+		return;
+	}
+	if (len < VB_NET_HDR_BYTES + 14 + 28 || e[12] != 0x08 || e[13] != 0x00 || e[14 + 9] != 17)
+		return;
+	const uint8_t *udp = e + 14 + (e[14] & 0xf) * 4;
+	if (udp + 4 > frame + len || (udp[0] << 8 | udp[1]) != 67 || (udp[2] << 8 | udp[3]) != 68)
+		return;
 	c->count++;
 	if (len <= sizeof(c->frame)) {
 		memcpy(c->frame, frame, len);
 		c->len = len;
 	}
 }
+
+static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -79,8 +102,7 @@ static size_t dhcp_discover(uint8_t *f)
 	memset(f, 0, len);
 	uint8_t *e = f + VB_NET_HDR_BYTES;
 	memset(e, 0xff, 6);
-	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-	memcpy(e + 6, mac, 6);
+	memcpy(e + 6, guest_mac, 6);
 	put16(e + 12, 0x0800);
 	uint8_t *ip = e + 14;
 	ip[0] = 0x45;
@@ -103,34 +125,68 @@ static size_t dhcp_discover(uint8_t *f)
 	b[1] = 1; /* Ethernet */
 	b[2] = 6;
 	b[4] = 0x12; /* xid */
-	memcpy(b + 28, mac, 6);
+	memcpy(b + 28, guest_mac, 6);
 	b[236] = 99, b[237] = 130, b[238] = 83, b[239] = 99; /* magic cookie */
 	b[240] = 53, b[241] = 1, b[242] = 1;                 /* DHCPDISCOVER */
 	b[243] = 255;
 	return len;
 }
 
+/* Header + Ethernet + ARP request (RFC 826) from 10.0.2.15 for 10.0.2.2,
+ * slirp's host address. */
+static size_t arp_request(uint8_t *f)
+{
+	size_t len = VB_NET_HDR_BYTES + 14 + 28;
+	memset(f, 0, len);
+	uint8_t *e = f + VB_NET_HDR_BYTES;
+	memset(e, 0xff, 6);
+	memcpy(e + 6, guest_mac, 6);
+	put16(e + 12, 0x0806);
+	uint8_t *a = e + 14;
+	put16(a, 1);      /* Ethernet */
+	put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1);  /* request */
+	memcpy(a + 8, guest_mac, 6);
+	const uint8_t spa[4] = { 10, 0, 2, 15 }, tpa[4] = { 10, 0, 2, 2 };
+	memcpy(a + 14, spa, 4);
+	memcpy(a + 24, tpa, 4);
+	return len;
+}
+
+/* Sends a DHCPDISCOVER, then an ARP request, and polls until the ARP reply
+ * is back: the helper handles frames in order, so any DHCP reply came
+ * before it. The round limit only bounds a broken helper. */
 static unsigned run_dhcp(bool dhcp, struct capture *c)
 {
 	struct vb_net_user_config cfg = { .dhcp = dhcp };
 	struct vb_net_backend *be = NULL;
 	struct vb_err err = { 0 };
-	assert_int_equal(vb_net_user_create(&cfg, &be, &err), 0);
+	int r = vb_net_user_create(&cfg, &be, &err);
+	if (r)
+		print_message("%s\n", err.msg);
+	assert_int_equal(r, 0);
+	assert_string_equal(be->ops->kind, "user");
 	be->sink = (struct vb_net_sink){ cap_ready, cap_deliver, c };
 	uint8_t frame[600];
 	size_t len = dhcp_discover(frame);
 	assert_int_equal(be->ops->send(be, frame, len), 0);
-	/* The reply may come from inside slirp_input or on a later round. */
+	len = arp_request(frame);
+	assert_int_equal(be->ops->send(be, frame, len), 0);
 	struct vb_net_pollset set = { 0 };
-	for (int i = 0; i < 3 && !c->count; i++) {
+	for (int i = 0; i < 600 && !c->arp_replies; i++) {
 		set.n = 0;
-		int timeout = 0;
+		int timeout = 100;
 		assert_int_equal(be->ops->poll_prepare(be, &set, true, &timeout), 0);
-		poll(set.fds, set.n, 0);
+		poll(set.fds, set.n, timeout);
 		be->ops->poll_dispatch(be, &set);
 	}
 	vb_net_pollset_free(&set);
 	vb_net_backend_destroy(be);
+	assert_int_equal(c->arp_replies, 1);
+	const uint8_t host[4] = { 10, 0, 2, 2 };
+	assert_memory_equal(c->arp_sender_ip, host, 4);
 	return c->count;
 }
 
@@ -191,6 +247,116 @@ static void test_user_bad_forward(void **state)
 	assert_non_null(strstr(err.msg, "tcp:127.0.0.1:22x-:22"));
 }
 
+/* A forward whose host port is taken: the helper's startup error reaches
+ * the caller with the forward and the reason. */
+static void test_user_forward_in_use(void **state)
+{
+	(void)state;
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	socklen_t alen = sizeof(a);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &alen), 0);
+	char spec[64];
+	snprintf(spec, sizeof(spec), "tcp:127.0.0.1:%u-:22", ntohs(a.sin_port));
+	const char *fw[] = { spec };
+	struct vb_net_user_config cfg = { .dhcp = true, .forwards = fw, .n_forwards = 1 };
+	struct vb_net_backend *be = NULL;
+	struct vb_err err = { 0 };
+	assert_int_equal(vb_net_user_create(&cfg, &be, &err), -EADDRINUSE);
+	assert_null(be);
+	assert_non_null(strstr(err.msg, spec));
+	assert_non_null(strstr(err.msg, "Address already in use"));
+	close(ls);
+	/* The port free again, the same forward starts. */
+	assert_int_equal(vb_net_user_create(&cfg, &be, &err), 0);
+	vb_net_backend_destroy(be);
+}
+
+static void test_user_no_helper(void **state)
+{
+	(void)state;
+	const char *old = getenv("VMBOOT_NET_HELPER");
+	char *saved = old ? strdup(old) : NULL;
+	setenv("VMBOOT_NET_HELPER", "/nonexistent/vmboot-net", 1);
+	struct vb_net_user_config cfg = { .dhcp = true };
+	struct vb_net_backend *be = NULL;
+	struct vb_err err = { 0 };
+	assert_int_equal(vb_net_user_create(&cfg, &be, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "/nonexistent/vmboot-net"));
+	assert_non_null(strstr(err.msg, "No such file or directory"));
+	if (saved)
+		setenv("VMBOOT_NET_HELPER", saved, 1);
+	else
+		unsetenv("VMBOOT_NET_HELPER");
+	free(saved);
+}
+
+/* vmboot-net run directly: survives junk frames a guest may send (too
+ * short, offload flags it never offered), still answers ARP, and exits
+ * by itself, status 0, once its socket closes. */
+static void test_helper_junk_and_exit(void **state)
+{
+	(void)state;
+	const char *helper = getenv("VMBOOT_NET_HELPER");
+	if (!helper) {
+		print_message("SKIP: VMBOOT_NET_HELPER not set\n");
+		skip();
+	}
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	char parent[24];
+	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* sv[0] may itself be descriptor 3. */
+		int hi = fcntl(sv[1], F_DUPFD, 10);
+		if (hi < 0 || dup2(hi, 3) < 0)
+			_exit(120);
+		for (int fd = 4; fd <= hi; fd++)
+			close(fd);
+		execl(helper, helper, "--parent", parent, "--no-dhcp", (char *)NULL);
+		_exit(121);
+	}
+	close(sv[1]);
+	uint8_t buf[4096];
+	ssize_t n = recv(sv[0], buf, sizeof(buf), 0);
+	assert_int_equal(n, 8);
+	assert_memory_equal(buf, "VBN1\0\0\0\0", 8);
+	uint8_t junk[64] = { 0 };
+	assert_int_equal(send(sv[0], junk, 1, 0), 1);
+	assert_int_equal(send(sv[0], junk, VB_NET_HDR_BYTES, 0), VB_NET_HDR_BYTES);
+	junk[0] = VB_NET_HDR_F_NEEDS_CSUM;
+	assert_int_equal(send(sv[0], junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
+	uint8_t frame[128];
+	size_t len = arp_request(frame);
+	assert_int_equal(send(sv[0], frame, len, 0), (ssize_t)len);
+	struct capture c = { 0 };
+	while (!c.arp_replies && (n = recv(sv[0], buf, sizeof(buf), 0)) > 0)
+		cap_deliver(&c, buf, (size_t)n);
+	assert_int_equal(c.arp_replies, 1);
+	close(sv[0]);
+	int status = 0;
+	pid_t w = 0;
+	/* Bounds a helper that would not exit; not a timing check. */
+	for (int i = 0; i < 600 && w == 0; i++) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == 0)
+			poll(NULL, 0, 100);
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("vmboot-net did not exit when its socket closed");
+	}
+	assert_int_equal(w, pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_tap_no_tun(void **state)
 {
 	(void)state;
@@ -247,11 +413,26 @@ static void test_tap_no_permission(void **state)
 
 int main(void)
 {
+	/* The helper is built at the top of the build tree, not next to this
+	 * program. */
+	const char *b = getenv("VB_BUILDDIR");
+	char helper[4096];
+	if (b && !getenv("VMBOOT_NET_HELPER")) {
+		snprintf(helper, sizeof(helper), "%s/vmboot-net", b);
+		if (access(helper, X_OK) != 0) {
+			printf("SKIP: %s not built\n", helper);
+			return 77;
+		}
+		setenv("VMBOOT_NET_HELPER", helper, 1);
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forward_parse),
 		cmocka_unit_test(test_user_dhcp_offer),
 		cmocka_unit_test(test_user_dhcp_off),
 		cmocka_unit_test(test_user_bad_forward),
+		cmocka_unit_test(test_user_forward_in_use),
+		cmocka_unit_test(test_user_no_helper),
+		cmocka_unit_test(test_helper_junk_and_exit),
 		cmocka_unit_test(test_tap_no_tun),
 		cmocka_unit_test(test_tap_no_permission),
 	};

@@ -153,6 +153,29 @@ static void test_singletons(void **state)
 			false, 4, 0, "only one balloon device is allowed");
 	expect_error_at(KERNEL "devices = (\n { type = \"rng\"; },\n { type = \"rng\"; }\n);\n",
 			false, 4, 0, "only one rng device is allowed");
+	expect_error_at(KERNEL "console = \"virtio\";\ndevices = (\n { type = \"console\"; },\n"
+			" { type = \"console\"; }\n);\n",
+			false, 5, 0, "only one console device is allowed");
+}
+
+/* A console device is the guest console, so it needs console = "virtio";
+ * with it, the device passes. */
+static void test_console_device(void **state)
+{
+	(void)state;
+	expect_error_at(KERNEL "devices = (\n { type = \"console\"; transport = \"mmio\"; }\n);\n",
+			false, 3, 0, "a console device carries the guest console: set console = \"virtio\"");
+	expect_error_at("kernel: k\nconsole: none\ndevices:\n  - {type: console}\n", true, 4, 0,
+			"(now \"none\")");
+	struct result r;
+	convert(&r, "console.conf",
+		KERNEL "console = \"virtio\";\ndevices = ( { type = \"console\"; transport = \"mmio\"; } );\n",
+		false);
+	assert_int_equal(r.diags.errors, 0);
+	assert_int_equal(r.desc.n_devices, 1);
+	assert_int_equal(r.desc.devices[0].kind, VB_DEV_CONSOLE);
+	assert_int_equal(r.desc.devices[0].transport, VB_TRANSPORT_MMIO);
+	release(&r);
 }
 
 static void test_net(void **state)
@@ -253,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_did_you_mean),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_console_device),
 		cmocka_unit_test(test_missing_kernel),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_duplicate_ids_and_tags),

@@ -1,10 +1,13 @@
-# Sourced by net*.sh: bring up the first NIC with DHCP (busybox udhcpc),
-# falling back to slirp's static 10.0.2.15. Sets $ifc.
+# Sourced by net*.sh: bring up a NIC with DHCP (busybox udhcpc), falling
+# back to slirp's static 10.0.2.15: the one named by $ifc if the caller set
+# it, else the first. Sets $ifc.
 ip link set lo up
-ifc=
-for d in /sys/class/net/*; do
-	[ "${d##*/}" = lo ] || { ifc=${d##*/}; break; }
-done
+ifc=${ifc:-}
+if [ -z "$ifc" ]; then
+	for d in /sys/class/net/*; do
+		[ "${d##*/}" = lo ] || { ifc=${d##*/}; break; }
+	done
+fi
 echo "VMBOOT-GUEST: net.iface=${ifc:-none} mac=$(cat /sys/class/net/$ifc/address 2>/dev/null)"
 [ -n "$ifc" ] || exit 1
 ip link set "$ifc" up

@@ -1,11 +1,12 @@
-/* The user-mode backend: libslirp, the TCP/IP stack QEMU uses, turns the
- * guest's frames into ordinary host sockets, so no privilege is needed.
+/* The user-mode stack inside vmboot-net: libslirp, the TCP/IP stack QEMU
+ * uses, turns the guest's frames into ordinary host sockets, so no
+ * privilege is needed.
  * Addresses are slirp's (and QEMU's) defaults: network 10.0.2.0/24, host
  * (gateway) 10.0.2.2, DNS 10.0.2.3, DHCP from 10.0.2.15.
  *
  * libslirp is single-threaded: everything here runs on the device's I/O
  * thread, which polls slirp's sockets and runs its timers. */
-#include "net/backend.h"
+#include "netd/netd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -264,8 +265,8 @@ static struct in_addr ip4(uint32_t host_order)
 	return a;
 }
 
-int vb_net_user_create(const struct vb_net_user_config *cfg, struct vb_net_backend **out,
-		       struct vb_err *err)
+int vb_netd_slirp_create(const struct vb_net_user_config *cfg, struct vb_net_backend **out,
+			 struct vb_err *err)
 {
 	struct vb_net_forward *fw = calloc(cfg->n_forwards + 1, sizeof(*fw));
 	if (!fw)

@@ -1,0 +1,42 @@
+/* kernel-check's decoders, internal to src/kcheck: the contract between
+ * unpack.c (which recognises a format and words size errors) and one file
+ * per format. zstd and lz4 are optional at configure time; when a library
+ * is missing its *_none.c twin is built instead (chosen in local.mk), so
+ * the decoder reports "not built in" and vb_kcheck_can_unpack() says no.
+ *
+ * A decoder appends to a sink that unpack.c owns and frees. It returns 0,
+ * -EFBIG (the sink's cap was reached) or -ENOMEM without a message (unpack.c
+ * words those), or another -errno with err filled. Input is untrusted: a
+ * decoder never reads past in + len and never writes past the sink's room. */
+#ifndef VB_KCHECK_CODEC_H
+#define VB_KCHECK_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct vb_kcheck_sink {
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t max; /* the caller's output cap: more than this is -EFBIG */
+};
+
+/* Room for at least one more byte, growing geometrically up to max;
+ * -EFBIG when len has reached max, -ENOMEM. */
+int vb_kcheck_sink_grow(struct vb_kcheck_sink *s);
+
+/* Room for n more bytes whatever max says (a block decoder needs its
+ * whole worst case); the decoder checks len against max afterwards. */
+int vb_kcheck_sink_reserve(struct vb_kcheck_sink *s, size_t n);
+
+int vb_kcheck_unzstd(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
+		     struct vb_err *err);
+bool vb_kcheck_zstd_built(void);
+
+int vb_kcheck_unlz4(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
+		    struct vb_err *err);
+bool vb_kcheck_lz4_built(void);
+
+#endif
