@@ -12,6 +12,7 @@
 #include "control/client.h"
 #include "control/proto.h"
 #include "control/sockdir.h"
+#include "util/io.h"
 
 struct command {
 	const char *name;
@@ -317,12 +318,11 @@ static int cmd_debug(const char *dir, const struct vb_ctl_cmd_args *a)
 static int open_in_tmux(const char *name, bool split)
 {
 	char exe[4096], shell[8192], env[4200];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		fprintf(stderr, "vmboot: error: console --tmux: /proc/self/exe: %s\n", strerror(errno));
+	int rc = vb_self_exe(exe, sizeof(exe));
+	if (rc) {
+		fprintf(stderr, "vmboot: error: console --tmux: /proc/self/exe: %s\n", strerror(-rc));
 		return 1;
 	}
-	exe[n] = 0;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	if (xdg)
 		snprintf(env, sizeof(env), "XDG_RUNTIME_DIR=%s", xdg);

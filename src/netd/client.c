@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/io.h"
+
 extern char **environ;
 
 /* How long the helper may take to open slirp and its forwards: generous,
@@ -82,17 +84,11 @@ static void helper_path(char *buf, size_t size)
 		snprintf(buf, size, "%s", env);
 		return;
 	}
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			int w = snprintf(buf, size, "%s/%s", self, VB_NETD_HELPER_NAME);
-			if (w > 0 && (size_t)w < size && access(buf, X_OK) == 0)
-				return;
-		}
+	char dir[PATH_MAX];
+	if (vb_self_dir(dir, sizeof(dir)) == 0) {
+		int w = snprintf(buf, size, "%s/%s", dir, VB_NETD_HELPER_NAME);
+		if (w > 0 && (size_t)w < size && access(buf, X_OK) == 0)
+			return;
 	}
 	buf[0] = '\0';
 }

@@ -13,4 +13,10 @@ long vb_write_all(int fd, const uint8_t *buf, size_t n);
  * at an int holding it (dev/dev.h). */
 long vb_console_write_fd(void *ctx, const uint8_t *buf, size_t n);
 
+/* The running executable's path (/proc/self/exe), and its directory, where
+ * vmboot's helper programs (vmboot-net, vmboot-init) are looked for first.
+ * 0, or -errno (-ENAMETOOLONG when buf is too small). */
+int vb_self_exe(char *buf, size_t size);
+int vb_self_dir(char *buf, size_t size);
+
 #endif

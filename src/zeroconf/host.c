@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "initramfs/initramfs.h"
 #include "kcheck/extract.h"
 #include "kcheck/kconfig.h"
+#include "util/io.h"
 
 /* Debian, Ubuntu and Fedora install the kernel as /boot/vmlinuz-RELEASE,
  * RELEASE being what `uname -r` prints while it runs. */
@@ -113,11 +113,8 @@ int vb_zeroconf_find_init(char *path, size_t size, struct vb_err *err)
 		return n < 0 || (size_t)n >= size ? vb_err_set(err, ENAMETOOLONG, "VMBOOT_INIT: too long")
 						  : 0;
 	}
-	char exe[VB_ZEROCONF_PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		const char *dir = dirname(exe);
+	char dir[VB_ZEROCONF_PATH_MAX];
+	if (vb_self_dir(dir, sizeof(dir)) == 0) {
 		static const char *const rel[] = { "src/guestinit/vmboot-init",
 						   "../libexec/vmboot/vmboot-init" };
 		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
