@@ -16,6 +16,9 @@ include tests/virtio/local.mk
 include tests/kcheck/local.mk
 include tests/initramfs/local.mk
 include tests/zeroconf/local.mk
+include tests/deps/local.mk
+include tests/service/local.mk
+include tests/emacs/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)

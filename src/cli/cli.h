@@ -3,6 +3,8 @@
 #ifndef VB_CLI_CLI_H
 #define VB_CLI_CLI_H
 
+#include <stdio.h>
+
 enum vb_exit {
 	VB_EXIT_OK = 0,      /* valid / guest powered off or rebooted */
 	VB_EXIT_INVALID = 1, /* machine file invalid, or the VM failed */
@@ -10,5 +12,11 @@ enum vb_exit {
 };
 
 int vb_cli_main(int argc, char **argv);
+
+/* Prints the whole help (topic NULL) or one command's (`vmboot help stop`)
+ * to out: lines of at most 80 columns; the whole help lists each flag once,
+ * a command's lists the flags it takes. Returns VB_EXIT_OK, or
+ * VB_EXIT_USAGE for an unknown topic (with a message on stderr). */
+int vb_cli_print_help(const char *topic, FILE *out);
 
 #endif

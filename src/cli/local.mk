@@ -1,3 +1,4 @@
 libvmboot_a_SOURCES += \
 	src/cli/cli.c src/cli/cli.h \
-	src/cli/options.c src/cli/options.h
+	src/cli/options.c src/cli/options.h \
+	src/cli/pvm.c src/cli/pvm.h

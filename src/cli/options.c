@@ -14,33 +14,35 @@ enum flag_id {
 	F_NET, F_NO_DHCP, F_9P, F_BALLOON, F_RNG, F_CONSOLE, F_TTY, F_SHMEM,
 	F_HUGEPAGES, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
 	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION, F_ALL, F_FORCE, F_TIMEOUT, F_INFLATE, F_DEFLATE,
-	F_DETACH, F_TMUX, F_SPLIT,
+	F_DETACH, F_TMUX, F_SPLIT, F_FORCE_PVM, F_COLOR,
 };
 
 static const struct vb_flag flags[] = {
-	{ "--check", 0, NULL, 0, "validate the machine files and exit (no /dev/kvm needed)", F_CHECK },
-	{ "--plan", 0, NULL, 0, "print the resolved machine: RAM, mapping, slots, devices, command line", F_PLAN },
-	{ "--strict", 0, NULL, VB_IN_CHECK, "with --check: files that do not exist are errors", F_STRICT },
-	{ "--json", 0, NULL, VB_IN_PLAN | VB_IN_LIST, "with --plan or list: print JSON", F_JSON },
-	{ "--all", 0, NULL, VB_IN_CONTROL, "act on every running VM of this user instead of named ones", F_ALL },
-	{ "--force", 0, NULL, VB_IN_STOP, "stop: tear the VM down at once instead of asking the guest to power off", F_FORCE },
-	{ "--timeout", 0, "S", VB_IN_STOP, "stop: seconds the guest gets to power off before teardown (default 30)", F_TIMEOUT },
-	{ "--inflate", 0, "SIZE", VB_IN_BALLOON, "balloon: take SIZE more from the guest (512M, 1G; MiB without a suffix)", F_INFLATE },
-	{ "--deflate", 0, "SIZE", VB_IN_BALLOON, "balloon: give SIZE back to the guest", F_DEFLATE },
-	{ "--format", 0, "conf|yaml", VB_IN_MACHINE, "machine file syntax, instead of guessing from the extension", F_FORMAT },
+	{ "--check", 0, NULL, 0, "same as the check command", F_CHECK },
+	{ "--plan", 0, NULL, 0, "same as the plan command", F_PLAN },
+	{ "--strict", 0, NULL, VB_IN_CHECK, "missing files the machine names are errors", F_STRICT },
+	{ "--json", 0, NULL,
+	  VB_IN_CHECK | VB_IN_PLAN | VB_IN_KERNEL_CHECK | VB_IN_LIST | VB_IN_STAT | VB_IN_DEBUG,
+	  "print JSON (fields in vmboot(1))", F_JSON },
+	{ "--all", 0, NULL, VB_IN_CONTROL, "act on every running VM of this user", F_ALL },
+	{ "--force", 0, NULL, VB_IN_STOP, "tear down at once, without asking the guest", F_FORCE },
+	{ "--timeout", 0, "S", VB_IN_STOP, "seconds the guest gets to power off (default 30)", F_TIMEOUT },
+	{ "--inflate", 0, "SIZE", VB_IN_BALLOON, "take SIZE more from the guest (MiB, or 512M, 1G)", F_INFLATE },
+	{ "--deflate", 0, "SIZE", VB_IN_BALLOON, "give SIZE back to the guest", F_DEFLATE },
+	{ "--format", 0, "conf|yaml", VB_IN_MACHINE, "machine file syntax, else from its extension", F_FORMAT },
 	{ "--host-ram", 0, "SIZE", VB_IN_CHECK | VB_IN_PLAN, "plan for a host with this much RAM", F_HOST_RAM },
 	{ "--host-cpus", 0, "N", VB_IN_CHECK | VB_IN_PLAN, "plan for a host with this many CPUs", F_HOST_CPUS },
 	{ "--name", 0, "NAME", VB_IN_MACHINE, "machine name", F_NAME },
 	{ "--cpus", 'c', "N", VB_IN_MACHINE, "number of virtual CPUs", F_CPUS },
 	{ "--mem", 'm', "SIZE", VB_IN_MACHINE, "guest RAM, in MiB or with a suffix (512M, 2G)", F_MEM },
-	{ "--kernel", 'k', "KERNEL", VB_IN_MACHINE, "kernel: bzImage, ELF vmlinux with a PVH note, or flat binary", F_KERNEL },
+	{ "--kernel", 'k', "KERNEL", VB_IN_MACHINE, "bzImage, vmlinux with a PVH note, or flat binary", F_KERNEL },
 	{ "--initrd", 'i', "INITRD", VB_IN_MACHINE, "initial RAM disk", F_INITRD },
-	{ "--ramdisk", 'r', "INITRD", VB_IN_MACHINE, "same as --initrd (kvmtool's spelling)", F_INITRD_R },
+	{ "--ramdisk", 'r', "INITRD", VB_IN_MACHINE, "the same as -i (kvmtool's spelling)", F_INITRD_R },
 	{ "--params", 'p', "PARAMS", VB_IN_MACHINE, "extra kernel command line", F_PARAMS },
-	{ "--disk", 'd', "PATH[,ro]", VB_IN_MACHINE, "add a disk image (or a directory: 9p root); repeatable", F_DISK },
+	{ "--disk", 'd', "PATH[,ro]", VB_IN_MACHINE, "add a disk image or directory; repeatable", F_DISK },
 	{ "--network", 'n', "MODE[,tap=IF][,mac=MAC][,dhcp=on|off][,forward=SPEC]", VB_IN_MACHINE,
 	  "add a NIC; MODE is user or tap; repeatable", F_NET },
-	{ "--no-dhcp", 0, NULL, VB_IN_MACHINE, "no DHCP on the last --network", F_NO_DHCP },
+	{ "--no-dhcp", 0, NULL, VB_IN_MACHINE, "no DHCP on the NIC given last", F_NO_DHCP },
 	{ "--9p", 0, "DIR,TAG[,ro]", VB_IN_MACHINE, "share a host directory over virtio-9p; repeatable", F_9P },
 	{ "--balloon", 0, NULL, VB_IN_MACHINE, "add a virtio memory balloon", F_BALLOON },
 	{ "--rng", 0, NULL, VB_IN_MACHINE, "add a virtio entropy source", F_RNG },
@@ -48,19 +50,21 @@ static const struct vb_flag flags[] = {
 	{ "--tty", 0, NULL, VB_IN_MACHINE, "put the console on a new pty", F_TTY },
 	{ "--shmem", 0, "PATH,SIZE[,ADDRESS]", VB_IN_MACHINE, "add an ivshmem shared memory device; repeatable", F_SHMEM },
 	{ "--hugepages", 0, NULL, VB_IN_MACHINE, "back guest RAM with transparent huge pages", F_HUGEPAGES },
-	{ "--detach", 0, NULL, VB_IN_RUN, "start the VM in the background with its console on a pty (implies --tty)", F_DETACH },
-	{ "--tmux", 0, NULL, VB_IN_CONSOLE, "console: open the console in a new tmux window (inside tmux)", F_TMUX },
-	{ "--split", 0, NULL, VB_IN_CONSOLE, "console: in a split pane of the current tmux window (implies --tmux)", F_SPLIT },
+	{ "--detach", 0, NULL, VB_IN_RUN, "run in the background, the console on a new pty", F_DETACH },
+	{ "--force-pvm", 0, NULL, VB_IN_RUN, "KVM-PVM: boot even a kernel without CONFIG_PVM_GUEST", F_FORCE_PVM },
+	{ "--tmux", 0, NULL, VB_IN_CONSOLE, "open the console in a new tmux window", F_TMUX },
+	{ "--split", 0, NULL, VB_IN_CONSOLE, "the same, in a new pane split from the current one", F_SPLIT },
 	{ "--dev", 0, "PATH", VB_IN_RUN, "KVM device (default /dev/kvm)", F_DEV },
-	{ "--debug", 0, NULL, VB_IN_RUN, "print what vmboot does while building and running the VM", F_DEBUG },
+	{ "--debug", 0, NULL, VB_IN_RUN, "print what vmboot does, step by step", F_DEBUG },
 	{ "--debug-single-step", 0, NULL, VB_IN_MACHINE, "single-step the vCPUs, printing RIP", F_SINGLE_STEP },
 	{ "--debug-ioport", 0, NULL, VB_IN_MACHINE, "log every guest port I/O access", F_IOPORT },
 	{ "--debug-iodelay", 0, "MS", VB_IN_MACHINE, "delay every port I/O access (0 to 1000 ms)", F_IODELAY },
 	{ "--vnc", 0, NULL, VB_IN_RUN, "not supported: vmboot has no framebuffer", F_VNC },
 	{ "--sdl", 0, NULL, VB_IN_RUN, "not supported: vmboot has no framebuffer", F_SDL },
 	{ "--vidmode", 0, "MODE", VB_IN_RUN, "not supported: vmboot has no framebuffer", F_VIDMODE },
-	{ "--help", 'h', NULL, 0, "print usage", F_HELP },
-	{ "--version", 0, NULL, 0, "print the version", F_VERSION },
+	{ "--color", 0, "WHEN", 0, "colour diagnostics: auto (on a terminal), always or never", F_COLOR },
+	{ "--help", 'h', NULL, 0, "print usage; after a command, that command's", F_HELP },
+	{ "--version", 0, NULL, 0, "same as the version command", F_VERSION },
 };
 
 const struct vb_flag *vb_cli_flags(size_t *count)
@@ -339,16 +343,23 @@ static int apply_flag(struct vb_options *opts, const struct vb_flag *f, char *ar
 {
 	uint64_t n;
 	switch ((enum flag_id)f->id) {
-	case F_CHECK: opts->command = VB_CMD_CHECK; return 0;
-	case F_PLAN: opts->command = VB_CMD_PLAN; return 0;
 	case F_STRICT: opts->strict = true; return 0;
 	case F_JSON: opts->json = true; return 0;
-	case F_HELP: opts->command = VB_CMD_HELP; return 0;
-	case F_VERSION: opts->command = VB_CMD_VERSION; return 0;
 	case F_DEV: opts->kvm_device = arg; return 0;
 	case F_DEBUG: opts->verbose = true; return 0;
 	case F_ALL: opts->all = true; return 0;
 	case F_FORCE: opts->force = true; return 0;
+	case F_FORCE_PVM: opts->force_pvm = true; return 0;
+	case F_COLOR:
+		if (!strcmp(arg, "auto"))
+			opts->color = VB_COLOR_AUTO;
+		else if (!strcmp(arg, "always"))
+			opts->color = VB_COLOR_ALWAYS;
+		else if (!strcmp(arg, "never"))
+			opts->color = VB_COLOR_NEVER;
+		else
+			return vb_err_set(err, EINVAL, "--color: \"%s\": expected auto, always or never", arg);
+		return 0;
 	case F_DETACH:
 		opts->detach = true;
 		return put_bool(opts->overrides, "tty", true, flag_loc(f));
@@ -403,56 +414,253 @@ static int apply_flag(struct vb_options *opts, const struct vb_flag *f, char *ar
 	}
 }
 
-static const struct vb_flag *find_flag(const char *arg, const char **inline_value)
+/* ---- reading argv ------------------------------------------------------- */
+
+#define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
+
+static const struct {
+	const char *name;
+	enum vb_command command;
+} command_words[] = {
+	{ "run", VB_CMD_RUN }, { "check", VB_CMD_CHECK }, { "plan", VB_CMD_PLAN },
+	{ "kernel-check", VB_CMD_KERNEL_CHECK }, { "schema", VB_CMD_SCHEMA },
+	{ "list", VB_CMD_LIST }, { "stop", VB_CMD_STOP }, { "pause", VB_CMD_PAUSE },
+	{ "resume", VB_CMD_RESUME }, { "stat", VB_CMD_STAT }, { "debug", VB_CMD_DEBUG },
+	{ "balloon", VB_CMD_BALLOON }, { "console", VB_CMD_CONSOLE },
+	{ "help", VB_CMD_HELP }, { "version", VB_CMD_VERSION },
+};
+
+#define N_COMMAND_WORDS (sizeof(command_words) / sizeof(command_words[0]))
+
+const char *vb_cli_command_name(enum vb_command command)
 {
-	*inline_value = NULL;
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		const struct vb_flag *f = &flags[i];
-		size_t len = strlen(f->long_name);
-		if (!strncmp(arg, f->long_name, len) && (arg[len] == 0 || arg[len] == '=')) {
-			if (arg[len] == '=')
-				*inline_value = arg + len + 1;
-			return f;
+	for (size_t i = 0; i < N_COMMAND_WORDS; i++)
+		if (command_words[i].command == command)
+			return command_words[i].name;
+	return "?";
+}
+
+bool vb_cli_command_find(const char *word, enum vb_command *command)
+{
+	for (size_t i = 0; i < N_COMMAND_WORDS; i++) {
+		if (!strcmp(word, command_words[i].name)) {
+			*command = command_words[i].command;
+			return true;
 		}
-		if (f->short_name && arg[0] == '-' && arg[1] == f->short_name) {
-			if (arg[2])
-				*inline_value = arg + 2;
-			return f;
+	}
+	return false;
+}
+
+const char *vb_cli_closest_command(const char *word)
+{
+	const char *names[N_COMMAND_WORDS];
+	for (size_t i = 0; i < N_COMMAND_WORDS; i++)
+		names[i] = command_words[i].name;
+	return vb_did_you_mean(word, names, N_COMMAND_WORDS);
+}
+
+struct parse_state {
+	bool help;           /* --help, anywhere */
+	const struct vb_flag *given[N_FLAGS]; /* each flag once, in argv order */
+	size_t n_given;
+};
+
+/* Appends "a", "b" or "c" to buf. */
+static void append_choices(char *buf, size_t size, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, size - used, "%s\"%s\"",
+			 i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	}
+}
+
+/* True for a word that reads like a multi-word flag name (debug-iopotr),
+ * which no glued short-option value (-m512, -kbzImage, -dimg/root.img)
+ * resembles. */
+static bool looks_like_flag_name(const char *word, size_t len)
+{
+	if (len >= 64 || !memchr(word, '-', len))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((word[i] >= 'a' && word[i] <= 'z') || (word[i] >= '0' && word[i] <= '9') ||
+		      word[i] == '-'))
+			return false;
+	return true;
+}
+
+/* kvmtool's users write -debug-ioport for --debug-ioport; read as -d with
+ * "ebug-ioport" glued on, it would add a disk of that name. So a word after
+ * one dash that is a long flag's name (-mem, -vnc), the start of one (-deb,
+ * -cpu) or a near miss of a multi-word one (-debug-iopotr) is an error that
+ * spells the flag with two dashes. Glued short options (-m512, -c2,
+ * -kbzImage) name no flag and keep their meaning. */
+static int refuse_single_dash_long(const char *arg, struct vb_err *err)
+{
+	const char *word = arg + 1;
+	size_t len = strcspn(word, "=");
+	const char *hits[N_FLAGS];
+	size_t n = 0;
+	if (len < 2)
+		return 0;
+	for (size_t i = 0; i < N_FLAGS; i++) {
+		const char *name = flags[i].long_name + 2;
+		if (strncmp(name, word, len))
+			continue;
+		if (!name[len]) /* the name itself: the same word with two dashes */
+			return vb_err_set(err, EINVAL, "unknown option \"%s\"; did you mean \"-%s\"?",
+					  arg, arg);
+		hits[n++] = flags[i].long_name;
+	}
+	if (!n && looks_like_flag_name(word, len)) {
+		char typed[64];
+		const char *names[N_FLAGS];
+		memcpy(typed, word, len);
+		typed[len] = 0;
+		for (size_t i = 0; i < N_FLAGS; i++)
+			names[i] = flags[i].long_name + 2;
+		const char *hint = vb_did_you_mean(typed, names, N_FLAGS);
+		for (size_t i = 0; hint && i < N_FLAGS; i++)
+			if (names[i] == hint)
+				hits[n++] = flags[i].long_name;
+	}
+	if (!n)
+		return 0;
+	char choices[1024] = "";
+	append_choices(choices, sizeof(choices), hits, n);
+	return vb_err_set(err, EINVAL, "unknown option \"%s\"; did you mean %s?", arg, choices);
+}
+
+static const struct vb_flag *find_long(const char *arg, const char **inline_value)
+{
+	for (size_t i = 0; i < N_FLAGS; i++) {
+		size_t len = strlen(flags[i].long_name);
+		if (!strncmp(arg, flags[i].long_name, len) && (arg[len] == 0 || arg[len] == '=')) {
+			*inline_value = arg[len] == '=' ? arg + len + 1 : NULL;
+			return &flags[i];
 		}
 	}
 	return NULL;
 }
 
-static const char *closest_flag(const char *arg)
+static const struct vb_flag *find_short(const char *arg, const char **inline_value)
 {
-	const char *names[64];
-	size_t n = 0;
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && n < 64; i++)
-		names[n++] = flags[i].long_name;
-	return vb_did_you_mean(arg, names, n);
-}
-
-static int take_command(const char *word, struct vb_options *opts)
-{
-	static const struct { const char *name; enum vb_command command; } words[] = {
-		{ "run", VB_CMD_RUN }, { "check", VB_CMD_CHECK }, { "plan", VB_CMD_PLAN },
-		{ "help", VB_CMD_HELP }, { "version", VB_CMD_VERSION },
-		{ "kernel-check", VB_CMD_KERNEL_CHECK },
-		{ "list", VB_CMD_LIST }, { "stop", VB_CMD_STOP }, { "pause", VB_CMD_PAUSE },
-		{ "resume", VB_CMD_RESUME }, { "stat", VB_CMD_STAT }, { "debug", VB_CMD_DEBUG },
-		{ "balloon", VB_CMD_BALLOON }, { "console", VB_CMD_CONSOLE },
-	};
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		if (!strcmp(word, words[i].name)) {
-			opts->command = words[i].command;
-			return 0;
+	for (size_t i = 0; i < N_FLAGS; i++) {
+		if (flags[i].short_name && arg[1] == flags[i].short_name) {
+			*inline_value = arg[2] ? arg + 2 : NULL;
+			return &flags[i];
 		}
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+static int unknown_option(const char *arg, struct vb_err *err)
+{
+	const char *names[N_FLAGS];
+	for (size_t i = 0; i < N_FLAGS; i++)
+		names[i] = flags[i].long_name;
+	const char *hint = arg[1] == '-' ? vb_did_you_mean(arg, names, N_FLAGS) : NULL;
+	if (hint)
+		return vb_err_set(err, EINVAL, "unknown option \"%s\"; did you mean \"%s\"?", arg,
+				  hint);
+	return vb_err_set(err, EINVAL, "unknown option \"%s\" (see vmboot --help)", arg);
+}
+
+/* --check, --plan and --version choose a command as its word does; with
+ * another command they are an error, not a silent switch. */
+static int choose_command(struct vb_options *opts, enum vb_command command,
+			  const struct vb_flag *f, struct vb_err *err)
+{
+	if (opts->command_named && opts->command != command)
+		return vb_err_set(err, EINVAL, "%s does not go with %s", f->long_name,
+				  vb_cli_command_name(opts->command));
+	opts->command = command;
+	opts->command_named = true;
+	return 0;
+}
+
+static int apply_any_flag(struct vb_options *opts, struct parse_state *st,
+			  const struct vb_flag *f, char *value, struct vb_err *err)
+{
+	bool seen = false;
+	for (size_t i = 0; i < st->n_given; i++)
+		seen = seen || st->given[i] == f;
+	if (!seen)
+		st->given[st->n_given++] = f;
+	switch ((enum flag_id)f->id) {
+	case F_CHECK: return choose_command(opts, VB_CMD_CHECK, f, err);
+	case F_PLAN: return choose_command(opts, VB_CMD_PLAN, f, err);
+	case F_VERSION: return choose_command(opts, VB_CMD_VERSION, f, err);
+	case F_HELP: st->help = true; return 0;
+	default: return apply_flag(opts, f, value, err);
+	}
+}
+
+/* argv[*i] starts with a dash: one flag, and its argument if it takes one. */
+static int take_flag(int argc, char **argv, int *i, struct vb_options *opts,
+		     struct parse_state *st, struct vb_err *err)
+{
+	const char *arg = argv[*i], *value;
+	const struct vb_flag *f;
+	if (arg[1] == '-') {
+		f = find_long(arg, &value);
+	} else {
+		int rc = refuse_single_dash_long(arg, err);
+		if (rc)
+			return rc;
+		f = find_short(arg, &value);
+	}
+	if (!f)
+		return unknown_option(arg, err);
+	if (f->arg && !value) {
+		if (*i + 1 >= argc)
+			return vb_err_set(err, EINVAL, "%s needs an argument: %s", f->long_name,
+					  f->arg);
+		value = argv[++*i];
+	} else if (!f->arg && value) {
+		return vb_err_set(err, EINVAL, "%s takes no argument", f->long_name);
+	}
+	int rc = apply_any_flag(opts, st, f, (char *)value, err);
+	return rc == -ENOMEM ? vb_err_set(err, ENOMEM, "out of memory") : rc;
+}
+
+/* --help: the help of the command given (vmboot stop --help), or of the
+ * command named after it (vmboot --help stop), or the whole help. */
+static void ask_for_help(struct vb_options *opts)
+{
+	enum vb_command named;
+	if (opts->command == VB_CMD_HELP)
+		opts->help_topic = opts->help_topic ? opts->help_topic : "help";
+	else if (opts->command_named)
+		opts->help_topic = vb_cli_command_name(opts->command);
+	else if (opts->n_files && vb_cli_command_find(opts->files[0], &named))
+		opts->help_topic = opts->files[0];
+	opts->command = VB_CMD_HELP;
+}
+
+/* The flags given must all be the command's (vmboot list --force is an
+ * error, not ignored), and the commands without files take no words. */
+static int check_fit(const struct vb_options *opts, const struct parse_state *st,
+		     struct vb_err *err)
+{
+	const char *name = vb_cli_command_name(opts->command);
+	for (size_t i = 0; i < st->n_given; i++) {
+		const struct vb_flag *f = st->given[i];
+		if (f->commands && !(f->commands & (1u << opts->command)))
+			return vb_err_set(err, EINVAL, "%s does not go with %s", f->long_name, name);
+	}
+	if ((opts->command == VB_CMD_VERSION || opts->command == VB_CMD_SCHEMA) && opts->n_files)
+		return vb_err_set(err, EINVAL, "%s takes no arguments, got \"%s\"", name,
+				  opts->files[0]);
+	if (opts->command == VB_CMD_HELP && opts->n_files)
+		return vb_err_set(err, EINVAL, "help takes one command name, got \"%s\" too",
+				  opts->files[0]);
+	return 0;
 }
 
 int vb_options_parse(int argc, char **argv, struct vb_options *opts, struct vb_err *err)
 {
+	struct parse_state st = { .n_given = 0 };
 	memset(opts, 0, sizeof(*opts));
 	opts->command = VB_CMD_RUN;
 	opts->overrides = vb_node_new(VB_NODE_TABLE, (struct vb_loc){ "command line", 0, 0 });
@@ -461,8 +669,11 @@ int vb_options_parse(int argc, char **argv, struct vb_options *opts, struct vb_e
 		return vb_err_set(err, ENOMEM, "out of memory");
 
 	int i = 1;
-	if (argc > 1 && argv[1][0] != '-' && !take_command(argv[1], opts))
-		i = 2;
+	if (argc > 1 && argv[1][0] != '-') {
+		opts->command_named = vb_cli_command_find(argv[1], &opts->command);
+		opts->file_first = !opts->command_named;
+		i = opts->command_named ? 2 : 1;
+	}
 	for (; i < argc; i++) {
 		char *arg = argv[i];
 		if (!strcmp(arg, "--")) {
@@ -482,30 +693,15 @@ int vb_options_parse(int argc, char **argv, struct vb_options *opts, struct vb_e
 				opts->files[opts->n_files++] = arg;
 			continue;
 		}
-		const char *value;
-		const struct vb_flag *f = find_flag(arg, &value);
-		if (!f) {
-			const char *hint = closest_flag(arg);
-			if (hint)
-				return vb_err_set(err, EINVAL, "unknown option \"%s\"; did you mean \"%s\"?",
-						  arg, hint);
-			return vb_err_set(err, EINVAL, "unknown option \"%s\" (see vmboot --help)", arg);
-		}
-		if (f->arg && !value) {
-			if (i + 1 >= argc)
-				return vb_err_set(err, EINVAL, "%s needs an argument: %s", f->long_name,
-						  f->arg);
-			value = argv[++i];
-		} else if (!f->arg && value) {
-			return vb_err_set(err, EINVAL, "%s takes no argument", f->long_name);
-		}
-		int rc = apply_flag(opts, f, (char *)value, err);
-		if (rc == -ENOMEM)
-			return vb_err_set(err, ENOMEM, "out of memory");
+		int rc = take_flag(argc, argv, &i, opts, &st, err);
 		if (rc)
 			return rc;
 	}
-	return 0;
+	if (st.help) {
+		ask_for_help(opts);
+		return 0;
+	}
+	return check_fit(opts, &st, err);
 }
 
 void vb_options_free(struct vb_options *opts)

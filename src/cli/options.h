@@ -31,6 +31,7 @@ enum vb_command {
 	VB_CMD_DEBUG,
 	VB_CMD_BALLOON,
 	VB_CMD_CONSOLE,
+	VB_CMD_SCHEMA,      /* the machine file's JSON Schema (parse/schema_json.h) */
 };
 
 /* Which commands a flag belongs to (bit mask of 1 << enum vb_command). */
@@ -39,6 +40,9 @@ enum vb_command {
 #define VB_IN_PLAN (1u << VB_CMD_PLAN)
 #define VB_IN_MACHINE (VB_IN_RUN | VB_IN_CHECK | VB_IN_PLAN)
 #define VB_IN_LIST (1u << VB_CMD_LIST)
+#define VB_IN_KERNEL_CHECK (1u << VB_CMD_KERNEL_CHECK)
+#define VB_IN_STAT (1u << VB_CMD_STAT)
+#define VB_IN_DEBUG (1u << VB_CMD_DEBUG)
 #define VB_IN_STOP (1u << VB_CMD_STOP)
 #define VB_IN_BALLOON (1u << VB_CMD_BALLOON)
 #define VB_IN_CONSOLE (1u << VB_CMD_CONSOLE)
@@ -49,16 +53,28 @@ struct vb_flag {
 	const char *long_name;   /* "--cpus" */
 	char short_name;         /* 'c', or 0 */
 	const char *arg;         /* "N", or NULL for a switch */
-	unsigned commands;
-	const char *help;
+	unsigned commands;       /* VB_IN_*: the commands that take it; any other
+				  * is a usage error. 0: general (--help, and the
+				  * flags that choose a command: --check ...) */
+	const char *help;        /* one line; the group heading gives the command */
 	int id;
 };
 
 const struct vb_flag *vb_cli_flags(size_t *count);
 
+/* The word that names a command ("list"), and back. */
+const char *vb_cli_command_name(enum vb_command command);
+bool vb_cli_command_find(const char *word, enum vb_command *command);
+
+/* The command a mistyped word most likely meant ("lst", "stpo"), or NULL
+ * when none is within a typo's reach. */
+const char *vb_cli_closest_command(const char *word);
+
 struct vb_options {
 	enum vb_command command;
-	const char *help_topic;   /* vmboot help COMMAND */
+	const char *help_topic;   /* vmboot help COMMAND, vmboot COMMAND --help */
+	bool command_named;       /* by its word or --check, --plan, --version */
+	bool file_first;          /* vmboot WORD: the first word was taken as a file */
 	const char **files;       /* machine files (borrowed from argv) */
 	size_t n_files;
 	enum vb_format format;
@@ -77,16 +93,22 @@ struct vb_options {
 	bool balloon_deflate;
 	uint64_t balloon_bytes;
 	bool detach;              /* run --detach (implies --tty) */
+	bool force_pvm;           /* run --force-pvm (cli/pvm.h) */
 	bool tmux;                /* console --tmux: open a tmux window */
 	bool split;               /* console --split: a tmux pane instead */
 	bool verbose;             /* --debug */
+	enum vb_color_when color; /* --color (util/diag.h) */
 	struct vb_node *overrides;/* TABLE, owned */
 	const char *const *guest_argv; /* run -- CMD ARGS (borrowed from argv) */
 	size_t n_guest_args;      /* 0: no command (the guest gets a shell) */
 };
 
 /* Parses argv (argv[0] is the program). Returns 0, or -EINVAL with a
- * message in err for a usage error. Free with vb_options_free(). */
+ * message in err for a usage error: an unknown option, a long option
+ * written with one dash (-debug-ioport), an option the command does not
+ * take (each flag's `commands` mask), two commands at once. With --help
+ * the command becomes VB_CMD_HELP and help_topic names the command asked
+ * about (NULL: the whole help). Free with vb_options_free(). */
 int vb_options_parse(int argc, char **argv, struct vb_options *opts, struct vb_err *err);
 void vb_options_free(struct vb_options *opts);
 

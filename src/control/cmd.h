@@ -19,7 +19,7 @@ struct vb_ctl_cmd_args {
 	const char *const *names; /* VM names (borrowed) */
 	size_t n_names;
 	bool all;                 /* every running VM of this user */
-	bool json;                /* list: one JSON array */
+	bool json;                /* list, stat, debug: one JSON array */
 	bool force;               /* stop: tear down at once */
 	bool timeout_set;         /* stop: seconds before forcing */
 	uint32_t timeout_s;

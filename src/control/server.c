@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "control/sockdir.h"
+#include "util/log.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "dev"
@@ -23,6 +24,8 @@ struct vb_ctl_server {
 	int wake_fd;          /* eventfd: close asks the thread to end */
 	char path[VB_CTL_PATH_MAX];
 	uid_t owner;
+	/* Held while a callback runs, so set_ops can swap them safely. */
+	pthread_mutex_t ops_lock;
 	struct vb_ctl_ops ops;
 	uint32_t stop_timeout_s;
 	pthread_t tid;
@@ -205,7 +208,10 @@ static int answer_line(struct vb_ctl_server *s, int fd, const char *line, size_t
 	struct vb_ctl_reply r;
 	uint32_t timeout_s = 0;
 	vb_ctl_reply_init(&r);
-	if (vb_ctl_server_answer(&s->ops, line, len, s->stop_timeout_s, &r, &timeout_s))
+	pthread_mutex_lock(&s->ops_lock);
+	bool armed = vb_ctl_server_answer(&s->ops, line, len, s->stop_timeout_s, &r, &timeout_s);
+	pthread_mutex_unlock(&s->ops_lock);
+	if (armed)
 		arm_stop(s, timeout_s);
 	int rc = send_reply(s, fd, &r);
 	vb_ctl_reply_free(&r);
@@ -252,10 +258,13 @@ static void serve_client(struct vb_ctl_server *s, int fd)
 
 static void force_stop(struct vb_ctl_server *s)
 {
-	struct vb_err err = { "" };
+	struct vb_err err = { .msg = "" };
 	s->stop_armed = false;
-	if (s->ops.stop && s->ops.stop(s->ops.ctx, true, &err))
-		fprintf(stderr, "vmboot: control: forced stop failed: %s\n", err.msg);
+	pthread_mutex_lock(&s->ops_lock);
+	int rc = s->ops.stop ? s->ops.stop(s->ops.ctx, true, &err) : 0;
+	pthread_mutex_unlock(&s->ops_lock);
+	if (rc)
+		vb_log(VB_LOG_ERROR, "control: forced stop failed: %s", err.msg);
 }
 
 static void *server_main(void *arg)
@@ -298,8 +307,10 @@ int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server *
 		return vb_err_set(err, ENOMEM, "control server: out of memory");
 	s->wake_fd = -1;
 	s->owner = geteuid();
+	pthread_mutex_init(&s->ops_lock, NULL);
 	int rc = vb_ctl_listen(dir, name, &s->listen_fd, s->path, sizeof(s->path), err);
 	if (rc) {
+		pthread_mutex_destroy(&s->ops_lock);
 		free(s);
 		return rc;
 	}
@@ -331,6 +342,13 @@ int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
 	return 0;
 }
 
+void vb_ctl_server_set_ops(struct vb_ctl_server *s, const struct vb_ctl_ops *ops)
+{
+	pthread_mutex_lock(&s->ops_lock);
+	s->ops = *ops;
+	pthread_mutex_unlock(&s->ops_lock);
+}
+
 const char *vb_ctl_server_path(const struct vb_ctl_server *s)
 {
 	return s->path;
@@ -342,9 +360,12 @@ void vb_ctl_server_stop(struct vb_ctl_server *s)
 		uint64_t one = 1;
 		/* An eventfd write of 1 cannot fail short of a counter overflow. */
 		if (write(s->wake_fd, &one, sizeof(one)) < 0)
-			fprintf(stderr, "vmboot: control: wake: %s\n", strerror(errno));
+			vb_log(VB_LOG_ERROR, "control: wake: %s", strerror(errno));
 		pthread_join(s->tid, NULL);
 		s->started = false;
+		/* Reset the eventfd, so a later start does not end at once. */
+		if (read(s->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			vb_log(VB_LOG_ERROR, "control: wake: %s", strerror(errno));
 	}
 }
 
@@ -359,5 +380,6 @@ void vb_ctl_server_close(struct vb_ctl_server *s)
 	}
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
+	pthread_mutex_destroy(&s->ops_lock);
 	free(s);
 }

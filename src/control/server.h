@@ -1,10 +1,14 @@
 /* The control server: one thread that answers control requests
  * (proto.h) on a VM's socket (sockdir.h) by calling the VM's callbacks.
  *
- * Builder use: vb_ctl_server_open is the first stage (it claims the VM's
- * name, so a name in use is refused before anything is built);
- * vb_ctl_server_start runs once the VM can answer (its undo is
- * vb_ctl_server_close, which joins the thread and removes the socket).
+ * Builder use: vb_ctl_server_open and vb_ctl_server_start are the first
+ * stage (claiming the VM's name, so a name in use is refused before
+ * anything is built, and answering at once, so `list` and `stop` never
+ * wait on a VM that is still being built). The ops answer for a VM that
+ * is starting until the build is done, when vb_ctl_server_set_ops gives
+ * the full ones; the teardown sets the starting-style ones back before it
+ * takes the VM apart, and vb_ctl_server_close (joining the thread and
+ * removing the socket) is the last undo.
  *
  * Only the socket's owner may talk to it: the peer's uid (SO_PEERCRED) must
  * equal the server's effective uid, on top of the 0700 directory. One
@@ -56,6 +60,10 @@ int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server *
 /* Starts the thread. ops is copied; ops->ctx must outlive the server. */
 int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
 			uint32_t stop_timeout_s, struct vb_err *err);
+
+/* Replaces the ops (copied). When it returns, no callback of the old ops
+ * runs or will run: a request being answered finishes first. */
+void vb_ctl_server_set_ops(struct vb_ctl_server *s, const struct vb_ctl_ops *ops);
 
 const char *vb_ctl_server_path(const struct vb_ctl_server *s);
 

@@ -130,7 +130,9 @@ int vb_ctl_probe(const char *path, struct vb_err *err)
 	int rc = make_addr(path, &sa, err);
 	if (rc)
 		return rc;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: connecting to a listener with a full backlog (a VM
+	 * that stopped accepting) fails with EAGAIN instead of waiting. */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return vb_err_errno(err, errno, "socket");
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));

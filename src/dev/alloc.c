@@ -28,8 +28,8 @@ int vb_alloc_gsi(struct vb_alloc *a, const char *owner, uint32_t *gsi,
 			return 0;
 		}
 	}
-	return vb_err_set(err, ENOSPC, "%s: no free interrupt line (all %d used)",
-			  owner, VB_ALLOC_GSI_COUNT);
+	return vb_refuse(err, VB_REFUSAL_IRQ_LINES, ENOSPC,
+			 "%s: no free interrupt line (all %d used)", owner, VB_ALLOC_GSI_COUNT);
 }
 
 int vb_alloc_gsi_claim(struct vb_alloc *a, uint32_t gsi, const char *owner,
@@ -86,12 +86,75 @@ static int bump_error(int r, const char *what, const char *owner,
 			  owner, what, (unsigned long long)size);
 }
 
+/* Ranges never wrap and lie below 4 GiB (reserve checks), so the sums
+ * cannot overflow. */
+static const struct vb_alloc_range *mmio_overlap(const struct vb_alloc *a, uint64_t base,
+						 uint64_t size)
+{
+	for (unsigned i = 0; i < a->n_mmio_taken; i++) {
+		const struct vb_alloc_range *r = &a->mmio_taken[i];
+		if (base < r->base + r->size_bytes && r->base < base + size)
+			return r;
+	}
+	return NULL;
+}
+
+static int mmio_record(struct vb_alloc *a, uint64_t base, uint64_t size, const char *owner,
+		       struct vb_err *err)
+{
+	if (a->n_mmio_taken == VB_ALLOC_MMIO_RANGES)
+		return vb_err_set(err, ENOSPC, "%s: more than %d MMIO ranges", owner,
+				  VB_ALLOC_MMIO_RANGES);
+	a->mmio_taken[a->n_mmio_taken++] = (struct vb_alloc_range){ base, size, owner ? owner : "?" };
+	return 0;
+}
+
 int vb_alloc_mmio(struct vb_alloc *a, uint64_t size_bytes,
 		  uint64_t align_bytes, const char *owner, uint64_t *addr,
 		  struct vb_err *err)
 {
-	int r = bump(&a->mmio_next, a->mmio_end, size_bytes, align_bytes, addr);
-	return r ? bump_error(r, "MMIO", owner, size_bytes, align_bytes, err) : 0;
+	uint64_t next = a->mmio_next, start;
+	for (;;) {
+		int r = bump(&next, a->mmio_end, size_bytes, align_bytes, &start);
+		if (r == -ENOSPC)
+			return vb_refuse(err, VB_REFUSAL_MMIO_SPACE, ENOSPC,
+					 "%s: no room for 0x%llx bytes in the PCI window [0x%llx, 0x%llx)",
+					 owner, (unsigned long long)size_bytes,
+					 (unsigned long long)VB_GAP_START_BYTES,
+					 (unsigned long long)a->mmio_end);
+		if (r)
+			return bump_error(r, "MMIO", owner, size_bytes, align_bytes, err);
+		const struct vb_alloc_range *taken = mmio_overlap(a, start, size_bytes);
+		if (!taken)
+			break;
+		next = taken->base + taken->size_bytes;
+	}
+	int r = mmio_record(a, start, size_bytes, owner, err);
+	if (r)
+		return r;
+	a->mmio_next = next;
+	*addr = start;
+	return 0;
+}
+
+int vb_alloc_mmio_reserve(struct vb_alloc *a, uint64_t base, uint64_t size_bytes,
+			  const char *owner, struct vb_err *err)
+{
+	if (base < VB_GAP_START_BYTES || base > a->mmio_end || size_bytes == 0 ||
+	    size_bytes > a->mmio_end - base)
+		return vb_refuse(err, VB_REFUSAL_MMIO_WINDOW, EINVAL,
+				 "%s: [0x%llx, +0x%llx) is outside the PCI window [0x%llx, 0x%llx)",
+				 owner, (unsigned long long)base, (unsigned long long)size_bytes,
+				 (unsigned long long)VB_GAP_START_BYTES,
+				 (unsigned long long)a->mmio_end);
+	const struct vb_alloc_range *taken = mmio_overlap(a, base, size_bytes);
+	if (taken)
+		return vb_refuse(err, VB_REFUSAL_MMIO_OVERLAP, EBUSY,
+				 "%s: [0x%llx, 0x%llx) overlaps %s [0x%llx, 0x%llx)", owner,
+				 (unsigned long long)base, (unsigned long long)(base + size_bytes),
+				 taken->owner, (unsigned long long)taken->base,
+				 (unsigned long long)(taken->base + taken->size_bytes));
+	return mmio_record(a, base, size_bytes, owner, err);
 }
 
 int vb_alloc_pio(struct vb_alloc *a, uint64_t size_bytes, uint64_t align_bytes,
@@ -111,7 +174,7 @@ int vb_alloc_pci_slot(struct vb_alloc *a, const char *owner, uint32_t *slot,
 			return 0;
 		}
 	}
-	return vb_err_set(err, ENOSPC, "%s: no free PCI slot", owner);
+	return vb_refuse(err, VB_REFUSAL_PCI_SLOTS, ENOSPC, "%s: no free PCI slot", owner);
 }
 
 int vb_alloc_pci_slot_claim(struct vb_alloc *a, uint32_t slot,

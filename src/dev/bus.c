@@ -42,12 +42,12 @@ static size_t lower_bound(const struct vb_bus *bus, uint64_t addr)
 static int overlap_error(const struct vb_bus_range *new_range,
 			 const struct vb_bus_range *old, struct vb_err *err)
 {
-	return vb_err_set(err, EEXIST,
-			  "%s (0x%llx-0x%llx) overlaps %s (0x%llx-0x%llx)",
-			  new_range->name, (unsigned long long)new_range->base,
-			  (unsigned long long)range_last(new_range), old->name,
-			  (unsigned long long)old->base,
-			  (unsigned long long)range_last(old));
+	return vb_refuse(err, VB_REFUSAL_MMIO_OVERLAP, EEXIST,
+			 "%s (0x%llx-0x%llx) overlaps %s (0x%llx-0x%llx)",
+			 new_range->name, (unsigned long long)new_range->base,
+			 (unsigned long long)range_last(new_range), old->name,
+			 (unsigned long long)old->base,
+			 (unsigned long long)range_last(old));
 }
 
 static int grow(struct vb_bus *bus, struct vb_err *err)

@@ -10,15 +10,15 @@
 #include <unistd.h>
 
 #include "dev/pci.h"
-#include "machine/memmap.h"
 #include "parse/desc.h"
+#include "parse/schema.h"
+#include "util/io.h"
 #include "virtio/virtio.h"
 
 /* QEMU's ivshmem uses Red Hat's subsystem ids; guests do not look at them,
  * but tools listing devices name it by them. */
 #define IVSHMEM_SUBSYS_VENDOR 0x1af4u
 #define IVSHMEM_SUBSYS_ID 0x1100u
-#define PAGE_BYTES 4096u
 
 struct ivshmem {
 	struct vb_dev_env *env;
@@ -142,18 +142,25 @@ static void bar_moved(void *opaque, unsigned bar, uint64_t old_addr, uint64_t ne
 static int open_backing(const struct ivshmem *d, const char *path, uint64_t size,
 			struct vb_err *err)
 {
-	bool shm = vb_ivshmem_is_shm_name(path);
-	int fd = shm ? shm_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) :
-		       open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return vb_err_errno(err, errno, "%s: %s %s", d->name, shm ? "shm_open" : "open",
-				    path);
 	struct stat st;
-	int r = 0;
-	if (fstat(fd, &st) < 0)
-		r = vb_err_errno(err, errno, "%s: stat %s", d->name, path);
-	else if (!S_ISREG(st.st_mode))
-		r = vb_err_set(err, EINVAL, "%s: %s: not a regular file", d->name, path);
+	int fd, r = 0;
+	/* A regular file only, opened without waiting: O_NONBLOCK keeps a
+	 * FIFO in /dev/shm from blocking shm_open (glibc passes the flags
+	 * to open(2)); a host file goes through the one checked opener. */
+	if (vb_ivshmem_is_shm_name(path)) {
+		fd = shm_open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return vb_err_errno(err, errno, "%s: shm_open %s", d->name, path);
+		r = vb_fd_expect(fd, path, VB_FILE_REGULAR, &st, err);
+	} else {
+		fd = vb_open_expect(path, O_RDWR | O_CREAT, VB_FILE_REGULAR, &st, err);
+		if (fd < 0) {
+			vb_err_prefix(err, "%s: open", d->name);
+			return fd;
+		}
+	}
+	if (r < 0)
+		vb_err_prefix(err, "%s", d->name);
 	else if ((uint64_t)st.st_size < size && ftruncate(fd, (off_t)size) < 0)
 		r = vb_err_errno(err, errno, "%s: grow %s to %llu bytes", d->name, path,
 				 (unsigned long long)size);
@@ -189,22 +196,18 @@ static int place(struct ivshmem *d, const struct vb_virtio_placement *p, struct 
 		return r;
 	if (p->pci_slot)
 		d->slot = p->pci_slot;
-	if (desc->has_address) {
-		d->mem_addr = desc->address;
-		/* A 32-bit BAR inside the PCI window: below the IOAPIC and
-		 * clear of RAM, so the KVM slot overlaps nothing. */
-		if (d->mem_addr < VB_GAP_START_BYTES || d->mem_addr > VB_ALLOC_MMIO_END_BYTES ||
-		    d->mem_bytes > VB_ALLOC_MMIO_END_BYTES - d->mem_addr)
-			r = vb_err_set(err, EINVAL,
-				       "%s: address 0x%llx: the region must lie in the PCI window [0x%llx, 0x%llx)",
-				       d->name, (unsigned long long)d->mem_addr,
-				       (unsigned long long)VB_GAP_START_BYTES,
-				       (unsigned long long)VB_ALLOC_MMIO_END_BYTES);
-	} else {
-		r = vb_alloc_mmio(a, d->mem_bytes, d->mem_bytes, d->name, &d->mem_addr, err);
-	}
+	/* Where resolve placed BAR2 (the file's address or one it chose), or
+	 * the desc's address (tests), reserved: the allocator keeps it inside
+	 * the PCI window, below the IOAPIC and clear of RAM and of every
+	 * other range, so the KVM slot overlaps nothing. */
+	d->mem_addr = p->bar_base ? p->bar_base : desc->has_address ? desc->address : 0;
+	r = d->mem_addr ? vb_alloc_mmio_reserve(a, d->mem_addr, d->mem_bytes, d->name, err) :
+			  vb_alloc_mmio(a, d->mem_bytes, d->mem_bytes, d->name, &d->mem_addr, err);
+	d->reg_addr = p->reg_base;
 	if (!r)
-		r = vb_alloc_mmio(a, VB_IVSHMEM_REG_BYTES, 0, d->name, &d->reg_addr, err);
+		r = d->reg_addr ? vb_alloc_mmio_reserve(a, d->reg_addr, VB_IVSHMEM_REG_BYTES, d->name,
+							err) :
+				  vb_alloc_mmio(a, VB_IVSHMEM_REG_BYTES, 0, d->name, &d->reg_addr, err);
 	if (r < 0)
 		vb_alloc_pci_slot_release(a, d->slot);
 	return r;
@@ -287,17 +290,11 @@ static int check_desc(const char *name, const struct vb_device_desc *desc, struc
 {
 	if (!desc || !desc->path || !desc->path[0])
 		return vb_err_set(err, EINVAL, "%s: shared memory needs a path", name);
-	uint64_t size = desc->size_bytes;
-	/* A PCI BAR is a power of two; a KVM slot whole pages; a 32-bit
-	 * BAR below 4 GiB. */
-	if (size < PAGE_BYTES || (size & (size - 1)) || size >= (1ULL << 32))
-		return vb_err_set(err, EINVAL,
-				  "%s: size %llu: must be a power of two from 4 KiB to 2 GiB", name,
-				  (unsigned long long)size);
-	if (desc->has_address && (desc->address & (size - 1)))
-		return vb_err_set(err, EINVAL, "%s: address 0x%llx is not aligned to the size",
-				  name, (unsigned long long)desc->address);
-	return 0;
+	/* The rule validate reports at the file's size and address. */
+	int r = vb_shmem_check(desc, err);
+	if (r < 0)
+		vb_err_prefix(err, "%s", name);
+	return r;
 }
 
 static int ivshmem_attach(struct vb_dev_env *env, const void *config, void **state,

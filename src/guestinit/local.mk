@@ -8,6 +8,8 @@ src/guestinit/vmboot-init: $(GUESTINIT_SRC) $(srcdir)/src/guestinit/ginit.h
 	@$(MKDIR_P) src/guestinit
 	$(AM_V_CCLD)$(CC) $(GUESTINIT_CFLAGS) -static -o $@ $(GUESTINIT_SRC)
 
-noinst_DATA += src/guestinit/vmboot-init
+# Installed beside vmboot-net in $(pkglibexecdir), where vmboot looks for
+# it (src/util/helper.h). SCRIPTS: installed executable, never stripped.
+pkglibexec_SCRIPTS = src/guestinit/vmboot-init
 CLEANFILES += src/guestinit/vmboot-init
 EXTRA_DIST += src/guestinit/init.c src/guestinit/ginit.c src/guestinit/ginit.h

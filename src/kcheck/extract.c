@@ -12,6 +12,7 @@
 
 #include "kcheck/kconfig.h"
 #include "kcheck/unpack.h"
+#include "util/io.h"
 
 /* Setup header fields (Documentation/arch/x86/boot.rst, "The real-mode
  * kernel header"), as offsets into the image file. */
@@ -39,17 +40,15 @@ int vb_kcheck_read_file(const char *path, uint64_t max_bytes, uint8_t **buf, siz
 	struct stat st;
 	*buf = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vb_err_errno(err, errno, "open %s", path);
-	if (fstat(fd, &st)) {
-		int e = errno;
-		close(fd);
-		return vb_err_errno(err, e, "stat %s", path);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return vb_err_set(err, EINVAL, "%s: not a regular file", path);
+	/* Never a FIFO or device: open would wait, read never end. */
+	int fd = vb_open_expect(path, O_RDONLY, VB_FILE_REGULAR, &st, err);
+	if (fd < 0) {
+		if (err) { /* "open PATH: why", as kernel-check has always said */
+			char why[VB_ERR_MSG_BYTES];
+			snprintf(why, sizeof(why), "%s", err->msg);
+			vb_err_set(err, -fd, "open %s", why);
+		}
+		return fd;
 	}
 	if ((uint64_t)st.st_size > max_bytes) {
 		close(fd);

@@ -194,24 +194,60 @@ const struct vb_krequirement *vb_kcheck_requirements(size_t *count)
 	return requirements;
 }
 
-static void report_one(const struct vb_krequirement *r, char state, FILE *out, bool *bad)
+/* How a configuration meets a requirement: =y; =m where a module does;
+ * =m where only built in will do (builtin_only); not set. */
+enum vb_kstate {
+	VB_KSTATE_BUILTIN,
+	VB_KSTATE_MODULE,
+	VB_KSTATE_NEEDS_BUILTIN,
+	VB_KSTATE_MISSING,
+};
+
+static enum vb_kstate state_of(const struct vb_kconfig *cfg, const struct vb_krequirement *r)
+{
+	switch (vb_kconfig_tristate(cfg, r->option)) {
+	case 'y': return VB_KSTATE_BUILTIN;
+	case 'm': return r->builtin_only ? VB_KSTATE_NEEDS_BUILTIN : VB_KSTATE_MODULE;
+	default: return VB_KSTATE_MISSING;
+	}
+}
+
+static bool usable(enum vb_kstate state)
+{
+	return state == VB_KSTATE_BUILTIN || state == VB_KSTATE_MODULE;
+}
+
+static void count(struct vb_kcheck_summary *s, const struct vb_krequirement *r,
+		  enum vb_kstate state)
+{
+	if (!usable(state)) {
+		s->missing++;
+		s->essential_missing += r->need == VB_KNEED_ESSENTIAL;
+	} else if (state == VB_KSTATE_BUILTIN) {
+		s->builtin++;
+	} else {
+		s->modules++;
+	}
+}
+
+static void report_one(const struct vb_krequirement *r, enum vb_kstate state, FILE *out)
 {
 	char setting[96];
-	if (state == 'n')
+	if (state == VB_KSTATE_MISSING)
 		snprintf(setting, sizeof(setting), "CONFIG_%s is not set", r->option);
 	else
-		snprintf(setting, sizeof(setting), "CONFIG_%s=%c", r->option, state);
+		snprintf(setting, sizeof(setting), "CONFIG_%s=%c", r->option,
+			 state == VB_KSTATE_BUILTIN ? 'y' : 'm');
 
-	*bad = false;
-	if (state == 'y') {
+	if (state == VB_KSTATE_BUILTIN) {
 		fprintf(out, "%-36s  %s: built in\n", setting, r->what);
-	} else if (state == 'm' && !r->builtin_only) {
+	} else if (state == VB_KSTATE_MODULE) {
 		fprintf(out, "%-36s  %s: module (the initramfs must load it)\n", setting, r->what);
 	} else {
-		*bad = true;
 		fprintf(out, "%-36s  %s: %s (%s)%s\n", setting, r->what,
-			state == 'm' ? "only a module, needs to be built in" : "missing", r->if_missing,
-			r->need == VB_KNEED_ESSENTIAL ? " [essential]" : "");
+			state == VB_KSTATE_NEEDS_BUILTIN ? "only a module, needs to be built in"
+							 : "missing",
+			r->if_missing, r->need == VB_KNEED_ESSENTIAL ? " [essential]" : "");
 	}
 }
 
@@ -219,18 +255,9 @@ bool vb_kcheck_report(const struct vb_kconfig *cfg, FILE *out, struct vb_kcheck_
 {
 	struct vb_kcheck_summary s = { 0, 0, 0, 0 };
 	for (size_t i = 0; i < sizeof(requirements) / sizeof(requirements[0]); i++) {
-		const struct vb_krequirement *r = &requirements[i];
-		char state = vb_kconfig_tristate(cfg, r->option);
-		bool bad;
-		report_one(r, state, out, &bad);
-		if (bad) {
-			s.missing++;
-			s.essential_missing += r->need == VB_KNEED_ESSENTIAL;
-		} else if (state == 'y') {
-			s.builtin++;
-		} else {
-			s.modules++;
-		}
+		enum vb_kstate state = state_of(cfg, &requirements[i]);
+		report_one(&requirements[i], state, out);
+		count(&s, &requirements[i], state);
 	}
 	fprintf(out, "summary: %u built in, %u modules, %u missing", s.builtin, s.modules, s.missing);
 	if (s.essential_missing)
@@ -242,5 +269,53 @@ bool vb_kcheck_report(const struct vb_kconfig *cfg, FILE *out, struct vb_kcheck_
 		fputs(": everything vmboot can use is available\n", out);
 	if (sum)
 		*sum = s;
+	return s.essential_missing == 0;
+}
+
+static const char *const state_names[] = {
+	[VB_KSTATE_BUILTIN] = "builtin",
+	[VB_KSTATE_MODULE] = "module",
+	[VB_KSTATE_NEEDS_BUILTIN] = "needs_builtin",
+	[VB_KSTATE_MISSING] = "missing",
+};
+
+static void option_json(const struct vb_kconfig *cfg, const struct vb_krequirement *r,
+			enum vb_kstate state, struct vb_json *w)
+{
+	char option[64];
+	snprintf(option, sizeof(option), "CONFIG_%s", r->option);
+	vb_json_begin_object(w);
+	vb_json_key_string(w, "option", option);
+	vb_json_key_string(w, "value", vb_kconfig_get(cfg, r->option));
+	vb_json_key_string(w, "state", state_names[state]);
+	vb_json_key_bool(w, "usable", usable(state));
+	vb_json_key_bool(w, "essential", r->need == VB_KNEED_ESSENTIAL);
+	vb_json_key_string(w, "what", r->what);
+	vb_json_key_string(w, "consequence", usable(state) ? NULL : r->if_missing);
+	vb_json_end_object(w);
+}
+
+bool vb_kcheck_report_json(const struct vb_kconfig *cfg, const char *source, struct vb_json *w)
+{
+	struct vb_kcheck_summary s = { 0, 0, 0, 0 };
+	vb_json_begin_object(w);
+	vb_json_key_string(w, "configuration", source);
+	vb_json_key(w, "options");
+	vb_json_begin_array(w);
+	for (size_t i = 0; i < sizeof(requirements) / sizeof(requirements[0]); i++) {
+		enum vb_kstate state = state_of(cfg, &requirements[i]);
+		option_json(cfg, &requirements[i], state, w);
+		count(&s, &requirements[i], state);
+	}
+	vb_json_end_array(w);
+	vb_json_key(w, "summary");
+	vb_json_begin_object(w);
+	vb_json_key_u64(w, "builtin", s.builtin);
+	vb_json_key_u64(w, "modules", s.modules);
+	vb_json_key_u64(w, "missing", s.missing);
+	vb_json_key_u64(w, "essential_missing", s.essential_missing);
+	vb_json_end_object(w);
+	vb_json_key_bool(w, "bootable", s.essential_missing == 0);
+	vb_json_end_object(w);
 	return s.essential_missing == 0;
 }

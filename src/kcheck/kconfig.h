@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "util/err.h"
+#include "util/json.h"
 
 struct vb_kconfig_entry {
 	char *name;  /* without the CONFIG_ prefix */
@@ -67,5 +68,11 @@ struct vb_kcheck_summary {
 /* One line per requirement, then a summary line, to out. Fills *sum (may be
  * NULL). Returns true when everything essential is usable (exit 0). */
 bool vb_kcheck_report(const struct vb_kconfig *cfg, FILE *out, struct vb_kcheck_summary *sum);
+
+/* The same as one JSON object (kernel-check --json; the fields are in
+ * vmboot(1)): "configuration" (source, where it was read from),
+ * "options" (one object per requirement), "summary" and "bootable".
+ * Returns what vb_kcheck_report returns. */
+bool vb_kcheck_report_json(const struct vb_kconfig *cfg, const char *source, struct vb_json *w);
 
 #endif

@@ -7,6 +7,13 @@
  * production and injected by --host-ram/--host-cpus and the tests, so
  * --plan and --check never need /dev/kvm.
  *
+ * Every rule the builder enforces on the machine and can know without
+ * /dev/kvm is checked here or before (validate) with a location, and the
+ * builder trusts the graph: RAM that fits this host's address widths
+ * (memmap.h), a PCI slot and interrupt line for every device, and the
+ * whole MMIO map (virtio-mmio windows, PCI BARs, shmem regions) laid out
+ * with the builder's own allocator. util/refusal.h lists the rules.
+ *
  * The graph borrows strings from the description: keep the description
  * alive while the graph is used; vb_graph_free() frees only what resolve
  * allocated. */
@@ -24,6 +31,10 @@
 struct vb_host_facts {
 	uint64_t ram_bytes; /* _SC_PHYS_PAGES x _SC_PAGE_SIZE */
 	unsigned cpus;      /* online CPUs */
+	/* Physical address bits of the host's CPUs (/proc/cpuinfo "address
+	 * sizes"): KVM maps no guest memory above them. 0: unknown, taken
+	 * as the x86-64 maximum of 52. */
+	unsigned phys_bits;
 };
 
 /* Reads the real host. Returns 0 or -errno. */
@@ -59,7 +70,12 @@ struct vb_device_node {
 	unsigned pci_slot;      /* PCI transport: device number on bus 0 */
 	uint64_t mmio_base;     /* MMIO transport: register window */
 	uint64_t mmio_bytes;
-	uint32_t gsi;           /* MMIO transport: interrupt line */
+	uint32_t gsi;           /* interrupt line (virtio devices) */
+	/* PCI: the memory BAR resolve placed, which the device reserves: a
+	 * virtio-pci device's registers, a shmem device's memory (BAR2). */
+	uint64_t bar_base;
+	uint64_t bar_bytes;
+	uint64_t reg_base;      /* shmem: its register BAR (BAR0) */
 	/* A disk whose path is a directory: served by virtio-9p with the tag
 	 * "/dev/root" and mounted as the root filesystem (resolve.c). */
 	bool dir_root;
@@ -76,6 +92,15 @@ struct vb_machine_graph {
 	struct vb_memmap memmap;
 	struct vb_device_node *devices;
 	size_t n_devices;
+	/* console = "virtio" without a console device: the virtio console
+	 * the builder adds, on PCI, placed here like any device. */
+	struct vb_implied_console {
+		bool present;
+		unsigned pci_slot;
+		uint32_t gsi;
+		uint64_t bar_base;
+	} console;
+	unsigned host_phys_bits;  /* as in struct vb_host_facts */
 	char *cmdline;
 	/* Shown for the initrd when the machine file names none but vmboot
 	 * supplies one (the zero-config default); borrowed, may be NULL. */

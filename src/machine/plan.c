@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "machine/machine.h"
+#include "util/json.h"
 #include "util/size.h"
+#include "virtio/virtio.h"
 
 static void print_size(FILE *out, uint64_t bytes)
 {
@@ -65,6 +67,11 @@ static void print_device_text(const struct vb_device_node *n, FILE *out)
 		fprintf(out, "pci 00:%02x.0", n->pci_slot);
 	if (n->gsi && !n->mmio_bytes)
 		fprintf(out, " gsi %u", n->gsi);
+	if (n->bar_bytes)
+		fprintf(out, " bar 0x%llx-0x%llx", (unsigned long long)n->bar_base,
+			(unsigned long long)(n->bar_base + n->bar_bytes - 1));
+	if (n->reg_base)
+		fprintf(out, " regs 0x%llx", (unsigned long long)n->reg_base);
 	if (d->path)
 		fprintf(out, "  %s", d->path);
 	if (d->tag)
@@ -126,6 +133,11 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 	}
 	for (size_t i = 0; i < g->n_devices; i++)
 		print_device_text(&g->devices[i], out);
+	if (g->console.present)
+		fprintf(out, "  %-10s %-14s pci 00:%02x.0 gsi %u bar 0x%llx-0x%llx  console = virtio\n",
+			"console", "virtio-console", g->console.pci_slot, g->console.gsi,
+			(unsigned long long)g->console.bar_base,
+			(unsigned long long)(g->console.bar_base + VB_VIRTIO_PCI_BAR_BYTES - 1));
 
 	fputs("\nvcpus\n", out);
 	for (unsigned i = 0; i < g->cpus; i++)
@@ -140,83 +152,101 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 	fprintf(out, "cmdline     %s\n", g->cmdline);
 }
 
-static void json_string(FILE *out, const char *s)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-static void json_device(const struct vb_device_node *n, FILE *out)
+static void json_device(const struct vb_device_node *n, struct vb_json *w)
 {
 	const struct vb_device_desc *d = n->desc;
-	fputs("{\"id\":", out);
-	json_string(out, n->id);
-	fputs(",\"type\":", out);
-	json_string(out, vb_device_kind_name(d->kind));
-	fputs(",\"model\":", out);
-	json_string(out, device_model(n));
-	if (n->mmio_bytes)
-		fprintf(out, ",\"transport\":\"mmio\",\"mmio_base\":%llu,\"mmio_size\":%llu,\"gsi\":%u",
-			(unsigned long long)n->mmio_base, (unsigned long long)n->mmio_bytes, n->gsi);
-	else
-		fprintf(out, ",\"transport\":\"pci\",\"pci\":\"00:%02x.0\",\"gsi\":%u", n->pci_slot,
-			n->gsi);
-	if (d->path) {
-		fputs(",\"path\":", out);
-		json_string(out, d->path);
+	char pci[16];
+	vb_json_begin_object(w);
+	vb_json_key_string(w, "id", n->id);
+	vb_json_key_string(w, "type", vb_device_kind_name(d->kind));
+	vb_json_key_string(w, "model", device_model(n));
+	if (n->mmio_bytes) {
+		vb_json_key_string(w, "transport", "mmio");
+		vb_json_key_u64(w, "mmio_base", n->mmio_base);
+		vb_json_key_u64(w, "mmio_size", n->mmio_bytes);
+	} else {
+		snprintf(pci, sizeof(pci), "00:%02x.0", n->pci_slot);
+		vb_json_key_string(w, "transport", "pci");
+		vb_json_key_string(w, "pci", pci);
 	}
-	if (d->tag) {
-		fputs(",\"tag\":", out);
-		json_string(out, d->tag);
+	vb_json_key_u64(w, "gsi", n->gsi);
+	if (n->bar_bytes) {
+		vb_json_key_u64(w, "bar_base", n->bar_base);
+		vb_json_key_u64(w, "bar_size", n->bar_bytes);
 	}
-	fprintf(out, ",\"readonly\":%s}", d->readonly ? "true" : "false");
+	if (n->reg_base)
+		vb_json_key_u64(w, "reg_base", n->reg_base);
+	if (d->path)
+		vb_json_key_string(w, "path", d->path);
+	if (d->tag)
+		vb_json_key_string(w, "tag", d->tag);
+	vb_json_key_bool(w, "readonly", d->readonly);
+	vb_json_end_object(w);
+}
+
+static void json_memmap(const struct vb_memmap *m, struct vb_json *w)
+{
+	vb_json_key_u64(w, "mmap_bytes", m->mmap_bytes);
+	vb_json_key(w, "gap");
+	if (m->has_gap) {
+		vb_json_begin_object(w);
+		vb_json_key_u64(w, "start", m->gap_start);
+		vb_json_key_u64(w, "size", m->gap_size);
+		vb_json_end_object(w);
+	} else {
+		vb_json_null(w);
+	}
+	vb_json_key(w, "slots");
+	vb_json_begin_array(w);
+	for (unsigned i = 0; i < m->n_slots; i++) {
+		const struct vb_slot *s = &m->slots[i];
+		vb_json_begin_object(w);
+		vb_json_key_u64(w, "slot", s->slot);
+		vb_json_key_u64(w, "guest_phys_addr", s->guest_phys_addr);
+		vb_json_key_u64(w, "size", s->size_bytes);
+		vb_json_key_u64(w, "host_offset", s->host_offset);
+		vb_json_end_object(w);
+	}
+	vb_json_end_array(w);
+}
+
+static void json_console_device(const struct vb_machine_graph *g, struct vb_json *w)
+{
+	char pci[16];
+	snprintf(pci, sizeof(pci), "00:%02x.0", g->console.pci_slot);
+	vb_json_key(w, "console_device");
+	vb_json_begin_object(w);
+	vb_json_key_string(w, "pci", pci);
+	vb_json_key_u64(w, "gsi", g->console.gsi);
+	vb_json_key_u64(w, "bar_base", g->console.bar_base);
+	vb_json_key_u64(w, "bar_size", VB_VIRTIO_PCI_BAR_BYTES);
+	vb_json_end_object(w);
 }
 
 void vb_plan_print_json(const struct vb_machine_graph *g, FILE *out)
 {
-	const struct vb_memmap *m = &g->memmap;
-	fputs("{\"name\":", out);
-	json_string(out, g->name);
-	fprintf(out, ",\"cpus\":%u,\"ram_mib\":%llu,\"ram_source\":\"%s\",\"mmap_bytes\":%llu",
-		g->cpus, (unsigned long long)(g->ram_bytes >> 20),
-		vb_ram_source_name(g->ram_source), (unsigned long long)m->mmap_bytes);
-	if (m->has_gap)
-		fprintf(out, ",\"gap\":{\"start\":%llu,\"size\":%llu}",
-			(unsigned long long)m->gap_start, (unsigned long long)m->gap_size);
-	else
-		fputs(",\"gap\":null", out);
-	fputs(",\"slots\":[", out);
-	for (unsigned i = 0; i < m->n_slots; i++) {
-		const struct vb_slot *s = &m->slots[i];
-		fprintf(out, "%s{\"slot\":%u,\"guest_phys_addr\":%llu,\"size\":%llu,\"host_offset\":%llu}",
-			i ? "," : "", s->slot, (unsigned long long)s->guest_phys_addr,
-			(unsigned long long)s->size_bytes, (unsigned long long)s->host_offset);
-	}
-	fputs("],\"devices\":[", out);
-	for (size_t i = 0; i < g->n_devices; i++) {
-		if (i)
-			fputc(',', out);
-		json_device(&g->devices[i], out);
-	}
-	fputs("],\"kernel\":", out);
-	json_string(out, g->desc->kernel);
-	fputs(",\"initrd\":", out);
-	json_string(out, g->desc->initrd);
-	fprintf(out, ",\"initrd_in_memory\":%s", !g->desc->initrd && g->initrd_label ? "true" : "false");
-	fprintf(out, ",\"console\":\"%s\",\"hugepages\":%s,\"cmdline\":",
-		vb_console_name(g->desc->console), g->desc->hugepages ? "true" : "false");
-	json_string(out, g->cmdline);
-	fputs("}\n", out);
+	struct vb_json w;
+	vb_json_init_file(&w, out, VB_JSON_COMPACT);
+	vb_json_begin_object(&w);
+	vb_json_key_string(&w, "name", g->name);
+	vb_json_key_u64(&w, "cpus", g->cpus);
+	vb_json_key_u64(&w, "ram_mib", g->ram_bytes >> 20);
+	vb_json_key_string(&w, "ram_source", vb_ram_source_name(g->ram_source));
+	json_memmap(&g->memmap, &w);
+	vb_json_key(&w, "devices");
+	vb_json_begin_array(&w);
+	for (size_t i = 0; i < g->n_devices; i++)
+		json_device(&g->devices[i], &w);
+	vb_json_end_array(&w);
+	if (g->console.present)
+		json_console_device(g, &w);
+	vb_json_key_string(&w, "kernel", g->desc->kernel);
+	vb_json_key_string(&w, "initrd", g->desc->initrd);
+	vb_json_key_bool(&w, "initrd_in_memory", !g->desc->initrd && g->initrd_label);
+	vb_json_key_string(&w, "console", vb_console_name(g->desc->console));
+	vb_json_key_bool(&w, "hugepages", g->desc->hugepages);
+	vb_json_key_string(&w, "cmdline", g->cmdline);
+	vb_json_end_object(&w);
+	/* As the text form: a failed write shows in the stream's error. */
+	(void)vb_json_finish(&w);
 }

@@ -60,14 +60,19 @@ int vb_ram_map(struct vb_ram *ram, const struct vb_memmap *map, bool hugepages,
 	       struct vb_err *err)
 {
 	memset(ram, 0, sizeof(*ram));
-	if (map->mmap_bytes == 0)
-		return vb_err_set(err, EINVAL, "guest RAM: size is zero");
+	/* The builder checked against this host's address width already
+	 * (vm.c); here the architectural limits guard the mmap arithmetic. */
+	int r = vb_memmap_check_ram(map->ram_bytes, 0, err);
+	if (r < 0) {
+		vb_err_prefix(err, "guest RAM");
+		return r;
+	}
 	if (map->has_gap && map->mmap_bytes < VB_GAP_END_BYTES)
 		return vb_err_set(err, EINVAL,
 				  "guest RAM: memory map has a gap but the mapping ends inside it");
 
 	uint8_t *base = NULL;
-	int r = hugepages ? map_aligned(map->mmap_bytes, VB_RAM_HUGEPAGE_BYTES, &base, err)
+	r = hugepages ? map_aligned(map->mmap_bytes, VB_RAM_HUGEPAGE_BYTES, &base, err)
 			  : map_plain(map->mmap_bytes, &base, err);
 	if (r < 0)
 		return r;

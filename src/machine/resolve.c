@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include "arch/x86/cmdline.h"
+#include "dev/alloc.h"
+#include "dev/ivshmem.h"
 #include "machine/machine.h"
 #include "parse/schema.h"
 #include "util/size.h"
+#include "virtio/virtio.h"
 
 /* virtio-mmio register windows sit at the bottom of the 32-bit gap, one
  * page each (the register block is 0x200 bytes; a page keeps them apart
@@ -28,8 +31,31 @@ static const uint32_t isa_lines[] = { 5, 6, 7, 9, 10, 11, 12, 14, 15, 3 };
 #define VB_FIRST_PCI_GSI 16
 #define VB_LAST_PCI_GSI 23
 
+/* "address sizes\t: 46 bits physical, 48 bits virtual" (x86 /proc/cpuinfo,
+ * the kernel's x86_phys_bits: already reduced by memory encryption, which
+ * is what KVM maps against). 0 when there is no such line. */
+static unsigned read_phys_bits(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return 0;
+	char line[256];
+	unsigned bits = 0;
+	while (!bits && fgets(line, sizeof(line), f)) {
+		const char *colon = strchr(line, ':');
+		if (strncmp(line, "address sizes", 13) || !colon ||
+		    sscanf(colon + 1, " %u bits physical", &bits) != 1 || bits > VB_MAX_PHYS_BITS)
+			bits = 0;
+	}
+	fclose(f);
+	return bits;
+}
+
 int vb_host_facts_read(struct vb_host_facts *facts)
 {
+	/* Callers may override what could not be read (--host-ram); an
+	 * unknown address width is 0, the architectural maximum. */
+	memset(facts, 0, sizeof(*facts));
 	long pages = sysconf(_SC_PHYS_PAGES);
 	long page_size = sysconf(_SC_PAGE_SIZE);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -37,6 +63,7 @@ int vb_host_facts_read(struct vb_host_facts *facts)
 		return -errno ? -errno : -EINVAL;
 	facts->ram_bytes = (uint64_t)pages * (uint64_t)page_size;
 	facts->cpus = (unsigned)cpus;
+	facts->phys_bits = read_phys_bits();
 	return 0;
 }
 
@@ -80,8 +107,13 @@ static void size_ram(const struct vb_machine_desc *desc, const struct vb_host_fa
 		     struct vb_machine_graph *g, struct vb_diags *diags)
 {
 	if (desc->memory_set) {
-		g->ram_bytes = desc->ram_bytes;
+		struct vb_err err;
 		g->ram_source = VB_RAM_FILE;
+		if (vb_memmap_check_ram(desc->ram_bytes, host->phys_bits, &err)) {
+			vb_diag_error(diags, desc->memory_loc, "memory: %s", err.msg);
+			return;
+		}
+		g->ram_bytes = desc->ram_bytes;
 		if (desc->ram_bytes > host->ram_bytes) {
 			char want[32], have[32];
 			vb_size_format(desc->ram_bytes, want, sizeof(want));
@@ -95,7 +127,7 @@ static void size_ram(const struct vb_machine_desc *desc, const struct vb_host_fa
 	if (g->ram_bytes < VB_MIN_RAM_BYTES) {
 		char have[32];
 		vb_size_format((host->ram_bytes >> 20) << 20, have, sizeof(have));
-		vb_diag_error(diags, (struct vb_loc){ desc->source, 0, 0 },
+		vb_diag_error(diags, (struct vb_loc){ .file = desc->source },
 			      "memory: the default (80%% of the host's %s) is below the minimum of 64 MiB",
 			      have);
 	}
@@ -166,6 +198,36 @@ static void find_dir_root(const struct vb_machine_desc *desc, struct vb_machine_
 	}
 }
 
+static bool has_console_device(const struct vb_machine_desc *desc)
+{
+	for (size_t i = 0; i < desc->n_devices; i++)
+		if (desc->devices[i].kind == VB_DEV_CONSOLE)
+			return true;
+	return false;
+}
+
+/* console = "virtio" without a console device: the builder adds one on
+ * PCI (vm.c), and it needs a slot and a line like any graph device. */
+static void place_implied_console(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
+				  unsigned next_slot, struct line_pool *pool,
+				  struct vb_diags *diags)
+{
+	if (desc->console != VB_CONSOLE_VIRTIO || has_console_device(desc))
+		return;
+	struct vb_loc loc = desc->console_loc.file ? desc->console_loc
+						   : (struct vb_loc){ .file = desc->source };
+	g->console.present = true;
+	g->console.pci_slot = next_slot;
+	if (next_slot > 31)
+		vb_diag_error(diags, loc,
+			      "console: the virtio console needs a PCI slot and the devices take all 31");
+	if (!take_line(pool, true, &g->console.gsi))
+		vb_diag_error(diags, loc,
+			      "console: the virtio console needs an interrupt line and the devices take all %zu",
+			      sizeof(isa_lines) / sizeof(isa_lines[0]) + VB_LAST_PCI_GSI -
+				      VB_FIRST_PCI_GSI + 1);
+}
+
 static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
 			 struct vb_diags *diags)
 {
@@ -205,6 +267,99 @@ static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_g
 	}
 	g->n_devices = desc->n_devices;
 	find_dir_root(desc, g, diags);
+	place_implied_console(desc, g, next_slot, &pool, diags);
+}
+
+static void mmio_window_error(const struct vb_device_desc *d, size_t i, struct vb_diags *diags)
+{
+	char size[32];
+	vb_size_format(d->size_bytes, size, sizeof(size));
+	vb_diag_error(diags, d->address_loc.file ? d->address_loc : d->loc,
+		      "devices[%zu].address: 0x%llx (%s) is not inside the 32-bit PCI window [0x%llx, 0x%llx): below it is guest RAM, above it the IOAPIC and local APIC",
+		      i, (unsigned long long)d->address, size,
+		      (unsigned long long)VB_GAP_START_BYTES,
+		      (unsigned long long)VB_ALLOC_MMIO_END_BYTES);
+}
+
+/* The fixed ranges: the virtio-mmio windows name_devices put at the
+ * bottom of the PCI window, and the shmem regions the file places. */
+static void reserve_fixed(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
+			  struct vb_alloc *a, struct vb_diags *diags)
+{
+	struct vb_err err;
+	for (size_t i = 0; i < g->n_devices; i++) {
+		struct vb_device_node *n = &g->devices[i];
+		const struct vb_device_desc *d = &desc->devices[i];
+		if (n->mmio_bytes && vb_alloc_mmio_reserve(a, n->mmio_base, n->mmio_bytes, n->id, &err))
+			vb_diag_error(diags, d->loc, "devices[%zu]: %s", i, err.msg);
+		if (d->kind != VB_DEV_SHMEM || !d->has_address || vb_shmem_check(d, &err))
+			continue;
+		int r = vb_alloc_mmio_reserve(a, d->address, d->size_bytes, n->id, &err);
+		if (r == 0)
+			n->bar_base = d->address;
+		else if (r == -EINVAL) /* outside the window (alloc.h) */
+			mmio_window_error(d, i, diags);
+		else
+			vb_diag_error(diags, d->address_loc.file ? d->address_loc : d->loc,
+				      "devices[%zu].address: %s", i, err.msg);
+	}
+}
+
+static void shmem_space_error(const struct vb_device_desc *d, size_t i, struct vb_diags *diags)
+{
+	char size[32];
+	vb_size_format(d->size_bytes, size, sizeof(size));
+	vb_diag_error(diags, d->size_loc.file ? d->size_loc : d->loc,
+		      "devices[%zu].size: no room for %s aligned to its size in the 32-bit PCI window [0x%llx, 0x%llx) (%llu MiB, shared with the other devices)",
+		      i, size, (unsigned long long)VB_GAP_START_BYTES,
+		      (unsigned long long)VB_ALLOC_MMIO_END_BYTES,
+		      (unsigned long long)((VB_ALLOC_MMIO_END_BYTES - VB_GAP_START_BYTES) >> 20));
+}
+
+/* One PCI device's BARs, in the order the device takes them. */
+static void place_bars(const struct vb_device_desc *d, size_t i, struct vb_device_node *n,
+		       struct vb_alloc *a, struct vb_diags *diags)
+{
+	struct vb_err err;
+	if (d->kind != VB_DEV_SHMEM) {
+		n->bar_bytes = VB_VIRTIO_PCI_BAR_BYTES;
+		if (vb_alloc_mmio(a, n->bar_bytes, 0, n->id, &n->bar_base, &err))
+			vb_diag_error(diags, d->loc, "devices[%zu]: %s", i, err.msg);
+		return;
+	}
+	if (vb_shmem_check(d, &err))
+		return; /* validate reported it */
+	n->bar_bytes = d->size_bytes;
+	if (!d->has_address && vb_alloc_mmio(a, d->size_bytes, d->size_bytes, n->id, &n->bar_base,
+					      &err)) {
+		shmem_space_error(d, i, diags);
+		return;
+	}
+	if (vb_alloc_mmio(a, VB_IVSHMEM_REG_BYTES, 0, n->id, &n->reg_base, &err))
+		vb_diag_error(diags, d->loc, "devices[%zu]: %s", i, err.msg);
+}
+
+/* The machine's MMIO map, laid out once with the builder's allocator
+ * (dev/alloc.h): fixed ranges first, then every PCI BAR in device order,
+ * then the implied virtio console's. The devices reserve exactly these
+ * ranges at attach, so whatever the allocator would refuse at run (a
+ * region outside the window, overlapping another, or no room) is a
+ * located error here. */
+static void place_mmio(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
+		       struct vb_diags *diags)
+{
+	struct vb_alloc a;
+	struct vb_err err;
+	vb_alloc_init(&a);
+	reserve_fixed(desc, g, &a, diags);
+	for (size_t i = 0; i < g->n_devices; i++)
+		if (!g->devices[i].mmio_bytes)
+			place_bars(&desc->devices[i], i, &g->devices[i], &a, diags);
+	if (g->console.present &&
+	    vb_alloc_mmio(&a, VB_VIRTIO_PCI_BAR_BYTES, 0, "console", &g->console.bar_base, &err))
+		vb_diag_error(diags, desc->console_loc.file ? desc->console_loc
+							    : (struct vb_loc){ .file = desc->source },
+			      "console: %s", err.msg);
 }
 
 /* Device words (virtio-mmio announcements, a directory root) go before
@@ -248,7 +403,7 @@ static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_g
 					  g->cmdline, VB_X86_CMDLINE_MAX, &err);
 	if (rc == -E2BIG || rc == -ENOSPC) {
 		struct vb_loc loc = desc->params ? desc->params_loc
-						 : (struct vb_loc){ desc->source, 0, 0 };
+						 : (struct vb_loc){ .file = desc->source };
 		vb_diag_error(diags, loc,
 			      "params: the kernel command line would be longer than the %u bytes the kernel accepts",
 			      VB_X86_CMDLINE_MAX_LEN);
@@ -256,7 +411,7 @@ static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_g
 		return 0;
 	}
 	if (rc) {
-		vb_diag_error(diags, (struct vb_loc){ desc->source, 0, 0 }, "%s", err.msg);
+		vb_diag_error(diags, (struct vb_loc){ .file = desc->source }, "%s", err.msg);
 		g->cmdline[0] = 0;
 	}
 	return 0;
@@ -288,6 +443,8 @@ int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *h
 	if (!g->devices)
 		return -ENOMEM;
 	name_devices(desc, g, diags);
+	place_mmio(desc, g, diags);
+	g->host_phys_bits = host->phys_bits;
 
 	if (build_cmdline(desc, g, diags)) {
 		vb_graph_free(g);

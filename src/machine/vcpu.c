@@ -442,6 +442,27 @@ static void kick_all(struct runner *r, struct vcpu_thread *threads)
 		__atomic_store_n(&r->vcpus[i].run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* The poll timeout until the handlers' timer is due (calling it when it
+ * is), or -1 when there is none or it has run. */
+static int timer_timeout(struct runner *r, int64_t *due_ms)
+{
+	if (*due_ms < 0)
+		return -1;
+	int64_t left = *due_ms - monotonic_ms();
+	if (left > 0)
+		return left > INT32_MAX ? INT32_MAX : (int)left;
+	*due_ms = -1;
+	r->h->timer(r->h->ctx);
+	return -1;
+}
+
 /* Waits for a finished vCPU or SIGINT/SIGTERM; returns the signal, 0, or
  * -errno if poll itself failed. */
 static int wait_for_stop(struct runner *r, int sig_fd)
@@ -450,8 +471,10 @@ static int wait_for_stop(struct runner *r, int sig_fd)
 		{ .fd = r->wake_fd, .events = POLLIN },
 		{ .fd = sig_fd, .events = POLLIN },
 	};
+	int64_t due_ms = r->h->timer && r->h->timer_ms ? monotonic_ms() + r->h->timer_ms : -1;
 	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
+		int ready = poll(fds, 2, timer_timeout(r, &due_ms));
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;

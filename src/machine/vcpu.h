@@ -105,6 +105,11 @@ struct vb_exit_handlers {
 	int (*debug)(void *ctx, uint64_t rip, struct vb_err *err);
 	/* Explain emulation failures as KVM-PVM limits (vb_kvm.is_pvm). */
 	bool host_is_pvm;
+	/* Called once, timer_ms after the vCPUs start, by the thread that
+	 * waits for the run to end (not under the handlers' lock), unless
+	 * the run ended first. NULL or 0 ms: no timer. */
+	void (*timer)(void *ctx);
+	unsigned timer_ms;
 };
 
 enum vb_vcpu_action { VB_VCPU_CONTINUE, VB_VCPU_STOP, VB_VCPU_FAIL };

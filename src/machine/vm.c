@@ -1,11 +1,14 @@
 #include "machine/vm.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,9 +25,11 @@
 #include "dev/uart.h"
 #include "machine/ioevent.h"
 #include "machine/kvm.h"
+#include "machine/load.h"
 #include "machine/ram.h"
 #include "machine/vcpu.h"
 #include "util/io.h"
+#include "util/log.h"
 #include "virtio/balloon.h"
 #include "virtio/console.h"
 #include "virtio/virtio.h"
@@ -54,15 +59,15 @@ struct vb_vm {
 	uint32_t vcon_gsi;
 	struct vb_virtio_balloon *balloon; /* the graph's balloon, if any */
 
-	uint8_t *kernel;
-	size_t kernel_bytes;
-	uint8_t *initrd;
-	size_t initrd_bytes;
 	struct vb_x86_boot_regs regs;
 	struct vb_x86_boot_info boot;
 
 	struct vb_term term;
 	struct vb_pty pty;          /* tty = true: the console's pty */
+	/* Devices write to console, which notes that the guest has spoken
+	 * (opts->quiet_note) and hands the bytes on to console_dest. */
+	struct vb_console console_dest;
+	atomic_bool guest_spoke;
 	atomic_bool stop_requested; /* a device asked for reset/poweroff */
 	atomic_bool quit_requested; /* Ctrl-A x on the console */
 
@@ -72,13 +77,145 @@ struct vb_vm {
 	struct vb_ctl_server *ctl_server;
 	struct vb_vcpu_ctl *vcpu_ctl;
 	struct timespec started;
+	atomic_int phase;           /* enum vm_phase: what the socket says */
+
+	/* What interrupts the build (vm.h): SIGINT/SIGTERM, read from
+	 * build_sig_fd, or `vmboot stop` while starting, which writes
+	 * abort_fd. Once one has, interrupted_by holds the signal, or
+	 * stopped_starting is set. */
+	int build_sig_fd;
+	int abort_fd;
+	int interrupted_by;
+	bool stopped_starting;
 };
+
+enum vm_phase { VM_STARTING, VM_RUNNING, VM_STOPPING };
+
+/* ---- interrupting the build ---- */
+
+/* Waits up to timeout_ms (0: only looks) for a SIGINT/SIGTERM or a stop
+ * request. True once the build has been interrupted; it stays so. */
+static bool build_interrupted(struct vb_vm *vm, int timeout_ms)
+{
+	if (vm->interrupted_by || vm->stopped_starting)
+		return true;
+	struct pollfd p[2] = { { .fd = vm->build_sig_fd, .events = POLLIN },
+			       { .fd = vm->abort_fd, .events = POLLIN } };
+	int n;
+	while ((n = poll(p, 2, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		return false;
+	struct signalfd_siginfo si;
+	if ((p[0].revents & POLLIN) &&
+	    read(vm->build_sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		vm->interrupted_by = (int)si.ssi_signo;
+	else if (p[1].revents & POLLIN)
+		vm->stopped_starting = true;
+	return vm->interrupted_by || vm->stopped_starting;
+}
+
+/* Test hook (vm.h): stage 0 lasts this long unless interrupted, so a
+ * test can interrupt a build without /dev/kvm. */
+#define TEST_BUILD_DELAY_MAX_MS 60000
+
+static void test_build_delay(struct vb_vm *vm)
+{
+	const char *text = getenv("VMBOOT_TEST_BUILD_DELAY_MS");
+	long ms = text ? strtol(text, NULL, 10) : 0;
+	if (ms > 0)
+		build_interrupted(vm, ms > TEST_BUILD_DELAY_MAX_MS ? TEST_BUILD_DELAY_MAX_MS
+								   : (int)ms);
+}
+
+/* ---- the control socket while starting and stopping ---- */
+
+static const char *phase_name(const struct vb_vm *vm)
+{
+	return atomic_load(&vm->phase) == VM_STOPPING ? "stopping" : "starting";
+}
+
+/* These read only what is fixed before the server starts (the graph, the
+ * name, the start time) and atomics, so they are safe while the builder
+ * works on the rest. */
+static int early_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	(void)err;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	vb_ctl_reply_add(r, "name", "%s", vm->name);
+	vb_ctl_reply_add(r, "pid", "%ld", (long)getpid());
+	vb_ctl_reply_add(r, "state", "%s", phase_name(vm));
+	vb_ctl_reply_add(r, "cpus", "%u", vm->g->cpus);
+	vb_ctl_reply_add(r, "memory_bytes", "%llu", (unsigned long long)vm->g->ram_bytes);
+	vb_ctl_reply_add(r, "uptime_s", "%lld", (long long)(now.tv_sec - vm->started.tv_sec));
+	return 0;
+}
+
+/* A stop while starting ends the build (undone, vmboot exits 0); should
+ * the build finish first, the stop left on the vCPU control ends the run
+ * before the guest runs an instruction. While stopping: nothing to do. */
+static int early_stop(void *ctx, bool force, struct vb_err *err)
+{
+	struct vb_vm *vm = ctx;
+	(void)force;
+	(void)err;
+	if (atomic_load(&vm->phase) == VM_STOPPING)
+		return 0;
+	vb_vcpu_ctl_stop(vm->vcpu_ctl, "stopped by vmboot stop while starting");
+	uint64_t one = 1;
+	/* An eventfd write of 1 cannot fail short of a counter overflow. */
+	if (write(vm->abort_fd, &one, sizeof(one)) < 0)
+		vb_log(VB_LOG_ERROR, "control: stop: %s", strerror(errno));
+	return 0;
+}
+
+static int early_refuse(struct vb_vm *vm, struct vb_err *err)
+{
+	return vb_err_set(err, EAGAIN, "%s is %s", vm->name, phase_name(vm));
+}
+
+static int early_plain(void *ctx, struct vb_err *err)
+{
+	return early_refuse(ctx, err);
+}
+
+static int early_reply(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
+{
+	(void)r;
+	return early_refuse(ctx, err);
+}
+
+static int early_balloon(void *ctx, bool deflate, uint64_t bytes, struct vb_ctl_reply *r,
+			 struct vb_err *err)
+{
+	(void)deflate;
+	(void)bytes;
+	(void)r;
+	return early_refuse(ctx, err);
+}
+
+static struct vb_ctl_ops early_ops(struct vb_vm *vm)
+{
+	return (struct vb_ctl_ops){
+		.ctx = vm,
+		.info = early_info,
+		.pause = early_plain,
+		.resume = early_plain,
+		.stop = early_stop,
+		.debug = early_reply,
+		.stat = early_reply,
+		.balloon = early_balloon,
+		.console = early_reply,
+	};
+}
 
 /* ---- stage 0: the VM's name ---- */
 
 /* Claiming the name first refuses a second VM of the same name before
- * anything is built; the socket only answers once the control server
- * starts (the last stage), and connections wait in its backlog till then. */
+ * anything is built; the socket answers from then on, as a starting VM
+ * (early_ops) until the last stage gives it the full ops. */
 static int claim_name(struct vb_vm *vm, struct vb_err *err)
 {
 	clock_gettime(CLOCK_MONOTONIC, &vm->started);
@@ -92,6 +229,11 @@ static int claim_name(struct vb_vm *vm, struct vb_err *err)
 		rc = vb_vcpu_ctl_create(&vm->vcpu_ctl, err);
 	if (!rc)
 		rc = vb_ctl_server_open(dir, vm->name, &vm->ctl_server, err);
+	const struct vb_ctl_ops ops = early_ops(vm);
+	if (!rc)
+		rc = vb_ctl_server_start(vm->ctl_server, &ops, VB_CTL_STOP_TIMEOUT_DEFAULT_S, err);
+	if (!rc)
+		test_build_delay(vm);
 	return rc;
 }
 
@@ -124,7 +266,12 @@ static void close_kvm(struct vb_vm *vm)
 
 static int map_ram(struct vb_vm *vm, struct vb_err *err)
 {
-	int rc = vb_ram_map(&vm->ram, &vm->g->memmap, vm->g->desc->hugepages, err);
+	/* resolve checked this (and --check reports it); the graph may come
+	 * from elsewhere, so the one rule guards the mapping too. */
+	int rc = vb_memmap_check_ram(vm->g->ram_bytes, vm->g->host_phys_bits, err);
+	if (rc)
+		return rc;
+	rc = vb_ram_map(&vm->ram, &vm->g->memmap, vm->g->desc->hugepages, err);
 	vm->mem = vb_ram_view(&vm->ram, &vm->g->memmap);
 	return rc;
 }
@@ -181,7 +328,7 @@ static void device_request(void *ctx, enum vb_dev_request req)
 static void device_log(void *ctx, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "vmboot: %s\n", msg);
+	vb_log(VB_LOG_WARNING, "%s", msg);
 }
 
 static void ioport_debug(void *ctx, const char *bus, uint64_t addr, const uint8_t *data,
@@ -193,9 +340,9 @@ static void ioport_debug(void *ctx, const char *bus, uint64_t addr, const uint8_
 		uint64_t value = 0;
 		for (uint32_t i = 0; i < size && i < 8; i++)
 			value |= (uint64_t)data[i] << (8 * i);
-		fprintf(stderr, "vmboot: %s %s 0x%llx size %u value 0x%llx (%s)\n", bus,
-			is_write ? "out" : "in", (unsigned long long)addr, size,
-			(unsigned long long)value, device ? device : "unclaimed");
+		vb_log(VB_LOG_DEBUG, "%s %s 0x%llx size %u value 0x%llx (%s)", bus,
+		       is_write ? "out" : "in", (unsigned long long)addr, size,
+		       (unsigned long long)value, device ? device : "unclaimed");
 	}
 	if (dbg->iodelay_ms)
 		usleep(dbg->iodelay_ms * 1000u);
@@ -204,31 +351,18 @@ static void ioport_debug(void *ctx, const char *bus, uint64_t addr, const uint8_
 /* PC devices every machine has, by registry name. */
 static const char *const pc_devices[] = { "ignore", "i8042", "rtc", "uart", "pci-host" };
 
-/* The virtio console is not in the graph: give it the first PCI slot and
- * PCI line (16-23, as resolve hands them out) the graph left free. PCI
- * even on an MMIO machine: the host bridge is always there and the
+/* The virtio console the file did not place (no console device): resolve
+ * gave it a PCI slot, line and BAR after the graph's devices (machine.h).
+ * PCI even on an MMIO machine: the host bridge is always there and the
  * kernel's PCI probe needs no command line. */
 static int attach_virtio_console(struct vb_vm *vm, struct vb_err *err)
 {
-	if (vm->vcon) /* the file placed it: a console device in the graph */
+	if (vm->vcon || !vm->g->console.present) /* a console device in the graph */
 		return 0;
-	bool slot_used[32] = { [0] = true }, gsi_used[24] = { false };
-	for (size_t i = 0; i < vm->g->n_devices; i++) {
-		const struct vb_device_node *n = &vm->g->devices[i];
-		if (!n->mmio_bytes && n->pci_slot < 32)
-			slot_used[n->pci_slot] = true;
-		if (n->gsi < 24)
-			gsi_used[n->gsi] = true;
-	}
-	uint32_t slot = 1, gsi = 16;
-	while (slot < 32 && slot_used[slot])
-		slot++;
-	while (gsi < 24 && gsi_used[gsi])
-		gsi++;
-	if (slot == 32 || gsi == 24)
-		return vb_err_set(err, ENOSPC, "virtio console: no free PCI slot or interrupt line");
+	uint32_t slot = vm->g->console.pci_slot, gsi = vm->g->console.gsi;
 	struct vb_virtio_placement place = {
 		.name = "console", .transport = VB_VIRTIO_PCI, .pci_slot = slot, .gsi = gsi,
+		.bar_base = vm->g->console.bar_base,
 	};
 	int rc = vb_dev_set_attach(&vm->devices, &vm->env, &vb_virtio_console_ops, &place, err);
 	if (rc)
@@ -248,38 +382,39 @@ static const struct vb_device_ops *node_ops(const struct vb_device_node *n)
 
 /* Graph devices attach through the registry under their kind's name:
  * refuse a kind without a device before anything is attached. resolve
- * placed the virtio-mmio windows at the bottom of the gap, where the
- * allocator also starts: take them out of its pool first so PCI BARs land
- * above them. */
+ * laid out the MMIO map (machine.h): reserve the virtio-mmio windows
+ * here; each PCI device reserves the BARs it is handed. */
 static int check_and_reserve(struct vb_vm *vm, struct vb_err *err)
 {
-	uint64_t mmio_lo = UINT64_MAX, mmio_hi = 0;
 	for (size_t i = 0; i < vm->g->n_devices; i++) {
 		const struct vb_device_node *n = &vm->g->devices[i];
 		if (!node_ops(n))
 			return vb_err_set(err, ENOTSUP, "device %s (%s): not implemented yet", n->id,
 					  vb_device_kind_name(n->desc->kind));
-		if (n->mmio_bytes) {
-			mmio_lo = n->mmio_base < mmio_lo ? n->mmio_base : mmio_lo;
-			mmio_hi = n->mmio_base + n->mmio_bytes > mmio_hi ? n->mmio_base + n->mmio_bytes
-									  : mmio_hi;
-		}
+		int rc = n->mmio_bytes ? vb_alloc_mmio_reserve(&vm->alloc, n->mmio_base,
+							       n->mmio_bytes, n->id, err)
+				       : 0;
+		if (rc)
+			return rc;
 	}
-	if (!mmio_hi)
-		return 0;
-	uint64_t at = 0;
-	int rc = vb_alloc_mmio(&vm->alloc, mmio_hi - mmio_lo, 0x1000, "virtio-mmio", &at, err);
-	if (!rc && at != mmio_lo)
-		rc = vb_err_set(err, EBUSY, "virtio-mmio windows at 0x%llx: allocator gave 0x%llx",
-				(unsigned long long)mmio_lo, (unsigned long long)at);
-	return rc;
+	return 0;
+}
+
+static long console_write_noted(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct vb_vm *vm = ctx;
+	if (n)
+		atomic_store_explicit(&vm->guest_spoke, true, memory_order_relaxed);
+	return vm->console_dest.write(vm->console_dest.ctx, buf, n);
 }
 
 static void init_env(struct vb_vm *vm)
 {
-	vm->console = vm->opts->console_out ? *vm->opts->console_out
-					    : (struct vb_console){ vb_console_write_fd,
-								   (void *)&vm->opts->console_out_fd };
+	vm->console_dest = vm->opts->console_out
+				   ? *vm->opts->console_out
+				   : (struct vb_console){ vb_console_write_fd,
+							  (void *)&vm->opts->console_out_fd };
+	vm->console = (struct vb_console){ console_write_noted, vm };
 	vm->env = (struct vb_dev_env){
 		.pio = &vm->pio,
 		.mmio = &vm->mmio,
@@ -331,6 +466,8 @@ static int attach_graph_devices(struct vb_vm *vm, struct vb_err *err)
 			.mmio_base = n->mmio_base,
 			.mmio_bytes = n->mmio_bytes,
 			.gsi = n->gsi,
+			.bar_base = n->bar_base,
+			.reg_base = n->reg_base,
 		};
 		const struct vb_device_ops *ops = node_ops(n);
 		int rc = vb_dev_set_attach(&vm->devices, &vm->env, ops, &place, err);
@@ -368,10 +505,10 @@ static void log_notify_path(const struct vb_vm *vm)
 	if (!vm->opts->verbose)
 		return;
 	if (vm->ioevent)
-		fprintf(stderr, "vmboot: virtio notifications: ioeventfd (%u doorbells), interrupts: KVM_IRQ_LINE\n",
-			vb_ioevent_count(vm->ioevent));
+		vb_log(VB_LOG_DEBUG, "virtio notifications: ioeventfd (%u doorbells), interrupts: KVM_IRQ_LINE",
+		       vb_ioevent_count(vm->ioevent));
 	else
-		fprintf(stderr, "vmboot: virtio notifications: exits (no KVM_CAP_IOEVENTFD), interrupts: KVM_IRQ_LINE\n");
+		vb_log(VB_LOG_DEBUG, "virtio notifications: exits (no KVM_CAP_IOEVENTFD), interrupts: KVM_IRQ_LINE");
 }
 
 static int attach_devices(struct vb_vm *vm, struct vb_err *err)
@@ -411,8 +548,8 @@ static void detach_devices(struct vb_vm *vm)
 	 * it calls into goes away (ioevent.h). */
 	vb_ioevent_stop(vm->ioevent);
 	if (vm->ioevent && vm->opts->verbose)
-		fprintf(stderr, "vmboot: virtio notifications: %llu ioeventfd wakeups\n",
-			(unsigned long long)vb_ioevent_calls(vm->ioevent));
+		vb_log(VB_LOG_DEBUG, "virtio notifications: %llu ioeventfd wakeups",
+		       (unsigned long long)vb_ioevent_calls(vm->ioevent));
 	vb_dev_set_detach_all(&vm->devices);
 	vb_ioevent_destroy(vm->ioevent);
 	vm->ioevent = NULL;
@@ -454,57 +591,16 @@ static int write_mptable(struct vb_vm *vm, struct vb_err *err)
 	return rc < 0 ? rc : 0;
 }
 
-/* The in-memory initrd gets the same size limit as a file would. */
-static int copy_initrd(struct vb_vm *vm, struct vb_err *err)
-{
-	size_t n = vm->opts->initrd_bytes;
-	if (n >= vm->g->ram_bytes)
-		return vb_err_set(err, EFBIG, "initrd: %zu bytes do not fit in guest RAM", n);
-	vm->initrd = malloc(n ? n : 1);
-	if (!vm->initrd)
-		return vb_err_set(err, ENOMEM, "initrd: out of memory");
-	memcpy(vm->initrd, vm->opts->initrd_data, n);
-	vm->initrd_bytes = n;
-	return 0;
-}
-
+/* The same function --check runs on scratch memory (machine/load.h). */
 static int load_kernel(struct vb_vm *vm, struct vb_err *err)
 {
-	const struct vb_machine_desc *d = vm->g->desc;
-	uint64_t ram = vm->g->ram_bytes;
-	int rc = vb_x86_read_file("kernel", d->kernel, ram, &vm->kernel, &vm->kernel_bytes, err);
-	if (!rc && d->initrd)
-		rc = vb_x86_read_file("initrd", d->initrd, ram, &vm->initrd, &vm->initrd_bytes,
-				      err);
-	else if (!rc && vm->opts->initrd_data)
-		rc = copy_initrd(vm, err);
+	int rc = vb_machine_load(vm->g, vm->opts->initrd_data, vm->opts->initrd_bytes, &vm->mem,
+				 &vm->regs, &vm->boot, err);
 	if (rc)
 		return rc;
-	struct vb_x86_boot_config cfg = {
-		.kernel = vm->kernel,
-		.kernel_bytes = vm->kernel_bytes,
-		.initrd = vm->initrd,
-		.initrd_bytes = vm->initrd_bytes,
-		.cmdline = vm->g->cmdline,
-		.cpus = vm->g->cpus,
-	};
-	rc = vb_x86_load_kernel(&cfg, &vm->mem, &vm->regs, &vm->boot, err);
-	if (rc)
-		return rc;
-	if (vm->kvm.is_pvm && vm->boot.kind != VB_X86_KERNEL_FLAT)
-		fprintf(stderr,
-			"vmboot: warning: this host's /dev/kvm is KVM-PVM (/sys/module/kvm_pvm): it emulates\n"
-			"vmboot: warning: guest kernel code and a stock Linux kernel stops early (xrstor, int3).\n"
-			"vmboot: warning: The guest needs a PVM-enabled kernel, or use tests/nested/run.\n");
-
+	/* A kernel that KVM-PVM cannot run was refused before the build
+	 * (cli/pvm.h); the quiet note covers the rest. */
 	return write_mptable(vm, err);
-}
-
-static void free_kernel(struct vb_vm *vm)
-{
-	free(vm->kernel);
-	free(vm->initrd);
-	vm->kernel = vm->initrd = NULL;
 }
 
 /* ---- stage 8: CPU state ---- */
@@ -564,17 +660,18 @@ static void console_event(void *ctx, enum vb_term_event ev)
 }
 
 /* tty = true: the devices already hold &vm->console (no vCPU has run
- * yet), so pointing it at the pty here moves all guest output there. */
+ * yet), so pointing its destination at the pty here moves all guest
+ * output there. */
 static int open_pty_console(struct vb_vm *vm, struct vb_err *err)
 {
 	int rc = vb_pty_open(&vm->pty, err);
 	if (rc)
 		return rc;
-	vm->console = (struct vb_console){ vb_pty_console_write, &vm->pty };
+	vm->console_dest = (struct vb_console){ vb_pty_console_write, &vm->pty };
 	vb_term_attach_fd(&vm->term, vm->pty.master_fd);
 	rc = vb_term_start_reader(&vm->term, console_sink, console_event, vm, err);
 	if (!rc && !vm->opts->on_ready)
-		fprintf(stderr, "vmboot: console on %s\n", vm->pty.path);
+		vb_log(VB_LOG_INFO, "console on %s", vm->pty.path);
 	return rc;
 }
 
@@ -819,8 +916,10 @@ static int ctl_balloon(void *ctx, bool deflate, uint64_t bytes, struct vb_ctl_re
 	return 0;
 }
 
+/* The server has answered since stage 0; now it can use every part. */
 static int start_control(struct vb_vm *vm, struct vb_err *err)
 {
+	(void)err;
 	const struct vb_ctl_ops ops = {
 		.ctx = vm,
 		.info = ctl_info,
@@ -832,12 +931,18 @@ static int start_control(struct vb_vm *vm, struct vb_err *err)
 		.balloon = ctl_balloon,
 		.console = ctl_console,
 	};
-	return vb_ctl_server_start(vm->ctl_server, &ops, VB_CTL_STOP_TIMEOUT_DEFAULT_S, err);
+	vb_ctl_server_set_ops(vm->ctl_server, &ops);
+	atomic_store(&vm->phase, VM_RUNNING);
+	return 0;
 }
 
+/* Before the VM's parts go: from here the socket says "stopping" and no
+ * callback that uses them runs (set_ops waits for one in progress). */
 static void stop_control(struct vb_vm *vm)
 {
-	vb_ctl_server_stop(vm->ctl_server);
+	atomic_store(&vm->phase, VM_STOPPING);
+	const struct vb_ctl_ops ops = early_ops(vm);
+	vb_ctl_server_set_ops(vm->ctl_server, &ops);
 }
 
 /* ---- the stage table ---- */
@@ -856,10 +961,10 @@ static const struct stage stages[] = {
 	{ "create irqchip and PIT", create_irqchip, NULL },
 	{ "create vCPUs", create_vcpus, destroy_vcpus },
 	{ "attach devices", attach_devices, detach_devices },
-	{ "load kernel", load_kernel, free_kernel },
+	{ "load kernel", load_kernel, NULL },
 	{ "set CPUID and registers", set_cpu_state, NULL },
 	{ "open console", open_console, close_console },
-	{ "start control server", start_control, stop_control },
+	{ "answer on the control socket", start_control, stop_control },
 };
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))
 
@@ -869,11 +974,26 @@ static void undo_stages(struct vb_vm *vm, size_t done)
 		if (stages[done].undo)
 			stages[done].undo(vm);
 		if (vm->opts->verbose)
-			fprintf(stderr, "vmboot: undone: %s\n", stages[done].name);
+			vb_log(VB_LOG_DEBUG, "undone: %s", stages[done].name);
 	}
 }
 
 /* ---- running ---- */
+
+/* The build was interrupted: nothing ran, everything built is undone. */
+static void interrupted_outcome(const struct vb_vm *vm, struct vb_vm_outcome *out)
+{
+	if (vm->interrupted_by) {
+		out->end = VB_VM_SIGNALLED;
+		out->signal = vm->interrupted_by;
+		snprintf(out->why, sizeof(out->why), "%s while starting: the build was undone",
+			 vm->interrupted_by == SIGINT ? "SIGINT" : "SIGTERM");
+	} else {
+		out->end = VB_VM_GUEST_STOPPED;
+		snprintf(out->why, sizeof(out->why),
+			 "stopped by vmboot stop while starting: the build was undone");
+	}
+}
 
 static int handle_pio(void *ctx, uint16_t port, bool is_write, uint8_t *data, uint8_t size,
 		      struct vb_err *err)
@@ -897,7 +1017,7 @@ static int handle_debug(void *ctx, uint64_t rip, struct vb_err *err)
 {
 	(void)ctx;
 	(void)err;
-	fprintf(stderr, "vmboot: single step: rip 0x%llx\n", (unsigned long long)rip);
+	vb_log(VB_LOG_DEBUG, "single step: rip 0x%llx", (unsigned long long)rip);
 	return 0;
 }
 
@@ -963,6 +1083,14 @@ static void describe_failure(struct vb_vm *vm, struct vb_kvm_vcpu *vcpu, struct 
 	snprintf(err->msg + used, sizeof(err->msg) - used, "; %s", where);
 }
 
+/* The handlers' timer (opts->quiet_note). */
+static void note_quiet_guest(void *ctx)
+{
+	struct vb_vm *vm = ctx;
+	if (!atomic_load(&vm->guest_spoke))
+		vb_log(VB_LOG_NOTE, "%s", vm->opts->quiet_note);
+}
+
 static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err *err)
 {
 	struct vb_exit_handlers h = {
@@ -971,6 +1099,8 @@ static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err 
 		.mmio = handle_mmio,
 		.debug = vm->g->desc->debug.single_step ? handle_debug : NULL,
 		.host_is_pvm = vm->kvm.is_pvm,
+		.timer = vm->opts->quiet_note ? note_quiet_guest : NULL,
+		.timer_ms = vm->opts->quiet_note_s * 1000u,
 	};
 	struct vb_run_result res;
 	int rc = vb_vcpu_run_all_ctl(vm->vcpus, vm->n_vcpus, &h, vm->vcpu_ctl, &res, err);
@@ -1012,11 +1142,18 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 	sigaddset(&stop_sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_mask);
 
-	size_t done = 0;
+	/* Until the vCPUs run, the build reads them itself (and stop
+	 * requests), between stages: see build_interrupted. */
 	int rc = 0;
-	for (; done < N_STAGES; done++) {
+	vm->build_sig_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	vm->abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->build_sig_fd < 0 || vm->abort_fd < 0)
+		rc = vb_err_errno(err, errno, "build: %s", vm->build_sig_fd < 0 ? "signalfd" : "eventfd");
+
+	size_t done = 0;
+	for (; !rc && done < N_STAGES && !build_interrupted(vm, 0); done++) {
 		if (opts->verbose)
-			fprintf(stderr, "vmboot: %s\n", stages[done].name);
+			vb_log(VB_LOG_DEBUG, "%s", stages[done].name);
 		rc = stages[done].build(vm, err);
 		if (rc) {
 			vb_err_prefix(err, "%s", stages[done].name);
@@ -1026,11 +1163,28 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 			break;
 		}
 	}
-	if (!rc && opts->on_ready)
+	bool interrupted = !rc && build_interrupted(vm, 0);
+	if (interrupted)
+		interrupted_outcome(vm, outcome);
+	bool announced = !rc && !interrupted && opts->on_running;
+	if (announced)
+		opts->on_running(opts->notify_ctx, vm->name, vm->n_vcpus);
+	if (!rc && !interrupted && opts->on_ready)
 		opts->on_ready(opts->ready_ctx, vm->name, vm->pty.master_fd >= 0 ? vm->pty.path : NULL);
-	if (!rc)
+	if (!rc && !interrupted)
 		rc = run_vcpus(vm, outcome, err);
+	if (announced && opts->on_stopping)
+		opts->on_stopping(opts->notify_ctx, rc ? err->msg : outcome->why);
+	atomic_store(&vm->phase, VM_STOPPING);
 	undo_stages(vm, done);
+	/* A SIGINT/SIGTERM during the teardown is spent: the VM is gone. */
+	struct signalfd_siginfo si;
+	while (vm->build_sig_fd >= 0 && read(vm->build_sig_fd, &si, sizeof(si)) > 0)
+		;
+	if (vm->build_sig_fd >= 0)
+		close(vm->build_sig_fd);
+	if (vm->abort_fd >= 0)
+		close(vm->abort_fd);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	free(vm);
 	return rc;

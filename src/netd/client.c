@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util/io.h"
+#include "util/helper.h"
 
 extern char **environ;
 
@@ -76,21 +76,15 @@ static const struct vb_net_backend_ops client_ops = {
 	.destroy = client_destroy,
 };
 
-/* Helper path into buf; "" means search PATH. */
-static void helper_path(char *buf, size_t size)
+int vb_netd_find_helper(char *path, size_t size, struct vb_err *err)
 {
-	const char *env = getenv(VB_NETD_HELPER_ENV);
-	if (env && *env) {
-		snprintf(buf, size, "%s", env);
-		return;
-	}
-	char dir[PATH_MAX];
-	if (vb_self_dir(dir, sizeof(dir)) == 0) {
-		int w = snprintf(buf, size, "%s/%s", dir, VB_NETD_HELPER_NAME);
-		if (w > 0 && (size_t)w < size && access(buf, X_OK) == 0)
-			return;
-	}
-	buf[0] = '\0';
+	static const struct vb_helper net = {
+		.name = VB_NETD_HELPER_NAME,
+		.env = VB_NETD_HELPER_ENV,
+		.build_rel = VB_NETD_HELPER_NAME,
+		.executable = true,
+	};
+	return vb_helper_find(&net, path, size, err);
 }
 
 static const char **build_argv(const char *path, const struct vb_net_user_config *cfg,
@@ -146,8 +140,7 @@ static int spawn_helper(const char *path, const char **av, int fd, pid_t *pid)
 		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	if (!r) {
 		char *const *argv = (char *const *)(uintptr_t)av;
-		r = *path ? posix_spawn(pid, path, &fa, &at, argv, environ)
-			  : posix_spawnp(pid, VB_NETD_HELPER_NAME, &fa, &at, argv, environ);
+		r = posix_spawn(pid, path, &fa, &at, argv, environ);
 	}
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
@@ -221,19 +214,25 @@ static int start_helper(const struct vb_net_user_config *cfg, int sv[2], pid_t *
 			struct vb_err *err)
 {
 	char path[PATH_MAX], parent[24];
-	helper_path(path, sizeof(path));
-	const char *shown = *path ? path : VB_NETD_HELPER_NAME;
+	int r = vb_netd_find_helper(path, sizeof(path), err);
+	if (r < 0) {
+		close(sv[1]);
+		vb_err_prefix(err, "user-mode network");
+		return r;
+	}
 	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
-	const char **av = build_argv(shown, cfg, parent);
-	if (!av)
+	const char **av = build_argv(path, cfg, parent);
+	if (!av) {
+		close(sv[1]);
 		return vb_err_errno(err, ENOMEM, "user-mode network");
-	int r = spawn_helper(path, av, sv[1], pid);
+	}
+	r = spawn_helper(path, av, sv[1], pid);
 	free(av);
 	close(sv[1]);
 	if (r < 0)
-		return vb_err_errno(err, -r, "user-mode network: run %s (set %s to its path)", shown,
+		return vb_err_errno(err, -r, "user-mode network: run %s (set %s to its path)", path,
 				    VB_NETD_HELPER_ENV);
-	r = read_status(sv[0], shown, err);
+	r = read_status(sv[0], path, err);
 	if (r < 0)
 		reap(*pid);
 	return r;

@@ -22,10 +22,12 @@
  * crashed) and asks for SIGKILL when its parent dies (PR_SET_PDEATHSIG);
  * vmboot's backend destroy closes the socket, kills and reaps it.
  *
- * Finding the helper (vb_net_user_create): $VMBOOT_NET_HELPER if set
+ * Finding the helper (vb_netd_find_helper): $VMBOOT_NET_HELPER if set
  * (tests), else vmboot-net in the directory of vmboot's own executable
- * (/proc/self/exe: installed side by side in bindir), else vmboot-net
- * on PATH. */
+ * (/proc/self/exe: a build tree), else EXE_DIR/../libexec/vmboot/vmboot-net,
+ * else the configured $(pkglibexecdir) (util/helper.h). Not PATH: it is
+ * installed in $(pkglibexecdir), and another program of that name on PATH
+ * would be a guess. */
 #ifndef VB_NETD_NETD_H
 #define VB_NETD_NETD_H
 
@@ -43,6 +45,10 @@
  * full queue drops frames, so leave room for a burst of TSO-sized TCP
  * output from slirp. */
 #define VB_NETD_SNDBUF_BYTES (4u << 20)
+
+/* The helper's path into path: 0, or -errno with err naming every place
+ * looked. */
+int vb_netd_find_helper(char *path, size_t size, struct vb_err *err);
 
 /* Raise fd's send buffer to VB_NETD_SNDBUF_BYTES: beyond net.core.wmem_max
  * when privileged (SO_SNDBUFFORCE), else as far as allowed. Best effort. */

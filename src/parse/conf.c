@@ -144,6 +144,20 @@ static bool tok_is(const struct tok *t, char punct)
 	return t->kind == TOK_PUNCT && t->start[0] == punct;
 }
 
+/* The column just past a token that ends on the line it starts on, else
+ * 0. Columns count characters, as lx_advance does. */
+static int tok_end_col(const struct tok *t)
+{
+	int col = t->col;
+	for (size_t i = 0; i < t->len; i++) {
+		if (t->start[i] == '\n')
+			return 0;
+		if (((unsigned char)t->start[i] & 0xC0) != 0x80)
+			col++;
+	}
+	return col;
+}
+
 static int line_of_offset(const char *text, size_t off)
 {
 	int line = 1;
@@ -230,13 +244,15 @@ static void chk_error(struct checker *c, const char *expected)
 	if (c->failed)
 		return;
 	c->failed = true;
-	if (t->kind == TOK_EOF)
+	if (t->kind == TOK_EOF) {
 		vb_diag_error(c->ctx->diags, (struct vb_loc){ c->ctx->name, t->line, t->col },
 			      "syntax error: expected %s before the end of the file", expected);
-	else
+	} else {
+		vb_diags_add_span(c->ctx->diags, c->ctx->name, t->line, t->col, tok_end_col(t));
 		vb_diag_error(c->ctx->diags, (struct vb_loc){ c->ctx->name, t->line, t->col },
 			      "syntax error: expected %s, found '%.*s'", expected,
 			      t->len > 40 ? 40 : (int)t->len, t->start);
+	}
 }
 
 static bool chk_punct(struct checker *c, char punct)
@@ -354,10 +370,14 @@ static struct vb_loc take_value_loc(struct conf_ctx *ctx, const config_setting_t
 		return fallback_loc(ctx, s);
 	}
 	/* Adjacent string literals are one value ("a" "b" == "ab"). */
+	struct tok last = t;
 	if (t.kind == TOK_STRING)
 		while (lx_peek(&ctx->lx).kind == TOK_STRING)
-			lx_next(&ctx->lx);
+			last = lx_next(&ctx->lx);
 	ctx->value_tok = t;
+	/* A scalar's extent, for the `~` under it in diagnostics. */
+	if ((t.kind == TOK_WORD || t.kind == TOK_STRING) && last.line == t.line)
+		vb_diags_add_span(ctx->diags, ctx->name, t.line, t.col, tok_end_col(&last));
 	return (struct vb_loc){ ctx->source, t.line, t.col };
 }
 
@@ -377,6 +397,7 @@ static struct vb_loc take_key_loc(struct conf_ctx *ctx, const config_setting_t *
 	t = lx_next(&ctx->lx);
 	if (!tok_is(&t, '=') && !tok_is(&t, ':'))
 		ctx->lost_sync = true;
+	vb_diags_add_span(ctx->diags, ctx->name, key.line, key.col, tok_end_col(&key));
 	return (struct vb_loc){ ctx->source, key.line, key.col };
 }
 
@@ -514,6 +535,7 @@ static int reparse_integer(struct conf_ctx *ctx, struct vb_node *node)
 		return -ERANGE;
 	}
 	node->integer = negative ? (int64_t)(0 - v) : (int64_t)v;
+	node->hex = hex;
 	return 0;
 }
 
@@ -527,9 +549,11 @@ static int fill_value(struct conf_ctx *ctx, const config_setting_t *s, struct vb
 	switch (type) {
 	case CONFIG_TYPE_INT:
 		node->integer = config_setting_get_int(s);
+		node->hex = config_setting_get_format(s) == CONFIG_FORMAT_HEX;
 		return reparse_integer(ctx, node);
 	case CONFIG_TYPE_INT64:
 		node->integer = config_setting_get_int64(s);
+		node->hex = config_setting_get_format(s) == CONFIG_FORMAT_HEX;
 		return reparse_integer(ctx, node);
 	case CONFIG_TYPE_FLOAT:
 		node->real = config_setting_get_float(s);

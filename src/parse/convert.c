@@ -131,12 +131,14 @@ static void store_size(struct convert *c, const struct vb_key_schema *k,
 {
 	uint64_t bytes;
 	if (v->kind == VB_NODE_INT) {
-		if (v->integer < 0 || (uint64_t)v->integer > UINT64_MAX / k->size_unit) {
+		/* 0x... is a byte count, as in a string (util/size.h). */
+		uint64_t unit = v->hex ? 1 : k->size_unit;
+		if (v->integer < 0 || (uint64_t)v->integer > UINT64_MAX / unit) {
 			vb_diag_error(c->diags, v->loc, "%s: %lld is out of range", path,
 				      (long long)v->integer);
 			return;
 		}
-		bytes = (uint64_t)v->integer * k->size_unit;
+		bytes = (uint64_t)v->integer * unit;
 	} else if (v->kind == VB_NODE_STRING) {
 		const char *why;
 		if (vb_size_parse(v->string, k->size_unit, &bytes, &why)) {
@@ -175,9 +177,9 @@ static void store_enum(struct convert *c, const struct vb_key_schema *k,
 	}
 	const char *hint = vb_did_you_mean(v->string, k->choices, n);
 	if (hint)
-		vb_diag_error(c->diags, v->loc,
-			      "%s: unknown value \"%s\"; did you mean \"%s\"? (expected %s)",
-			      path, v->string, hint, choices);
+		vb_diag_error_suggesting(c->diags, v->loc, hint,
+					 "%s: unknown value \"%s\"; did you mean \"%s\"? (expected %s)",
+					 path, v->string, hint, choices);
 	else
 		vb_diag_error(c->diags, v->loc, "%s: unknown value \"%s\" (expected %s)",
 			      path, v->string, choices);
@@ -313,9 +315,9 @@ static void unknown_key(struct convert *c, const struct vb_node *member, const c
 	const char *hint = vb_did_you_mean(member->key, names, n);
 	const char *where = path[0] ? path : "machine";
 	if (hint)
-		vb_diag_error(c->diags, member->key_loc,
-			      "%s: unknown key \"%s\"; did you mean \"%s\"?", where,
-			      member->key, hint);
+		vb_diag_error_suggesting(c->diags, member->key_loc, hint,
+					 "%s: unknown key \"%s\"; did you mean \"%s\"?", where,
+					 member->key, hint);
 	else
 		vb_diag_error(c->diags, member->key_loc, "%s: unknown key \"%s\"", where,
 			      member->key);
@@ -372,9 +374,9 @@ static const struct vb_device_schema *find_device_type(struct convert *c,
 	}
 	const char *hint = vb_did_you_mean(type->string, names, n);
 	if (hint)
-		vb_diag_error(c->diags, type->loc,
-			      "%s: unknown device type \"%s\"; did you mean \"%s\"?", path,
-			      type->string, hint);
+		vb_diag_error_suggesting(c->diags, type->loc, hint,
+					 "%s: unknown device type \"%s\"; did you mean \"%s\"?",
+					 path, type->string, hint);
 	else
 		vb_diag_error(c->diags, type->loc,
 			      "%s: unknown device type \"%s\" (expected disk, net, 9p, balloon, rng, shmem or console)",

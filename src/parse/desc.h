@@ -65,8 +65,10 @@ struct vb_device_desc {
 	struct vb_loc tag_loc;
 	/* shmem */
 	uint64_t size_bytes;
+	struct vb_loc size_loc;
 	bool has_address;
 	uint64_t address;
+	struct vb_loc address_loc;
 };
 
 struct vb_debug_desc {
@@ -97,6 +99,7 @@ struct vb_machine_desc {
 	struct vb_loc params_loc;
 
 	enum vb_console_kind console;
+	struct vb_loc console_loc;
 	bool tty;
 	bool hugepages;
 	struct vb_debug_desc debug;

@@ -106,6 +106,9 @@ struct vb_node *vb_parse_file(const char *path, enum vb_format format, struct vb
 	text = read_machine_file(path, &len, diags);
 	if (!text)
 		return NULL;
+	/* The text stays with the diagnostics, which show the lines they
+	 * point at; without the memory for it they print without them. */
+	(void)vb_diags_add_source(diags, path, text, len);
 	if (format == VB_FORMAT_CONF)
 		tree = vb_parse_conf_buffer(path, text, len, diags);
 	else

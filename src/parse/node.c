@@ -143,7 +143,7 @@ bool vb_node_equal(const struct vb_node *a, const struct vb_node *b)
 	case VB_NODE_BOOL:
 		return a->boolean == b->boolean;
 	case VB_NODE_INT:
-		return a->integer == b->integer;
+		return a->integer == b->integer && a->hex == b->hex;
 	case VB_NODE_FLOAT:
 		return a->real == b->real || (isnan(a->real) && isnan(b->real));
 	case VB_NODE_STRING:

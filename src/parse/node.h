@@ -35,6 +35,7 @@ struct vb_node {
 	struct vb_loc key_loc; /* where the key starts */
 	bool boolean;
 	int64_t integer;
+	bool hex;              /* the integer was written 0x...: a byte count (util/size.h) */
 	double real;
 	char *string;          /* NUL-terminated; may contain no NUL itself */
 	struct vb_node **items;

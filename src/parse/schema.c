@@ -42,7 +42,7 @@ static const struct vb_key_schema machine_keys[] = {
 	{ .name = "console", .type = VB_KEY_ENUM, .choices = console_choices,
 	  .default_text = "serial",
 	  .help = "guest console: the 16550A UART on COM1, virtio-console (hvc0), or none",
-	  .offset = M(console), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
+	  .offset = M(console), .loc_offset = M(console_loc), .set_offset = NO_FLAG },
 	{ .name = "tty", .type = VB_KEY_BOOL, .default_text = "false",
 	  .help = "put the guest console on a new host pty and print its path",
 	  .offset = M(tty), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
@@ -72,7 +72,7 @@ static const struct vb_key_schema debug_keys[] = {
 /* type and id are on every device; transport only on virtio devices. */
 static const struct vb_key_schema common_keys[] = {
 	{ .name = "type", .type = VB_KEY_STRING, .required = true,
-	  .help = "device type: disk, net, 9p, balloon, rng or shmem",
+	  .help = "device type: disk, net, 9p, balloon, rng, shmem or console",
 	  .offset = NO_LOC, .loc_offset = NO_LOC, .set_offset = NO_FLAG },
 	{ .name = "id", .type = VB_KEY_NAME, .default_text = "TYPE followed by its index",
 	  .help = "unique name of the device within the machine",
@@ -129,11 +129,11 @@ static const struct vb_key_schema shmem_keys[] = {
 	  .offset = D(path), .loc_offset = D(path_loc), .set_offset = NO_FLAG },
 	{ .name = "size", .type = VB_KEY_SIZE, .size_unit = 1, .required = true,
 	  .help = "size of the shared region, a power of two such as \"16M\"",
-	  .offset = D(size_bytes), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
+	  .offset = D(size_bytes), .loc_offset = D(size_loc), .set_offset = NO_FLAG },
 	{ .name = "address", .type = VB_KEY_SIZE, .size_unit = 1,
 	  .default_text = "allocated in the PCI window",
 	  .help = "guest physical address of the region (BAR), aligned to its size",
-	  .offset = D(address), .loc_offset = NO_LOC, .set_offset = D(has_address) },
+	  .offset = D(address), .loc_offset = D(address_loc), .set_offset = D(has_address) },
 };
 
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
@@ -195,30 +195,33 @@ const char *vb_key_type_name(enum vb_key_type type)
 
 /* ---- did you mean ---------------------------------------------------- */
 
+/* Edits between a and b, a swap of two neighbours counting as one (optimal
+ * string alignment): "stpo" is one slip from "stop", not two. Words longer
+ * than 64 bytes are nobody's typo. */
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 64 || lb > 64)
 		return SIZE_MAX;
-	size_t row[65];
+	size_t d[65][65];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			size_t best = diag + cost;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			if (up + 1 < best)
-				best = up + 1;
-			row[j] = best;
-			diag = up;
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
 	}
-	return row[lb];
+	return d[la][lb];
 }
 
 const char *vb_did_you_mean(const char *word, const char *const *candidates, size_t n)

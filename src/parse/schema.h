@@ -20,6 +20,7 @@
 #include "parse/desc.h"
 #include "parse/node.h"
 #include "util/diag.h"
+#include "util/err.h"
 
 #define VB_MIN_RAM_BYTES (64ULL << 20)
 /* xAPIC ids and the MP table are 8 bits wide, 0xff is the broadcast id
@@ -27,6 +28,9 @@
  * (VB_X86_MPTABLE_MAX_CPUS). */
 #define VB_MAX_CPUS 254
 #define VB_MAX_IODELAY_MS 1000
+/* A shmem region is a 32-bit PCI memory BAR and a KVM memory slot. */
+#define VB_SHMEM_MIN_BYTES 4096ULL
+#define VB_SHMEM_MAX_BYTES (2ULL << 30)
 
 enum vb_key_type {
 	VB_KEY_STRING,
@@ -84,8 +88,20 @@ int vb_desc_from_tree(const struct vb_node *root, struct vb_machine_desc *desc,
  * name, command line length ...). Called by vb_desc_from_tree. */
 void vb_desc_validate(const struct vb_machine_desc *desc, struct vb_diags *diags);
 
-/* Kernel, initrd and device paths: a missing file is added with severity
- * `missing` (a warning under --check, an error under --strict and at boot). */
+/* A shmem device's size and address rules (SHMEM_SIZE, SHMEM_ALIGN in
+ * util/refusal.h), which validate reports at the keys and the device's
+ * attach enforces (vb_shmem_check: both, for its desc). Where the region
+ * lands (the PCI window, clear of other ranges) is resolve's. 0, or
+ * -EINVAL with err filled. */
+int vb_shmem_check_size(uint64_t size_bytes, struct vb_err *err);
+int vb_shmem_check_address(uint64_t size_bytes, uint64_t address, struct vb_err *err);
+int vb_shmem_check(const struct vb_device_desc *dev, struct vb_err *err);
+
+/* Kernel, initrd and device paths (files.c): a missing file, or one of
+ * the wrong kind (a FIFO, socket or device; a directory where a file is
+ * wanted), is added with severity `missing` (a warning under --check, an
+ * error under --strict and at boot). A shmem path may be missing (it is
+ * created). */
 void vb_desc_check_files(const struct vb_machine_desc *desc, enum vb_severity missing,
 			 struct vb_diags *diags);
 

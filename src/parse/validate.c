@@ -1,10 +1,11 @@
-/* Rules that span several keys, and the file-existence check. */
+/* Rules that span several keys (the files named are checked in files.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "parse/schema.h"
+#include "util/size.h"
 
 static void check_unique_ids(const struct vb_machine_desc *desc, struct vb_diags *diags)
 {
@@ -127,18 +128,59 @@ static void check_net(const struct vb_machine_desc *desc, size_t i, struct vb_di
 	}
 }
 
+int vb_shmem_check_size(uint64_t size_bytes, struct vb_err *err)
+{
+	char shown[32];
+	vb_size_format(size_bytes, shown, sizeof(shown));
+	/* BAR2 is a 32-bit memory BAR, so a power of two of at most 2 GiB
+	 * (PCI 3.0 6.2.5.1; dev/pci.c), and a KVM memory slot, so whole
+	 * pages. */
+	if (size_bytes < VB_SHMEM_MIN_BYTES || size_bytes > VB_SHMEM_MAX_BYTES ||
+	    (size_bytes & (size_bytes - 1)))
+		return vb_refuse(err, VB_REFUSAL_SHMEM_SIZE, EINVAL,
+				 "%s is not a power of two from 4 KiB to 2 GiB (a 32-bit PCI BAR of whole pages)",
+				 shown);
+	return 0;
+}
+
+int vb_shmem_check_address(uint64_t size_bytes, uint64_t address, struct vb_err *err)
+{
+	char shown[32];
+	vb_size_format(size_bytes, shown, sizeof(shown));
+	/* A BAR is aligned to its size (PCI 3.0 6.2.5.1). */
+	if (address & (size_bytes - 1))
+		return vb_refuse(err, VB_REFUSAL_SHMEM_ALIGN, EINVAL,
+				 "0x%llx is not aligned to the size (%s): a BAR is naturally aligned",
+				 (unsigned long long)address, shown);
+	return 0;
+}
+
+static struct vb_loc or_device(struct vb_loc loc, const struct vb_device_desc *dev)
+{
+	return loc.file ? loc : dev->loc;
+}
+
 static void check_shmem(const struct vb_machine_desc *desc, size_t i, struct vb_diags *diags)
 {
 	const struct vb_device_desc *dev = &desc->devices[i];
-	uint64_t size = dev->size_bytes;
-	/* A PCI BAR's size is a power of two, at least one page here. */
-	if (size && (size < 4096 || (size & (size - 1))))
-		vb_diag_error(diags, dev->loc,
-			      "devices[%zu].size: must be a power of two of at least 4 KiB", i);
-	if (dev->has_address && size && (dev->address & (size - 1)))
-		vb_diag_error(diags, dev->loc,
-			      "devices[%zu].address: must be aligned to the size (0x%llx)", i,
-			      (unsigned long long)size);
+	struct vb_err err;
+	/* No size: the required-key error already says so. */
+	if (!dev->size_loc.file)
+		return;
+	if (vb_shmem_check_size(dev->size_bytes, &err))
+		vb_diag_error(diags, or_device(dev->size_loc, dev), "devices[%zu].size: %s", i,
+			      err.msg);
+	else if (dev->has_address && vb_shmem_check_address(dev->size_bytes, dev->address, &err))
+		vb_diag_error(diags, or_device(dev->address_loc, dev), "devices[%zu].address: %s", i,
+			      err.msg);
+}
+
+int vb_shmem_check(const struct vb_device_desc *dev, struct vb_err *err)
+{
+	int r = vb_shmem_check_size(dev->size_bytes, err);
+	if (!r && dev->has_address)
+		r = vb_shmem_check_address(dev->size_bytes, dev->address, err);
+	return r;
 }
 
 /* A console device is where the guest console goes (the builder feeds it
@@ -154,10 +196,12 @@ static void check_console(const struct vb_machine_desc *desc, size_t i, struct v
 
 void vb_desc_validate(const struct vb_machine_desc *desc, struct vb_diags *diags)
 {
-	if (desc->memory_set && desc->ram_bytes < VB_MIN_RAM_BYTES)
-		vb_diag_error(diags, desc->memory_loc,
-			      "memory: %llu MiB is below the minimum of 64 MiB",
-			      (unsigned long long)(desc->ram_bytes >> 20));
+	if (desc->memory_set && desc->ram_bytes < VB_MIN_RAM_BYTES) {
+		char shown[32];
+		vb_size_format(desc->ram_bytes, shown, sizeof(shown));
+		vb_diag_error(diags, desc->memory_loc, "memory: %s is below the minimum of 64 MiB",
+			      shown);
+	}
 	check_unique_ids(desc, diags);
 	check_9p_tags(desc, diags);
 	check_singletons(desc, diags);
@@ -168,42 +212,5 @@ void vb_desc_validate(const struct vb_machine_desc *desc, struct vb_diags *diags
 			check_shmem(desc, i, diags);
 		else if (desc->devices[i].kind == VB_DEV_CONSOLE)
 			check_console(desc, i, diags);
-	}
-}
-
-enum want { WANT_FILE, WANT_DIR, WANT_EITHER };
-
-static void check_path(const char *what, const char *path, struct vb_loc loc,
-		       enum want want, enum vb_severity missing, struct vb_diags *diags)
-{
-	struct stat st;
-	if (stat(path, &st)) {
-		if (missing == VB_SEV_ERROR)
-			vb_diag_error(diags, loc, "%s: %s: %s", what, path, strerror(errno));
-		else
-			vb_diag_warning(diags, loc, "%s: %s: %s", what, path, strerror(errno));
-		return;
-	}
-	if (want == WANT_FILE && S_ISDIR(st.st_mode))
-		vb_diag_error(diags, loc, "%s: %s: is a directory", what, path);
-	else if (want == WANT_DIR && !S_ISDIR(st.st_mode))
-		vb_diag_error(diags, loc, "%s: %s: not a directory", what, path);
-}
-
-void vb_desc_check_files(const struct vb_machine_desc *desc, enum vb_severity missing,
-			 struct vb_diags *diags)
-{
-	if (desc->kernel)
-		check_path("kernel", desc->kernel, desc->kernel_loc, WANT_FILE, missing, diags);
-	if (desc->initrd)
-		check_path("initrd", desc->initrd, desc->initrd_loc, WANT_FILE, missing, diags);
-	for (size_t i = 0; i < desc->n_devices; i++) {
-		const struct vb_device_desc *dev = &desc->devices[i];
-		char what[64];
-		snprintf(what, sizeof(what), "devices[%zu].path", i);
-		if (dev->kind == VB_DEV_DISK && dev->path)
-			check_path(what, dev->path, dev->path_loc, WANT_EITHER, missing, diags);
-		else if (dev->kind == VB_DEV_9P && dev->path)
-			check_path(what, dev->path, dev->path_loc, WANT_DIR, missing, diags);
 	}
 }

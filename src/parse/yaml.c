@@ -49,6 +49,18 @@ static struct vb_loc mark_loc(const struct yaml_ctx *ctx, yaml_mark_t mark)
 	return (struct vb_loc){ ctx->source, line, col };
 }
 
+/* A scalar's location, its extent recorded for the `~` under it in
+ * diagnostics when it ends on the line it starts on: libyaml's end mark
+ * is just past its last character (the closing quote of a quoted one). */
+static struct vb_loc scalar_loc(const struct yaml_ctx *ctx, const yaml_event_t *ev)
+{
+	struct vb_loc loc = mark_loc(ctx, ev->start_mark);
+	struct vb_loc end = mark_loc(ctx, ev->end_mark);
+	if (loc.line > 0 && end.line == loc.line)
+		vb_diags_add_span(ctx->diags, ctx->name, loc.line, loc.col, end.col);
+	return loc;
+}
+
 /* Diagnostics name the caller's file string, which outlives a failed tree. */
 __attribute__((format(printf, 3, 4)))
 static int fail(struct yaml_ctx *ctx, struct vb_loc loc, const char *fmt, ...)
@@ -185,8 +197,10 @@ static int resolve_plain(const char *s, size_t len, struct vb_node *node)
 		return resolve_decimal(s, node);
 	if (strncmp(s, "0o", 2) == 0 && is_digits(s + 2, "01234567"))
 		return resolve_unsigned(s + 2, 8, node);
-	if (strncmp(s, "0x", 2) == 0 && is_digits(s + 2, "0123456789abcdefABCDEF"))
+	if (strncmp(s, "0x", 2) == 0 && is_digits(s + 2, "0123456789abcdefABCDEF")) {
+		node->hex = true;
 		return resolve_unsigned(s + 2, 16, node);
+	}
 	if (is_core_float(s) || one_of(s, specials))
 		return resolve_float(s, node);
 	node->kind = VB_NODE_STRING;
@@ -256,7 +270,7 @@ static int on_key(struct yaml_ctx *ctx, struct frame *f, const yaml_event_t *ev)
 	f->key = strdup(value);
 	if (!f->key)
 		return fail(ctx, mark_loc(ctx, ev->start_mark), "%s", "out of memory");
-	f->key_loc = mark_loc(ctx, ev->start_mark);
+	f->key_loc = scalar_loc(ctx, ev);
 	f->want_key = false;
 	return 0;
 }
@@ -265,7 +279,7 @@ static int on_scalar(struct yaml_ctx *ctx, const yaml_event_t *ev)
 {
 	const char *value = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
-	struct vb_loc loc = mark_loc(ctx, ev->start_mark);
+	struct vb_loc loc = scalar_loc(ctx, ev);
 	struct frame *f = top(ctx);
 	struct vb_node *node;
 	int rc;
@@ -316,6 +330,9 @@ static int on_collection_start(struct yaml_ctx *ctx, const yaml_event_t *ev, boo
 	if (ctx->depth >= YAML_MAX_DEPTH)
 		return fail(ctx, loc, "nesting deeper than %d levels", YAML_MAX_DEPTH);
 
+	/* A block mapping starts where its first key does: a diagnostic about
+	 * the mapping gets a caret, not the key underlined (util/diag.h). */
+	vb_diags_add_span(ctx->diags, ctx->name, loc.line, loc.col, 0);
 	node = vb_node_new(mapping ? VB_NODE_TABLE : VB_NODE_LIST, loc);
 	if (!node)
 		return fail(ctx, loc, "%s", "out of memory");

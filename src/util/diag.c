@@ -12,15 +12,23 @@ void vb_diags_init(struct vb_diags *d)
 
 void vb_diags_free(struct vb_diags *d)
 {
-	for (size_t i = 0; i < d->count; i++)
+	for (size_t i = 0; i < d->count; i++) {
 		free(d->items[i].message);
+		free(d->items[i].suggestion);
+	}
 	free(d->items);
+	for (size_t i = 0; i < d->n_sources; i++) {
+		free(d->sources[i].name);
+		free(d->sources[i].text);
+		free(d->sources[i].spans);
+	}
+	free(d->sources);
 	vb_diags_init(d);
 }
 
-__attribute__((format(printf, 4, 0)))
+__attribute__((format(printf, 5, 0)))
 static void vadd(struct vb_diags *d, enum vb_severity sev, struct vb_loc loc,
-		 const char *fmt, va_list ap)
+		 const char *suggestion, const char *fmt, va_list ap)
 {
 	if (d->count == d->capacity) {
 		size_t cap = d->capacity ? d->capacity * 2 : 8;
@@ -37,7 +45,10 @@ static void vadd(struct vb_diags *d, enum vb_severity sev, struct vb_loc loc,
 		d->out_of_memory = true;
 		return;
 	}
-	d->items[d->count++] = (struct vb_diag){ sev, loc, msg };
+	char *hint = suggestion ? strdup(suggestion) : NULL;
+	if (suggestion && !hint)
+		d->out_of_memory = true; /* the message still says it */
+	d->items[d->count++] = (struct vb_diag){ sev, loc, msg, hint };
 	if (sev == VB_SEV_ERROR)
 		d->errors++;
 	else
@@ -48,7 +59,16 @@ void vb_diag_error(struct vb_diags *d, struct vb_loc loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vadd(d, VB_SEV_ERROR, loc, fmt, ap);
+	vadd(d, VB_SEV_ERROR, loc, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void vb_diag_error_suggesting(struct vb_diags *d, struct vb_loc loc, const char *suggestion,
+			      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(d, VB_SEV_ERROR, loc, suggestion, fmt, ap);
 	va_end(ap);
 }
 
@@ -56,7 +76,7 @@ void vb_diag_warning(struct vb_diags *d, struct vb_loc loc, const char *fmt, ...
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vadd(d, VB_SEV_WARNING, loc, fmt, ap);
+	vadd(d, VB_SEV_WARNING, loc, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -110,13 +130,8 @@ void vb_diag_format(const struct vb_diag *diag, char *buf, size_t size)
 
 void vb_diags_print(const struct vb_diags *d, FILE *out)
 {
-	char line[2048];
-	for (size_t i = 0; i < d->count; i++) {
-		vb_diag_format(&d->items[i], line, sizeof(line));
-		fprintf(out, "%s\n", line);
-	}
-	if (d->out_of_memory)
-		fprintf(out, "vmboot: error: out of memory: some diagnostics were lost\n");
+	const struct vb_diag_style plain = { .excerpt = true };
+	vb_diags_render(d, &plain, out);
 }
 
 bool vb_diags_contains(const struct vb_diags *d, const char *needle)

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "util/refusal.h"
+
 #define VB_ERR_MSG_BYTES 1024
 
 struct vb_err {
@@ -23,6 +25,12 @@ int vb_err_set(struct vb_err *err, int errnum, const char *fmt, ...)
 /* Like vb_err_set, appending ": strerror(errnum)". */
 int vb_err_errno(struct vb_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* vb_err_set for a refusal of the machine itself, naming the rule it
+ * enforces (VB_REFUSAL_<ID>, util/refusal.h) where a reader and
+ * tests/cli/test_refusals.sh can see it; the ID must exist. */
+#define vb_refuse(err, refusal, errnum, ...) \
+	((void)(refusal), vb_err_set((err), (errnum), __VA_ARGS__))
 
 /* Prefix the existing message with "context: ". */
 void vb_err_prefix(struct vb_err *err, const char *fmt, ...)

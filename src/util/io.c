@@ -1,6 +1,7 @@
 #include "util/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,4 +47,118 @@ int vb_self_dir(char *buf, size_t size)
 long vb_console_write_fd(void *ctx, const uint8_t *buf, size_t n)
 {
 	return vb_write_all(*(const int *)ctx, buf, n);
+}
+
+const char *vb_file_kind_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFBLK: return "a block device";
+	case S_IFCHR: return "a character device";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFLNK: return "a symbolic link";
+	default: return "of an unknown kind";
+	}
+}
+
+static const char *kinds_text(unsigned kinds)
+{
+	switch (kinds & (VB_FILE_REGULAR | VB_FILE_BLOCK | VB_FILE_DIR)) {
+	case VB_FILE_REGULAR: return "a regular file";
+	case VB_FILE_BLOCK: return "a block device";
+	case VB_FILE_DIR: return "a directory";
+	case VB_FILE_REGULAR | VB_FILE_BLOCK: return "a regular file or a block device";
+	case VB_FILE_REGULAR | VB_FILE_DIR: return "a regular file or a directory";
+	case VB_FILE_BLOCK | VB_FILE_DIR: return "a block device or a directory";
+	case 0: return "anything";
+	default: return "a regular file, a block device or a directory";
+	}
+}
+
+static unsigned kind_of(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return VB_FILE_REGULAR;
+	if (S_ISBLK(mode))
+		return VB_FILE_BLOCK;
+	return S_ISDIR(mode) ? VB_FILE_DIR : 0;
+}
+
+int vb_fd_expect(int fd, const char *path, unsigned kinds, struct stat *st_out,
+		 struct vb_err *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return vb_err_errno(err, errno, "%s", path);
+	if (!(kind_of(st.st_mode) & kinds)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : kinds == VB_FILE_DIR ? ENOTDIR : EINVAL;
+		return vb_err_set(err, e, "%s: is %s, not %s", path, vb_file_kind_name(st.st_mode),
+				  kinds_text(kinds));
+	}
+	if (st_out)
+		*st_out = st;
+	return 0;
+}
+
+/* Every open of a named file: O_NONBLOCK so that the open itself never
+ * waits (a FIFO without a writer, a tty without carrier), O_NOCTTY so a
+ * terminal never becomes vmboot's controlling terminal. */
+#define OPEN_ALWAYS (O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+
+/* The descriptor of the real open: the right kind, the file that was
+ * looked at (seen; NULL when just created), and blocking again. */
+static int finish_open(int fd, const char *path, unsigned kinds, const struct stat *seen,
+		       struct stat *st_out, struct vb_err *err)
+{
+	struct stat st;
+	int rc = vb_fd_expect(fd, path, kinds, &st, err);
+	if (!rc && seen && (st.st_dev != seen->st_dev || st.st_ino != seen->st_ino))
+		rc = vb_err_set(err, ESTALE, "%s: replaced by another file while being opened",
+				path);
+	int fl = rc ? 0 : fcntl(fd, F_GETFL);
+	if (!rc && (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		rc = vb_err_errno(err, errno, "%s: fcntl", path);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	if (st_out)
+		*st_out = st;
+	return fd;
+}
+
+int vb_open_expect(const char *path, int flags, unsigned kinds, struct stat *st_out,
+		   struct vb_err *err)
+{
+	/* With O_CREAT, a path that appears between the look and the
+	 * exclusive create is looked at again (once). */
+	for (int round = 0;; round++) {
+		int look = open(path, O_PATH | O_CLOEXEC);
+		if (look < 0 && errno == ENOENT && (flags & O_CREAT) && round < 2) {
+			int fd = open(path, flags | O_EXCL | OPEN_ALWAYS, 0600);
+			if (fd < 0 && errno == EEXIST)
+				continue;
+			if (fd < 0)
+				return vb_err_errno(err, errno, "%s", path);
+			return finish_open(fd, path, kinds, NULL, st_out, err);
+		}
+		if (look < 0)
+			return vb_err_errno(err, errno, "%s", path);
+		struct stat seen;
+		int rc = vb_fd_expect(look, path, kinds, &seen, err);
+		if (rc || (flags & O_PATH)) {
+			if (rc)
+				close(look);
+			else if (st_out)
+				*st_out = seen;
+			return rc ? rc : look;
+		}
+		close(look);
+		int fd = open(path, (flags & ~O_CREAT) | OPEN_ALWAYS);
+		if (fd < 0)
+			return vb_err_errno(err, errno, "%s", path);
+		return finish_open(fd, path, kinds, &seen, st_out, err);
+	}
 }

@@ -1,9 +1,13 @@
-/* Small I/O helpers shared by the console paths. */
+/* Small I/O helpers: writing everything, opening the files a machine
+ * file names, finding vmboot's own executable. */
 #ifndef VB_UTIL_IO_H
 #define VB_UTIL_IO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+
+#include "util/err.h"
 
 /* Writes all n bytes to fd, retrying short writes and EINTR. Returns n, the
  * bytes written before an error, or -errno when nothing was written. */
@@ -18,5 +22,43 @@ long vb_console_write_fd(void *ctx, const uint8_t *buf, size_t n);
  * 0, or -errno (-ENAMETOOLONG when buf is too small). */
 int vb_self_exe(char *buf, size_t size);
 int vb_self_dir(char *buf, size_t size);
+
+/* The kinds of file vb_open_expect accepts, or'ed together. */
+enum {
+	VB_FILE_REGULAR = 1u << 0,
+	VB_FILE_BLOCK = 1u << 1,
+	VB_FILE_DIR = 1u << 2,
+};
+
+/* Opens a path the user named, never waiting and only when it is one of
+ * kinds (VB_FILE_*): a FIFO, socket or character device, or a directory
+ * where none is wanted, is refused before anything opens it for reading,
+ * so a FIFO can never block vmboot in open(2) and a device is never
+ * opened for its side effects.
+ *
+ * How: an O_PATH descriptor first (which opens nothing), fstat and the
+ * kind check; then, unless flags hold O_PATH (look only), the real
+ * open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), which must be
+ * the same file (one swapped in meanwhile is refused); O_NONBLOCK is then
+ * cleared, as it means nothing for these kinds. With O_CREAT in flags a
+ * missing path is created (O_EXCL, mode 0600 before the umask), so a FIFO
+ * that appears meanwhile is not opened either.
+ *
+ * Returns the descriptor (close-on-exec), with *st filled when st is not
+ * NULL, or -errno with err "PATH: why": the open's errno (ENOENT ...),
+ * EISDIR for a directory, ENOTDIR for a non-directory where only a
+ * directory will do, EINVAL for any other wrong kind ("PATH: is a FIFO,
+ * not a regular file"). */
+int vb_open_expect(const char *path, int flags, unsigned kinds, struct stat *st,
+		   struct vb_err *err);
+
+/* The kind check alone, for a descriptor opened elsewhere (shm_open):
+ * fstat fd into *st (may be NULL) and return 0, or -errno with err as
+ * above (path only names the file in the message). */
+int vb_fd_expect(int fd, const char *path, unsigned kinds, struct stat *st,
+		 struct vb_err *err);
+
+/* "a regular file", "a FIFO", "a socket" ... for a st_mode. */
+const char *vb_file_kind_name(mode_t mode);
 
 #endif

@@ -3,7 +3,10 @@
  * Accepts "<digits>[suffix]" where suffix is one of K M G T or KiB MiB GiB
  * TiB (case-insensitive, also "B" for bytes). All suffixes are binary
  * (1K = 1024). A number without a suffix is in default_unit bytes (memory
- * sizes use MiB, like kvmtool's -m). Overflow is an error. */
+ * sizes use MiB, like kvmtool's -m). "0x<hex digits>" is a byte count
+ * whatever default_unit is, and takes no suffix (0x1B would be ambiguous):
+ * hex is how addresses are written, e.g. kvmtool's shmem "0xc8000000".
+ * Overflow is an error. */
 #ifndef VB_UTIL_SIZE_H
 #define VB_UTIL_SIZE_H
 
@@ -18,6 +21,13 @@
  * static explanation. */
 int vb_size_parse(const char *text, uint64_t default_unit, uint64_t *bytes,
 		  const char **why);
+
+/* A regular expression matching exactly the strings vb_size_parse accepts
+ * (overflow aside), built from the same suffix table: JSON Schema's
+ * "pattern" for a size (parse/schema_json.h), in the syntax common to
+ * ECMAScript and POSIX extended regexps (tests/util/test_size.c checks it
+ * with regcomp). Returns 0, or -ENOSPC when buf is too small. */
+int vb_size_pattern(char *buf, unsigned long size);
 
 /* "1536 MiB", "4 GiB", "3 KiB", "17 bytes": the largest unit dividing exactly. */
 void vb_size_format(uint64_t bytes, char *buf, unsigned long size);

@@ -141,8 +141,9 @@ static const char *share_tag(const struct vb_virtio_placement *p, struct vb_err 
 	const struct vb_device_desc *d = p->desc;
 	const char *tag = d->kind == VB_DEV_DISK ? VB_VIRTIO_9P_ROOT_TAG : d->tag;
 	if (!tag || !tag[0] || strlen(tag) > VB_9P_TAG_MAX) {
-		vb_err_set(err, EINVAL, "%s: 9p mount tag must be 1 to %d bytes", p->name,
-			   VB_9P_TAG_MAX);
+		vb_refuse(err, VB_REFUSAL_NINEP_TAG, EINVAL,
+			  "%s: 9p mount tag must be 1 to %d bytes", p->name,
+			  VB_9P_TAG_MAX);
 		return NULL;
 	}
 	return tag;

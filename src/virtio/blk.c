@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "parse/desc.h"
+#include "util/io.h"
 #include "virtio/virtio.h"
 
 #define BIT(n) (1ULL << (n))
@@ -77,8 +78,8 @@ static int check_kind(const char *name, const char *path, const struct stat *st,
 				  "root is served by 9p, not virtio-blk)",
 				  name, path);
 	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
-		return vb_err_set(err, EINVAL, "disk %s: %s is not a regular file or block device",
-				  name, path);
+		return vb_err_set(err, EINVAL, "disk %s: %s is %s, not a regular file or block device",
+				  name, path, vb_file_kind_name(st->st_mode));
 	return 0;
 }
 
@@ -110,18 +111,17 @@ int vb_blk_open(const char *name, const char *path, bool readonly, struct vb_blk
 	int r = check_kind(name, path, &st, err);
 	if (r < 0)
 		return r;
-	int fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0)
-		return vb_err_errno(err, errno, "disk %s: open %s%s", name, path,
-				    readonly ? "" : " for writing");
-	uint64_t bytes = 0;
-	if (fstat(fd, &st) < 0) {
-		r = vb_err_errno(err, errno, "disk %s: %s", name, path);
-	} else if ((r = check_kind(name, path, &st, err)) == 0) {
-		r = image_bytes(fd, &st, &bytes);
-		if (r < 0)
-			vb_err_errno(err, -r, "disk %s: size of %s", name, path);
+	/* The kind checked again on what is opened, which never waits. */
+	int fd = vb_open_expect(path, readonly ? O_RDONLY : O_RDWR,
+				VB_FILE_REGULAR | VB_FILE_BLOCK, &st, err);
+	if (fd < 0) {
+		vb_err_prefix(err, "disk %s: open%s", name, readonly ? "" : " for writing");
+		return fd;
 	}
+	uint64_t bytes = 0;
+	r = image_bytes(fd, &st, &bytes);
+	if (r < 0)
+		vb_err_errno(err, -r, "disk %s: size of %s", name, path);
 	if (!r)
 		r = lock_image(fd, name, path, readonly, err);
 	struct vb_blk_disk *d = r ? NULL : calloc(1, sizeof(*d));

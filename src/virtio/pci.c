@@ -34,7 +34,7 @@ enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
 
 /* One BAR, one page per structure. */
 #define BAR_INDEX 0u
-#define BAR_BYTES 0x4000u
+#define BAR_BYTES VB_VIRTIO_PCI_BAR_BYTES
 #define COMMON_OFF 0x0000u
 #define COMMON_BYTES 0x38u
 #define ISR_OFF 0x1000u
@@ -313,7 +313,9 @@ static int take_resources(struct vb_dev_env *env, struct vb_virtio_pci *d, struc
 		vb_alloc_pci_slot_release(env->alloc, d->slot);
 		return r;
 	}
-	r = vb_alloc_mmio(env->alloc, BAR_BYTES, 0, name, &d->bar_addr, err);
+	/* Where resolve placed it (machine.h), or anywhere free (tests). */
+	r = d->bar_addr ? vb_alloc_mmio_reserve(env->alloc, d->bar_addr, BAR_BYTES, name, err) :
+			  vb_alloc_mmio(env->alloc, BAR_BYTES, 0, name, &d->bar_addr, err);
 	if (r < 0) {
 		vb_alloc_gsi_release(env->alloc, d->gsi);
 		vb_alloc_pci_slot_release(env->alloc, d->slot);
@@ -341,6 +343,7 @@ int vb_virtio_pci_attach(struct vb_dev_env *env, const struct vb_virtio_placemen
 	d->env = env;
 	d->slot = p->pci_slot;
 	d->gsi = p->gsi;
+	d->bar_addr = p->bar_base;
 	int r = take_resources(env, d, err);
 	if (r < 0) {
 		free(d);

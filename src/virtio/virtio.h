@@ -189,7 +189,15 @@ struct vb_virtio_placement {
 	uint64_t mmio_base;    /* MMIO: register window */
 	uint64_t mmio_bytes;
 	uint32_t gsi;          /* interrupt line; PCI: 0 = any free one */
+	/* PCI: where resolve placed the memory BAR (virtio-pci's registers,
+	 * a shmem's memory), reserved at attach; 0 = allocate one. */
+	uint64_t bar_base;
+	uint64_t reg_base;     /* shmem: its register BAR; 0 = allocate */
 };
+
+/* A virtio-pci device's one memory BAR: a page for each of the common,
+ * ISR, device and notify structures (pci.c). */
+#define VB_VIRTIO_PCI_BAR_BYTES 0x4000u
 
 /* A transport instance, created by a device's attach. */
 struct vb_virtio_transport_state;

@@ -12,7 +12,7 @@
 #include "initramfs/initramfs.h"
 #include "kcheck/extract.h"
 #include "kcheck/kconfig.h"
-#include "util/io.h"
+#include "util/helper.h"
 
 /* Debian, Ubuntu and Fedora install the kernel as /boot/vmlinuz-RELEASE,
  * RELEASE being what `uname -r` prints while it runs. */
@@ -97,32 +97,14 @@ int vb_zeroconf_kernel_release(const char *kernel_path, char *buf, size_t size)
 
 /* ---- the init program ---- */
 
-static bool is_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int vb_zeroconf_find_init(char *path, size_t size, struct vb_err *err)
 {
-	const char *env = getenv("VMBOOT_INIT");
-	if (env && env[0]) {
-		if (!is_file(env))
-			return vb_err_set(err, ENOENT, "VMBOOT_INIT=%s: not a file", env);
-		int n = snprintf(path, size, "%s", env);
-		return n < 0 || (size_t)n >= size ? vb_err_set(err, ENAMETOOLONG, "VMBOOT_INIT: too long")
-						  : 0;
-	}
-	char dir[VB_ZEROCONF_PATH_MAX];
-	if (vb_self_dir(dir, sizeof(dir)) == 0) {
-		static const char *const rel[] = { "src/guestinit/vmboot-init",
-						   "../libexec/vmboot/vmboot-init" };
-		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
-			if (!join(path, size, dir, rel[i]) && is_file(path))
-				return 0;
-	}
-	return vb_err_set(err, ENOENT,
-			  "initramfs: no vmboot-init beside the vmboot executable (build it with make, or set VMBOOT_INIT)");
+	static const struct vb_helper init = {
+		.name = "vmboot-init",
+		.env = "VMBOOT_INIT",
+		.build_rel = "src/guestinit/vmboot-init",
+	};
+	return vb_helper_find(&init, path, size, err);
 }
 
 /* ---- the initramfs ---- */

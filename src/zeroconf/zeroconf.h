@@ -89,9 +89,11 @@ int vb_zeroconf_apply(struct vb_node *root, const struct vb_zeroconf_request *re
 
 /* ---- the initramfs ---- */
 
-/* The static init: $VMBOOT_INIT, else beside the vmboot executable
- * (EXE_DIR/src/guestinit/vmboot-init in a build tree,
- * EXE_DIR/../libexec/vmboot/vmboot-init installed). Returns 0 or -ENOENT. */
+/* The static init, vmboot-init: $VMBOOT_INIT, else
+ * EXE_DIR/src/guestinit/vmboot-init (a build tree), else
+ * EXE_DIR/../libexec/vmboot/vmboot-init, else the configured
+ * $(pkglibexecdir) (util/helper.h). Returns 0 or -errno (-ENOENT: err
+ * names every path tried). */
 int vb_zeroconf_find_init(char *path, size_t size, struct vb_err *err);
 
 /* Builds the initramfs for kernel_path: the init, and the default modules

@@ -149,6 +149,80 @@ expect_line "$TMP/err" 'vmboot: error: --cpus: "two" is not a number'
 expect_status 1 "$VMBOOT" --check ok.conf -c 0
 expect_grep "$TMP/err" '^--cpus: error: cpus: must be between 1 and [0-9]+, got 0$'
 
+# --- the command line never guesses (issue #10) ---------------------------
+# A long option with one dash is kvmtool's habit, not -d with "ebug-ioport"
+# glued on (a disk of that name).
+expect_status 2 "$VMBOOT" --check ok.conf -debug-ioport
+expect_line "$TMP/err" 'vmboot: error: unknown option "-debug-ioport"; did you mean "--debug-ioport"?'
+expect_status 2 "$VMBOOT" -vnc
+expect_line "$TMP/err" 'vmboot: error: unknown option "-vnc"; did you mean "--vnc"?'
+expect_status 2 "$VMBOOT" --plan -mem 512 -k x
+expect_line "$TMP/err" 'vmboot: error: unknown option "-mem"; did you mean "--mem"?'
+expect_status 2 "$VMBOOT" --plan -deb
+expect_line "$TMP/err" 'vmboot: error: unknown option "-deb"; did you mean "--debug", "--debug-single-step", "--debug-ioport" or "--debug-iodelay"?'
+# Glued short options still mean what they meant.
+plan -kx -c2 -m512 -proot=/dev/vdb1
+json_eq '[p["cpus"], p["ram_mib"], p["cmdline"].endswith(" root=/dev/vdb1")]' '[2, 512, true]'
+# A first word that is neither a command nor a file.
+expect_status 2 "$VMBOOT" lst
+expect_line "$TMP/err" 'vmboot: error: "lst": no such command or file; did you mean "list"?'
+expect_status 2 "$VMBOOT" stpo web
+expect_line "$TMP/err" 'vmboot: error: "stpo": no such command or file; did you mean "stop"?'
+expect_status 1 "$VMBOOT" frobnicate
+expect_line "$TMP/err" 'vmboot: error: "frobnicate": no such command or file (see vmboot --help)'
+expect_status 1 "$VMBOOT" no-such-file.conf
+expect_line "$TMP/err" 'no-such-file.conf: error: cannot read: No such file or directory'
+# ... but a file of that name is a machine file, whatever it resembles.
+mkdir "$TMP/words" && cp ok.conf "$TMP/words/plna" && cp dummy-kernel "$TMP/words/"
+(cd "$TMP/words" && "$VMBOOT" plna --check --format conf) >"$TMP/out" 2>&1
+checks=$((checks + 1))
+[ $? -eq 0 ] || fail "a machine file named plna: $(cat "$TMP/out")"
+# Flags a command does not take.
+expect_status 2 "$VMBOOT" list --force
+expect_line "$TMP/err" 'vmboot: error: --force does not go with list'
+expect_line "$TMP/err" "Try 'vmboot list --help'."
+expect_status 2 "$VMBOOT" --check --detach ok.conf
+expect_line "$TMP/err" 'vmboot: error: --detach does not go with check'
+expect_status 2 "$VMBOOT" --plan --strict ok.conf
+expect_line "$TMP/err" 'vmboot: error: --strict does not go with plan'
+expect_status 2 "$VMBOOT" stop --json --all
+expect_line "$TMP/err" 'vmboot: error: --json does not go with stop'
+expect_status 2 "$VMBOOT" --check --plan ok.conf
+expect_line "$TMP/err" 'vmboot: error: --plan does not go with check'
+expect_status 2 "$VMBOOT" version extra
+# The help: one command's alone, all of it in 80 columns, each flag once.
+expect_status 0 "$VMBOOT" stop --help
+expect_line "$TMP/out" 'Usage: vmboot stop NAME... | --all [--force] [--timeout S]'
+expect_grep "$TMP/out" '^ +--timeout S +'
+checks=$((checks + 1))
+grep -q -- '--cpus' "$TMP/out" && fail "stop --help lists --cpus"
+checks=$((checks + 1))
+[ "$(wc -l <"$TMP/out")" -lt 20 ] || fail "stop --help: $(wc -l <"$TMP/out") lines"
+cp "$TMP/out" "$TMP/stop-help"
+for form in "help stop" "--help stop"; do
+	# shellcheck disable=SC2086 # the words split on purpose
+	expect_status 0 "$VMBOOT" $form
+	checks=$((checks + 1))
+	cmp -s "$TMP/out" "$TMP/stop-help" || fail "vmboot $form differs from vmboot stop --help"
+done
+expect_status 2 "$VMBOOT" help lst
+expect_line "$TMP/err" 'vmboot: error: help: unknown command "lst"; did you mean "list"?'
+for cmd in "" run check plan kernel-check list stop pause resume stat debug balloon \
+	console help version; do
+	# shellcheck disable=SC2086 # "" is the whole help
+	expect_status 0 "$VMBOOT" $cmd --help
+	checks=$((checks + 1))
+	wide=$(awk 'length > 80' "$TMP/out")
+	[ -z "$wide" ] || fail "vmboot $cmd --help: lines over 80 columns: $wide"
+done
+expect_status 0 "$VMBOOT" --help
+twice=$(grep -oE -- '--[a-z0-9][a-z0-9-]*' "$TMP/out" | sort | uniq -d)
+checks=$((checks + 1))
+[ -z "$twice" ] || fail "vmboot --help names these flags more than once: $twice"
+checks=$((checks + 1))
+[ "$(grep -oE -- '--[a-z0-9][a-z0-9-]*' "$TMP/out" | wc -l)" -ge 40 ] ||
+	fail "vmboot --help lists fewer than 40 flags"
+
 # --- --plan --json -------------------------------------------------------
 plan ok.conf
 json_eq 'sorted(k for k in ["name", "cpus", "ram_mib", "ram_source", "mmap_bytes", "gap", "slots", "devices", "cmdline"] if k in p)' \
@@ -188,6 +262,16 @@ json_eq '[p["name"], p["cpus"], p["ram_mib"]]' '["vm", 2, 512]'
 json_eq '[d["type"] for d in p["devices"]]' '["disk", "net", "9p", "rng", "balloon"]'
 json_eq '[p["devices"][0]["readonly"], p["devices"][2]["tag"]]' '[true, "share"]'
 json_eq 'p["cmdline"].endswith(" root=/dev/vda1")' 'true'
+# Hex on the command line is a byte count (util/size.h), as in the files;
+# --plan shows where each BAR goes (resolve lays out the MMIO map).
+plan -k x -m 0x40000000 --rng --shmem /vb-test-shm,0x1000000,0xe0000000
+json_eq '[p["ram_mib"], p["devices"][1]["bar_base"], p["devices"][1]["bar_size"]]' \
+	'[1024, 3758096384, 16777216]'
+json_eq '[p["devices"][0]["bar_base"], p["devices"][0]["bar_size"]]' '[3489660928, 16384]'
+expect_status 1 "$VMBOOT" --check ok.conf --shmem /vb-test-shm,16M,0xc8000000
+expect_grep "$TMP/err" '^--shmem: error: devices\[0\]\.address: 0xc8000000 \(16 MiB\) is not inside the 32-bit PCI window'
+expect_status 1 "$VMBOOT" --check ok.conf -m 0x40000001
+expect_grep "$TMP/err" '^--mem: error: memory: 1073741825 bytes is not a whole number of 4 KiB pages'
 # Overrides: -c replaces the file's cpus, devices are added after the file's.
 plan ok.conf -c 3 --rng
 json_eq '[p["cpus"], p["ram_mib"], len(p["devices"])]' '[3, 256, 1]'

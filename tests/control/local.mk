@@ -37,3 +37,8 @@ tests_control_fakevm_SOURCES = tests/control/fakevm.c
 tests_control_fakevm_LDADD = $(VB_LIBS)
 TESTS += tests/control/test_console_cli.sh
 EXTRA_DIST += tests/control/test_console_cli.sh
+# test_starting.sh: list against a socket that never answers (fakevm
+# --hang) and a VM still being built (state "starting"; stop ends the
+# build), no KVM.
+TESTS += tests/control/test_starting.sh
+EXTRA_DIST += tests/control/test_starting.sh

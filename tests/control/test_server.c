@@ -1,7 +1,10 @@
 /* The control server thread with fake VM callbacks (control/server.h) and
  * the client (control/client.h): requests answered, bad requests get an
  * error reply and the server keeps serving, another uid is refused, an
- * orderly stop is forced after its timeout. No KVM. */
+ * orderly stop is forced after its timeout, the ops can be swapped (as
+ * the builder does once a starting VM is built), and a socket that never
+ * answers (even one whose backlog is full) costs a call its deadline and
+ * no more. No KVM. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -255,6 +258,85 @@ static void test_other_uid(void **state)
 	assert_int_equal(atomic_load(&f->fake.pauses), 0);
 }
 
+static int starting_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
+{
+	(void)ctx;
+	(void)err;
+	vb_ctl_reply_add(r, "state", "starting");
+	return 0;
+}
+
+static void test_set_ops(void **state)
+{
+	struct fixture *f = *state;
+	struct vb_err err = { .msg = "" };
+	char *reply;
+	const char *body;
+	char v[32];
+	assert_int_equal(vb_ctl_call(f->path, "info", &reply, &body, &err), 0);
+	assert_string_equal(vb_ctl_reply_get(body, "state", v, sizeof(v)), "running");
+	free(reply);
+	const struct vb_ctl_ops ops = { .ctx = &f->fake, .info = starting_info };
+	vb_ctl_server_set_ops(f->s, &ops);
+	assert_int_equal(vb_ctl_call(f->path, "info", &reply, &body, &err), 0);
+	assert_string_equal(vb_ctl_reply_get(body, "state", v, sizeof(v)), "starting");
+	free(reply);
+	assert_int_equal(vb_ctl_call(f->path, "pause", &reply, &body, &err), -EREMOTEIO);
+	assert_string_equal(err.msg, "pause: not supported");
+	assert_int_equal(atomic_load(&f->fake.pauses), 0);
+}
+
+/* A socket bound and listening with backlog 0, never accepting: the call
+ * connects (queued), gets no answer and ends at its deadline, naming the
+ * listener's pid; once the backlog is full a blocking connect would wait
+ * for ever, and the probe and the call must not. alarm() turns such a
+ * hang into a failure. */
+static void test_silent_socket(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/silent.sock", f->dir);
+	int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(listener >= 0);
+	assert_int_equal(bind(listener, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(listener, 0), 0);
+	alarm(30);
+
+	struct vb_err err = { .msg = "" };
+	char *reply;
+	const char *body;
+	pid_t peer = 0;
+	assert_int_equal(vb_ctl_call_within(sa.sun_path, "info", 200, &reply, &body, &peer, &err),
+			 -ETIMEDOUT);
+	assert_int_equal(peer, getpid());
+
+	int queued[16], n_queued = 0;
+	bool full = false;
+	while (!full && n_queued < 16) {
+		int c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_true(c >= 0);
+		if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			queued[n_queued++] = c;
+			continue;
+		}
+		assert_int_equal(errno, EAGAIN);
+		close(c);
+		full = true;
+	}
+	assert_true(full);
+	assert_int_equal(vb_ctl_probe(sa.sun_path, &err), VB_CTL_LIVE);
+	assert_int_equal(vb_ctl_call_within(sa.sun_path, "info", 200, &reply, &body, &peer, &err),
+			 -ETIMEDOUT);
+	assert_non_null(strstr(err.msg, "backlog is full"));
+	assert_int_equal(peer, 0);
+
+	alarm(0);
+	while (n_queued > 0)
+		close(queued[--n_queued]);
+	close(listener);
+	unlink(sa.sun_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +344,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_uid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_socket, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -341,6 +341,15 @@ static void test_attach_errors(void **state)
 	f->desc.path = f->dir; /* a directory */
 	assert_true(attach(f, &err) < 0);
 	assert_non_null(strstr(err.msg, "shmem0"));
+	/* A FIFO (no writer) is refused without blocking, not opened. */
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	f->desc.path = fifo;
+	assert_int_equal(attach(f, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "shmem0"));
+	assert_non_null(strstr(err.msg, "is a FIFO, not a regular file"));
+	unlink(fifo);
 	/* KVM refuses the slot: everything is undone, the slot is free. */
 	f->desc.path = f->path;
 	f->map_fails = true;

@@ -1,4 +1,5 @@
 /* RAM sizing, the memory map and the plan, with host facts injected. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,15 +92,23 @@ struct resolved {
 	int rc;
 };
 
-static void resolve_text(struct resolved *r, const char *text, uint64_t host_ram, unsigned host_cpus)
+static void resolve_on(struct resolved *r, const char *text, const struct vb_host_facts *host)
 {
-	struct vb_host_facts host = { host_ram, host_cpus };
 	vb_diags_init(&r->diags);
 	vb_desc_init(&r->desc);
 	r->root = vb_parse_conf_buffer("m.conf", text, strlen(text), &r->diags);
 	assert_non_null(r->root);
-	assert_int_equal(vb_desc_from_tree(r->root, &r->desc, &r->diags), 0);
-	r->rc = vb_resolve(&r->desc, &host, &r->graph, &r->diags);
+	if (vb_desc_from_tree(r->root, &r->desc, &r->diags)) {
+		vb_diags_print(&r->diags, stderr);
+		fail_msg("the machine does not convert");
+	}
+	r->rc = vb_resolve(&r->desc, host, &r->graph, &r->diags);
+}
+
+static void resolve_text(struct resolved *r, const char *text, uint64_t host_ram, unsigned host_cpus)
+{
+	struct vb_host_facts host = { .ram_bytes = host_ram, .cpus = host_cpus };
+	resolve_on(r, text, &host);
 }
 
 static void release(struct resolved *r)
@@ -196,6 +205,140 @@ static void test_devices_named_and_placed(void **state)
 	release(&r);
 }
 
+/* True if some error is at line:col and contains needle. */
+static bool error_at(const struct resolved *r, int line, int col, const char *needle)
+{
+	for (size_t i = 0; i < r->diags.count; i++) {
+		const struct vb_diag *d = &r->diags.items[i];
+		if (d->severity == VB_SEV_ERROR && d->loc.line == line && d->loc.col == col &&
+		    strstr(d->message, needle))
+			return true;
+	}
+	vb_diags_print(&r->diags, stderr);
+	return false;
+}
+
+/* RAM the builder could not map or register is a located error. */
+static void test_ram_limits(void **state)
+{
+	(void)state;
+	struct resolved r;
+	struct vb_host_facts host = { .ram_bytes = 16 * GiB, .cpus = 4, .phys_bits = 39 };
+	resolve_on(&r, "kernel = \"k\";\nmemory = \"65537K\";\n", &host);
+	assert_int_equal(r.rc, -EINVAL);
+	assert_true(error_at(&r, 2, 10, "memory: 65537 KiB is not a whole number of 4 KiB pages"));
+	release(&r);
+	/* 2^39 bytes reach 512 GiB; RAM above 3328 MiB also carries the gap. */
+	resolve_on(&r, "kernel = \"k\";\nmemory = \"511G\";\n", &host);
+	assert_int_equal(r.rc, 0);
+	assert_true(r.graph.host_phys_bits == 39);
+	release(&r);
+	resolve_on(&r, "kernel = \"k\";\nmemory = \"512G\";\n", &host);
+	assert_int_equal(r.rc, -EINVAL);
+	assert_true(error_at(&r, 2, 10,
+			     "memory: 512 GiB (plus the 768 MiB gap) is more guest-physical memory than this host's 39-bit physical addresses reach (512 GiB)"));
+	release(&r);
+	/* Unknown width: x86-64's 52 bits; then the 47-bit user space. */
+	host.phys_bits = 0;
+	resolve_on(&r, "kernel = \"k\";\nmemory = \"16000000T\";\n", &host);
+	assert_true(error_at(&r, 2, 10, "than x86-64's 52-bit physical addresses reach (4096 TiB)"));
+	release(&r);
+	resolve_on(&r, "kernel = \"k\";\nmemory = \"128T\";\n", &host);
+	assert_true(error_at(&r, 2, 10, "does not fit in the host's 128 TiB (47-bit) user address space"));
+	release(&r);
+	/* No overflow: the largest size that parses. */
+	resolve_on(&r, "kernel = \"k\";\nmemory = \"0xfffffffffffff000\";\n", &host);
+	assert_int_equal(r.rc, -EINVAL);
+	release(&r);
+	struct vb_err err;
+	assert_int_equal(vb_memmap_check_ram(0, 0, &err), -EINVAL);
+	assert_int_equal(vb_memmap_check_ram(UINT64_MAX & ~0xfffULL, 52, &err), -EINVAL);
+	assert_int_equal(vb_memmap_check_ram(64 * MiB, 36, &err), 0);
+	assert_true(vb_memmap_top(UINT64_MAX - 4095) == 0);
+}
+
+/* The MMIO map is laid out here, with the builder's allocator: what the
+ * builder would refuse is a located error, and the builder is handed
+ * every BAR. */
+static void test_mmio_layout(void **state)
+{
+	(void)state;
+	struct resolved r;
+	resolve_text(&r, "kernel = \"k\";\nconsole = \"virtio\";\ndevices = (\n"
+		     " { type = \"rng\"; transport = \"mmio\"; },\n"
+		     " { type = \"disk\"; path = \"a\"; },\n"
+		     " { type = \"shmem\"; path = \"/a\"; size = \"256M\"; },\n"
+		     " { type = \"shmem\"; path = \"/b\"; size = \"1M\"; address = 0xf0000000; }\n);\n",
+		     16 * GiB, 1);
+	assert_int_equal(r.rc, 0);
+	const struct vb_device_node *d = r.graph.devices;
+	assert_true(d[0].mmio_base == 0xd0000000ULL && d[0].bar_bytes == 0);
+	assert_true(d[1].bar_base == 0xd0004000ULL && d[1].bar_bytes == 0x4000);
+	/* 256 MiB aligned: 0xd0000000 is taken, so 0xe0000000. */
+	assert_true(d[2].bar_base == 0xe0000000ULL && d[2].bar_bytes == 256 * MiB);
+	/* Bump allocation: the registers follow, skipping the fixed region. */
+	assert_true(d[2].reg_base == 0xf0100000ULL);
+	assert_true(d[3].bar_base == 0xf0000000ULL && d[3].reg_base == 0xf0100100ULL);
+	/* The implied virtio console: the next slot and line, its own BAR. */
+	assert_true(r.graph.console.present);
+	assert_int_equal(r.graph.console.pci_slot, 4);
+	assert_int_equal(r.graph.console.gsi, 17);
+	assert_true(r.graph.console.bar_base == 0xf0104000ULL);
+	release(&r);
+
+	/* kvmtool's own shmem address is guest RAM here. */
+	resolve_text(&r, "kernel = \"k\";\ndevices = (\n"
+		     " { type = \"shmem\"; path = \"/a\"; size = \"16M\"; address = \"3200M\"; }\n);\n",
+		     16 * GiB, 1);
+	assert_int_equal(r.rc, -EINVAL);
+	assert_true(error_at(&r, 3, 57,
+			     "devices[0].address: 0xc8000000 (16 MiB) is not inside the 32-bit PCI window [0xd0000000, 0xfec00000)"));
+	release(&r);
+	/* Two regions on top of each other, and one on a virtio-mmio window. */
+	resolve_text(&r, "kernel = \"k\";\ndevices = (\n"
+		     " { type = \"rng\"; transport = \"mmio\"; },\n"
+		     " { type = \"shmem\"; path = \"/a\"; size = \"16M\"; address = 0xe0000000; },\n"
+		     " { type = \"shmem\"; path = \"/b\"; size = \"4K\"; address = 0xe0fff000; },\n"
+		     " { type = \"shmem\"; path = \"/c\"; size = \"4K\"; address = 0xd0000000; }\n);\n",
+		     16 * GiB, 1);
+	assert_int_equal(r.rc, -EINVAL);
+	assert_true(error_at(&r, 5, 56,
+			     "devices[2].address: shmem1: [0xe0fff000, 0xe1000000) overlaps shmem0 [0xe0000000, 0xe1000000)"));
+	assert_true(error_at(&r, 6, 56, "devices[3].address: shmem2: [0xd0000000, 0xd0001000) overlaps rng0"));
+	release(&r);
+	/* 512 MiB aligned to its size runs into the IOAPIC. */
+	resolve_text(&r, "kernel = \"k\";\ndevices = (\n"
+		     " { type = \"shmem\"; path = \"/a\"; size = \"512M\"; }\n);\n", 16 * GiB, 1);
+	assert_int_equal(r.rc, -EINVAL);
+	assert_true(error_at(&r, 3, 40, "devices[0].size: no room for 512 MiB aligned to its size"));
+	release(&r);
+}
+
+/* Eight PCI devices take IOAPIC pins 16-23: the implied console gets an
+ * ISA line, where the builder used to refuse it. */
+static void test_implied_console_lines(void **state)
+{
+	(void)state;
+	struct resolved r;
+	resolve_text(&r, "kernel = \"k\";\nconsole = \"virtio\";\ndevices = (\n"
+		     " { type = \"disk\"; path = \"a\"; }, { type = \"disk\"; path = \"b\"; },\n"
+		     " { type = \"disk\"; path = \"c\"; }, { type = \"disk\"; path = \"d\"; },\n"
+		     " { type = \"disk\"; path = \"e\"; }, { type = \"disk\"; path = \"f\"; },\n"
+		     " { type = \"disk\"; path = \"g\"; }, { type = \"disk\"; path = \"h\"; }\n);\n",
+		     16 * GiB, 1);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.graph.devices[7].gsi, 23);
+	assert_int_equal(r.graph.console.pci_slot, 9);
+	assert_int_equal(r.graph.console.gsi, 5);
+	release(&r);
+	/* A console device in the file: nothing implied. */
+	resolve_text(&r, "kernel = \"k\";\nconsole = \"virtio\";\ndevices = ( { type = \"console\"; } );\n",
+		     16 * GiB, 1);
+	assert_int_equal(r.rc, 0);
+	assert_false(r.graph.console.present);
+	release(&r);
+}
+
 static char *capture(void (*print)(const struct vb_machine_graph *, FILE *),
 		     const struct vb_machine_graph *g)
 {
@@ -252,6 +395,9 @@ int main(void)
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_devices_named_and_placed),
 		cmocka_unit_test(test_plan_golden),
+		cmocka_unit_test(test_ram_limits),
+		cmocka_unit_test(test_mmio_layout),
+		cmocka_unit_test(test_implied_console_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,8 @@ nested_find_qemu() {
 # Exits 77 (skip) unless everything the harness needs is present. Sets
 # NESTED_KVER, NESTED_KERNEL, NESTED_QEMU and NESTED_BUSYBOX.
 nested_require() {
+	[ "${VB_NESTED_TESTS:-yes}" != no ] ||
+		nested_skip "nested tests disabled (configure --disable-nested-tests; make distcheck)"
 	NESTED_QEMU=$(nested_find_qemu)
 	[ -n "$NESTED_QEMU" ] ||
 		nested_skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
@@ -233,6 +235,31 @@ nested_install_guest_modules() {
 	depmod -b "$root" "$NESTED_KVER"
 }
 
+# The modules vmboot's zero-config initramfs loads (src/initramfs/
+# initramfs.c) with what they depend on, as a /lib/modules/KVER tree packed
+# into tar.gz $1 for the outer VM's root (the "host" of a zero-config run
+# there). Needs nested_require.
+nested_zeroconf_modules_tar() {
+	local out=$1 stage f m
+	stage=$(mktemp -d "${out}.stage.XXXXXX")
+	mkdir -p "$stage/lib/modules/$NESTED_KVER"
+	for m in virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virtio_rng \
+		virtio_balloon 9pnet_virtio 9p crc32c_generic ext4; do
+		modprobe -S "$NESTED_KVER" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }'
+	done | sort -u | while read -r f; do
+		mkdir -p "$stage$(dirname "$f")"
+		cp "$f" "$stage$f"
+	done
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -e "/lib/modules/$NESTED_KVER/$f" ] && cp "/lib/modules/$NESTED_KVER/$f" \
+			"$stage/lib/modules/$NESTED_KVER/"
+	done
+	depmod -b "$stage" "$NESTED_KVER"
+	tar -C "$stage" -czf "$out" lib
+	rm -rf "$stage"
+}
+
 # The inner guest's initramfs: busybox, the virtio modules (unless the guest
 # kernel has them built in), /init and the guest test scripts. Written to $1.
 nested_build_guest_initrd() {
@@ -366,11 +393,18 @@ nested_build_run_archive() {
 		cp -L "$NESTED_VMBOOT" "$root/bin/vmboot"
 		chmod 0755 "$root/bin/vmboot"
 		nested_copy_libs "$NESTED_VMBOOT" "$root"
-		# User-mode networking's helper (libslirp), found next to vmboot.
-		f=$(dirname "$NESTED_VMBOOT")/vmboot-net
-		if [ -x "$f" ]; then
+		# vmboot's helpers where /bin/vmboot finds them: user-mode
+		# networking's (libslirp) beside it, the zero-config default's
+		# init in /libexec/vmboot (../libexec/vmboot from /bin).
+		f=$(nested_vmboot_helper "$NESTED_VMBOOT" vmboot-net vmboot-net)
+		if [ -n "$f" ]; then
 			cp -L "$f" "$root/bin/vmboot-net"
 			nested_copy_libs "$f" "$root"
+		fi
+		f=$(nested_vmboot_helper "$NESTED_VMBOOT" vmboot-init src/guestinit/vmboot-init)
+		if [ -n "$f" ]; then
+			mkdir -p "$root/libexec/vmboot"
+			cp -L "$f" "$root/libexec/vmboot/vmboot-init"
 		fi
 	fi
 	printf '%s\n' "${#NESTED_DISKS[@]}" >"$root/work/.vbdisks"
@@ -490,6 +524,170 @@ nested_boot_outer_once() {
 	return "$line"
 }
 
+# ---- run --interactive -------------------------------------------------
+#
+# The console of the command (vmboot, with its guest) is the user's
+# terminal: QEMU's ttyS0 is a stdio character device and the outer init runs
+# the command on it (outer-init.sh), while the outer kernel and the init's
+# own messages and markers go to ttyS1, a file. With stdin a terminal, QEMU
+# puts it in raw mode (and restores it) and every key reaches the guest,
+# Ctrl-C included; vmboot's Ctrl-A x ends the run. With stdin a pipe or file,
+# nested_relay feeds it: it holds the input until the guest's shell prompts
+# (input sent earlier would be lost while the inner kernel boots), sends it,
+# and at end of input waits for the prompt again and types Ctrl-D, so the
+# shell exits with the status of its last command, the guest powers off,
+# vmboot exits with that status and so does the harness.
+
+# The zero-config default's modules (src/initramfs/initramfs.c's list with
+# their dependencies, a /lib/modules/KVER tree with its index) as a tar.gz
+# at $1, cached beside the outer archives. Needs nested_prepare.
+nested_zeroconf_modules() {
+	local out=$1 cached=$NESTED_CACHE_DIR/zc-modules.tar.gz stage m f
+	if [ ! -f "$cached" ]; then
+		stage=$(mktemp -d "$NESTED_CACHE_DIR/.zc.XXXXXX")
+		mkdir -p "$stage/lib/modules/$NESTED_KVER"
+		for m in virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virtio_rng \
+			virtio_balloon 9pnet_virtio 9p crc32c_generic ext4; do
+			modprobe -S "$NESTED_KVER" --show-depends "$m" 2>/dev/null |
+				awk '$1 == "insmod" { print $2 }'
+		done | sort -u | while read -r f; do
+			mkdir -p "$stage$(dirname "$f")"
+			cp "$f" "$stage$f"
+		done
+		for f in modules.builtin modules.builtin.modinfo modules.order; do
+			[ -e "/lib/modules/$NESTED_KVER/$f" ] &&
+				cp "/lib/modules/$NESTED_KVER/$f" "$stage/lib/modules/$NESTED_KVER/"
+		done
+		depmod -b "$stage" "$NESTED_KVER"
+		tar -C "$stage" -czf "$stage.tar.gz" lib
+		mv -f "$stage.tar.gz" "$cached"
+		rm -rf "$stage"
+	fi
+	cp "$cached" "$out"
+}
+
+# The size of file $1 in bytes (0 if it does not exist).
+nested_file_size() {
+	stat -c %s "$1" 2>/dev/null || echo 0
+}
+
+# Waits until console log $1 has grown past $2 bytes, ends in a shell
+# prompt ("# ", "$ " or "> " at the end of its last line, after terminal
+# escape sequences such as busybox's cursor position query are taken out)
+# and has been still for a second: the shell is waiting for input.
+nested_wait_prompt() {
+	local log=$1 from=$2 size last=-1 still=0
+	for (( ; ; )); do
+		size=$(nested_file_size "$log")
+		if [ "$size" -gt "$from" ] && [ "$size" -eq "$last" ]; then
+			still=$((still + 1))
+			if [ "$still" -ge 5 ] &&
+				tail -c 200 "$log" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
+				tail -n 1 | grep -q '[#$>] *$'; then
+				return 0
+			fi
+		else
+			still=0
+		fi
+		last=$size
+		sleep 0.2
+	done
+}
+
+# Copies stdin to stdout for a guest shell watched through console log $1
+# (see above). Killed by the caller when QEMU exits.
+nested_relay() {
+	local log=$1 line='' sent=0 size
+	nested_wait_prompt "$log" 0
+	size=$(nested_file_size "$log")
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		line=''
+		sent=1
+	done
+	[ -z "$line" ] || { printf '%s\n' "$line"; sent=1; } # a last line without its newline
+	# Typed lines are echoed, so the output grows before the next prompt.
+	[ "$sent" = 0 ] || nested_wait_prompt "$log" "$size"
+	printf '\004'
+	# Hold the pipe open (the end of QEMU's stdin is not the guest's), as
+	# this very process, so the caller's kill leaves no child behind.
+	exec sleep infinity
+}
+
+# Boots the outer VM with the command given as arguments on the user's
+# terminal (or fed from stdin by nested_relay). With NESTED_ZEROCONF=1 the
+# outer VM is set up as a zero-config host (outer-init.sh). Needs what
+# nested_boot_outer needs; NESTED_TIMEOUT 0 means no time limit. Returns the
+# command's status from the marker (on ttyS1), 124 on timeout, 99 without.
+nested_boot_interactive() {
+	local work start status=0 line lock saved='' relay='' timeout_args
+	work=$(mktemp -d "${TMPDIR:-/tmp}/vmboot-nested.XXXXXX")
+	NESTED_WORK=$work # removed by nested_cleanup
+	: >"$work/.vbinteractive"
+	NESTED_FILES+=("$work/.vbinteractive")
+	if [ "${NESTED_ZEROCONF:-0}" = 1 ]; then
+		nested_zeroconf_modules "$work/.vbzeroconf.tar.gz"
+		NESTED_FILES+=("$work/.vbzeroconf.tar.gz")
+	fi
+	start=$(nested_now)
+	nested_build_run_archive "$work/run.cpio.gz" "$@"
+	cat "$NESTED_CACHE_DIR/guest.cpio" "$NESTED_CACHE_DIR/base.cpio.gz" \
+		"$work/run.cpio.gz" >"$work/initrd"
+	nested_phase_done "run archive" "$start"
+
+	nested_drive_args
+	lock=$(nested_cache_root)/qemu.lock
+	mkdir -p "$(nested_cache_root)"
+	flock -n "$lock" true || nested_log "waiting for another nested run to finish (one QEMU at a time)"
+	# --foreground: QEMU must stay in the terminal's foreground process
+	# group to read it. Duration 0: no limit.
+	timeout_args=(--foreground --kill-after=10 "$NESTED_TIMEOUT")
+	# shellcheck disable=SC2054 # QEMU's option values hold the commas
+	local qemu=(flock "$lock" timeout "${timeout_args[@]}" "$NESTED_QEMU"
+		-accel tcg -cpu EPYC,+svm,+npt -m 6G -smp 2
+		-display none -vga none -monitor none -no-reboot -nic none
+		"${NESTED_DRIVE_ARGS[@]}"
+		-chardev stdio,id=con,signal=off -serial chardev:con
+		-serial "file:$work/console"
+		-kernel "$NESTED_KERNEL" -initrd "$work/initrd"
+		-append "console=ttyS1 quiet panic=-1")
+	start=$(nested_now)
+	if [ -t 0 ]; then
+		saved=$(stty -g 2>/dev/null || true)
+		"${qemu[@]}" 2> >(grep -v "TCG doesn't support requested feature" >&2) || status=$?
+		[ -z "$saved" ] || stty "$saved" 2>/dev/null || true
+	else
+		mkfifo "$work/in"
+		: >"$work/tty.log"
+		# A background job's stdin would be /dev/null: hand it ours.
+		exec 3<&0
+		nested_relay "$work/tty.log" <&3 >"$work/in" &
+		relay=$!
+		exec 3<&-
+		"${qemu[@]}" <"$work/in" 2> >(grep -v "TCG doesn't support requested feature" >&2) |
+			tee -a "$work/tty.log" || status=$?
+		kill "$relay" 2>/dev/null || true
+		wait "$relay" 2>/dev/null || true
+	fi
+	nested_phase_done "outer VM" "$start"
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		nested_log "timeout after $NESTED_TIMEOUT s"
+		return 124
+	fi
+	line=$(tr -d '\r' <"$work/console" 2>/dev/null | grep -ao "${NESTED_EXIT_MARKER}[0-9]*\$" |
+		tail -n 1 || true)
+	if [ -z "$line" ]; then
+		nested_log "the outer VM stopped without a $NESTED_EXIT_MARKER line; its console ended:"
+		tail -n 20 "$work/console" >&2 2>/dev/null || true
+		return 99
+	fi
+	line=${line#"$NESTED_EXIT_MARKER"}
+	case $line in
+	'' | *[!0-9]*) nested_log "bad marker value '$line'"; return 99 ;;
+	esac
+	return "$line"
+}
+
 nested_cleanup() {
 	if [ -n "${NESTED_WORK:-}" ]; then
 		rm -rf "$NESTED_WORK"
@@ -497,15 +695,37 @@ nested_cleanup() {
 }
 
 # The vmboot binary: --vmboot PATH (NESTED_VMBOOT_ARG), else
-# $VB_BUILDDIR/vmboot, else ./vmboot; empty if none exists.
+# $VB_BUILDDIR/vmboot, else ./vmboot, else, for the harness installed in
+# PREFIX/share/vmboot/nested by make install, PREFIX/bin/vmboot, else vmboot
+# on PATH; empty if none exists.
 nested_vmboot_path() {
+	local installed=${NESTED_DIR%/share/vmboot/nested}/bin/vmboot
 	if [ -n "${NESTED_VMBOOT_ARG:-}" ]; then
 		printf '%s\n' "$NESTED_VMBOOT_ARG"
 	elif [ -n "${VB_BUILDDIR:-}" ] && [ -x "$VB_BUILDDIR/vmboot" ]; then
 		printf '%s\n' "$VB_BUILDDIR/vmboot"
 	elif [ -x ./vmboot ]; then
 		printf '%s\n' "$PWD/vmboot"
+	elif [ "$installed" != "$NESTED_DIR/bin/vmboot" ] && [ -x "$installed" ]; then
+		printf '%s\n' "$installed"
+	else
+		command -v vmboot || true
 	fi
+}
+
+# vmboot's helper program $2 (vmboot-net, vmboot-init) for the vmboot binary
+# $1, where that vmboot looks first (src/util/helper.h): in its build tree
+# ($3, relative to its directory), else in ../libexec/vmboot/ of an
+# installed tree. Empty if neither exists.
+nested_vmboot_helper() {
+	local dir f
+	dir=$(dirname "$1")
+	for f in "$dir/$3" "$dir/../libexec/vmboot/$2"; do
+		if [ -f "$f" ]; then
+			printf '%s\n' "$f"
+			return 0
+		fi
+	done
 }
 
 # The VMBOOT-GUEST lines of console log $1 without their prefix. Firmware

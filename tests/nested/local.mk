@@ -69,3 +69,45 @@ EXTRA_DIST += tests/nested/machines/balloon-mmio.conf tests/nested/machines/net-
 # stop, with tests/guests/ticker.bin on the outer VM's real /dev/kvm.
 TESTS += tests/nested/test_console_attach.sh
 EXTRA_DIST += tests/nested/test_console_attach.sh
+# test_dev_run.sh: ./dev run's path on hosts without a usable /dev/kvm:
+# run --interactive boots machines/minimal.conf (the zero-config default)
+# with stdin from a pipe: the piped command runs in the guest shell, the end
+# of input ends the guest, and run exits with its status.
+TESTS += tests/nested/test_dev_run.sh
+EXTRA_DIST += tests/nested/test_dev_run.sh
+# test_install.sh: make install DESTDIR=... of the build tree, unpacked in
+# the outer VM by the INSTALLED run-cmd; the installed vmboot's zero-config
+# default there (output, exit status), also from a staged DESTDIR root.
+TESTS += tests/nested/test_install.sh
+EXTRA_DIST += tests/nested/test_install.sh
+
+# The harness, installed for users of an installed vmboot, who run
+# $(pkgdatadir)/nested/run FILE (vmboot's messages name it there). The
+# scripts find their siblings relative to themselves and cache in
+# $XDG_CACHE_HOME (or ~/.cache), so a read-only installation works; the
+# tests themselves are not installed. tests/cli/test_install.sh fails when a
+# file of guest-tests/ or machines/ is missing from these lists.
+nesteddir = $(pkgdatadir)/nested
+nested_SCRIPTS = tests/nested/run tests/nested/run-cmd
+nested_DATA = tests/nested/lib.sh tests/nested/outer-init.sh tests/nested/guest-init.sh \
+	tests/nested/kvmprobe.c
+nestedkerneldir = $(nesteddir)/kernel
+nestedkernel_SCRIPTS = tests/nested/kernel/build
+nestedkernel_DATA = tests/nested/kernel/vmboot.config
+nestedmachinesdir = $(nesteddir)/machines
+nestedmachines_DATA = tests/nested/machines/9p-shmem.conf \
+	tests/nested/machines/balloon-mmio.conf tests/nested/machines/balloon.conf \
+	tests/nested/machines/big.conf tests/nested/machines/blk-mmio.conf \
+	tests/nested/machines/blk-pci.conf tests/nested/machines/debian-image.conf \
+	tests/nested/machines/dirroot.conf tests/nested/machines/hvc-mmio.conf \
+	tests/nested/machines/hvc-virtio.conf tests/nested/machines/net-bench.conf \
+	tests/nested/machines/net-two.conf tests/nested/machines/net-user.conf \
+	tests/nested/machines/rng-mmio.conf tests/nested/machines/rng-pci.conf \
+	tests/nested/machines/small.conf
+nestedguesttestsdir = $(nesteddir)/guest-tests
+nestedguesttests_DATA = tests/nested/guest-tests/README tests/nested/guest-tests/9p-shmem.sh \
+	tests/nested/guest-tests/balloon.sh tests/nested/guest-tests/blk.sh \
+	tests/nested/guest-tests/hello.sh tests/nested/guest-tests/hvc.sh \
+	tests/nested/guest-tests/hwrng.sh tests/nested/guest-tests/net-common.sh \
+	tests/nested/guest-tests/net.sh tests/nested/guest-tests/net2.sh \
+	tests/nested/guest-tests/netbench.sh tests/nested/guest-tests/netmacs.sh

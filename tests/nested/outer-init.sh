@@ -68,6 +68,26 @@ read -r up _ </proc/uptime
 echo
 echo "VMBOOT-NESTED-KVM-READY uptime=$up"
 
+# run --interactive: the machine file may name no kernel, so the outer VM
+# becomes a host for the zero-config default: its own kernel (the inner
+# guest kernel is the same Debian kernel) as /boot/vmlinuz-$(uname -r) and
+# the modules the in-memory initramfs wants (lib.sh:
+# nested_zeroconf_modules).
+if [ -r /work/.vbzeroconf.tar.gz ]; then
+	mkdir -p /boot
+	cp /guest/vmlinuz "/boot/vmlinuz-$(uname -r)"
+	tar -C / -xzf /work/.vbzeroconf.tar.gz || echo "nested: zero-config modules: tar failed" >&2
+fi
+
 cd /work || finish 125
-sh /work/.vbcmd
+if [ -e /work/.vbinteractive ]; then
+	# The command's terminal is ttyS0, which QEMU connects to the user's
+	# (the kernel and these messages use ttyS1): raw, so nothing is
+	# echoed or held for a newline before vmboot takes it over, and
+	# -onlcr, as the guest's lines already end in CR LF.
+	stty -F /dev/ttyS0 raw -echo -onlcr 2>/dev/null
+	sh /work/.vbcmd </dev/ttyS0 >/dev/ttyS0 2>&1
+else
+	sh /work/.vbcmd
+fi
 finish "$?"

@@ -28,24 +28,7 @@ init=$build/src/guestinit/vmboot-init
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vb-test-zeroconf.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# The modules of the zero-config initramfs (src/initramfs/initramfs.c) with
-# what they depend on, as a /lib/modules/KVER tree.
-stage=$tmp/stage
-mkdir -p "$stage/lib/modules/$NESTED_KVER"
-for m in virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virtio_rng \
-	virtio_balloon 9pnet_virtio 9p crc32c_generic ext4; do
-	modprobe -S "$NESTED_KVER" --show-depends "$m" 2>/dev/null |
-		awk '$1 == "insmod" { print $2 }'
-done | sort -u | while read -r f; do
-	mkdir -p "$stage$(dirname "$f")"
-	cp "$f" "$stage$f"
-done
-for f in modules.builtin modules.builtin.modinfo modules.order; do
-	[ -e "/lib/modules/$NESTED_KVER/$f" ] && cp "/lib/modules/$NESTED_KVER/$f" \
-		"$stage/lib/modules/$NESTED_KVER/"
-done
-depmod -b "$stage" "$NESTED_KVER"
-tar -C "$stage" -czf "$tmp/zc-modules.tar.gz" lib
+nested_zeroconf_modules_tar "$tmp/zc-modules.tar.gz"
 
 log=$tmp/log
 rc=0

@@ -566,6 +566,38 @@ static void test_twins_equal(void **state)
 	vb_node_free(yaml);
 }
 
+/* Hex in both syntaxes: libconfig's and YAML's 0x integers are marked as
+ * hex (the schema reads them as byte counts, util/size.h), strings stay
+ * strings, and the two trees are equal. */
+static void test_twins_hex(void **state)
+{
+	static const char conf_text[] =
+		"memory = 0x40000000;\n"
+		"devices = ( { type = \"shmem\"; size = \"0x1000000\"; address = 0xc8000000; } );\n";
+	static const char yaml_text[] =
+		"memory: 0x40000000\n"
+		"devices:\n  - {type: shmem, size: \"0x1000000\", address: 0xc8000000}\n";
+	struct vb_node *conf = parse_ok(vb_parse_conf_buffer, "h.conf", conf_text);
+	struct vb_node *yaml = parse_ok(vb_parse_yaml_buffer, "h.yaml", yaml_text);
+	(void)state;
+
+	assert_true(vb_node_equal(conf, yaml));
+	const struct vb_node *memory = member(conf, "memory");
+	assert_int_equal(memory->kind, VB_NODE_INT);
+	assert_true(memory->hex);
+	assert_true(memory->integer == 0x40000000);
+	const struct vb_node *shm = member(yaml, "devices")->items[0];
+	assert_true(member(shm, "address")->hex);
+	assert_true(member(shm, "address")->integer == 0xc8000000LL);
+	assert_int_equal(member(shm, "size")->kind, VB_NODE_STRING);
+	/* The same number written in decimal is a different value to the
+	 * schema (MiB for memory), so the trees differ. */
+	vb_node_get(yaml, "memory")->hex = false;
+	assert_false(vb_node_equal(conf, yaml));
+	vb_node_free(conf);
+	vb_node_free(yaml);
+}
+
 /* ---- file.c ---- */
 
 static char tmpdir[64];
@@ -725,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_empty_documents),
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_twins_equal),
+		cmocka_unit_test(test_twins_hex),
 		cmocka_unit_test(test_file_formats),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_fixture_twins),

@@ -650,6 +650,13 @@ static void test_refused_paths(void **state)
 	assert_non_null(strstr(err.msg, "missing.img"));
 	assert_int_equal(attach_err(f, "null", "/dev/null", false, 5, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "not a regular file"));
+	/* A FIFO is refused, never opened (which would wait for a writer). */
+	char fifo[128];
+	snprintf(fifo, sizeof(fifo), "%s/fifo.img", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(attach_err(f, "fifo", fifo, true, 5, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "is a FIFO, not a regular file or block device"));
+	unlink(fifo);
 	struct vb_virtio_placement p = { .name = "nodesc", .transport = VB_VIRTIO_PCI };
 	assert_int_equal(vb_dev_set_attach(&f->env.devices, &f->env.env, &vb_virtio_blk_ops, &p,
 					   &err),

@@ -31,7 +31,8 @@ int vb_x86_kernel_probe(const uint8_t *image, size_t bytes,
 	int rc;
 
 	if (bytes == 0)
-		return vb_err_set(err, ENOEXEC, "kernel image is empty");
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "kernel image is empty");
 	if (is_bzimage(image, bytes)) {
 		*kind = VB_X86_KERNEL_BZIMAGE;
 		return 0;
@@ -72,8 +73,9 @@ int vb_x86_load_kernel(const struct vb_x86_boot_config *cfg,
 		info = &local;
 	memset(info, 0, sizeof(*info));
 	if (cfg->cpus == 0 || cfg->cpus > VB_X86_MPTABLE_MAX_CPUS)
-		return vb_err_set(err, EINVAL, "cpus: %u is outside 1..%u",
-				  cfg->cpus, VB_X86_MPTABLE_MAX_CPUS);
+		return vb_refuse(err, VB_REFUSAL_CPUS, EINVAL,
+				 "cpus: %u is outside 1..%u",
+				 cfg->cpus, VB_X86_MPTABLE_MAX_CPUS);
 	if (!cfg->kernel && cfg->kernel_bytes)
 		return vb_err_set(err, EINVAL, "kernel: no buffer");
 	if (!cfg->initrd && cfg->initrd_bytes)
@@ -100,8 +102,9 @@ int vb_x86_guest_copy(struct vb_guest_mem *mem, uint64_t gpa, const void *src,
 	void *dst = vb_gmem_ptr(mem, gpa, len);
 
 	if (!dst)
-		return vb_err_set(err, EFBIG, "%s: [0x%" PRIx64 ", 0x%" PRIx64 "+0x%" PRIx64
-				  ") is not in guest RAM", what, gpa, gpa, len);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FIT, EFBIG,
+				 "%s: [0x%" PRIx64 ", 0x%" PRIx64 "+0x%" PRIx64
+				 ") is not in guest RAM", what, gpa, gpa, len);
 	if (len)
 		memcpy(dst, src, len);
 	return 0;
@@ -119,10 +122,10 @@ int vb_x86_initrd_place(uint64_t bytes, uint64_t floor, uint64_t limit,
 
 	if (floor > UINT64_MAX - VB_X86_INITRD_ALIGN || lo > limit ||
 	    bytes > limit - lo)
-		return vb_err_set(err, EFBIG,
-				  "initrd: %" PRIu64 " bytes do not fit between the kernel's end "
-				  "(0x%" PRIx64 ") and 0x%" PRIx64 "; give the guest more memory",
-				  bytes, floor, limit);
+		return vb_refuse(err, VB_REFUSAL_INITRD_FIT, EFBIG,
+				 "initrd: %" PRIu64 " bytes do not fit between the kernel's end "
+				 "(0x%" PRIx64 ") and 0x%" PRIx64 "; give the guest more memory",
+				 bytes, floor, limit);
 	*addr = (limit - bytes) & ~(VB_X86_INITRD_ALIGN - 1);
 	return 0;
 }
@@ -134,8 +137,9 @@ int vb_x86_cmdline_check(const char *cmdline, uint64_t max_len, struct vb_err *e
 	if (max_len > VB_X86_CMDLINE_AREA_BYTES - 1)
 		max_len = VB_X86_CMDLINE_AREA_BYTES - 1;
 	if (len > max_len)
-		return vb_err_set(err, E2BIG, "kernel command line: %zu bytes, the kernel "
-				  "accepts at most %" PRIu64, len, max_len);
+		return vb_refuse(err, VB_REFUSAL_CMDLINE, E2BIG,
+				 "kernel command line: %zu bytes, the kernel "
+				 "accepts at most %" PRIu64, len, max_len);
 	return 0;
 }
 

@@ -44,43 +44,50 @@ static int parse_header(const uint8_t *image, size_t bytes, struct bzimage *bz,
 
 	memset(bz, 0, sizeof(*bz));
 	if (bytes < VB_HDR_OFF(version))
-		return vb_err_set(err, ENOEXEC, "bzImage: truncated: %zu bytes", bytes);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "bzImage: truncated: %zu bytes", bytes);
 	/* The jump at 0x200 is "jmp short": its displacement byte is the
 	 * header length past 0x202 (boot.rst "Details of header fields"). */
 	bz->hdr_end = 0x202u + image[0x201];
 	if (bz->hdr_end > bytes)
-		return vb_err_set(err, ENOEXEC, "bzImage: truncated: the setup header "
-				  "ends at 0x%zx but the file has only %zu bytes",
-				  bz->hdr_end, bytes);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "bzImage: truncated: the setup header "
+				 "ends at 0x%zx but the file has only %zu bytes",
+				 bz->hdr_end, bytes);
 	copy_end = bz->hdr_end < VB_SETUP_HDR_OFFSET + sizeof(*hdr) ?
 		   bz->hdr_end : VB_SETUP_HDR_OFFSET + sizeof(*hdr);
 	memcpy(hdr, image + VB_SETUP_HDR_OFFSET, copy_end - VB_SETUP_HDR_OFFSET);
 
 	if (hdr->boot_flag != VB_SETUP_BOOT_FLAG)
-		return vb_err_set(err, ENOEXEC, "bzImage: boot_flag is 0x%04x, expected "
-				  "0xAA55: corrupt image", hdr->boot_flag);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "bzImage: boot_flag is 0x%04x, expected "
+				 "0xAA55: corrupt image", hdr->boot_flag);
 	if (hdr->version < 0x206)
-		return vb_err_set(err, ENOEXEC, "bzImage: boot protocol %u.%02u is too "
-				  "old: vmboot needs 2.06 or later",
-				  proto_major(hdr->version), proto_minor(hdr->version));
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "bzImage: boot protocol %u.%02u is too "
+				 "old: vmboot needs 2.06 or later",
+				 proto_major(hdr->version), proto_minor(hdr->version));
 	if (bz->hdr_end < VB_HDR_OFF(cmdline_size) + sizeof(hdr->cmdline_size))
-		return vb_err_set(err, ENOEXEC, "bzImage: setup header ends at 0x%zx, too "
-				  "short for boot protocol %u.%02u", bz->hdr_end,
-				  proto_major(hdr->version), proto_minor(hdr->version));
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "bzImage: setup header ends at 0x%zx, too "
+				 "short for boot protocol %u.%02u", bz->hdr_end,
+				 proto_major(hdr->version), proto_minor(hdr->version));
 
 	unsigned sects = hdr->setup_sects ? hdr->setup_sects : SETUP_SECTS_DEFAULT;
 	bz->setup_bytes = (uint64_t)(sects + 1) * SECTOR_BYTES;
 	if (bz->setup_bytes >= bytes)
-		return vb_err_set(err, ENOEXEC, "bzImage: setup_sects (%u) puts the kernel "
-				  "at offset 0x%" PRIx64 ", past the end of the %zu-byte file",
-				  hdr->setup_sects, bz->setup_bytes, bytes);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "bzImage: setup_sects (%u) puts the kernel "
+				 "at offset 0x%" PRIx64 ", past the end of the %zu-byte file",
+				 hdr->setup_sects, bz->setup_bytes, bytes);
 	bz->pm_bytes = bytes - bz->setup_bytes;
 
 	if (!(hdr->xloadflags & VB_XLF_KERNEL_64))
-		return vb_err_set(err, ENOEXEC, "bzImage: XLF_KERNEL_64 is not set (boot "
-				  "protocol %u.%02u): the kernel has no 64-bit entry point, "
-				  "which vmboot boots through (a 32-bit kernel?)",
-				  proto_major(hdr->version), proto_minor(hdr->version));
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "bzImage: XLF_KERNEL_64 is not set (boot "
+				 "protocol %u.%02u): the kernel has no 64-bit entry point, "
+				 "which vmboot boots through (a 32-bit kernel?)",
+				 proto_major(hdr->version), proto_minor(hdr->version));
 	return 0;
 }
 
@@ -103,16 +110,18 @@ static int footprint(struct bzimage *bz, uint64_t low_end, struct vb_err *err)
 		if (hdr->pref_address > run || !hdr->relocatable_kernel)
 			run = hdr->pref_address ? hdr->pref_address : run;
 		if (run > low_end)
-			return vb_err_set(err, EFBIG, "bzImage: the kernel runs at 0x%" PRIx64
-					  ", above the end of guest RAM (0x%" PRIx64 ")",
-					  run, low_end);
+			return vb_refuse(err, VB_REFUSAL_KERNEL_FIT, EFBIG,
+					 "bzImage: the kernel runs at 0x%" PRIx64
+					 ", above the end of guest RAM (0x%" PRIx64 ")",
+					 run, low_end);
 		if (run + hdr->init_size > end)
 			end = run + hdr->init_size;
 	}
 	if (end > low_end)
-		return vb_err_set(err, EFBIG, "bzImage: the kernel (%" PRIu64 " bytes, needing "
-				  "memory up to 0x%" PRIx64 ") does not fit in guest RAM "
-				  "below 0x%" PRIx64, bz->pm_bytes, end, low_end);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FIT, EFBIG,
+				 "bzImage: the kernel (%" PRIu64 " bytes, needing "
+				 "memory up to 0x%" PRIx64 ") does not fit in guest RAM "
+				 "below 0x%" PRIx64, bz->pm_bytes, end, low_end);
 	bz->kernel_end = end;
 	return 0;
 }

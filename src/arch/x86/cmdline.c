@@ -37,10 +37,10 @@ int vb_x86_cmdline_build(enum vb_console_kind console, const char *params,
 	size_t len = base_len + (params_len ? 1 + params_len : 0);
 
 	if (len > max_len)
-		return vb_err_set(err, E2BIG,
-				  "kernel command line: %zu bytes, the kernel accepts at most %zu "
-				  "(vmboot's own parameters take %zu, params %zu)",
-				  len, max_len, base_len, params_len);
+		return vb_refuse(err, VB_REFUSAL_CMDLINE, E2BIG,
+				 "kernel command line: %zu bytes, the kernel accepts at most %zu "
+				 "(vmboot's own parameters take %zu, params %zu)",
+				 len, max_len, base_len, params_len);
 	if (len >= buf_bytes)
 		return vb_err_set(err, ENOSPC, "kernel command line: %zu bytes do not fit "
 				  "a %zu-byte buffer", len, buf_bytes);

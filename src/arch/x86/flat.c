@@ -17,12 +17,14 @@ int vb_x86_load_flat(const struct vb_x86_boot_config *cfg,
 	int rc;
 
 	if (cfg->initrd)
-		return vb_err_set(err, EINVAL, "initrd: a flat binary kernel has no way to "
-				  "receive one");
+		return vb_refuse(err, VB_REFUSAL_FLAT_INITRD, EINVAL,
+				 "initrd: a flat binary kernel has no way to "
+				 "receive one");
 	if (cfg->kernel_bytes > max)
-		return vb_err_set(err, EFBIG, "flat binary: %zu bytes, at most %" PRIu64
-				  " fit between 0x%llx and the EBDA at 0x%llx",
-				  cfg->kernel_bytes, max, VB_X86_FLAT_ADDR, VB_X86_EBDA_START);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FIT, EFBIG,
+				 "flat binary: %zu bytes, at most %" PRIu64
+				 " fit between 0x%llx and the EBDA at 0x%llx",
+				 cfg->kernel_bytes, max, VB_X86_FLAT_ADDR, VB_X86_EBDA_START);
 	rc = vb_x86_guest_copy(mem, VB_X86_FLAT_ADDR, cfg->kernel, cfg->kernel_bytes,
 			       "flat binary", err);
 	if (rc == 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "arch/x86/boot.h"
+#include "util/io.h"
 
 static int read_all(int fd, uint8_t *buf, size_t bytes)
 {
@@ -36,21 +37,17 @@ int vb_x86_read_file(const char *what, const char *path, uint64_t max_bytes,
 
 	*data = NULL;
 	*bytes = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vb_err_errno(err, errno, "%s: open %s", what, path);
-	if (fstat(fd, &st) < 0) {
-		rc = vb_err_errno(err, errno, "%s: stat %s", what, path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = vb_err_set(err, EINVAL, "%s: %s is not a regular file", what, path);
-		goto out;
+	/* Never a FIFO or device: open would wait, read never end. */
+	fd = vb_open_expect(path, O_RDONLY, VB_FILE_REGULAR, &st, err);
+	if (fd < 0) {
+		vb_err_prefix(err, "%s", what);
+		return fd;
 	}
 	if ((uint64_t)st.st_size > max_bytes || (uint64_t)st.st_size > SIZE_MAX) {
-		rc = vb_err_set(err, EFBIG, "%s: %s is %jd bytes, larger than guest RAM "
-				"(%" PRIu64 " bytes)", what, path, (intmax_t)st.st_size,
-				max_bytes);
+		rc = vb_refuse(err, VB_REFUSAL_FILE_SIZE, EFBIG,
+			       "%s: %s is %jd bytes, larger than guest RAM "
+			       "(%" PRIu64 " bytes)", what, path, (intmax_t)st.st_size,
+			       max_bytes);
 		goto out;
 	}
 	/* malloc(0) may return NULL; keep one byte so an empty file reads. */

@@ -274,9 +274,9 @@ int vb_x86_mptable_build(uint8_t *buf, size_t buf_bytes, uint32_t buf_gpa, unsig
 			 const struct vb_x86_mp_routes *routes, struct vb_err *err)
 {
 	if (n_cpus == 0 || n_cpus > VB_X86_MPTABLE_MAX_CPUS)
-		return vb_err_set(err, EINVAL,
-				  "MP table: %u CPUs: must be 1 to %u", n_cpus,
-				  VB_X86_MPTABLE_MAX_CPUS);
+		return vb_refuse(err, VB_REFUSAL_CPUS, EINVAL,
+				 "MP table: %u CPUs: must be 1 to %u", n_cpus,
+				 VB_X86_MPTABLE_MAX_CPUS);
 	/* The floating pointer must be paragraph aligned (MP spec 4.1). */
 	if (buf_gpa % 16 != 0)
 		return vb_err_set(err, EINVAL,

@@ -17,22 +17,26 @@ static int read_ehdr(const uint8_t *image, size_t bytes, Elf64_Ehdr *eh,
 		     struct vb_err *err)
 {
 	if (bytes < sizeof(*eh))
-		return vb_err_set(err, ENOEXEC, "ELF kernel: truncated: %zu bytes, the ELF "
-				  "header alone is %zu", bytes, sizeof(*eh));
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "ELF kernel: truncated: %zu bytes, the ELF "
+				 "header alone is %zu", bytes, sizeof(*eh));
 	memcpy(eh, image, sizeof(*eh));
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_machine != EM_X86_64)
-		return vb_err_set(err, ENOEXEC, "ELF kernel: not a little-endian x86-64 "
-				  "ELF64 file (class %u, data %u, machine %u)",
-				  eh->e_ident[EI_CLASS], eh->e_ident[EI_DATA], eh->e_machine);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "ELF kernel: not a little-endian x86-64 "
+				 "ELF64 file (class %u, data %u, machine %u)",
+				 eh->e_ident[EI_CLASS], eh->e_ident[EI_DATA], eh->e_machine);
 	if (eh->e_phnum == 0 || eh->e_phentsize != sizeof(Elf64_Phdr))
-		return vb_err_set(err, ENOEXEC, "ELF kernel: %u program headers of %u bytes "
-				  "(expected entries of %zu)", eh->e_phnum, eh->e_phentsize,
-				  sizeof(Elf64_Phdr));
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "ELF kernel: %u program headers of %u bytes "
+				 "(expected entries of %zu)", eh->e_phnum, eh->e_phentsize,
+				 sizeof(Elf64_Phdr));
 	if (eh->e_phoff > bytes ||
 	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > bytes - eh->e_phoff)
-		return vb_err_set(err, ENOEXEC, "ELF kernel: program headers at 0x%" PRIx64
-				  " run past the end of the %zu-byte file", eh->e_phoff, bytes);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "ELF kernel: program headers at 0x%" PRIx64
+				 " run past the end of the %zu-byte file", eh->e_phoff, bytes);
 	return 0;
 }
 
@@ -46,9 +50,10 @@ static int segment_in_file(const Elf64_Phdr *ph, size_t bytes, unsigned i,
 			   struct vb_err *err)
 {
 	if (ph->p_offset > bytes || ph->p_filesz > bytes - ph->p_offset)
-		return vb_err_set(err, ENOEXEC, "ELF kernel: segment %u (offset 0x%" PRIx64
-				  ", %" PRIu64 " bytes) runs past the end of the file",
-				  i, ph->p_offset, ph->p_filesz);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "ELF kernel: segment %u (offset 0x%" PRIx64
+				 ", %" PRIu64 " bytes) runs past the end of the file",
+				 i, ph->p_offset, ph->p_filesz);
 	return 0;
 }
 
@@ -74,8 +79,9 @@ static int scan_notes(const uint8_t *notes, uint64_t len, uint32_t *entry,
 		uint64_t next = desc_off + align4(nh.n_descsz);
 
 		if (desc_off > len || nh.n_descsz > len - desc_off)
-			return vb_err_set(err, ENOEXEC, "ELF kernel: note at 0x%" PRIx64
-					  " runs past the end of its segment", off);
+			return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+					 "ELF kernel: note at 0x%" PRIx64
+					 " runs past the end of its segment", off);
 		if (nh.n_type == VB_XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == sizeof(xen) &&
 		    memcmp(notes + name_off, xen, sizeof(xen)) == 0) {
 			uint64_t value = 0;
@@ -83,12 +89,14 @@ static int scan_notes(const uint8_t *notes, uint64_t len, uint32_t *entry,
 			/* Linux emits the entry as a pointer-sized value
 			 * (_ASM_PTR); the ABI defines a 32-bit address. */
 			if (nh.n_descsz != 4 && nh.n_descsz != 8)
-				return vb_err_set(err, ENOEXEC, "ELF kernel: PVH entry note "
-						  "has %u bytes, expected 4 or 8", nh.n_descsz);
+				return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+						 "ELF kernel: PVH entry note "
+						 "has %u bytes, expected 4 or 8", nh.n_descsz);
 			memcpy(&value, notes + desc_off, nh.n_descsz);
 			if (value > UINT32_MAX)
-				return vb_err_set(err, ENOEXEC, "ELF kernel: PVH entry 0x%" PRIx64
-						  " is above 4 GiB", value);
+				return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+						 "ELF kernel: PVH entry 0x%" PRIx64
+						 " is above 4 GiB", value);
 			*entry = (uint32_t)value;
 			return 1;
 		}
@@ -119,8 +127,9 @@ int vb_x86_pvh_entry(const uint8_t *image, size_t bytes, uint32_t *entry,
 		if (rc != 0)
 			return rc < 0 ? rc : 0;
 	}
-	return vb_err_set(err, ENOEXEC, "ELF kernel has no PVH entry note: build with "
-			  "CONFIG_PVH=y");
+	return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+			 "ELF kernel has no PVH entry note: build with "
+			 "CONFIG_PVH=y");
 }
 
 /* Check every PT_LOAD segment: inside the file, inside low RAM and above
@@ -145,17 +154,20 @@ static int check_segments(const uint8_t *image, size_t bytes, const Elf64_Ehdr *
 		if (rc < 0)
 			return rc;
 		if (ph.p_filesz > ph.p_memsz)
-			return vb_err_set(err, ENOEXEC, "ELF kernel: segment %u has more file "
-					  "bytes (%" PRIu64 ") than memory bytes (%" PRIu64 ")",
-					  i, ph.p_filesz, ph.p_memsz);
+			return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+					 "ELF kernel: segment %u has more file "
+					 "bytes (%" PRIu64 ") than memory bytes (%" PRIu64 ")",
+					 i, ph.p_filesz, ph.p_memsz);
 		if (ph.p_paddr < VB_X86_KERNEL_ADDR)
-			return vb_err_set(err, ENOEXEC, "ELF kernel: segment %u loads at 0x%"
-					  PRIx64 ", below 1 MiB where vmboot keeps its boot data",
-					  i, ph.p_paddr);
+			return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+					 "ELF kernel: segment %u loads at 0x%"
+					 PRIx64 ", below 1 MiB where vmboot keeps its boot data",
+					 i, ph.p_paddr);
 		if (ph.p_paddr > low_end || ph.p_memsz > low_end - ph.p_paddr)
-			return vb_err_set(err, EFBIG, "ELF kernel: segment %u [0x%" PRIx64
-					  " +0x%" PRIx64 ") does not fit in guest RAM below 0x%"
-					  PRIx64, i, ph.p_paddr, ph.p_memsz, low_end);
+			return vb_refuse(err, VB_REFUSAL_KERNEL_FIT, EFBIG,
+					 "ELF kernel: segment %u [0x%" PRIx64
+					 " +0x%" PRIx64 ") does not fit in guest RAM below 0x%"
+					 PRIx64, i, ph.p_paddr, ph.p_memsz, low_end);
 		if (entry >= ph.p_paddr && entry - ph.p_paddr < ph.p_memsz)
 			entry_loaded = 1;
 		if (ph.p_paddr < *start)
@@ -165,10 +177,12 @@ static int check_segments(const uint8_t *image, size_t bytes, const Elf64_Ehdr *
 		loads++;
 	}
 	if (!loads)
-		return vb_err_set(err, ENOEXEC, "ELF kernel: no loadable segments");
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "ELF kernel: no loadable segments");
 	if (!entry_loaded)
-		return vb_err_set(err, ENOEXEC, "ELF kernel: PVH entry 0x%" PRIx32 " is not "
-				  "inside any loaded segment", entry);
+		return vb_refuse(err, VB_REFUSAL_KERNEL_FORMAT, ENOEXEC,
+				 "ELF kernel: PVH entry 0x%" PRIx32 " is not "
+				 "inside any loaded segment", entry);
 	return 0;
 }
 
@@ -184,7 +198,8 @@ static int copy_segments(const uint8_t *image, const Elf64_Ehdr *eh,
 			continue;
 		dst = vb_gmem_ptr(mem, ph.p_paddr, ph.p_memsz);
 		if (!dst)
-			return vb_err_set(err, EFBIG, "ELF kernel: segment %u is not in guest RAM", i);
+			return vb_refuse(err, VB_REFUSAL_KERNEL_FIT, EFBIG,
+					 "ELF kernel: segment %u is not in guest RAM", i);
 		memcpy(dst, image + ph.p_offset, ph.p_filesz);
 		/* The BSS part is not in the file and must read as zero. */
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);

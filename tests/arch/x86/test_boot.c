@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -790,7 +791,13 @@ static void test_read_file(void **state)
 	unlink(path);
 	assert_int_equal(vb_x86_read_file("kernel", path, 64, &data, &bytes, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "No such file"));
-	assert_int_equal(vb_x86_read_file("kernel", "/tmp", 64, &data, &bytes, &err), -EINVAL);
+	assert_int_equal(vb_x86_read_file("kernel", "/tmp", 64, &data, &bytes, &err), -EISDIR);
+	/* A FIFO without a writer is refused, not waited on. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(vb_x86_read_file("kernel", path, 64, &data, &bytes, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "kernel: "));
+	assert_non_null(strstr(err.msg, "is a FIFO, not a regular file"));
+	unlink(path);
 }
 
 int main(void)

@@ -1,0 +1,132 @@
+#!/bin/sh
+# list and stop never wait on a VM, without KVM:
+# - a VM whose socket accepts but never answers (fakevm --hang) is listed
+#   as "not answering", with its pid, in text and JSON, and list returns
+#   (bounded by timeout 10: status 124 or 137 is a failure);
+# - a VM still being built (vmboot run held in its first stage by
+#   VMBOOT_TEST_BUILD_DELAY_MS) answers at once: list shows it "starting",
+#   pause is refused as "starting", and stop ends the build: run exits 0
+#   and its control socket is removed.
+set -u
+
+: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
+VMBOOT=$VB_BUILDDIR/vmboot
+FAKEVM=$VB_BUILDDIR/tests/control/fakevm
+for p in "$VMBOOT" "$FAKEVM"; do
+	[ -x "$p" ] || { echo "SKIP: $p not built"; exit 77; }
+done
+command -v timeout >/dev/null 2>&1 || { echo "SKIP: timeout(1) is needed"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed to read JSON"; exit 77; }
+
+TMP=$(mktemp -d) || exit 99
+XDG_RUNTIME_DIR=$TMP/run
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR
+hung_pid=
+vm_pid=
+cleanup() {
+	[ -z "$hung_pid" ] || kill "$hung_pid" 2>/dev/null
+	[ -z "$vm_pid" ] || kill -KILL "$vm_pid" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+failures=0
+checks=0
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+check() { # check DESCRIPTION COMMAND...: COMMAND must succeed
+	what=$1
+	shift
+	checks=$((checks + 1))
+	"$@" || fail "$what"
+}
+show() { sed 's/^/    /' "$@"; }
+# bounded WANT CMD...: CMD under timeout 10 (then SIGKILL 5 s later),
+# output in $TMP/out.
+bounded() {
+	want=$1
+	shift
+	checks=$((checks + 1))
+	timeout -k 5 10 "$@" >"$TMP/out" 2>&1
+	got=$?
+	if [ "$got" -eq 124 ] || [ "$got" -eq 137 ]; then
+		fail "still running after 10 s: $*"
+	elif [ "$got" -ne "$want" ]; then
+		fail "exit $got, want $want: $*"
+		show "$TMP/out"
+	fi
+}
+json() { # json EXPR: python over the list `l` in $TMP/out
+	python3 -c 'import json, sys
+l = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$TMP/out" "$1" 2>&1
+}
+
+# --- a VM that never answers --------------------------------------------
+"$FAKEVM" --hang hung >"$TMP/hung.out" 2>&1 &
+hung_pid=$!
+for _ in $(seq 100); do
+	grep -q '^ready ' "$TMP/hung.out" && break
+	sleep 0.1
+done
+grep -q '^ready ' "$TMP/hung.out" || { echo "FAIL: fakevm --hang did not start"; show "$TMP/hung.out"; exit 1; }
+
+bounded 0 "$VMBOOT" list
+check "list shows hung as not answering, with its pid" \
+	grep -Eq "^hung +$hung_pid +not answering " "$TMP/out"
+[ "$failures" -eq 0 ] || show "$TMP/out"
+bounded 0 "$VMBOOT" list --json
+check "list --json: hung is not answering" \
+	[ "$(json '[v["state"] for v in l if v["name"] == "hung"]')" = "['not answering']" ]
+check "list --json: hung's pid" \
+	[ "$(json '[v["pid"] for v in l if v["name"] == "hung"]')" = "[$hung_pid]" ]
+
+# --- a VM that is starting ----------------------------------------------
+printf 'not a kernel: a flat binary for the loader\n' >"$TMP/kernel.bin"
+cat >"$TMP/booting.yaml" <<EOF
+name: booting
+kernel: $TMP/kernel.bin
+cpus: 2
+memory: 128M
+EOF
+sock=$XDG_RUNTIME_DIR/vmboot/booting.sock
+VMBOOT_TEST_BUILD_DELAY_MS=30000 "$VMBOOT" run "$TMP/booting.yaml" </dev/null >"$TMP/run.out" 2>&1 &
+vm_pid=$!
+for _ in $(seq 100); do
+	[ -S "$sock" ] && break
+	sleep 0.1
+done
+check "the starting VM's socket exists" [ -S "$sock" ]
+
+bounded 0 "$VMBOOT" list
+check "list shows booting as starting" grep -Eq "^booting +$vm_pid +starting +2 +128M " "$TMP/out"
+check "list still shows hung" grep -Eq "^hung +$hung_pid +not answering " "$TMP/out"
+[ "$failures" -eq 0 ] || show "$TMP/out"
+bounded 0 "$VMBOOT" list --json
+check "list --json: booting is starting" \
+	[ "$(json '[v["state"] for v in l if v["name"] == "booting"]')" = "['starting']" ]
+bounded 1 "$VMBOOT" pause booting
+check "pause of a starting VM says it is starting" grep -q 'booting is starting' "$TMP/out"
+
+bounded 0 "$VMBOOT" stop booting
+check "stop of a starting VM reports it stopped" grep -q '^booting: stopped$' "$TMP/out"
+for _ in $(seq 100); do
+	kill -0 "$vm_pid" 2>/dev/null || break
+	sleep 0.1
+done
+checks=$((checks + 1))
+if kill -0 "$vm_pid" 2>/dev/null; then
+	fail "vmboot run still running 10 s after stop"
+	kill -KILL "$vm_pid"
+fi
+wait "$vm_pid"
+rc=$?
+vm_pid=
+check "run stopped while starting exits 0 (got $rc)" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || show "$TMP/run.out"
+check "the stopped VM's socket is removed" [ ! -e "$sock" ]
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,54 @@
+#!/bin/bash
+# What `./dev run machines/minimal.conf` does where /dev/kvm cannot run a
+# stock kernel: tests/nested/run --interactive with the build's vmboot, the
+# zero-config default booting inside the outer VM with the guest console on
+# stdin/stdout. Here stdin is a pipe: the harness holds it until the guest
+# shell prompts, types it, and at its end types Ctrl-D (lib.sh,
+# nested_relay), so the run must end on its own:
+#   - the output has VB-42, which only the guest's shell can have computed
+#     (the typed line itself reads VB-$((6*7)))
+#   - the exit status is 0 (the shell's, through vmboot and the outer VM)
+#   - nothing of the outer VM's console (its markers) reaches the output
+# The time limit is only a guard against a hang; the wall time is printed.
+#
+# Slow: the outer boot and a Debian guest boot under nested KVM in TCG.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+
+nested_require
+vmboot=$(nested_vmboot_path)
+[ -n "$vmboot" ] || nested_skip "no vmboot binary (set VB_BUILDDIR)"
+[ -n "$(nested_vmboot_helper "$vmboot" vmboot-init src/guestinit/vmboot-init)" ] ||
+	nested_skip "vmboot-init not built"
+src=${VB_SRCDIR:-$(cd "$here/../.." && pwd)}
+
+out=$(mktemp "${TMPDIR:-/tmp}/vb-test-dev-run.XXXXXX")
+trap 'rm -f "$out"' EXIT
+# shellcheck disable=SC2016 # the guest's shell expands it
+input='echo VB-$((6*7))'
+start=$(nested_now)
+rc=0
+printf '%s\n' "$input" |
+	"$here/run" --interactive --timeout 900 --vmboot "$vmboot" "$src/machines/minimal.conf" \
+		>"$out" 2>&1 || rc=$?
+nested_phase_done "test_dev_run: whole interactive run" "$start"
+cat "$out"
+[ "$rc" -ne 77 ] || nested_skip "run skipped"
+failed=0
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: run --interactive exited $rc, expected 0 (124: it did not end on its own)"
+	failed=1
+fi
+if ! tr -d '\r' <"$out" | grep -qx 'VB-42'; then
+	echo "FAIL: no VB-42 line: the guest shell did not run the piped command"
+	failed=1
+fi
+if grep -q "$NESTED_READY_MARKER\|$NESTED_EXIT_MARKER" "$out"; then
+	echo "FAIL: the outer VM's console leaked into the guest console"
+	failed=1
+fi
+[ "$failed" = 0 ] || exit 1
+echo "test_dev_run: all checks passed"
