@@ -17,6 +17,7 @@ include tests/kcheck/local.mk
 include tests/initramfs/local.mk
 include tests/zeroconf/local.mk
 include tests/deps/local.mk
+include tests/fuzz/local.mk
 include tests/service/local.mk
 include tests/emacs/local.mk
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ninep/wire.h"
+#include "util/io.h"
 
 #define FID_BUCKETS 256
 
@@ -72,9 +73,6 @@ struct vb_9p_server {
 	uint8_t *scratch; /* max_msize bytes for getdents64 */
 	struct fid *buckets[FID_BUCKETS];
 };
-
-typedef int (*op_fn)(struct vb_9p_server *srv, struct vb_9p_in *in,
-		     struct vb_9p_out *out);
 
 /* ---- fid table ---- */
 
@@ -263,22 +261,6 @@ static int check_entry(struct vb_9p_server *srv, struct fid *f)
 	return same ? 0 : -ENOENT;
 }
 
-/* The reply of the create-style operations (mkdir, symlink, mknod): the
- * qid of the entry just made. */
-static int reply_child_qid(int dirfd, const char *name, struct vb_9p_out *out)
-{
-	struct vb_9p_qid qid;
-	int rc = qid_of_child(dirfd, name, &qid);
-	if (!rc)
-		vb_9p_put_qid(out, &qid);
-	return rc;
-}
-
-static int deny_readonly(const struct vb_9p_server *srv)
-{
-	return srv->readonly ? -EROFS : 0;
-}
-
 static int open_flags(uint32_t dotl, int *flags)
 {
 	static const int acc[] = { O_RDONLY, O_WRONLY, O_RDWR };
@@ -301,62 +283,280 @@ static bool flags_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
+/* ---- request prologue ---- */
+
+/* Every operation starts the same way: decode its fields, check the names,
+ * find the fids, convert its flags and decide whether it is allowed. The
+ * ops[] table at the end gives each T-message a layout, one character per
+ * field in wire order, and begin_op() does all of that from it, so an
+ * operation's own function starts with everything checked:
+ *
+ *   '1' '2' '4' '8'  an integer of that many bytes           -> num[]
+ *   's'              a string, borrowed unchecked            -> str[]
+ *   'f'              fid[4] of an existing fid               -> fid[]
+ *   'D'              dfid[4] name[s]: an existing fid that is
+ *                    not an xattr fid, and one component     -> fid[], name[]
+ *   'N'              name[s]: one component                  -> name[]
+ *   'W'              nwname[2] nwname*(wname[s]), at most 16 -> name[]
+ *   'c'              count[4] data[count]                    -> num[], data
+ *   'o'              Tlopen/Tlcreate flags[4]                -> flags
+ *   'T'              a symlink target[s]                     -> target
+ *
+ * Each array fills in the order its fields come on the wire ('f' and 'D'
+ * share fid[]). The errors come in a fixed order, the one the guest has
+ * always seen: malformed message, then names (each 'D' directory right
+ * after its name), then 'f' fids, then flags and target, then access. */
+#define REQ_FIDS 2 /* Tlink, Trename */
+#define REQ_NUMS 9 /* Tsetattr */
+#define REQ_STRS 2 /* Tauth, Tattach */
+
+struct req {
+	/* as decoded, for the checks */
+	uint8_t nfid, nnum, nstr, nname;
+	uint32_t fidnum[REQ_FIDS];
+	struct vb_9p_str name_in[VB_9P_MAXWELEM];
+	struct vb_9p_str target_in;
+	uint32_t dotl;
+	/* for the operation */
+	struct fid *fid[REQ_FIDS];
+	uint64_t num[REQ_NUMS];
+	struct vb_9p_str str[REQ_STRS];
+	const uint8_t *data;
+	int flags; /* open(2) flags from 'o' */
+	char name[VB_9P_MAXWELEM][NAME_MAX + 1];
+	char target[PATH_MAX];
+};
+
+/* What an operation does to the share, which decides whether it may. */
+enum access {
+	ACCESS_NONE,   /* session bookkeeping: touches no file */
+	ACCESS_READ,   /* looks at files, directories or attributes */
+	ACCESS_MODIFY, /* changes a file, its attributes or a directory */
+	/* The operation calls check_access() itself, where its errors are
+	 * ordered differently (Tlopen) or it must clunk anyway (Tremove). */
+	ACCESS_IN_OP,
+};
+
+typedef int (*op_fn)(struct vb_9p_server *srv, const struct req *r,
+		     struct vb_9p_out *out);
+
+struct op {
+	uint8_t type;
+	const char *layout;
+	enum access access;
+	op_fn fn; /* NULL: begin_op's checks are all there is to it */
+};
+
+/* The one place that decides whether a request may touch the share; a
+ * security model (modes, owners) adds its checks here, per kind of access,
+ * with the request's fids and names at hand. Mount crossings are a matter
+ * of each looked-up component: they belong in lookup(). */
+static int check_access(const struct vb_9p_server *srv, enum access kind,
+			const struct req *r)
+{
+	(void)r;
+	return kind == ACCESS_MODIFY && srv->readonly ? -EROFS : 0;
+}
+
+/* Whether layout's fields fit the arrays of struct req, which are sized
+ * for the largest layout in ops[]: one that does not is a bug, refused
+ * rather than let overflow. */
+static bool layout_fits(const char *layout)
+{
+	unsigned fids = 0, nums = 0, strs = 0, names = 0;
+	for (const char *k = layout; *k; k++) {
+		fids += *k == 'f' || *k == 'D';
+		nums += strchr("1248c", *k) != NULL;
+		strs += *k == 's';
+		names += *k == 'N' || *k == 'D' ? 1u
+			 : *k == 'W'		? VB_9P_MAXWELEM
+						: 0u;
+	}
+	return fids <= REQ_FIDS && nums <= REQ_NUMS && strs <= REQ_STRS &&
+	       names <= VB_9P_MAXWELEM;
+}
+
+/* walk(5) allows sixteen names; more is EINVAL before the names are read,
+ * whatever follows. */
+static int decode_walk(struct vb_9p_in *in, struct req *r)
+{
+	uint16_t n = vb_9p_get_u16(in);
+	if (!in->err && n > VB_9P_MAXWELEM)
+		return -EINVAL;
+	for (uint16_t i = 0; i < n; i++)
+		vb_9p_get_str(in, &r->name_in[r->nname++]);
+	return 0;
+}
+
+/* Reads one field; a short message only sets in->err (vb_9p_in_done). */
+static int decode_field(char kind, struct vb_9p_in *in, struct req *r)
+{
+	switch (kind) {
+	case '1':
+	case '2':
+	case '4':
+	case '8':
+		r->num[r->nnum++] = vb_9p_get_uint(in, (unsigned)(kind - '0'));
+		return 0;
+	case 'c': {
+		uint32_t count = vb_9p_get_u32(in);
+		r->data = vb_9p_get_bytes(in, count);
+		r->num[r->nnum++] = count;
+		return 0;
+	}
+	case 's':
+		vb_9p_get_str(in, &r->str[r->nstr++]);
+		return 0;
+	case 'f':
+		r->fidnum[r->nfid++] = vb_9p_get_u32(in);
+		return 0;
+	case 'D':
+		r->fidnum[r->nfid++] = vb_9p_get_u32(in);
+		vb_9p_get_str(in, &r->name_in[r->nname++]);
+		return 0;
+	case 'N':
+		vb_9p_get_str(in, &r->name_in[r->nname++]);
+		return 0;
+	case 'W':
+		return decode_walk(in, r);
+	case 'o':
+		r->dotl = vb_9p_get_u32(in);
+		return 0;
+	case 'T':
+		vb_9p_get_str(in, &r->target_in);
+		return 0;
+	}
+	return -EPROTO; /* not a layout character: a bug in ops[] */
+}
+
+/* A 'D' fid: an xattr fid has no directory to act in. */
+static int lookup_dir(struct vb_9p_server *srv, uint32_t num, struct fid **f)
+{
+	*f = fid_get(srv, num);
+	return *f && !(*f)->xattr ? 0 : -EBADF;
+}
+
+static int check_name(struct req *r, uint8_t i)
+{
+	return get_name(&r->name_in[i], r->name[i]);
+}
+
+/* Names in wire order, each 'D' directory right after its own name. */
+static int check_names(struct vb_9p_server *srv, const char *layout,
+		       struct req *r)
+{
+	uint8_t fid = 0, name = 0;
+	int rc = 0;
+	for (const char *k = layout; *k && !rc; k++) {
+		switch (*k) {
+		case 'W':
+			while (!rc && name < r->nname)
+				rc = check_name(r, name++);
+			break;
+		case 'N':
+			rc = check_name(r, name++);
+			break;
+		case 'D':
+			rc = check_name(r, name++);
+			if (!rc)
+				rc = lookup_dir(srv, r->fidnum[fid],
+						&r->fid[fid]);
+			fid++;
+			break;
+		case 'f':
+			fid++;
+			break;
+		}
+	}
+	return rc;
+}
+
+static int check_fids(struct vb_9p_server *srv, const char *layout,
+		      struct req *r)
+{
+	uint8_t fid = 0;
+	int rc = 0;
+	for (const char *k = layout; *k && !rc; k++) {
+		if (*k == 'f')
+			rc = lookup_fid(srv, r->fidnum[fid], &r->fid[fid]);
+		fid += *k == 'f' || *k == 'D';
+	}
+	return rc;
+}
+
+static int convert_args(const char *layout, struct req *r)
+{
+	int rc = 0;
+	if (strchr(layout, 'o'))
+		rc = open_flags(r->dotl, &r->flags);
+	/* The target is text for the guest to resolve; the host never
+	 * follows it, so any string without NUL is fine. */
+	if (!rc && strchr(layout, 'T'))
+		rc = vb_9p_str_copy(&r->target_in, r->target,
+				    sizeof(r->target));
+	return rc;
+}
+
+/* Decode and check the request in `in` as op describes it. */
+static int begin_op(struct vb_9p_server *srv, const struct op *op,
+		    struct vb_9p_in *in, struct req *r)
+{
+	if (!layout_fits(op->layout))
+		return -EPROTO;
+	r->nfid = r->nnum = r->nstr = r->nname = 0;
+	int rc = 0;
+	for (const char *k = op->layout; *k && !rc; k++)
+		rc = decode_field(*k, in, r);
+	if (rc || (rc = vb_9p_in_done(in)) ||
+	    (rc = check_names(srv, op->layout, r)) ||
+	    (rc = check_fids(srv, op->layout, r)) ||
+	    (rc = convert_args(op->layout, r)))
+		return rc;
+	return op->access == ACCESS_IN_OP ? 0
+					  : check_access(srv, op->access, r);
+}
+
 /* ---- session ---- */
 
-static int op_version(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_version(struct vb_9p_server *srv, const struct req *r,
 		      struct vb_9p_out *out)
 {
-	uint32_t msize = vb_9p_get_u32(in);
-	struct vb_9p_str version;
-	vb_9p_get_str(in, &version);
-	int rc = vb_9p_in_done(in);
-	if (rc)
-		return rc;
+	uint64_t msize = r->num[0];
+	const struct vb_9p_str *version = &r->str[0];
 	if (msize < VB_9P_MIN_MSIZE)
 		return -EINVAL;
 	/* intro(5)/version(5): a Tversion aborts all outstanding fids. */
 	fid_clear_all(srv);
-	srv->msize = msize < srv->max_msize ? msize : srv->max_msize;
+	srv->msize = msize < srv->max_msize ? (uint32_t)msize : srv->max_msize;
 	static const char dotl[] = "9P2000.L";
-	bool ok = version.len == sizeof(dotl) - 1 &&
-		  !memcmp(version.p, dotl, sizeof(dotl) - 1);
+	bool ok = version->len == sizeof(dotl) - 1 &&
+		  !memcmp(version->p, dotl, sizeof(dotl) - 1);
 	const char *reply = ok ? dotl : "unknown";
 	vb_9p_put_u32(out, srv->msize);
 	vb_9p_put_str(out, reply, strlen(reply));
 	return 0;
 }
 
-static int op_auth(struct vb_9p_server *srv, struct vb_9p_in *in,
-		   struct vb_9p_out *out)
+/* Tauth (no authentication: attach directly) and Txattrcreate (no xattrs
+ * are exported), once their requests are found well-formed. */
+static int op_unsupported(struct vb_9p_server *srv, const struct req *r,
+			  struct vb_9p_out *out)
 {
 	(void)srv;
+	(void)r;
 	(void)out;
-	struct vb_9p_str uname, aname;
-	vb_9p_get_u32(in);
-	vb_9p_get_str(in, &uname);
-	vb_9p_get_str(in, &aname);
-	vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	return rc ? rc : -EOPNOTSUPP; /* no authentication: attach directly */
+	return -EOPNOTSUPP;
 }
 
-static int op_attach(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_attach(struct vb_9p_server *srv, const struct req *r,
 		     struct vb_9p_out *out)
 {
-	struct vb_9p_str uname, aname;
-	uint32_t fid = vb_9p_get_u32(in);
-	uint32_t afid = vb_9p_get_u32(in);
-	vb_9p_get_str(in, &uname);
-	vb_9p_get_str(in, &aname);
-	vb_9p_get_u32(in); /* n_uname: requests run as the vmboot user */
-	int rc = vb_9p_in_done(in);
-	if (rc)
-		return rc;
-	if (afid != VB_9P_NOFID)
+	uint32_t fid = (uint32_t)r->num[0];
+	if (r->num[1] != VB_9P_NOFID) /* afid */
 		return -EBADF;
 	struct vb_9p_qid qid;
 	mode_t type;
-	rc = qid_of_fd(srv->root_fd, &qid, &type);
+	int rc = qid_of_fd(srv->root_fd, &qid, &type);
 	if (rc)
 		return rc;
 	int fd = dup_fd(srv->root_fd);
@@ -371,56 +571,15 @@ static int op_attach(struct vb_9p_server *srv, struct vb_9p_in *in,
 	return 0;
 }
 
-static int op_flush(struct vb_9p_server *srv, struct vb_9p_in *in,
-		    struct vb_9p_out *out)
-{
-	(void)srv;
-	(void)out;
-	vb_9p_get_u16(in);
-	return vb_9p_in_done(in);
-}
-
-static int op_clunk(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_clunk(struct vb_9p_server *srv, const struct req *r,
 		    struct vb_9p_out *out)
 {
 	(void)out;
-	uint32_t num = vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
-	fid_remove(srv, f);
+	fid_remove(srv, r->fid[0]);
 	return 0;
 }
 
 /* ---- walk ---- */
-
-struct walk_names {
-	uint16_t n;
-	char name[VB_9P_MAXWELEM][NAME_MAX + 1];
-};
-
-static int parse_walk(struct vb_9p_in *in, uint32_t *fid, uint32_t *newfid,
-		      struct walk_names *w)
-{
-	*fid = vb_9p_get_u32(in);
-	*newfid = vb_9p_get_u32(in);
-	w->n = vb_9p_get_u16(in);
-	if (in->err)
-		return in->err;
-	if (w->n > VB_9P_MAXWELEM)
-		return -EINVAL;
-	int bad = 0;
-	for (uint16_t i = 0; i < w->n; i++) {
-		struct vb_9p_str s;
-		vb_9p_get_str(in, &s);
-		int rc = get_name(&s, w->name[i]);
-		if (rc && !bad)
-			bad = rc;
-	}
-	int rc = vb_9p_in_done(in);
-	return rc ? rc : bad;
-}
 
 /* Install the walk's result as newfid (replacing fid when they are equal). */
 static int walk_install(struct vb_9p_server *srv, struct fid *src,
@@ -454,26 +613,25 @@ static int walk_install(struct vb_9p_server *srv, struct fid *src,
 	return 0;
 }
 
-static int op_walk(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_walk(struct vb_9p_server *srv, const struct req *r,
 		   struct vb_9p_out *out)
 {
-	uint32_t fidnum, newfid;
-	struct walk_names w;
-	int rc = parse_walk(in, &fidnum, &newfid, &w);
-	struct fid *src;
-	if (rc || (rc = lookup_fid(srv, fidnum, &src)))
-		return rc;
+	struct fid *src = r->fid[0];
+	uint32_t newfid = (uint32_t)r->num[0];
+	uint16_t nwname = r->nname;
+	int rc = 0;
 	if (src->xattr)
 		return -EBADF;
-	if (newfid != fidnum && (newfid == VB_9P_NOFID || fid_get(srv, newfid)))
+	if (newfid != src->num &&
+	    (newfid == VB_9P_NOFID || fid_get(srv, newfid)))
 		return newfid == VB_9P_NOFID ? -EBADF : -EEXIST;
 
 	struct vb_9p_qid qids[VB_9P_MAXWELEM];
 	int cur = -1, parent = -1;
 	uint16_t done = 0;
-	for (; done < w.n; done++) {
+	for (; done < nwname; done++) {
 		int fd = lookup(srv, cur >= 0 ? cur : src->path_fd,
-				w.name[done]);
+				r->name[done]);
 		if (fd >= 0 && (rc = qid_of_fd(fd, &qids[done], NULL))) {
 			close(fd);
 			fd = rc;
@@ -490,7 +648,7 @@ static int op_walk(struct vb_9p_server *srv, struct vb_9p_in *in,
 			break;
 		}
 	}
-	if (done < w.n) {
+	if (done < nwname) {
 		close_fd(&cur);
 		close_fd(&parent);
 		if (done == 0)
@@ -498,7 +656,7 @@ static int op_walk(struct vb_9p_server *srv, struct vb_9p_in *in,
 		rc = 0;
 		/* walk(5): a partial walk returns the qids that succeeded and
 		 * leaves newfid unaffected. */
-	} else if (w.n == 0) {
+	} else if (nwname == 0) {
 		cur = dup_fd(src->path_fd);
 		parent = src->parent_fd >= 0 ? dup_fd(src->parent_fd) : -1;
 		if (cur < 0 || (src->parent_fd >= 0 && parent < 0)) {
@@ -512,7 +670,7 @@ static int op_walk(struct vb_9p_server *srv, struct vb_9p_in *in,
 		rc = walk_install(srv, src, newfid, cur, parent, name);
 	} else {
 		rc = walk_install(srv, src, newfid, cur, parent,
-				  w.name[w.n - 1]);
+				  r->name[nwname - 1]);
 	}
 	if (rc)
 		return rc;
@@ -524,20 +682,16 @@ static int op_walk(struct vb_9p_server *srv, struct vb_9p_in *in,
 
 /* ---- open, read, write ---- */
 
-static int op_lopen(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_lopen(struct vb_9p_server *srv, const struct req *r,
 		    struct vb_9p_out *out)
 {
-	uint32_t num = vb_9p_get_u32(in);
-	uint32_t dotl = vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	int flags;
-	if (rc || (rc = lookup_fid(srv, num, &f)) ||
-	    (rc = open_flags(dotl, &flags)))
-		return rc;
+	struct fid *f = r->fid[0];
+	int flags = r->flags;
 	if (f->open_fd >= 0 || f->xattr)
 		return -EBADF;
-	if (flags_write(flags) && (rc = deny_readonly(srv)))
+	int rc = check_access(srv, flags_write(flags) ? ACCESS_MODIFY
+						       : ACCESS_READ, r);
+	if (rc)
 		return rc;
 	if (S_ISDIR(f->type)) {
 		if ((flags & O_ACCMODE) != O_RDONLY)
@@ -563,26 +717,17 @@ static int op_lopen(struct vb_9p_server *srv, struct vb_9p_in *in,
 	return 0;
 }
 
-static int op_lcreate(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_lcreate(struct vb_9p_server *srv, const struct req *r,
 		      struct vb_9p_out *out)
 {
-	struct vb_9p_str s;
-	char name[NAME_MAX + 1];
-	uint32_t num = vb_9p_get_u32(in);
-	vb_9p_get_str(in, &s);
-	uint32_t dotl = vb_9p_get_u32(in);
-	uint32_t mode = vb_9p_get_u32(in);
-	vb_9p_get_u32(in); /* gid: files belong to the vmboot user */
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	int flags;
-	if (rc || (rc = get_name(&s, name)) || (rc = lookup_fid(srv, num, &f)) ||
-	    (rc = open_flags(dotl, &flags)) || (rc = deny_readonly(srv)))
-		return rc;
+	struct fid *f = r->fid[0];
+	const char *name = r->name[0];
+	/* num[1], the gid, is ignored: files belong to the vmboot user. */
+	uint32_t mode = (uint32_t)r->num[0];
 	if (!S_ISDIR(f->type) || f->open_fd >= 0 || f->xattr)
 		return f->open_fd >= 0 || f->xattr ? -EBADF : -ENOTDIR;
-	flags |= O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-	if (dotl & DOTL_EXCL)
+	int flags = r->flags | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	if (r->dotl & DOTL_EXCL)
 		flags |= O_EXCL;
 	/* O_NONBLOCK: an existing FIFO of that name must not block us. */
 	int fd = openat(f->path_fd, name, flags, (mode_t)(mode & 07777));
@@ -591,7 +736,8 @@ static int op_lcreate(struct vb_9p_server *srv, struct vb_9p_in *in,
 	struct vb_9p_qid qid;
 	mode_t type;
 	int path_fd = -1;
-	if ((rc = qid_of_fd(fd, &qid, &type)) == 0 && !S_ISREG(type))
+	int rc = qid_of_fd(fd, &qid, &type);
+	if (rc == 0 && !S_ISREG(type))
 		rc = -EEXIST;
 	if (rc == 0 && fcntl(fd, F_SETFL, flags & O_APPEND) < 0)
 		rc = -errno;
@@ -613,16 +759,30 @@ static int op_lcreate(struct vb_9p_server *srv, struct vb_9p_in *in,
 	return 0;
 }
 
-static int op_read(struct vb_9p_server *srv, struct vb_9p_in *in,
+/* The count of an Rread or Rreaddir: what the guest asked for, cut to what
+ * fits in the reply after its count[4]. */
+static uint32_t reply_count(const struct vb_9p_out *out, uint64_t count)
+{
+	size_t room = out->cap - out->pos;
+	room = room > 4 ? room - 4 : 0;
+	return (uint32_t)(count < room ? count : room);
+}
+
+/* Rewrite the count[4] at `at` once the data after it is known. */
+static void patch_count(struct vb_9p_out *out, size_t at, uint32_t count)
+{
+	size_t end = out->pos;
+	out->pos = at;
+	vb_9p_put_u32(out, count);
+	out->pos = end;
+}
+
+static int op_read(struct vb_9p_server *srv, const struct req *r,
 		   struct vb_9p_out *out)
 {
-	uint32_t num = vb_9p_get_u32(in);
-	uint64_t offset = vb_9p_get_u64(in);
-	uint32_t count = vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
+	(void)srv;
+	struct fid *f = r->fid[0];
+	uint64_t offset = r->num[0];
 	if (f->xattr) {
 		vb_9p_put_u32(out, 0); /* the empty xattr list */
 		return 0;
@@ -631,10 +791,7 @@ static int op_read(struct vb_9p_server *srv, struct vb_9p_in *in,
 		return -EBADF;
 	if (offset > INT64_MAX)
 		return -EINVAL;
-	size_t room = out->cap - out->pos;
-	room = room > 4 ? room - 4 : 0;
-	if (count > room)
-		count = (uint32_t)room;
+	uint32_t count = reply_count(out, r->num[1]);
 	size_t start = out->pos;
 	vb_9p_put_u32(out, 0);
 	uint8_t *data = vb_9p_put_reserve(out, count);
@@ -643,28 +800,22 @@ static int op_read(struct vb_9p_server *srv, struct vb_9p_in *in,
 	ssize_t n = pread(f->open_fd, data, count, (off_t)offset);
 	if (n < 0)
 		return -errno;
-	out->pos = start;
-	vb_9p_put_u32(out, (uint32_t)n);
-	out->pos += (size_t)n;
+	out->pos = start + 4 + (size_t)n;
+	patch_count(out, start, (uint32_t)n);
 	return 0;
 }
 
-static int op_write(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_write(struct vb_9p_server *srv, const struct req *r,
 		    struct vb_9p_out *out)
 {
-	uint32_t num = vb_9p_get_u32(in);
-	uint64_t offset = vb_9p_get_u64(in);
-	uint32_t count = vb_9p_get_u32(in);
-	const uint8_t *data = vb_9p_get_bytes(in, count);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)) || (rc = deny_readonly(srv)))
-		return rc;
+	(void)srv;
+	struct fid *f = r->fid[0];
+	uint64_t offset = r->num[0];
 	if (f->open_fd < 0 || f->xattr)
 		return -EBADF;
 	if (offset > INT64_MAX)
 		return -EINVAL;
-	ssize_t n = pwrite(f->open_fd, data, count, (off_t)offset);
+	ssize_t n = pwrite(f->open_fd, r->data, r->num[1], (off_t)offset);
 	if (n < 0)
 		return -errno;
 	vb_9p_put_u32(out, (uint32_t)n);
@@ -682,36 +833,15 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-static int op_readdir(struct vb_9p_server *srv, struct vb_9p_in *in,
-		      struct vb_9p_out *out)
+/* Copy the entries of buf[0..n) that fit in count bytes; returns the
+ * bytes used. */
+static uint32_t put_dirents(struct vb_9p_out *out, const uint8_t *buf,
+			    long n, uint32_t count)
 {
-	uint32_t num = vb_9p_get_u32(in);
-	uint64_t offset = vb_9p_get_u64(in);
-	uint32_t count = vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
-	if (f->open_fd < 0 || !S_ISDIR(f->type))
-		return -EBADF;
-	if (offset > INT64_MAX)
-		return -EINVAL;
-	size_t room = out->cap - out->pos;
-	room = room > 4 ? room - 4 : 0;
-	if (count > room)
-		count = (uint32_t)room;
-	if (lseek(f->open_fd, (off_t)offset, SEEK_SET) < 0)
-		return -errno;
-	long n = syscall(SYS_getdents64, f->open_fd, srv->scratch,
-			 count < srv->max_msize ? count : srv->max_msize);
-	if (n < 0)
-		return errno == EINVAL ? -ENOBUFS : -errno;
-	size_t start = out->pos;
-	vb_9p_put_u32(out, 0);
 	size_t used = 0;
 	const size_t name_at = offsetof(struct linux_dirent64, d_name);
 	for (long pos = 0; pos + (long)name_at <= n;) {
-		struct linux_dirent64 *d = (void *)(srv->scratch + pos);
+		const struct linux_dirent64 *d = (const void *)(buf + pos);
 		if (d->d_reclen <= name_at || pos + d->d_reclen > n)
 			break;
 		size_t len = strnlen(d->d_name, d->d_reclen - name_at);
@@ -731,12 +861,31 @@ static int op_readdir(struct vb_9p_server *srv, struct vb_9p_in *in,
 		used += need;
 		pos += d->d_reclen;
 	}
+	return (uint32_t)used;
+}
+
+static int op_readdir(struct vb_9p_server *srv, const struct req *r,
+		      struct vb_9p_out *out)
+{
+	struct fid *f = r->fid[0];
+	uint64_t offset = r->num[0];
+	if (f->open_fd < 0 || !S_ISDIR(f->type))
+		return -EBADF;
+	if (offset > INT64_MAX)
+		return -EINVAL;
+	uint32_t count = reply_count(out, r->num[1]);
+	if (lseek(f->open_fd, (off_t)offset, SEEK_SET) < 0)
+		return -errno;
+	long n = syscall(SYS_getdents64, f->open_fd, srv->scratch,
+			 count < srv->max_msize ? count : srv->max_msize);
+	if (n < 0)
+		return errno == EINVAL ? -ENOBUFS : -errno;
+	size_t start = out->pos;
+	vb_9p_put_u32(out, 0);
+	uint32_t used = put_dirents(out, srv->scratch, n, count);
 	if (out->err)
 		return out->err;
-	size_t end = out->pos;
-	out->pos = start;
-	vb_9p_put_u32(out, (uint32_t)used);
-	out->pos = end;
+	patch_count(out, start, used);
 	return 0;
 }
 
@@ -749,16 +898,14 @@ static uint64_t encode_dev(dev_t dev)
 	return (mi & 0xff) | (ma << 8) | ((mi & ~0xffull) << 12);
 }
 
-static int op_getattr(struct vb_9p_server *srv, struct vb_9p_in *in,
+/* num[0], request_mask: we always answer the basic set. */
+static int op_getattr(struct vb_9p_server *srv, const struct req *r,
 		      struct vb_9p_out *out)
 {
-	uint32_t num = vb_9p_get_u32(in);
-	vb_9p_get_u64(in); /* request_mask: we always answer the basic set */
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
+	(void)srv;
 	struct stat st;
-	if (rc || (rc = lookup_fid(srv, num, &f)) ||
-	    (rc = stat_fd(f->path_fd, &st)))
+	int rc = stat_fd(r->fid[0]->path_fd, &st);
+	if (rc)
 		return rc;
 	struct vb_9p_qid qid;
 	qid_from_stat(&st, &qid);
@@ -783,10 +930,9 @@ static int op_getattr(struct vb_9p_server *srv, struct vb_9p_in *in,
 	return 0;
 }
 
-struct setattr {
-	uint32_t valid, mode, uid, gid;
-	uint64_t size, atime_sec, atime_nsec, mtime_sec, mtime_nsec;
-};
+/* Tsetattr's fields after the fid, as they stand in req.num[]. */
+enum { SA_VALID, SA_MODE, SA_UID, SA_GID, SA_SIZE, SA_ATIME_SEC,
+       SA_ATIME_NSEC, SA_MTIME_SEC, SA_MTIME_NSEC };
 
 static int set_size(struct vb_9p_server *srv, struct fid *f, uint64_t size)
 {
@@ -818,30 +964,31 @@ static struct timespec set_time(bool set, bool given, uint64_t sec,
 }
 
 static int apply_setattr(struct vb_9p_server *srv, struct fid *f,
-			 const struct setattr *a)
+			 const uint64_t a[REQ_NUMS])
 {
 	char num[16];
 	snprintf(num, sizeof(num), "%d", f->path_fd);
 	bool link = S_ISLNK(f->type);
-	if ((a->valid & ATTR_MODE) && !link &&
-	    fchmodat(srv->proc_fd, num, a->mode & 07777, 0) < 0)
+	uint64_t valid = a[SA_VALID];
+	if ((valid & ATTR_MODE) && !link &&
+	    fchmodat(srv->proc_fd, num, (mode_t)(a[SA_MODE] & 07777), 0) < 0)
 		return -errno;
-	if (a->valid & (ATTR_UID | ATTR_GID)) {
-		uid_t uid = a->valid & ATTR_UID ? a->uid : (uid_t)-1;
-		gid_t gid = a->valid & ATTR_GID ? a->gid : (gid_t)-1;
+	if (valid & (ATTR_UID | ATTR_GID)) {
+		uid_t uid = valid & ATTR_UID ? (uid_t)a[SA_UID] : (uid_t)-1;
+		gid_t gid = valid & ATTR_GID ? (gid_t)a[SA_GID] : (gid_t)-1;
 		if (fchownat(f->path_fd, "", uid, gid,
 			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 	}
 	int rc;
-	if ((a->valid & ATTR_SIZE) && (rc = set_size(srv, f, a->size)))
+	if ((valid & ATTR_SIZE) && (rc = set_size(srv, f, a[SA_SIZE])))
 		return rc;
-	if ((a->valid & (ATTR_ATIME | ATTR_MTIME)) && !link) {
+	if ((valid & (ATTR_ATIME | ATTR_MTIME)) && !link) {
 		struct timespec ts[2] = {
-			set_time(a->valid & ATTR_ATIME, a->valid & ATTR_ATIME_SET,
-				 a->atime_sec, a->atime_nsec),
-			set_time(a->valid & ATTR_MTIME, a->valid & ATTR_MTIME_SET,
-				 a->mtime_sec, a->mtime_nsec),
+			set_time(valid & ATTR_ATIME, valid & ATTR_ATIME_SET,
+				 a[SA_ATIME_SEC], a[SA_ATIME_NSEC]),
+			set_time(valid & ATTR_MTIME, valid & ATTR_MTIME_SET,
+				 a[SA_MTIME_SEC], a[SA_MTIME_NSEC]),
 		};
 		if (utimensat(srv->proc_fd, num, ts, 0) < 0)
 			return -errno;
@@ -849,40 +996,21 @@ static int apply_setattr(struct vb_9p_server *srv, struct fid *f,
 	return 0;
 }
 
-static int op_setattr(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_setattr(struct vb_9p_server *srv, const struct req *r,
 		      struct vb_9p_out *out)
 {
 	(void)out;
-	struct setattr a;
-	uint32_t num = vb_9p_get_u32(in);
-	a.valid = vb_9p_get_u32(in);
-	a.mode = vb_9p_get_u32(in);
-	a.uid = vb_9p_get_u32(in);
-	a.gid = vb_9p_get_u32(in);
-	a.size = vb_9p_get_u64(in);
-	a.atime_sec = vb_9p_get_u64(in);
-	a.atime_nsec = vb_9p_get_u64(in);
-	a.mtime_sec = vb_9p_get_u64(in);
-	a.mtime_nsec = vb_9p_get_u64(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)) || (rc = deny_readonly(srv)))
-		return rc;
-	if (f->xattr)
+	if (r->fid[0]->xattr)
 		return -EBADF;
-	return apply_setattr(srv, f, &a);
+	return apply_setattr(srv, r->fid[0], r->num);
 }
 
-static int op_statfs(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_statfs(struct vb_9p_server *srv, const struct req *r,
 		     struct vb_9p_out *out)
 {
-	uint32_t num = vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
+	(void)srv;
 	struct statfs s;
-	if (fstatfs(f->path_fd, &s) < 0)
+	if (fstatfs(r->fid[0]->path_fd, &s) < 0)
 		return -errno;
 	uint64_t fsid = (uint32_t)s.f_fsid.__val[0] |
 			((uint64_t)(uint32_t)s.f_fsid.__val[1] << 32);
@@ -898,110 +1026,74 @@ static int op_statfs(struct vb_9p_server *srv, struct vb_9p_in *in,
 	return 0;
 }
 
-static int op_fsync(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_fsync(struct vb_9p_server *srv, const struct req *r,
 		    struct vb_9p_out *out)
 {
+	(void)srv;
 	(void)out;
-	uint32_t num = vb_9p_get_u32(in);
-	uint32_t datasync = vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
-	if (f->open_fd < 0)
+	int fd = r->fid[0]->open_fd;
+	if (fd < 0)
 		return 0;
-	rc = datasync ? fdatasync(f->open_fd) : fsync(f->open_fd);
+	int rc = r->num[0] ? fdatasync(fd) : fsync(fd); /* num[0]: datasync */
 	return rc < 0 ? -errno : 0;
 }
 
 /* ---- directory entries ---- */
 
-/* Parses "dfid name" and returns the directory fid and the checked name. */
-static int get_dir_name(struct vb_9p_server *srv, struct vb_9p_in *in,
-			struct fid **dir, char name[NAME_MAX + 1])
+/* The reply of the create-style operations (mkdir, symlink, mknod), given
+ * what the call that made dfid's entry `name` returned: the entry's qid. */
+static int reply_made(int made, const struct req *r, struct vb_9p_out *out)
 {
-	struct vb_9p_str s;
-	uint32_t num = vb_9p_get_u32(in);
-	vb_9p_get_str(in, &s);
-	if (in->err)
-		return in->err;
-	*dir = fid_get(srv, num);
-	int rc = get_name(&s, name);
-	if (rc)
-		return rc;
-	return *dir && !(*dir)->xattr ? 0 : -EBADF;
+	if (made < 0)
+		return -errno;
+	struct vb_9p_qid qid;
+	int rc = qid_of_child(r->fid[0]->path_fd, r->name[0], &qid);
+	if (!rc)
+		vb_9p_put_qid(out, &qid);
+	return rc;
 }
 
-static int op_mkdir(struct vb_9p_server *srv, struct vb_9p_in *in,
+/* num[0] is the mode; the gid after it is ignored (files belong to the
+ * vmboot user). */
+static int op_mkdir(struct vb_9p_server *srv, const struct req *r,
 		    struct vb_9p_out *out)
 {
-	struct fid *d;
-	char name[NAME_MAX + 1];
-	int rc = get_dir_name(srv, in, &d, name);
-	uint32_t mode = vb_9p_get_u32(in);
-	vb_9p_get_u32(in); /* gid */
-	int done = vb_9p_in_done(in);
-	if (done || rc || (rc = deny_readonly(srv)))
-		return done ? done : rc;
-	if (mkdirat(d->path_fd, name, (mode_t)(mode & 07777)) < 0)
-		return -errno;
-	return reply_child_qid(d->path_fd, name, out);
+	(void)srv;
+	mode_t mode = (mode_t)(r->num[0] & 07777);
+	return reply_made(mkdirat(r->fid[0]->path_fd, r->name[0], mode), r,
+			  out);
 }
 
-static int op_symlink(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_symlink(struct vb_9p_server *srv, const struct req *r,
 		      struct vb_9p_out *out)
 {
-	struct fid *d;
-	char name[NAME_MAX + 1], target[PATH_MAX];
-	struct vb_9p_str t;
-	int rc = get_dir_name(srv, in, &d, name);
-	vb_9p_get_str(in, &t);
-	vb_9p_get_u32(in); /* gid */
-	int done = vb_9p_in_done(in);
-	if (done || rc)
-		return done ? done : rc;
-	/* The target is text for the guest to resolve; the host never
-	 * follows it, so any string without NUL is fine. */
-	if ((rc = vb_9p_str_copy(&t, target, sizeof(target))) ||
-	    (rc = deny_readonly(srv)))
-		return rc;
-	if (symlinkat(target, d->path_fd, name) < 0)
-		return -errno;
-	return reply_child_qid(d->path_fd, name, out);
+	(void)srv;
+	return reply_made(symlinkat(r->target, r->fid[0]->path_fd, r->name[0]),
+			  r, out);
 }
 
-static int op_mknod(struct vb_9p_server *srv, struct vb_9p_in *in,
+/* Tmknod: mode[4] major[4] minor[4] gid[4] after dfid and name. */
+static int op_mknod(struct vb_9p_server *srv, const struct req *r,
 		    struct vb_9p_out *out)
 {
-	struct fid *d;
-	char name[NAME_MAX + 1];
-	int rc = get_dir_name(srv, in, &d, name);
-	uint32_t mode = vb_9p_get_u32(in);
-	vb_9p_get_u32(in); /* major */
-	vb_9p_get_u32(in); /* minor */
-	vb_9p_get_u32(in); /* gid */
-	int done = vb_9p_in_done(in);
-	if (done || rc || (rc = deny_readonly(srv)))
-		return done ? done : rc;
+	(void)srv;
+	uint32_t mode = (uint32_t)r->num[0];
 	mode_t type = mode & S_IFMT;
 	/* Device nodes would give the guest host devices. */
 	if (type == S_IFCHR || type == S_IFBLK)
 		return -EPERM;
 	if (type != S_IFIFO && type != S_IFSOCK && type != S_IFREG && type)
 		return -EINVAL;
-	if (mknodat(d->path_fd, name, type | (mode & 07777), 0) < 0)
-		return -errno;
-	return reply_child_qid(d->path_fd, name, out);
+	return reply_made(mknodat(r->fid[0]->path_fd, r->name[0],
+				  type | (mode & 07777), 0),
+			  r, out);
 }
 
-static int op_readlink(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_readlink(struct vb_9p_server *srv, const struct req *r,
 		       struct vb_9p_out *out)
 {
-	uint32_t num = vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
+	(void)srv;
+	struct fid *f = r->fid[0];
 	if (!S_ISLNK(f->type))
 		return -EINVAL;
 	char target[PATH_MAX];
@@ -1014,27 +1106,19 @@ static int op_readlink(struct vb_9p_server *srv, struct vb_9p_in *in,
 	return 0;
 }
 
-static int op_link(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_link(struct vb_9p_server *srv, const struct req *r,
 		   struct vb_9p_out *out)
 {
 	(void)out;
-	struct fid *d, *src;
-	char name[NAME_MAX + 1];
-	uint32_t dnum = vb_9p_get_u32(in);
-	uint32_t snum = vb_9p_get_u32(in);
-	struct vb_9p_str s;
-	vb_9p_get_str(in, &s);
-	int rc = vb_9p_in_done(in);
-	if (rc || (rc = get_name(&s, name)) ||
-	    (rc = lookup_fid(srv, dnum, &d)) ||
-	    (rc = lookup_fid(srv, snum, &src)) || (rc = deny_readonly(srv)))
-		return rc;
+	struct fid *d = r->fid[0], *src = r->fid[1];
+	const char *name = r->name[0];
 	if (S_ISDIR(src->type) || src->xattr || d->xattr)
 		return -EPERM;
 	/* The source is the inode the fid holds, which is inside the share
 	 * by construction. A symlink is linked as itself (AT_EMPTY_PATH, which
 	 * needs CAP_DAC_READ_SEARCH), never through /proc, where following
 	 * could reach its target. */
+	int rc;
 	if (S_ISLNK(src->type))
 		rc = linkat(src->path_fd, "", d->path_fd, name, AT_EMPTY_PATH);
 	else {
@@ -1046,9 +1130,14 @@ static int op_link(struct vb_9p_server *srv, struct vb_9p_in *in,
 	return rc < 0 ? -errno : 0;
 }
 
-static int rename_fid(struct vb_9p_server *srv, struct fid *f, struct fid *d,
-		      const char *name)
+static int op_rename(struct vb_9p_server *srv, const struct req *r,
+		     struct vb_9p_out *out)
 {
+	(void)out;
+	struct fid *f = r->fid[0], *d = r->fid[1];
+	const char *name = r->name[0];
+	if (f->xattr)
+		return -EBADF;
 	int rc = check_entry(srv, f);
 	if (rc)
 		return rc;
@@ -1066,68 +1155,37 @@ static int rename_fid(struct vb_9p_server *srv, struct fid *f, struct fid *d,
 	return 0;
 }
 
-static int op_rename(struct vb_9p_server *srv, struct vb_9p_in *in,
-		     struct vb_9p_out *out)
-{
-	(void)out;
-	struct fid *f, *d;
-	char name[NAME_MAX + 1];
-	uint32_t num = vb_9p_get_u32(in);
-	int rc = get_dir_name(srv, in, &d, name);
-	int done = vb_9p_in_done(in);
-	if (done || rc)
-		return done ? done : rc;
-	if ((rc = lookup_fid(srv, num, &f)) || (rc = deny_readonly(srv)))
-		return rc;
-	if (f->xattr)
-		return -EBADF;
-	return rename_fid(srv, f, d, name);
-}
-
-static int op_renameat(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_renameat(struct vb_9p_server *srv, const struct req *r,
 		       struct vb_9p_out *out)
 {
+	(void)srv;
 	(void)out;
-	struct fid *od, *nd;
-	char oname[NAME_MAX + 1], nname[NAME_MAX + 1];
-	int rc = get_dir_name(srv, in, &od, oname);
-	int rc2 = get_dir_name(srv, in, &nd, nname);
-	int done = vb_9p_in_done(in);
-	if (done || rc || rc2 || (rc = deny_readonly(srv)))
-		return done ? done : rc ? rc : rc2 ? rc2 : rc;
-	if (renameat(od->path_fd, oname, nd->path_fd, nname) < 0)
+	if (renameat(r->fid[0]->path_fd, r->name[0], r->fid[1]->path_fd,
+		     r->name[1]) < 0)
 		return -errno;
 	return 0;
 }
 
-static int op_unlinkat(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_unlinkat(struct vb_9p_server *srv, const struct req *r,
 		       struct vb_9p_out *out)
 {
+	(void)srv;
 	(void)out;
-	struct fid *d;
-	char name[NAME_MAX + 1];
-	int rc = get_dir_name(srv, in, &d, name);
-	uint32_t flags = vb_9p_get_u32(in);
-	int done = vb_9p_in_done(in);
-	if (done || rc || (rc = deny_readonly(srv)))
-		return done ? done : rc;
-	if (flags & ~DOTL_AT_REMOVEDIR)
+	uint64_t flags = r->num[0];
+	if (flags & ~(uint64_t)DOTL_AT_REMOVEDIR)
 		return -EINVAL;
 	int at = flags & DOTL_AT_REMOVEDIR ? AT_REMOVEDIR : 0;
-	return unlinkat(d->path_fd, name, at) < 0 ? -errno : 0;
+	return unlinkat(r->fid[0]->path_fd, r->name[0], at) < 0 ? -errno : 0;
 }
 
-static int op_remove(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_remove(struct vb_9p_server *srv, const struct req *r,
 		     struct vb_9p_out *out)
 {
 	(void)out;
-	uint32_t num = vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
+	struct fid *f = r->fid[0];
 	/* remove(5): the fid is clunked even when the remove fails. */
-	if (!(rc = deny_readonly(srv)) && !(rc = check_entry(srv, f)) &&
+	int rc = check_access(srv, ACCESS_MODIFY, r);
+	if (!rc && !(rc = check_entry(srv, f)) &&
 	    unlinkat(f->parent_fd, f->name,
 		     S_ISDIR(f->type) ? AT_REMOVEDIR : 0) < 0)
 		rc = -errno;
@@ -1137,26 +1195,20 @@ static int op_remove(struct vb_9p_server *srv, struct vb_9p_in *in,
 
 /* ---- xattrs and locks ---- */
 
-static int op_xattrwalk(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_xattrwalk(struct vb_9p_server *srv, const struct req *r,
 			struct vb_9p_out *out)
 {
-	uint32_t num = vb_9p_get_u32(in);
-	uint32_t newnum = vb_9p_get_u32(in);
-	struct vb_9p_str name;
-	vb_9p_get_str(in, &name);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
+	struct fid *f = r->fid[0];
 	/* No xattrs are exported: the list is empty and every name is
 	 * absent (ENODATA is what getxattr(2) reports for that). */
-	if (name.len)
+	if (r->str[0].len)
 		return -ENODATA;
 	int fd = dup_fd(f->path_fd);
 	if (fd < 0)
 		return fd;
 	struct fid *x;
-	if ((rc = fid_add(srv, newnum, fd, -1, &x)))
+	int rc = fid_add(srv, (uint32_t)r->num[0], fd, -1, &x);
+	if (rc)
 		return rc;
 	x->xattr = true;
 	x->type = f->type;
@@ -1164,96 +1216,101 @@ static int op_xattrwalk(struct vb_9p_server *srv, struct vb_9p_in *in,
 	return 0;
 }
 
-static int op_xattrcreate(struct vb_9p_server *srv, struct vb_9p_in *in,
-			  struct vb_9p_out *out)
-{
-	(void)out;
-	struct vb_9p_str name;
-	uint32_t num = vb_9p_get_u32(in);
-	vb_9p_get_str(in, &name);
-	vb_9p_get_u64(in);
-	vb_9p_get_u32(in);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)) || (rc = deny_readonly(srv)))
-		return rc;
-	return -EOPNOTSUPP;
-}
-
 /* Locks are advisory and granted at once: the guest kernel already
  * serialises its own processes, and nothing else shares the lock space. */
-static int op_lock(struct vb_9p_server *srv, struct vb_9p_in *in,
+static int op_lock(struct vb_9p_server *srv, const struct req *r,
 		   struct vb_9p_out *out)
 {
-	struct vb_9p_str client;
-	uint32_t num = vb_9p_get_u32(in);
-	vb_9p_get_u8(in);  /* type */
-	vb_9p_get_u32(in); /* flags */
-	vb_9p_get_u64(in); /* start */
-	vb_9p_get_u64(in); /* length */
-	vb_9p_get_u32(in); /* proc_id */
-	vb_9p_get_str(in, &client);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
+	(void)srv;
+	(void)r;
 	vb_9p_put_u8(out, LOCK_SUCCESS);
 	return 0;
 }
 
-static int op_getlock(struct vb_9p_server *srv, struct vb_9p_in *in,
+/* Tgetlock: type[1] start[8] length[8] proc_id[4] client_id[s]. */
+static int op_getlock(struct vb_9p_server *srv, const struct req *r,
 		      struct vb_9p_out *out)
 {
-	struct vb_9p_str client;
-	uint32_t num = vb_9p_get_u32(in);
-	vb_9p_get_u8(in);
-	uint64_t start = vb_9p_get_u64(in);
-	uint64_t length = vb_9p_get_u64(in);
-	uint32_t proc_id = vb_9p_get_u32(in);
-	vb_9p_get_str(in, &client);
-	int rc = vb_9p_in_done(in);
-	struct fid *f;
-	if (rc || (rc = lookup_fid(srv, num, &f)))
-		return rc;
+	(void)srv;
 	vb_9p_put_u8(out, LOCK_TYPE_UNLCK); /* no conflicting lock */
-	vb_9p_put_u64(out, start);
-	vb_9p_put_u64(out, length);
-	vb_9p_put_u32(out, proc_id);
-	vb_9p_put_str(out, client.p, client.len);
+	vb_9p_put_u64(out, r->num[1]);
+	vb_9p_put_u64(out, r->num[2]);
+	vb_9p_put_u32(out, (uint32_t)r->num[3]);
+	vb_9p_put_str(out, r->str[0].p, r->str[0].len);
 	return 0;
 }
 
 /* ---- dispatch ---- */
 
-struct op {
-	uint8_t type;
-	op_fn fn;
-};
-
+/* Layouts after the header, in wire order (see begin_op). */
 static const struct op ops[] = {
-	{ VB_9P_TSTATFS, op_statfs },	  { VB_9P_TLOPEN, op_lopen },
-	{ VB_9P_TLCREATE, op_lcreate },	  { VB_9P_TSYMLINK, op_symlink },
-	{ VB_9P_TMKNOD, op_mknod },	  { VB_9P_TRENAME, op_rename },
-	{ VB_9P_TREADLINK, op_readlink }, { VB_9P_TGETATTR, op_getattr },
-	{ VB_9P_TSETATTR, op_setattr },	  { VB_9P_TXATTRWALK, op_xattrwalk },
-	{ VB_9P_TXATTRCREATE, op_xattrcreate },
-	{ VB_9P_TREADDIR, op_readdir },	  { VB_9P_TFSYNC, op_fsync },
-	{ VB_9P_TLOCK, op_lock },	  { VB_9P_TGETLOCK, op_getlock },
-	{ VB_9P_TLINK, op_link },	  { VB_9P_TMKDIR, op_mkdir },
-	{ VB_9P_TRENAMEAT, op_renameat }, { VB_9P_TUNLINKAT, op_unlinkat },
-	{ VB_9P_TVERSION, op_version },	  { VB_9P_TAUTH, op_auth },
-	{ VB_9P_TATTACH, op_attach },	  { VB_9P_TFLUSH, op_flush },
-	{ VB_9P_TWALK, op_walk },	  { VB_9P_TREAD, op_read },
-	{ VB_9P_TWRITE, op_write },	  { VB_9P_TCLUNK, op_clunk },
-	{ VB_9P_TREMOVE, op_remove },
+	{ VB_9P_TVERSION, "4s", ACCESS_NONE, op_version },
+	/* afid uname aname n_uname */
+	{ VB_9P_TAUTH, "4ss4", ACCESS_NONE, op_unsupported },
+	/* fid afid uname aname n_uname: requests run as the vmboot user */
+	{ VB_9P_TATTACH, "44ss4", ACCESS_NONE, op_attach },
+	/* oldtag: requests are answered in order, so nothing is left to
+	 * cancel */
+	{ VB_9P_TFLUSH, "2", ACCESS_NONE, NULL },
+	{ VB_9P_TCLUNK, "f", ACCESS_NONE, op_clunk },
+	/* fid newfid nwname*wname */
+	{ VB_9P_TWALK, "f4W", ACCESS_READ, op_walk },
+	{ VB_9P_TLOPEN, "fo", ACCESS_IN_OP, op_lopen },
+	/* fid name flags mode gid */
+	{ VB_9P_TLCREATE, "fNo44", ACCESS_MODIFY, op_lcreate },
+	/* fid offset count */
+	{ VB_9P_TREAD, "f84", ACCESS_READ, op_read },
+	/* fid offset count data */
+	{ VB_9P_TWRITE, "f8c", ACCESS_MODIFY, op_write },
+	/* fid offset count */
+	{ VB_9P_TREADDIR, "f84", ACCESS_READ, op_readdir },
+	/* fid request_mask */
+	{ VB_9P_TGETATTR, "f8", ACCESS_READ, op_getattr },
+	/* fid valid mode uid gid size atime mtime (sec, nsec each) */
+	{ VB_9P_TSETATTR, "f444488888", ACCESS_MODIFY, op_setattr },
+	{ VB_9P_TSTATFS, "f", ACCESS_READ, op_statfs },
+	/* fid datasync */
+	{ VB_9P_TFSYNC, "f4", ACCESS_READ, op_fsync },
+	/* dfid name mode gid */
+	{ VB_9P_TMKDIR, "D44", ACCESS_MODIFY, op_mkdir },
+	/* dfid name target gid */
+	{ VB_9P_TSYMLINK, "DT4", ACCESS_MODIFY, op_symlink },
+	/* dfid name mode major minor gid */
+	{ VB_9P_TMKNOD, "D4444", ACCESS_MODIFY, op_mknod },
+	{ VB_9P_TREADLINK, "f", ACCESS_READ, op_readlink },
+	/* dfid fid name */
+	{ VB_9P_TLINK, "ffN", ACCESS_MODIFY, op_link },
+	/* fid dfid name */
+	{ VB_9P_TRENAME, "fD", ACCESS_MODIFY, op_rename },
+	/* olddfid oldname newdfid newname */
+	{ VB_9P_TRENAMEAT, "DD", ACCESS_MODIFY, op_renameat },
+	/* dfid name flags */
+	{ VB_9P_TUNLINKAT, "D4", ACCESS_MODIFY, op_unlinkat },
+	{ VB_9P_TREMOVE, "f", ACCESS_IN_OP, op_remove },
+	/* fid newfid name */
+	{ VB_9P_TXATTRWALK, "f4s", ACCESS_READ, op_xattrwalk },
+	/* fid name attr_size flags */
+	{ VB_9P_TXATTRCREATE, "fs84", ACCESS_MODIFY, op_unsupported },
+	/* fid type flags start length proc_id client_id */
+	{ VB_9P_TLOCK, "f14884s", ACCESS_READ, op_lock },
+	/* fid type start length proc_id client_id */
+	{ VB_9P_TGETLOCK, "f1884s", ACCESS_READ, op_getlock },
 };
 
-static op_fn find_op(uint8_t type)
+static const struct op *find_op(uint8_t type)
 {
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (ops[i].type == type)
-			return ops[i].fn;
+			return &ops[i];
 	return NULL;
+}
+
+static int run_op(struct vb_9p_server *srv, const struct op *op,
+		  struct vb_9p_in *in, struct vb_9p_out *out)
+{
+	struct req r;
+	int rc = begin_op(srv, op, in, &r);
+	return rc || !op->fn ? rc : op->fn(srv, &r, out);
 }
 
 int vb_9p_server_handle(struct vb_9p_server *srv, const uint8_t *req,
@@ -1268,10 +1325,10 @@ int vb_9p_server_handle(struct vb_9p_server *srv, const uint8_t *req,
 	struct vb_9p_in in;
 	int rc = vb_9p_header_parse(req, req_bytes, srv->msize, &hdr, &in);
 	if (rc == 0) {
-		op_fn fn = find_op(hdr.type);
+		const struct op *op = find_op(hdr.type);
 		struct vb_9p_out out;
 		vb_9p_out_init(&out, resp, cap);
-		rc = fn ? fn(srv, &in, &out) : -EOPNOTSUPP;
+		rc = op ? run_op(srv, op, &in, &out) : -EOPNOTSUPP;
 		if (rc == 0 && (rc = vb_9p_out_finish(&out, hdr.type + 1,
 						      hdr.tag)) > 0) {
 			*resp_len = (size_t)rc;
@@ -1312,9 +1369,10 @@ int vb_9p_server_create(const struct vb_9p_config *cfg,
 	srv->max_msize = srv->msize = msize;
 	srv->max_fids = cfg->max_fids ? cfg->max_fids : VB_9P_DEFAULT_MAX_FIDS;
 	int rc = 0;
-	srv->root_fd = open(cfg->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	srv->root_fd = vb_open_expect(cfg->root_path, O_PATH, VB_FILE_DIR, NULL, err);
 	if (srv->root_fd < 0) {
-		rc = vb_err_errno(err, errno, "9p: open %s", cfg->root_path);
+		rc = srv->root_fd;
+		vb_err_prefix(err, "9p: open");
 		goto fail;
 	}
 	srv->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -75,6 +75,15 @@ uint64_t vb_9p_get_u64(struct vb_9p_in *in)
 	return get_le(in, 8);
 }
 
+uint64_t vb_9p_get_uint(struct vb_9p_in *in, unsigned bytes)
+{
+	if (bytes != 1 && bytes != 2 && bytes != 4 && bytes != 8) {
+		in->err = -EPROTO;
+		return 0;
+	}
+	return get_le(in, bytes);
+}
+
 void vb_9p_get_str(struct vb_9p_in *in, struct vb_9p_str *s)
 {
 	uint16_t len = vb_9p_get_u16(in);

@@ -90,6 +90,9 @@ uint8_t vb_9p_get_u8(struct vb_9p_in *in);
 uint16_t vb_9p_get_u16(struct vb_9p_in *in);
 uint32_t vb_9p_get_u32(struct vb_9p_in *in);
 uint64_t vb_9p_get_u64(struct vb_9p_in *in);
+/* An integer of 1, 2, 4 or 8 bytes (any other size is a protocol error):
+ * for decoders that take field sizes from a table. */
+uint64_t vb_9p_get_uint(struct vb_9p_in *in, unsigned bytes);
 void vb_9p_get_str(struct vb_9p_in *in, struct vb_9p_str *s);
 /* Borrow n raw bytes; NULL (and the sticky error) when they are not there. */
 const uint8_t *vb_9p_get_bytes(struct vb_9p_in *in, size_t n);

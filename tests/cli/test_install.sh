@@ -75,6 +75,9 @@ checks=$((checks + 1))
 	fail "$pkgdatadir/machine.schema.json is not what vmboot schema prints"
 # The Emacs mode, in $(datadir)/emacs/site-lisp (tests/emacs/test_emacs.sh).
 expect_file f "$(dirname "$pkgdatadir")/emacs/site-lisp/vmboot-mode.el"
+# Bash completion, where bash-completion looks (tests/cli/test_completion.sh);
+# the systemd unit is checked by tests/service/test_unit.sh.
+expect_file f "$(dirname "$pkgdatadir")/bash-completion/completions/vmboot"
 for d in run run-cmd kernel/build; do
 	expect_file x "$pkgdatadir/nested/$d"
 done
