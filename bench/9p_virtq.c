@@ -154,7 +154,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "SKIP: 9p_virtq: cannot map the test guest RAM\n");
 		return 77;
 	}
-	struct vb_device_desc desc = { .kind = VB_DEV_9P, .path = argv[1], .tag = "bench" };
+	struct vb_device_desc desc;
+	if (vb_device_desc_init(&desc, &vb_virtio_9p_type) ||
+	    vb_device_set_string(&desc, "path", argv[1]) ||
+	    vb_device_set_string(&desc, "tag", "bench")) {
+		fprintf(stderr, "9p_virtq: out of memory\n");
+		return 1;
+	}
 	struct vb_virtio_placement p = {
 		.name = "share0", .desc = &desc, .transport = VB_VIRTIO_MMIO,
 		.mmio_base = MMIO_BASE, .mmio_bytes = 0x1000, .gsi = MMIO_GSI,

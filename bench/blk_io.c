@@ -166,7 +166,10 @@ int main(int argc, char **argv)
 	make_image(path, b.image_bytes);
 	if (vt_env_init(&b.env) < 0)
 		die("cannot map guest RAM");
-	struct vb_device_desc desc = { .kind = VB_DEV_DISK, .path = (char *)path };
+	struct vb_device_desc desc;
+	if (vb_device_desc_init(&desc, &vb_virtio_blk_type) ||
+	    vb_device_set_string(&desc, "path", path))
+		die("out of memory");
 	struct vb_virtio_placement p = {
 		.name = "bench", .desc = &desc, .transport = VB_VIRTIO_MMIO,
 		.mmio_base = MMIO_BASE, .mmio_bytes = 0x1000, .gsi = 16,

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "dev/dev.h"
-#include "machine/guestmem.h"
-#include "machine/memmap.h"
+#include "mem/guestmem.h"
+#include "mem/memmap.h"
 #include "virtio/blk.h"
 #include "virtio/virtio.h"
 #include "virtio/virtq.h"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "machine/guestmem.h"
-#include "machine/memmap.h"
+#include "mem/guestmem.h"
+#include "mem/memmap.h"
 #include "virtio/virtq.h"
 
 #define MEM_BYTES (64u * 1024u)

@@ -20,6 +20,7 @@ include tests/deps/local.mk
 include tests/fuzz/local.mk
 include tests/service/local.mk
 include tests/emacs/local.mk
+include tests/layers/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)

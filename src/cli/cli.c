@@ -1,310 +1,35 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/options.h"
 #include "cli/pvm.h"
+#include "cli/service.h"
 #include "control/cmd.h"
-#include "control/sockdir.h"
+#include "control/vmctl.h"
 #include "kcheck/extract.h"
 #include "kcheck/kconfig.h"
 #include "machine/load.h"
 #include "machine/machine.h"
+#include "machine/registry.h"
 #include "machine/vm.h"
 #include "netd/netd.h"
+#include "parse/merge.h"
 #include "parse/schema.h"
 #include "parse/schema_json.h"
 #include "util/io.h"
 #include "util/json.h"
 #include "util/log.h"
-#include "util/notify.h"
 #include "zeroconf/zeroconf.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "dev"
 #endif
-
-/* ---- help ----------------------------------------------------------------
- * Every line fits 80 columns; the whole help lists each flag once, grouped
- * by the commands that take it (the flag table's masks), and
- * `vmboot COMMAND --help` shows that command alone. */
-
-#define HELP_WIDTH 80
-#define HELP_FLAG_COLUMN 30 /* where a flag's description starts */
-
-struct command_help {
-	enum vb_command command;
-	const char *usage[2];    /* synopses; NULL ends */
-	const char *summary;     /* for the list of commands: no flag names */
-	const char *description; /* one paragraph, for vmboot COMMAND --help */
-};
-
-static const struct command_help commands[] = {
-	{ VB_CMD_RUN,
-	  { "vmboot [run] [FILE] [OPTIONS] [-- COMMAND [ARGS...]]",
-	    "vmboot run --detach [FILE] [OPTIONS]" },
-	  "boot the machine FILE describes (vmboot FILE: the same)",
-	  "Boots the machine that FILE (libconfig .conf, or YAML .yaml or .yml) "
-	  "describes; the options override its keys, or describe a machine without "
-	  "one. With no kernel anywhere, the zero-config default boots the host's "
-	  "own kernel with the host's root read-only at /host, to a shell or to "
-	  "COMMAND, whose exit status vmboot then exits with. The console is this "
-	  "terminal (Ctrl-A x quits) unless --tty or --detach puts it on a pty." },
-	{ VB_CMD_CHECK,
-	  { "vmboot check [OPTIONS] FILE...", "vmboot --check [OPTIONS] FILE..." },
-	  "validate machine files, without /dev/kvm",
-	  "Validates each machine file without touching /dev/kvm and prints every "
-	  "problem as FILE:LINE:COL: error: MESSAGE. Files the machine names that do "
-	  "not exist are warnings, errors with --strict. Exit status 0 when every "
-	  "file is valid, 1 when one is not, 2 for a usage error." },
-	{ VB_CMD_PLAN,
-	  { "vmboot plan [OPTIONS] [FILE]", "vmboot --plan [OPTIONS] [FILE]" },
-	  "print the machine run would build, without /dev/kvm",
-	  "Resolves the machine without KVM and prints what run would build: RAM and "
-	  "where its size came from, the host mapping and its gap, the memory slots, "
-	  "each device with its addresses and interrupt, the vCPUs and the kernel "
-	  "command line; with --json, as one JSON object." },
-	{ VB_CMD_KERNEL_CHECK, { "vmboot kernel-check [--json] KERNEL" },
-	  "tell what KERNEL lacks that vmboot's devices need",
-	  "Reads the configuration of KERNEL (a bzImage, a vmlinux, or a configuration "
-	  "file; else the config-VERSION file beside it) and prints, option by "
-	  "option, whether what vmboot's boot path and devices use is built in, a "
-	  "module or missing. Exit status 0 when the kernel can boot to a console "
-	  "under vmboot, 1 when not, 2 for a usage error." },
-	{ VB_CMD_SCHEMA, { "vmboot schema" },
-	  "print the machine file's JSON Schema, for editors",
-	  "Prints the JSON Schema (draft 2020-12) of a machine file, generated from "
-	  "the key tables check uses: each key's type, range, choices, default and "
-	  "description, and each device type's keys. Editors that read JSON Schema "
-	  "complete and check YAML machine files with it; make install puts it in "
-	  "the data directory as vmboot/machine.schema.json." },
-	{ VB_CMD_LIST, { "vmboot list [--json]" }, "list this user's running VMs",
-	  "Lists this user's running VMs, one line each: name, process id, state, "
-	  "vCPUs, memory, uptime and console. Sockets left by VMs that died are "
-	  "removed on the way." },
-	{ VB_CMD_STOP, { "vmboot stop NAME... | --all [--force] [--timeout S]" },
-	  "ask guests to power off; tear their VMs down",
-	  "Asks each guest to shut down (Ctrl-Alt-Del on the keyboard controller) and "
-	  "waits until its VM has exited. A paused VM is resumed first. A VM still "
-	  "running after the timeout tears itself down." },
-	{ VB_CMD_PAUSE, { "vmboot pause NAME... | --all" }, "stop a VM's vCPUs until resume",
-	  "Stops every vCPU of each VM and holds them until vmboot resume; the guest "
-	  "makes no progress meanwhile." },
-	{ VB_CMD_RESUME, { "vmboot resume NAME... | --all" }, "let paused vCPUs run again",
-	  "Lets each paused VM run again." },
-	{ VB_CMD_STAT, { "vmboot stat NAME... | --all [--json]" }, "print a VM's memory statistics",
-	  "Prints memory statistics as KEY VALUE lines: guest RAM, the VM process's "
-	  "resident memory and, with a balloon, its target and the guest's own "
-	  "numbers (asked for afresh, waiting at most half a second)." },
-	{ VB_CMD_DEBUG, { "vmboot debug NAME... | --all [--json]" }, "print the registers of each vCPU",
-	  "Prints the registers of each vCPU of each VM, read while the vCPUs are "
-	  "briefly held." },
-	{ VB_CMD_BALLOON,
-	  { "vmboot balloon NAME... | --all --inflate SIZE | --deflate SIZE" },
-	  "grow or shrink a VM's memory balloon",
-	  "Raises or lowers the target of each VM's virtio balloon by SIZE: the guest "
-	  "hands pages to the balloon and vmboot gives their memory back to the host, "
-	  "or takes pages back. The target stays between 0 and guest RAM." },
-	{ VB_CMD_CONSOLE, { "vmboot console NAME [--tmux [--split]]" },
-	  "attach this terminal to a VM's pty console",
-	  "Attaches this terminal to the console of NAME, a VM started with --tty or "
-	  "--detach; Ctrl-] detaches and the VM keeps running. Only one console may "
-	  "be attached at a time." },
-	{ VB_CMD_HELP, { "vmboot help [COMMAND]", "vmboot COMMAND --help" },
-	  "print usage, or one command's usage and options",
-	  "Prints the usage of vmboot, or of one command with the options it takes." },
-	{ VB_CMD_VERSION, { "vmboot version", "vmboot --version" },
-	  "print the version and the helpers this vmboot uses",
-	  "Prints vmboot's version and the vmboot-init and vmboot-net programs it "
-	  "would use." },
-};
-
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-/* Prints text from column col (where the cursor is), breaking lines at
- * spaces so that none passes HELP_WIDTH, each new line starting at column
- * indent; ends the line. */
-static void print_wrapped(FILE *out, const char *text, size_t col, size_t indent)
-{
-	bool line_start = true;
-	while (*text) {
-		size_t len = strcspn(text, " ");
-		if (!line_start && col + 1 + len > HELP_WIDTH) {
-			fprintf(out, "\n%*s", (int)indent, "");
-			col = indent;
-			line_start = true;
-		}
-		if (!line_start) {
-			fputc(' ', out);
-			col++;
-		}
-		fwrite(text, 1, len, out);
-		col += len;
-		line_start = false;
-		text += len;
-		text += strspn(text, " ");
-	}
-	fputc('\n', out);
-}
-
-static void print_flag(const struct vb_flag *f, FILE *out)
-{
-	char left[128];
-	snprintf(left, sizeof(left), "%c%c%c %s%s%s", f->short_name ? '-' : ' ',
-		 f->short_name ? f->short_name : ' ', f->short_name ? ',' : ' ', f->long_name,
-		 f->arg ? " " : "", f->arg ? f->arg : "");
-	size_t col = 2 + strlen(left);
-	fprintf(out, "  %s", left);
-	if (col + 2 > HELP_FLAG_COLUMN) {
-		/* Too long for the column: the description goes below it. */
-		fputc('\n', out);
-		col = 0;
-	}
-	fprintf(out, "%*s", (int)(HELP_FLAG_COLUMN - col), "");
-	print_wrapped(out, f->help, HELP_FLAG_COLUMN, HELP_FLAG_COLUMN);
-}
-
-/* "run, check and plan": the commands in a flag mask, in table order. */
-static void mask_names(unsigned mask, char *buf, size_t size)
-{
-	size_t n = 0, total = 0;
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		total += (mask >> commands[i].command) & 1;
-	buf[0] = 0;
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		if (!((mask >> commands[i].command) & 1))
-			continue;
-		size_t used = strlen(buf);
-		snprintf(buf + used, size - used, "%s%s",
-			 n == 0 ? "" : n + 1 == total ? " and " : ", ",
-			 vb_cli_command_name(commands[i].command));
-		n++;
-	}
-}
-
-static unsigned lowest_bit(unsigned mask)
-{
-	unsigned b = 0;
-	while (b < 31 && !((mask >> b) & 1))
-		b++;
-	return b;
-}
-
-/* Group order: by the first command a group serves, wider groups first
- * (machine options, then run's own). */
-static bool group_before(unsigned a, unsigned b)
-{
-	if (lowest_bit(a) != lowest_bit(b))
-		return lowest_bit(a) < lowest_bit(b);
-	return __builtin_popcount(a) > __builtin_popcount(b);
-}
-
-/* The distinct non-zero masks of the flag table (at most max), in group
- * order. */
-static size_t flag_groups(const struct vb_flag *flags, size_t n_flags, unsigned *groups,
-			  size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < n_flags && n < max; i++) {
-		unsigned mask = flags[i].commands;
-		bool known = !mask;
-		for (size_t g = 0; g < n && !known; g++)
-			known = groups[g] == mask;
-		if (known)
-			continue;
-		size_t at = n++;
-		while (at > 0 && group_before(mask, groups[at - 1])) {
-			groups[at] = groups[at - 1];
-			at--;
-		}
-		groups[at] = mask;
-	}
-	return n;
-}
-
-static void print_general_help(FILE *out)
-{
-	size_t n_flags;
-	const struct vb_flag *flags = vb_cli_flags(&n_flags);
-	fputs("vmboot - boot a virtual machine described by a file, on KVM\n\n"
-	      "Usage: vmboot [run] [FILE] [OPTIONS] [-- COMMAND [ARGS...]]\n"
-	      "       vmboot COMMAND [OPTIONS] [ARGUMENTS]\n"
-	      "       vmboot help COMMAND   (usage and options of one command)\n\n",
-	      out);
-	print_wrapped(out, "FILE is libconfig (.conf) or YAML (.yaml, .yml); vmboot FILE means "
-		      "vmboot run FILE. Long options take two dashes, short ones one "
-		      "(-c 2, or -c2).", 0, 0);
-	fputs("\nCommands:\n", out);
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		const char *name = vb_cli_command_name(commands[i].command);
-		fprintf(out, "  %-14s", name);
-		print_wrapped(out, commands[i].summary, 16, 16);
-	}
-	unsigned groups[64]; /* one per set of commands: far fewer than 2^14 */
-	size_t n_groups = flag_groups(flags, n_flags, groups, 64);
-	for (size_t g = 0; g < n_groups; g++) {
-		char names[256];
-		mask_names(groups[g], names, sizeof(names));
-		fprintf(out, "\nOptions for %s%s:\n", names,
-			groups[g] == VB_IN_MACHINE ? " (they override the machine file)" : "");
-		for (size_t i = 0; i < n_flags; i++)
-			if (flags[i].commands == groups[g])
-				print_flag(&flags[i], out);
-	}
-	fputs("\nGeneral options:\n", out);
-	for (size_t i = 0; i < n_flags; i++)
-		if (!flags[i].commands)
-			print_flag(&flags[i], out);
-	fputs("\nSee vmboot(1) and vmboot.conf(5).\n", out);
-}
-
-static void print_command_help(const struct command_help *cmd, FILE *out)
-{
-	size_t n_flags;
-	const struct vb_flag *flags = vb_cli_flags(&n_flags);
-	for (size_t u = 0; u < 2 && cmd->usage[u]; u++)
-		fprintf(out, "%s %s\n", u == 0 ? "Usage:" : "      ", cmd->usage[u]);
-	fputc('\n', out);
-	print_wrapped(out, cmd->description, 0, 0);
-	fputs("\nOptions:\n", out);
-	for (size_t i = 0; i < n_flags; i++)
-		if (flags[i].commands & (1u << cmd->command))
-			print_flag(&flags[i], out);
-	for (size_t i = 0; i < n_flags; i++)
-		if (!strcmp(flags[i].long_name, "--help"))
-			print_flag(&flags[i], out);
-	fputs("\nSee vmboot(1).\n", out);
-}
-
-int vb_cli_print_help(const char *topic, FILE *out)
-{
-	enum vb_command command;
-	if (!topic) {
-		print_general_help(out);
-		return VB_EXIT_OK;
-	}
-	for (size_t i = 0; vb_cli_command_find(topic, &command) && i < N_COMMANDS; i++) {
-		if (commands[i].command == command) {
-			print_command_help(&commands[i], out);
-			return VB_EXIT_OK;
-		}
-	}
-	const char *hint = vb_cli_closest_command(topic);
-	if (hint)
-		fprintf(stderr, "vmboot: error: help: unknown command \"%s\"; did you mean \"%s\"?\n",
-			topic, hint);
-	else
-		fprintf(stderr, "vmboot: error: help: unknown command \"%s\" (see vmboot --help)\n",
-			topic);
-	return VB_EXIT_USAGE;
-}
 
 /* vmboot WORD: WORD names a machine file, or is a command mistyped. A word
  * that is neither a file nor close to a command is reported as a missing
@@ -331,8 +56,31 @@ static int check_first_word(const struct vb_options *opts)
 	return VB_EXIT_INVALID;
 }
 
-/* A machine: the file's tree (or an empty one) with the command-line
- * overrides merged in, converted and resolved. */
+/* ---- the pipeline --------------------------------------------------------
+ * Every command on a machine runs the same steps, one call each:
+ *
+ *   parse_machine     the machine file into a tree (parse/node.h), or an
+ *                     empty tree without a file; the flags were parsed into
+ *                     a tree of their own by vb_options_parse (options.h)
+ *   merge_layers      the flags' tree over the file's, later shadowing
+ *                     earlier (parse/merge.h); then the zero-config default
+ *                     where no layer names a kernel (zeroconf/zeroconf.h)
+ *   validate_machine  the tree into a description (parse/desc.h): each
+ *                     key's type and range by the schema, the rules across
+ *                     keys, the files it names (parse/schema.h)
+ *   resolve_machine   the description into the machine graph for this host
+ *                     (or --host-ram, --host-cpus): RAM, memory map, device
+ *                     addresses and interrupts (machine/machine.h)
+ *   build_machine     run: the VM from the graph, until it ends
+ *                     (machine/vm.h)
+ *
+ * load() is the first four; one_machine() runs load() and then the last
+ * step: build_machine for run, print_plan for plan. check instead runs
+ * the builder's loading stage on scratch memory after load(), for each
+ * file. Every step adds what it finds to one set of diagnostics, each at
+ * its file's line or its flag. */
+
+/* A machine on its way through the pipeline. */
 struct loaded {
 	struct vb_node *root;   /* diagnostics point at its file name */
 	struct vb_machine_desc desc;
@@ -340,6 +88,16 @@ struct loaded {
 	bool resolved;
 	struct vb_zeroconf_plan zc; /* what the zero-config default filled in */
 };
+
+static int parse_machine(const struct vb_options *opts, const char *path, struct loaded *m,
+			 struct vb_diags *diags)
+{
+	if (path)
+		m->root = vb_parse_file(path, opts->format, diags);
+	else
+		m->root = vb_node_new(VB_NODE_TABLE, (struct vb_loc){ "command line", 0, 0 });
+	return m->root ? 0 : -EINVAL;
+}
 
 static int get_host(const struct vb_options *opts, struct vb_host_facts *host)
 {
@@ -381,32 +139,29 @@ static int apply_default(const struct vb_options *opts, struct loaded *m)
 	return rc;
 }
 
-static int load(const struct vb_options *opts, const char *path, enum vb_severity missing,
-		struct loaded *m, struct vb_diags *diags)
+static int merge_layers(const struct vb_options *opts, struct loaded *m)
+{
+	int rc = vb_layer_merge(m->root, opts->overrides);
+	return rc ? rc : apply_default(opts, m);
+}
+
+/* Every problem at once: the cross-key rules run even when a key was
+ * wrong, and missing files are reported alongside. */
+static int validate_machine(struct loaded *m, enum vb_severity missing, struct vb_diags *diags)
+{
+	size_t n_types;
+	const struct vb_device_type *const *types = vb_device_types(&n_types);
+	int rc = vb_desc_from_tree(m->root, types, n_types, &m->desc, diags);
+	vb_desc_validate(&m->desc, diags);
+	vb_desc_check_files(&m->desc, missing, diags);
+	return rc || diags->errors ? -EINVAL : 0;
+}
+
+static int resolve_machine(const struct vb_options *opts, struct loaded *m,
+			   struct vb_diags *diags)
 {
 	struct vb_host_facts host;
-
-	vb_desc_init(&m->desc);
-	m->resolved = false;
-	memset(&m->zc, 0, sizeof(m->zc));
-	if (path)
-		m->root = vb_parse_file(path, opts->format, diags);
-	else
-		m->root = vb_node_new(VB_NODE_TABLE, (struct vb_loc){ "command line", 0, 0 });
-	if (!m->root)
-		return -EINVAL;
-	int rc = vb_overrides_apply(m->root, opts->overrides);
-	if (rc)
-		return rc;
-	rc = apply_default(opts, m);
-	if (rc)
-		return rc;
-	rc = vb_desc_from_tree(m->root, &m->desc, diags);
-	/* Report missing files alongside other errors: every problem at once. */
-	vb_desc_check_files(&m->desc, missing, diags);
-	if (rc || diags->errors)
-		return -EINVAL;
-	rc = get_host(opts, &host);
+	int rc = get_host(opts, &host);
 	if (rc)
 		return rc;
 	rc = vb_resolve(&m->desc, &host, &m->graph, diags);
@@ -414,6 +169,22 @@ static int load(const struct vb_options *opts, const char *path, enum vb_severit
 	if (m->resolved && m->zc.initramfs)
 		m->graph.initrd_label = "(built in memory: vmboot's init and the kernel's modules)";
 	return rc ? rc : (diags->errors ? -EINVAL : 0);
+}
+
+/* The pipeline up to the graph; unload() after, whatever it returned. */
+static int load(const struct vb_options *opts, const char *path, enum vb_severity missing,
+		struct loaded *m, struct vb_diags *diags)
+{
+	*m = (struct loaded){ .root = NULL };
+	vb_desc_init(&m->desc);
+	int rc = parse_machine(opts, path, m, diags);
+	if (!rc)
+		rc = merge_layers(opts, m);
+	if (!rc)
+		rc = validate_machine(m, missing, diags);
+	if (!rc)
+		rc = resolve_machine(opts, m, diags);
+	return rc;
 }
 
 static void unload(struct loaded *m)
@@ -551,27 +322,36 @@ static void print_version(void)
 	printf("vmboot-net   %s\n", vb_netd_find_helper(path, sizeof(path), &err) ? err.msg : path);
 }
 
+/* The whole pipeline on one machine (plan, run): load it, report what was
+ * found, then the last step on the graph. Returns the exit status. */
+static int one_machine(const struct vb_options *opts, const char *path, enum vb_severity missing,
+		       int (*last_step)(const struct vb_options *opts, const struct loaded *m))
+{
+	struct vb_diags diags;
+	struct loaded m;
+	vb_diags_init(&diags);
+	int rc = load(opts, path, missing, &m, &diags);
+	report(opts, &diags);
+	int status = rc ? VB_EXIT_INVALID : last_step(opts, &m);
+	unload(&m);
+	vb_diags_free(&diags);
+	return status;
+}
+
+static int print_plan(const struct vb_options *opts, const struct loaded *m)
+{
+	if (opts->json)
+		vb_plan_print_json(&m->graph, stdout);
+	else
+		vb_plan_print_text(&m->graph, stdout);
+	return VB_EXIT_OK;
+}
+
 static int cmd_plan(const struct vb_options *opts)
 {
 	const char *path;
 	int status = single_file(opts, "--plan", &path);
-	if (status)
-		return status;
-	struct vb_diags diags;
-	struct loaded m;
-	vb_diags_init(&diags);
-	int rc = load(opts, path, VB_SEV_WARNING, &m, &diags);
-	report(opts, &diags);
-	if (rc) {
-		status = VB_EXIT_INVALID;
-	} else if (opts->json) {
-		vb_plan_print_json(&m.graph, stdout);
-	} else {
-		vb_plan_print_text(&m.graph, stdout);
-	}
-	unload(&m);
-	vb_diags_free(&diags);
-	return status;
+	return status ? status : one_machine(opts, path, VB_SEV_WARNING, print_plan);
 }
 
 /* Where to look when this host cannot run the guest. */
@@ -657,167 +437,18 @@ static int outcome_status(const struct vb_options *opts, const struct vb_vm_outc
 	}
 }
 
-/* run --detach: the VM is built in a child in its own session; the
- * parent waits until the child says the VM is ready (the name and pty on
- * a pipe), prints them and exits 0. Until then the child's errors go to
- * the user's terminal as usual; if it exits without a word, the parent
- * exits with its status. */
-struct detach {
-	int fd; /* the pipe's write end in the child; -1 once used */
-};
-
-/* Where a detached VM's later messages go: NAME.log beside its control
- * socket (same directory, same owner, mode 0600), so a VM that fails after
- * the user got the prompt back leaves its reason somewhere. Returns the fd
- * or -1 (then the messages are lost, as with no terminal at all). */
-static int open_detach_log(const char *name, char *path, size_t size)
+/* The pipeline's last step, for run: build the machine and run it until
+ * it ends (machine/vm.h), reachable on its control socket
+ * (control/vmctl.h) and reporting to a service manager or run --detach's
+ * parent (cli/service.h). Returns the exit status. */
+static int build_machine(const struct vb_options *opts, const struct loaded *m)
 {
-	struct vb_err err;
-	char dir[256];
-	if (vb_ctl_dir(dir, sizeof(dir), &err) < 0)
-		return -1;
-	int n = snprintf(path, size, "%s/%s.log", dir, name);
-	if (n < 0 || (size_t)n >= size)
-		return -1;
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-}
-
-static void detach_ready(void *ctx, const char *name, const char *console_path)
-{
-	struct detach *d = ctx;
-	char log_path[320] = "none";
-	int log = open_detach_log(name, log_path, sizeof(log_path));
-	if (log < 0)
-		snprintf(log_path, sizeof(log_path), "none");
-	char line[VB_NAME_MAX + 4 + 160 + sizeof(log_path)];
-	int n = snprintf(line, sizeof(line), "%s %s %s\n", name,
-			 console_path ? console_path : "none", log_path);
-	if (n > 0 && (size_t)n < sizeof(line))
-		(void)vb_write_all(d->fd, (const uint8_t *)line, (size_t)n);
-	close(d->fd);
-	d->fd = -1;
-	/* Let go of the user's terminal: nobody is there to read later
-	 * messages, and holding it would keep a pipe open after the parent. */
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		(void)dup2(null, 0);
-		(void)dup2(null, 1);
-		(void)dup2(null, 2);
-		close(null);
+	if (m->desc.tty && opts->n_guest_args) {
+		/* The command's exit status comes back through the console
+		 * vmboot reads, which a pty console bypasses. */
+		vb_log(VB_LOG_ERROR, "--tty and --detach do not go with -- COMMAND");
+		return VB_EXIT_USAGE;
 	}
-	if (log >= 0) {
-		(void)dup2(log, 2);
-		close(log);
-	}
-}
-
-/* In the parent: returns the exit status. */
-static int detach_wait(pid_t child, int fd)
-{
-	char buf[512];
-	size_t used = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + used, sizeof(buf) - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (used += (size_t)n) == sizeof(buf) - 1)
-			break;
-	}
-	close(fd);
-	buf[used] = 0;
-	char *space = strchr(buf, ' '), *nl = strchr(buf, '\n');
-	if (!space || !nl || nl < space) {
-		int status;
-		while (waitpid(child, &status, 0) < 0)
-			if (errno != EINTR)
-				return VB_EXIT_INVALID;
-		if (WIFEXITED(status))
-			return WEXITSTATUS(status) ? WEXITSTATUS(status) : VB_EXIT_INVALID;
-		return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	}
-	*nl = 0;
-	char *console = space + 1, *log = strchr(console, ' ');
-	*space = 0;
-	if (log)
-		*log++ = 0;
-	printf("name %s\npid %ld\nconsole %s\nlog %s\n", buf, (long)child, console,
-	       log ? log : "none");
-	return VB_EXIT_OK;
-}
-
-/* Returns -1 in the child (go on building, with d->fd set), or the
- * parent's exit status. */
-static int detach_fork(struct detach *d)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		vb_log(VB_LOG_ERROR, "--detach: pipe: %s", strerror(errno));
-		return VB_EXIT_INVALID;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		vb_log(VB_LOG_ERROR, "--detach: fork: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return VB_EXIT_INVALID;
-	}
-	if (pid > 0) {
-		close(p[1]);
-		return detach_wait(pid, p[0]);
-	}
-	close(p[0]);
-	/* A session of its own: the terminal's Ctrl-C and hang-up are not
-	 * the VM's business any more. */
-	(void)setsid();
-	d->fd = p[1];
-	return -1;
-}
-
-/* Telling a service manager (util/notify.h, contrib/systemd): READY=1
- * when the vCPUs start, STOPPING=1 when the run ends, with a STATUS= line
- * for `systemctl status`. */
-struct service {
-	struct vb_notifier notifier;
-	bool detached; /* run --detach: this is the child that stays */
-};
-
-static void service_send(struct service *s, const char *message)
-{
-	struct vb_err err = { "" };
-	if (vb_notify_send(&s->notifier, message, &err))
-		vb_log(VB_LOG_WARNING, "%s", err.msg);
-}
-
-static void service_running(void *ctx, const char *name, unsigned n_vcpus)
-{
-	struct service *s = ctx;
-	char message[160];
-	int n = snprintf(message, sizeof(message), "READY=1\nSTATUS=running %s, %u vCPU%s", name,
-			 n_vcpus, n_vcpus == 1 ? "" : "s");
-	/* run --detach: the process the manager started exits once this
-	 * child is ready, so the child names itself the main process (the
-	 * unit then needs NotifyAccess=all: vmboot(1)). */
-	if (s->detached && n > 0 && (size_t)n < sizeof(message))
-		snprintf(message + n, sizeof(message) - (size_t)n, "\nMAINPID=%ld", (long)getpid());
-	service_send(s, message);
-}
-
-static void service_stopping(void *ctx, const char *why)
-{
-	static const char head[] = "STOPPING=1\nSTATUS=";
-	char message[VB_ERR_MSG_BYTES + 32];
-	snprintf(message, sizeof(message), "%sstopping: %s", head, why);
-	/* One assignment per line: a newline in the reason would start
-	 * another. */
-	for (char *p = message + sizeof(head) - 1; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	service_send(ctx, message);
-}
-
-static int boot(const struct vb_options *opts, const struct loaded *m)
-{
 	/* On KVM-PVM, before anything is built (cli/pvm.h). */
 	struct vb_pvm_decision pvm;
 	struct vb_pvm_request pvm_req = {
@@ -838,34 +469,27 @@ static int boot(const struct vb_options *opts, const struct loaded *m)
 		.quiet_note = pvm.quiet_note[0] ? pvm.quiet_note : NULL,
 		.quiet_note_s = VB_PVM_QUIET_S,
 	};
-	struct detach detach = { -1 };
+	struct vb_detach detach = { -1 };
 	if (opts->detach) {
-		int status = detach_fork(&detach);
+		int status = vb_detach_fork(&detach, &vm_opts);
 		if (status >= 0)
 			return status;
-		vm_opts.on_ready = detach_ready;
-		vm_opts.ready_ctx = &detach;
 	}
-	/* Before anything is started, which then cannot inherit
-	 * $NOTIFY_SOCKET; in the process that stays. */
-	struct service service = { .detached = opts->detach };
-	struct vb_err notify_err = { "" };
-	if (vb_notify_open_env(&service.notifier, &notify_err))
-		vb_log(VB_LOG_WARNING, "%s: no readiness notification", notify_err.msg);
-	vm_opts.on_running = service_running;
-	vm_opts.on_stopping = service_stopping;
-	vm_opts.notify_ctx = &service;
+	struct vb_service service;
+	vb_service_open(&service, opts->detach, &vm_opts);
+	struct vb_vmctl vmctl = { .stop_timeout_s = VB_CTL_STOP_TIMEOUT_DEFAULT_S };
+	const struct vb_vm_publisher publisher = vb_vmctl_publisher(&vmctl);
+	vm_opts.publisher = &publisher;
 	struct zc_run zc = { .initramfs = NULL };
 	if (zc_prepare(opts, m, &vm_opts, &zc)) {
-		vb_notify_close(&service.notifier);
+		vb_service_close(&service);
 		return VB_EXIT_INVALID;
 	}
 	struct vb_vm_outcome outcome;
 	struct vb_err err = { "" };
 	int rc = vb_vm_run(&m->graph, &vm_opts, &outcome, &err);
-	vb_notify_close(&service.notifier);
-	if (detach.fd >= 0)
-		close(detach.fd);
+	vb_service_close(&service);
+	vb_detach_close(&detach);
 	if (rc) {
 		zc_finish(opts, m, &zc, VB_EXIT_INVALID);
 		vb_log(VB_LOG_ERROR, "%s", err.msg);
@@ -907,24 +531,7 @@ static int cmd_run(const struct vb_options *opts)
 		vb_log(VB_LOG_ERROR, "--tty and --detach do not go with -- COMMAND");
 		return VB_EXIT_USAGE;
 	}
-	struct vb_diags diags;
-	struct loaded m;
-	vb_diags_init(&diags);
-	int rc = load(opts, path, VB_SEV_ERROR, &m, &diags);
-	report(opts, &diags);
-	if (rc) {
-		status = VB_EXIT_INVALID;
-	} else if (m.desc.tty && opts->n_guest_args) {
-		/* The command's exit status comes back through the console
-		 * vmboot reads, which a pty console bypasses. */
-		vb_log(VB_LOG_ERROR, "--tty and --detach do not go with -- COMMAND");
-		status = VB_EXIT_USAGE;
-	} else {
-		status = boot(opts, &m);
-	}
-	unload(&m);
-	vb_diags_free(&diags);
-	return status;
+	return one_machine(opts, path, VB_SEV_ERROR, build_machine);
 }
 
 static int cmd_kernel_check(const struct vb_options *opts)
@@ -967,7 +574,9 @@ static int cmd_kernel_check(const struct vb_options *opts)
 /* A full disk or a closed pipe is a failure, not a truncated schema. */
 static int cmd_schema(void)
 {
-	int rc = vb_schema_write_json(stdout);
+	size_t n_types;
+	const struct vb_device_type *const *types = vb_device_types(&n_types);
+	int rc = vb_schema_write_json(stdout, types, n_types);
 	if (rc) {
 		vb_log(VB_LOG_ERROR, "schema: writing standard output: %s", strerror(-rc));
 		return VB_EXIT_INVALID;

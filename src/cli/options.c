@@ -5,19 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "machine/registry.h"
 #include "parse/schema.h"
 #include "util/size.h"
 
 enum flag_id {
 	F_CHECK, F_PLAN, F_STRICT, F_JSON, F_FORMAT, F_HOST_RAM, F_HOST_CPUS,
-	F_NAME, F_CPUS, F_MEM, F_KERNEL, F_INITRD, F_INITRD_R, F_PARAMS, F_DISK,
-	F_NET, F_NO_DHCP, F_9P, F_BALLOON, F_RNG, F_CONSOLE, F_TTY, F_SHMEM,
+	F_NAME, F_CPUS, F_MEM, F_KERNEL, F_INITRD, F_INITRD_R, F_PARAMS, F_CONSOLE, F_TTY,
 	F_HUGEPAGES, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
 	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION, F_ALL, F_FORCE, F_TIMEOUT, F_INFLATE, F_DEFLATE,
 	F_DETACH, F_TMUX, F_SPLIT, F_FORCE_PVM, F_COLOR,
+	/* The registry's device flags, in order: F_DEVICE + k for the k-th
+	 * (device_flag_at). */
+	F_DEVICE,
 };
 
-static const struct vb_flag flags[] = {
+/* The flags before the device types' (vb_cli_flags puts those after
+ * --params), then the ones after. */
+static const struct vb_flag flags_before_devices[] = {
 	{ "--check", 0, NULL, 0, "same as the check command", F_CHECK },
 	{ "--plan", 0, NULL, 0, "same as the plan command", F_PLAN },
 	{ "--strict", 0, NULL, VB_IN_CHECK, "missing files the machine names are errors", F_STRICT },
@@ -39,16 +44,11 @@ static const struct vb_flag flags[] = {
 	{ "--initrd", 'i', "INITRD", VB_IN_MACHINE, "initial RAM disk", F_INITRD },
 	{ "--ramdisk", 'r', "INITRD", VB_IN_MACHINE, "the same as -i (kvmtool's spelling)", F_INITRD_R },
 	{ "--params", 'p', "PARAMS", VB_IN_MACHINE, "extra kernel command line", F_PARAMS },
-	{ "--disk", 'd', "PATH[,ro]", VB_IN_MACHINE, "add a disk image or directory; repeatable", F_DISK },
-	{ "--network", 'n', "MODE[,tap=IF][,mac=MAC][,dhcp=on|off][,forward=SPEC]", VB_IN_MACHINE,
-	  "add a NIC; MODE is user or tap; repeatable", F_NET },
-	{ "--no-dhcp", 0, NULL, VB_IN_MACHINE, "no DHCP on the NIC given last", F_NO_DHCP },
-	{ "--9p", 0, "DIR,TAG[,ro]", VB_IN_MACHINE, "share a host directory over virtio-9p; repeatable", F_9P },
-	{ "--balloon", 0, NULL, VB_IN_MACHINE, "add a virtio memory balloon", F_BALLOON },
-	{ "--rng", 0, NULL, VB_IN_MACHINE, "add a virtio entropy source", F_RNG },
+};
+
+static const struct vb_flag flags_after_devices[] = {
 	{ "--console", 0, "serial|virtio|none", VB_IN_MACHINE, "guest console", F_CONSOLE },
 	{ "--tty", 0, NULL, VB_IN_MACHINE, "put the console on a new pty", F_TTY },
-	{ "--shmem", 0, "PATH,SIZE[,ADDRESS]", VB_IN_MACHINE, "add an ivshmem shared memory device; repeatable", F_SHMEM },
 	{ "--hugepages", 0, NULL, VB_IN_MACHINE, "back guest RAM with transparent huge pages", F_HUGEPAGES },
 	{ "--detach", 0, NULL, VB_IN_RUN, "run in the background, the console on a new pty", F_DETACH },
 	{ "--force-pvm", 0, NULL, VB_IN_RUN, "KVM-PVM: boot even a kernel without CONFIG_PVM_GUEST", F_FORCE_PVM },
@@ -67,93 +67,106 @@ static const struct vb_flag flags[] = {
 	{ "--version", 0, NULL, 0, "same as the version command", F_VERSION },
 };
 
-const struct vb_flag *vb_cli_flags(size_t *count)
+static void add_flags(struct vb_flag_table *t, const struct vb_flag *flags, size_t n)
 {
-	*count = sizeof(flags) / sizeof(flags[0]);
-	return flags;
+	for (size_t i = 0; i < n && t->count < VB_CLI_MAX_FLAGS; i++)
+		t->flags[t->count++] = flags[i];
 }
 
-/* ---- building the override tree ---------------------------------------- */
+/* The k-th flag of the registry's device types, and its type; NULL past
+ * the last. */
+static const struct vb_device_flag *device_flag_at(size_t k, const struct vb_device_type **type)
+{
+	size_t n_types;
+	const struct vb_device_type *const *types = vb_device_types(&n_types);
+	for (size_t i = 0; i < n_types; i++) {
+		if (k < types[i]->n_flags) {
+			*type = types[i];
+			return &types[i]->flags[k];
+		}
+		k -= types[i]->n_flags;
+	}
+	return NULL;
+}
+
+void vb_cli_flags(struct vb_flag_table *t)
+{
+	const struct vb_device_type *type;
+	const struct vb_device_flag *df;
+	t->count = 0;
+	add_flags(t, flags_before_devices, VB_COUNT(flags_before_devices));
+	for (size_t k = 0; (df = device_flag_at(k, &type)); k++) {
+		struct vb_flag f = { df->long_name, df->short_name, df->arg, VB_IN_MACHINE,
+				     df->help, F_DEVICE + (int)k };
+		add_flags(t, &f, 1);
+	}
+	add_flags(t, flags_after_devices, VB_COUNT(flags_after_devices));
+}
+
+/* ---- building the flags' layer (parse/merge.h) ------------------------- */
 
 static struct vb_loc flag_loc(const struct vb_flag *f)
 {
-	return (struct vb_loc){ f->long_name, 0, 0 };
-}
-
-static struct vb_node *new_member(enum vb_node_kind kind, const char *key, struct vb_loc loc)
-{
-	struct vb_node *n = vb_node_new(kind, loc);
-	if (n && vb_node_set_key(n, key, loc)) {
-		vb_node_free(n);
-		return NULL;
-	}
-	return n;
-}
-
-/* Replaces an existing member with the same key, or appends. */
-static int put_member(struct vb_node *table, struct vb_node *member)
-{
-	if (!member)
-		return -ENOMEM;
-	for (size_t i = 0; i < table->n_items; i++) {
-		if (table->items[i]->key && !strcmp(table->items[i]->key, member->key)) {
-			vb_node_free(table->items[i]);
-			table->items[i] = member;
-			return 0;
-		}
-	}
-	return vb_node_append(table, member);
+	return vb_flag_loc(f->long_name);
 }
 
 static int put_string(struct vb_node *table, const char *key, const char *value,
-		      struct vb_loc loc)
+		      const struct vb_flag *f)
 {
-	struct vb_node *n = new_member(VB_NODE_STRING, key, loc);
-	if (n && vb_node_set_string(n, value, strlen(value))) {
-		vb_node_free(n);
-		return -ENOMEM;
+	return vb_flag_put_string(table, key, value, f->long_name);
+}
+
+static int put_bool(struct vb_node *table, const char *key, bool value, const struct vb_flag *f)
+{
+	return vb_flag_put_bool(table, key, value, f->long_name);
+}
+
+/* The last device of type the flags gave so far, or NULL. */
+static struct vb_node *last_device(struct vb_node *overrides, const struct vb_device_type *type)
+{
+	struct vb_node *list = vb_node_get(overrides, "devices");
+	for (size_t i = list ? list->n_items : 0; i-- > 0;) {
+		struct vb_node *t = vb_node_get(list->items[i], "type");
+		if (t && t->string && !strcmp(t->string, type->name))
+			return list->items[i];
 	}
-	return put_member(table, n);
+	return NULL;
 }
 
-static int put_bool(struct vb_node *table, const char *key, bool value, struct vb_loc loc)
+static struct vb_node *add_device(struct vb_node *overrides, const struct vb_device_type *type,
+				  const struct vb_flag *f)
 {
-	struct vb_node *n = new_member(VB_NODE_BOOL, key, loc);
-	if (n)
-		n->boolean = value;
-	return put_member(table, n);
-}
-
-static int put_int(struct vb_node *table, const char *key, int64_t value, struct vb_loc loc)
-{
-	struct vb_node *n = new_member(VB_NODE_INT, key, loc);
-	if (n)
-		n->integer = value;
-	return put_member(table, n);
-}
-
-static struct vb_node *get_or_add(struct vb_node *table, const char *key,
-				  enum vb_node_kind kind, struct vb_loc loc)
-{
-	struct vb_node *n = vb_node_get(table, key);
-	if (n && n->kind == kind)
-		return n;
-	n = new_member(kind, key, loc);
-	if (!n || put_member(table, n))
-		return NULL;
-	return n;
-}
-
-static struct vb_node *add_device(struct vb_node *overrides, const char *type,
-				  struct vb_loc loc)
-{
-	struct vb_node *list = get_or_add(overrides, "devices", VB_NODE_LIST, loc);
-	struct vb_node *dev = list ? vb_node_new(VB_NODE_TABLE, loc) : NULL;
+	struct vb_node *list = vb_flag_member(overrides, "devices", VB_NODE_LIST, f->long_name);
+	struct vb_node *dev = list ? vb_node_new(VB_NODE_TABLE, flag_loc(f)) : NULL;
 	if (!dev)
 		return NULL;
-	if (vb_node_append(list, dev) || put_string(dev, "type", type, loc))
+	if (vb_node_append(list, dev) || put_string(dev, "type", type->name, f))
 		return NULL;
 	return dev;
+}
+
+/* A device type's flag: a new device of the type (or, for an amending
+ * flag, the last one), its keys written by the type's parse hook. */
+static int device_flag(struct vb_node *overrides, const struct vb_flag *f, char *arg,
+		       struct vb_err *err)
+{
+	const struct vb_device_type *type;
+	const struct vb_device_flag *df = device_flag_at((size_t)(f->id - F_DEVICE), &type);
+	struct vb_node *dev;
+	if (!df)
+		return vb_err_set(err, EINVAL, "%s: internal error: no such device flag",
+				  f->long_name);
+	if (df->amend) {
+		dev = last_device(overrides, type);
+		if (!dev)
+			return vb_err_set(err, EINVAL, "%s: must follow a %s", f->long_name,
+					  type->flags[0].long_name);
+	} else {
+		dev = add_device(overrides, type, f);
+		if (!dev)
+			return -ENOMEM;
+	}
+	return df->parse ? df->parse(dev, f->long_name, arg, err) : 0;
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -171,167 +184,39 @@ static int parse_uint(const char *text, uint64_t max, uint64_t *value)
 	return 0;
 }
 
-/* Splits "a,b,c" in place into at most max fields. */
-static size_t split_commas(char *text, char **fields, size_t max)
-{
-	size_t n = 0;
-	while (n < max) {
-		fields[n++] = text;
-		char *comma = strchr(text, ',');
-		if (!comma)
-			break;
-		*comma = 0;
-		text = comma + 1;
-	}
-	return n;
-}
-
-static int flag_disk(struct vb_node *o, const struct vb_flag *f, char *arg, struct vb_err *err)
-{
-	char *fields[3];
-	size_t n = split_commas(arg, fields, 3);
-	struct vb_loc loc = flag_loc(f);
-	struct vb_node *dev = add_device(o, "disk", loc);
-	if (!dev || put_string(dev, "path", fields[0], loc))
-		return -ENOMEM;
-	for (size_t i = 1; i < n; i++) {
-		if (strcmp(fields[i], "ro"))
-			return vb_err_set(err, EINVAL, "%s: unknown option \"%s\" (only \"ro\")",
-					  f->long_name, fields[i]);
-		if (put_bool(dev, "readonly", true, loc))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int flag_net(struct vb_node *o, const struct vb_flag *f, char *arg, struct vb_err *err)
-{
-	char *fields[8];
-	size_t n = split_commas(arg, fields, 8);
-	struct vb_loc loc = flag_loc(f);
-	struct vb_node *dev = add_device(o, "net", loc);
-	struct vb_node *forwards = NULL;
-	if (!dev)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		char *key = fields[i], *value = strchr(fields[i], '=');
-		int rc = 0;
-		if (value)
-			*value++ = 0;
-		if (!value && (!strcmp(key, "user") || !strcmp(key, "tap")))
-			rc = put_string(dev, "mode", key, loc);
-		else if (value && !strcmp(key, "mode"))
-			rc = put_string(dev, "mode", value, loc);
-		else if (value && (!strcmp(key, "tap") || !strcmp(key, "tapif")))
-			rc = put_string(dev, "tap", value, loc);
-		else if (value && (!strcmp(key, "mac") || !strcmp(key, "guest_mac")))
-			rc = put_string(dev, "mac", value, loc);
-		else if (value && !strcmp(key, "dhcp") && (!strcmp(value, "on") || !strcmp(value, "off")))
-			rc = put_bool(dev, "dhcp", !strcmp(value, "on"), loc);
-		else if (value && !strcmp(key, "forward")) {
-			forwards = forwards ? forwards : get_or_add(dev, "forward", VB_NODE_LIST, loc);
-			struct vb_node *s = forwards ? vb_node_new(VB_NODE_STRING, loc) : NULL;
-			rc = s ? vb_node_set_string(s, value, strlen(value)) : -ENOMEM;
-			rc = rc ? rc : vb_node_append(forwards, s);
-		} else
-			return vb_err_set(err, EINVAL,
-					  "%s: unknown option \"%s\" (expected user, tap, tap=IF, mac=MAC, dhcp=on|off, forward=SPEC)",
-					  f->long_name, key);
-		if (rc)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int flag_9p(struct vb_node *o, const struct vb_flag *f, char *arg, struct vb_err *err)
-{
-	char *fields[4];
-	size_t n = split_commas(arg, fields, 4);
-	struct vb_loc loc = flag_loc(f);
-	if (n < 2 || n > 3 || (n == 3 && strcmp(fields[2], "ro")))
-		return vb_err_set(err, EINVAL, "%s: expected DIR,TAG[,ro]", f->long_name);
-	struct vb_node *dev = add_device(o, "9p", loc);
-	if (!dev || put_string(dev, "path", fields[0], loc) ||
-	    put_string(dev, "tag", fields[1], loc) ||
-	    (n == 3 && put_bool(dev, "readonly", true, loc)))
-		return -ENOMEM;
-	return 0;
-}
-
-static int flag_shmem(struct vb_node *o, const struct vb_flag *f, char *arg, struct vb_err *err)
-{
-	char *fields[4];
-	size_t n = split_commas(arg, fields, 4);
-	struct vb_loc loc = flag_loc(f);
-	if (n < 2 || n > 3)
-		return vb_err_set(err, EINVAL, "%s: expected PATH,SIZE[,ADDRESS]", f->long_name);
-	struct vb_node *dev = add_device(o, "shmem", loc);
-	if (!dev || put_string(dev, "path", fields[0], loc) ||
-	    put_string(dev, "size", fields[1], loc))
-		return -ENOMEM;
-	if (n == 3) {
-		char *end;
-		errno = 0;
-		unsigned long long address = strtoull(fields[2], &end, 0);
-		if (errno || *end || address > INT64_MAX)
-			return vb_err_set(err, EINVAL, "%s: \"%s\" is not an address", f->long_name,
-					  fields[2]);
-		if (put_int(dev, "address", (int64_t)address, loc))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int flag_no_dhcp(struct vb_node *o, const struct vb_flag *f, struct vb_err *err)
-{
-	struct vb_node *list = vb_node_get(o, "devices");
-	for (size_t i = list ? list->n_items : 0; i-- > 0;) {
-		struct vb_node *type = vb_node_get(list->items[i], "type");
-		if (type && type->string && !strcmp(type->string, "net"))
-			return put_bool(list->items[i], "dhcp", false, flag_loc(f));
-	}
-	return vb_err_set(err, EINVAL, "%s: must follow a --network", f->long_name);
-}
-
 static int apply_machine_flag(struct vb_options *opts, const struct vb_flag *f, char *arg,
 			      struct vb_err *err)
 {
 	struct vb_node *o = opts->overrides;
-	struct vb_loc loc = flag_loc(f);
 	uint64_t n;
 
+	if (f->id >= F_DEVICE)
+		return device_flag(o, f, arg, err);
 	switch ((enum flag_id)f->id) {
-	case F_NAME: return put_string(o, "name", arg, loc);
+	case F_NAME: return put_string(o, "name", arg, f);
 	case F_CPUS:
 		if (parse_uint(arg, INT32_MAX, &n))
 			return vb_err_set(err, EINVAL, "%s: \"%s\" is not a number", f->long_name, arg);
-		return put_int(o, "cpus", (int64_t)n, loc);
-	case F_MEM: return put_string(o, "memory", arg, loc);
-	case F_KERNEL: return put_string(o, "kernel", arg, loc);
+		return vb_flag_put_int(o, "cpus", (int64_t)n, f->long_name);
+	case F_MEM: return put_string(o, "memory", arg, f);
+	case F_KERNEL: return put_string(o, "kernel", arg, f);
 	case F_INITRD:
-	case F_INITRD_R: return put_string(o, "initrd", arg, loc);
-	case F_PARAMS: return put_string(o, "params", arg, loc);
-	case F_CONSOLE: return put_string(o, "console", arg, loc);
-	case F_TTY: return put_bool(o, "tty", true, loc);
-	case F_HUGEPAGES: return put_bool(o, "hugepages", true, loc);
-	case F_DISK: return flag_disk(o, f, arg, err);
-	case F_NET: return flag_net(o, f, arg, err);
-	case F_NO_DHCP: return flag_no_dhcp(o, f, err);
-	case F_9P: return flag_9p(o, f, arg, err);
-	case F_SHMEM: return flag_shmem(o, f, arg, err);
-	case F_BALLOON: return add_device(o, "balloon", loc) ? 0 : -ENOMEM;
-	case F_RNG: return add_device(o, "rng", loc) ? 0 : -ENOMEM;
+	case F_INITRD_R: return put_string(o, "initrd", arg, f);
+	case F_PARAMS: return put_string(o, "params", arg, f);
+	case F_CONSOLE: return put_string(o, "console", arg, f);
+	case F_TTY: return put_bool(o, "tty", true, f);
+	case F_HUGEPAGES: return put_bool(o, "hugepages", true, f);
 	case F_SINGLE_STEP:
 	case F_IOPORT: {
-		struct vb_node *debug = get_or_add(o, "debug", VB_NODE_TABLE, loc);
+		struct vb_node *debug = vb_flag_member(o, "debug", VB_NODE_TABLE, f->long_name);
 		const char *key = f->id == F_IOPORT ? "ioport" : "single_step";
-		return debug ? put_bool(debug, key, true, loc) : -ENOMEM;
+		return debug ? put_bool(debug, key, true, f) : -ENOMEM;
 	}
 	case F_IODELAY: {
-		struct vb_node *debug = get_or_add(o, "debug", VB_NODE_TABLE, loc);
+		struct vb_node *debug = vb_flag_member(o, "debug", VB_NODE_TABLE, f->long_name);
 		if (parse_uint(arg, INT32_MAX, &n))
 			return vb_err_set(err, EINVAL, "%s: \"%s\" is not a number", f->long_name, arg);
-		return debug ? put_int(debug, "iodelay", (int64_t)n, loc) : -ENOMEM;
+		return debug ? vb_flag_put_int(debug, "iodelay", (int64_t)n, f->long_name) : -ENOMEM;
 	}
 	default:
 		return vb_err_set(err, EINVAL, "%s: internal error: not a machine flag", f->long_name);
@@ -362,7 +247,7 @@ static int apply_flag(struct vb_options *opts, const struct vb_flag *f, char *ar
 		return 0;
 	case F_DETACH:
 		opts->detach = true;
-		return put_bool(opts->overrides, "tty", true, flag_loc(f));
+		return put_bool(opts->overrides, "tty", true, f);
 	case F_TMUX: opts->tmux = true; return 0;
 	case F_SPLIT: opts->tmux = opts->split = true; return 0;
 	case F_TIMEOUT:
@@ -416,8 +301,6 @@ static int apply_flag(struct vb_options *opts, const struct vb_flag *f, char *ar
 
 /* ---- reading argv ------------------------------------------------------- */
 
-#define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
-
 static const struct {
 	const char *name;
 	enum vb_command command;
@@ -460,8 +343,9 @@ const char *vb_cli_closest_command(const char *word)
 }
 
 struct parse_state {
+	struct vb_flag_table table;
 	bool help;           /* --help, anywhere */
-	const struct vb_flag *given[N_FLAGS]; /* each flag once, in argv order */
+	const struct vb_flag *given[VB_CLI_MAX_FLAGS]; /* each flag once, in argv order */
 	size_t n_given;
 };
 
@@ -495,15 +379,17 @@ static bool looks_like_flag_name(const char *word, size_t len)
  * -cpu) or a near miss of a multi-word one (-debug-iopotr) is an error that
  * spells the flag with two dashes. Glued short options (-m512, -c2,
  * -kbzImage) name no flag and keep their meaning. */
-static int refuse_single_dash_long(const char *arg, struct vb_err *err)
+static int refuse_single_dash_long(const struct vb_flag_table *t, const char *arg,
+				   struct vb_err *err)
 {
+	const struct vb_flag *flags = t->flags;
 	const char *word = arg + 1;
 	size_t len = strcspn(word, "=");
-	const char *hits[N_FLAGS];
+	const char *hits[VB_CLI_MAX_FLAGS];
 	size_t n = 0;
 	if (len < 2)
 		return 0;
-	for (size_t i = 0; i < N_FLAGS; i++) {
+	for (size_t i = 0; i < t->count; i++) {
 		const char *name = flags[i].long_name + 2;
 		if (strncmp(name, word, len))
 			continue;
@@ -514,13 +400,13 @@ static int refuse_single_dash_long(const char *arg, struct vb_err *err)
 	}
 	if (!n && looks_like_flag_name(word, len)) {
 		char typed[64];
-		const char *names[N_FLAGS];
+		const char *names[VB_CLI_MAX_FLAGS];
 		memcpy(typed, word, len);
 		typed[len] = 0;
-		for (size_t i = 0; i < N_FLAGS; i++)
+		for (size_t i = 0; i < t->count; i++)
 			names[i] = flags[i].long_name + 2;
-		const char *hint = vb_did_you_mean(typed, names, N_FLAGS);
-		for (size_t i = 0; hint && i < N_FLAGS; i++)
+		const char *hint = vb_did_you_mean(typed, names, t->count);
+		for (size_t i = 0; hint && i < t->count; i++)
 			if (names[i] == hint)
 				hits[n++] = flags[i].long_name;
 	}
@@ -531,9 +417,11 @@ static int refuse_single_dash_long(const char *arg, struct vb_err *err)
 	return vb_err_set(err, EINVAL, "unknown option \"%s\"; did you mean %s?", arg, choices);
 }
 
-static const struct vb_flag *find_long(const char *arg, const char **inline_value)
+static const struct vb_flag *find_long(const struct vb_flag_table *t, const char *arg,
+				       const char **inline_value)
 {
-	for (size_t i = 0; i < N_FLAGS; i++) {
+	const struct vb_flag *flags = t->flags;
+	for (size_t i = 0; i < t->count; i++) {
 		size_t len = strlen(flags[i].long_name);
 		if (!strncmp(arg, flags[i].long_name, len) && (arg[len] == 0 || arg[len] == '=')) {
 			*inline_value = arg[len] == '=' ? arg + len + 1 : NULL;
@@ -543,9 +431,11 @@ static const struct vb_flag *find_long(const char *arg, const char **inline_valu
 	return NULL;
 }
 
-static const struct vb_flag *find_short(const char *arg, const char **inline_value)
+static const struct vb_flag *find_short(const struct vb_flag_table *t, const char *arg,
+					const char **inline_value)
 {
-	for (size_t i = 0; i < N_FLAGS; i++) {
+	const struct vb_flag *flags = t->flags;
+	for (size_t i = 0; i < t->count; i++) {
 		if (flags[i].short_name && arg[1] == flags[i].short_name) {
 			*inline_value = arg[2] ? arg + 2 : NULL;
 			return &flags[i];
@@ -554,12 +444,13 @@ static const struct vb_flag *find_short(const char *arg, const char **inline_val
 	return NULL;
 }
 
-static int unknown_option(const char *arg, struct vb_err *err)
+static int unknown_option(const struct vb_flag_table *t, const char *arg, struct vb_err *err)
 {
-	const char *names[N_FLAGS];
-	for (size_t i = 0; i < N_FLAGS; i++)
+	const struct vb_flag *flags = t->flags;
+	const char *names[VB_CLI_MAX_FLAGS];
+	for (size_t i = 0; i < t->count; i++)
 		names[i] = flags[i].long_name;
-	const char *hint = arg[1] == '-' ? vb_did_you_mean(arg, names, N_FLAGS) : NULL;
+	const char *hint = arg[1] == '-' ? vb_did_you_mean(arg, names, t->count) : NULL;
 	if (hint)
 		return vb_err_set(err, EINVAL, "unknown option \"%s\"; did you mean \"%s\"?", arg,
 				  hint);
@@ -603,15 +494,15 @@ static int take_flag(int argc, char **argv, int *i, struct vb_options *opts,
 	const char *arg = argv[*i], *value;
 	const struct vb_flag *f;
 	if (arg[1] == '-') {
-		f = find_long(arg, &value);
+		f = find_long(&st->table, arg, &value);
 	} else {
-		int rc = refuse_single_dash_long(arg, err);
+		int rc = refuse_single_dash_long(&st->table, arg, err);
 		if (rc)
 			return rc;
-		f = find_short(arg, &value);
+		f = find_short(&st->table, arg, &value);
 	}
 	if (!f)
-		return unknown_option(arg, err);
+		return unknown_option(&st->table, arg, err);
 	if (f->arg && !value) {
 		if (*i + 1 >= argc)
 			return vb_err_set(err, EINVAL, "%s needs an argument: %s", f->long_name,
@@ -661,6 +552,7 @@ static int check_fit(const struct vb_options *opts, const struct parse_state *st
 int vb_options_parse(int argc, char **argv, struct vb_options *opts, struct vb_err *err)
 {
 	struct parse_state st = { .n_given = 0 };
+	vb_cli_flags(&st.table);
 	memset(opts, 0, sizeof(*opts));
 	opts->command = VB_CMD_RUN;
 	opts->overrides = vb_node_new(VB_NODE_TABLE, (struct vb_loc){ "command line", 0, 0 });
@@ -709,51 +601,4 @@ void vb_options_free(struct vb_options *opts)
 	vb_node_free(opts->overrides);
 	free(opts->files);
 	memset(opts, 0, sizeof(*opts));
-}
-
-static struct vb_node *clone_node(const struct vb_node *n)
-{
-	struct vb_node *copy = vb_node_new(n->kind, n->loc);
-	if (!copy)
-		return NULL;
-	copy->boolean = n->boolean;
-	copy->integer = n->integer;
-	copy->real = n->real;
-	if ((n->key && vb_node_set_key(copy, n->key, n->key_loc)) ||
-	    (n->string && vb_node_set_string(copy, n->string, strlen(n->string)))) {
-		vb_node_free(copy);
-		return NULL;
-	}
-	for (size_t i = 0; i < n->n_items; i++) {
-		struct vb_node *item = clone_node(n->items[i]);
-		if (!item || vb_node_append(copy, item)) {
-			vb_node_free(copy);
-			return NULL;
-		}
-	}
-	return copy;
-}
-
-int vb_overrides_apply(struct vb_node *root, const struct vb_node *overrides)
-{
-	for (size_t i = 0; i < overrides->n_items; i++) {
-		const struct vb_node *member = overrides->items[i];
-		struct vb_node *mine = vb_node_get(root, member->key);
-		bool merge_items = mine && mine->kind == member->kind &&
-				   (!strcmp(member->key, "devices") || !strcmp(member->key, "debug"));
-		if (!merge_items) {
-			if (put_member(root, clone_node(member)))
-				return -ENOMEM;
-			continue;
-		}
-		for (size_t j = 0; j < member->n_items; j++) {
-			struct vb_node *item = clone_node(member->items[j]);
-			int rc = !item ? -ENOMEM
-				       : mine->kind == VB_NODE_LIST ? vb_node_append(mine, item)
-								    : put_member(mine, item);
-			if (rc)
-				return -ENOMEM;
-		}
-	}
-	return 0;
 }

@@ -1,10 +1,13 @@
 /* Command-line options: one table of flags drives parsing, `vmboot help`
- * and the test that keeps man/vmboot.1 in step.
+ * and the test that keeps man/vmboot.1 in step. The device flags in it
+ * (-d, -n, --9p ...) are the device types' own (parse/devtype.h), listed
+ * by the registry: options.c names no device.
  *
  * Flags that describe the machine (kvmtool's -c, -m, -k, -d, ...) become a
- * syntax tree of overrides (parse/node.h) merged over the machine file's
- * tree, so they pass through exactly the same schema checks as the file.
- * Their locations name the flag ("--cpus: error: ..."). */
+ * tree of their own (parse/node.h): one more layer over the machine file's,
+ * merged by parse/merge.h (a flag shadows the file's key, a device flag
+ * adds a device), so they pass through exactly the same schema checks as
+ * the file. Their locations name the flag ("--cpus: error: ..."). */
 #ifndef VB_CLI_OPTIONS_H
 #define VB_CLI_OPTIONS_H
 
@@ -57,10 +60,20 @@ struct vb_flag {
 				  * is a usage error. 0: general (--help, and the
 				  * flags that choose a command: --check ...) */
 	const char *help;        /* one line; the group heading gives the command */
-	int id;
+	int id;                  /* options.c's; a device type's flag has one too */
 };
 
-const struct vb_flag *vb_cli_flags(size_t *count);
+/* Room for every flag: options.c's own and the device types'. */
+#define VB_CLI_MAX_FLAGS 96
+
+struct vb_flag_table {
+	struct vb_flag flags[VB_CLI_MAX_FLAGS];
+	size_t count;
+};
+
+/* The flag table: options.c's own flags, with every device type's flags
+ * (the registry, machine/registry.h, in its order) after --params. */
+void vb_cli_flags(struct vb_flag_table *table);
 
 /* The word that names a command ("list"), and back. */
 const char *vb_cli_command_name(enum vb_command command);
@@ -98,7 +111,7 @@ struct vb_options {
 	bool split;               /* console --split: a tmux pane instead */
 	bool verbose;             /* --debug */
 	enum vb_color_when color; /* --color (util/diag.h) */
-	struct vb_node *overrides;/* TABLE, owned */
+	struct vb_node *overrides;/* the flags' layer: a TABLE, owned */
 	const char *const *guest_argv; /* run -- CMD ARGS (borrowed from argv) */
 	size_t n_guest_args;      /* 0: no command (the guest gets a shell) */
 };
@@ -111,9 +124,5 @@ struct vb_options {
  * about (NULL: the whole help). Free with vb_options_free(). */
 int vb_options_parse(int argc, char **argv, struct vb_options *opts, struct vb_err *err);
 void vb_options_free(struct vb_options *opts);
-
-/* Merges a copy of overrides into root: top-level keys replace the file's,
- * debug keys replace one by one, devices are appended. Returns 0 or -ENOMEM. */
-int vb_overrides_apply(struct vb_node *root, const struct vb_node *overrides);
 
 #endif

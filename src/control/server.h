@@ -1,14 +1,15 @@
 /* The control server: one thread that answers control requests
  * (proto.h) on a VM's socket (sockdir.h) by calling the VM's callbacks.
  *
- * Builder use: vb_ctl_server_open and vb_ctl_server_start are the first
- * stage (claiming the VM's name, so a name in use is refused before
- * anything is built, and answering at once, so `list` and `stop` never
- * wait on a VM that is still being built). The ops answer for a VM that
- * is starting until the build is done, when vb_ctl_server_set_ops gives
- * the full ones; the teardown sets the starting-style ones back before it
- * takes the VM apart, and vb_ctl_server_close (joining the thread and
- * removing the socket) is the last undo.
+ * A VM's use (vmctl.h, through the builder's publisher hooks):
+ * vb_ctl_server_open and vb_ctl_server_start in the first stage (claiming
+ * the VM's name, so a name in use is refused before anything is built,
+ * and answering at once, so `list` and `stop` never wait on a VM that is
+ * still being built). The ops answer for a VM that is starting until the
+ * build is done, when vb_ctl_server_set_ops gives the full ones; the
+ * teardown sets the starting-style ones back before it takes the VM
+ * apart, and vb_ctl_server_close (joining the thread and removing the
+ * socket) is the last undo.
  *
  * Only the socket's owner may talk to it: the peer's uid (SO_PEERCRED) must
  * equal the server's effective uid, on top of the 0700 directory. One

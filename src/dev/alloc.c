@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "machine/memmap.h"
+#include "mem/memmap.h"
 
 void vb_alloc_init(struct vb_alloc *a)
 {

@@ -5,44 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dev/i8042.h"
-#include "dev/ivshmem.h"
-#include "dev/ignore.h"
-#include "dev/pci.h"
-#include "dev/rtc.h"
-#include "dev/uart.h"
-#include "virtio/balloon.h"
-#include "virtio/blk.h"
-#include "virtio/console.h"
-#include "virtio/net.h"
-#include "virtio/rng.h"
-#include "virtio/9p.h"
-
-/* One line per device type. */
-const struct vb_device_ops *const vb_device_registry[] = {
-	&vb_ignore_ops,
-	&vb_uart_ops,
-	&vb_i8042_ops,
-	&vb_rtc_ops,
-	&vb_pci_host_ops,
-	&vb_virtio_rng_ops,
-	&vb_virtio_net_ops,
-	&vb_virtio_9p_ops,
-	&vb_ivshmem_ops,
-	&vb_virtio_blk_ops,
-	&vb_virtio_balloon_ops,
-	&vb_virtio_console_ops,
-	NULL,
-};
-
-const struct vb_device_ops *vb_device_find(const char *name)
-{
-	for (size_t i = 0; vb_device_registry[i]; i++)
-		if (strcmp(vb_device_registry[i]->name, name) == 0)
-			return vb_device_registry[i];
-	return NULL;
-}
-
 struct vb_irq vb_dev_env_irq(const struct vb_dev_env *env, uint32_t gsi)
 {
 	struct vb_irq irq = {
@@ -78,7 +40,7 @@ int vb_dev_set_attach(struct vb_dev_set *set, struct vb_dev_env *env,
 				  ops->name, VB_DEV_SET_MAX);
 	void *state = NULL;
 	/* Attach errors already start with the device name. */
-	int r = ops->attach(env, config, &state, err);
+	int r = ops->attach(ops, env, config, &state, err);
 	if (r < 0)
 		return r;
 	set->items[set->count].ops = ops;

@@ -1,9 +1,11 @@
-/* The device framework: one ops table type for every device, one registry.
+/* The device framework: one ops table type for every device.
  *
- * Each device type is one file exporting one const struct vb_device_ops;
- * the registry (dev.c) lists them, so adding a device is one file plus one
- * line. Ops tables are never written to: per-instance data lives in the
- * state pointer attach returns.
+ * Each device is one file exporting one const struct vb_device_ops (a
+ * machine-file device type also its const struct vb_device_type,
+ * parse/devtype.h, pointing at it); the registry (machine/registry.h), a
+ * layer up, lists them, so adding a device is one file plus one line. Ops
+ * tables are never written to: per-instance data lives in the state
+ * pointer attach returns.
  *
  * Stage order: the builder fills a struct vb_dev_env once KVM, RAM and the
  * irqchip exist, attaches devices (before any vCPU starts: bus
@@ -28,7 +30,7 @@
 #include "dev/alloc.h"
 #include "dev/bus.h"
 #include "dev/irq.h"
-#include "machine/guestmem.h"
+#include "mem/guestmem.h"
 #include "util/err.h"
 
 /* Where guest console output goes: stdout in production, a buffer in
@@ -105,14 +107,18 @@ struct vb_dev_env {
 
 struct vb_device_ops {
 	const char *name;
-	/* config is device specific (NULL: the PC default). */
-	int (*attach)(struct vb_dev_env *env, const void *config, void **state,
-		      struct vb_err *err);
+	/* self is this table (its data tells apart the devices that share
+	 * one attach: virtio/device.h); config is device specific (NULL: the
+	 * PC default). */
+	int (*attach)(const struct vb_device_ops *self, struct vb_dev_env *env, const void *config,
+		      void **state, struct vb_err *err);
 	void (*detach)(void *state);
 	/* Optional: append this device's kernel command line words (space
 	 * separated, no leading space) to buf. Returns the length it needs
 	 * (like snprintf); writes nothing past size. */
 	size_t (*cmdline)(const void *state, char *buf, size_t size);
+	/* Optional: what a shared attach needs to know about this device. */
+	const void *data;
 };
 
 /* A handle for one interrupt line of the env's irqchip. */
@@ -124,11 +130,6 @@ void vb_dev_env_request(const struct vb_dev_env *env, enum vb_dev_request req);
 /* Log a message through the env (dropped if no log function). */
 void vb_dev_env_log(const struct vb_dev_env *env, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* The registry, NULL terminated. */
-extern const struct vb_device_ops *const vb_device_registry[];
-
-const struct vb_device_ops *vb_device_find(const char *name);
 
 #define VB_DEV_SET_MAX 64
 

@@ -242,9 +242,10 @@ void vb_i8042_destroy(struct vb_i8042 *k)
 	free(k);
 }
 
-static int i8042_attach(struct vb_dev_env *env, const void *config,
-			void **state, struct vb_err *err)
+static int i8042_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
+			const void *config, void **state, struct vb_err *err)
 {
+	(void)self;
 	(void)config;
 	int r = vb_alloc_gsi_claim(env->alloc, VB_I8042_GSI, "i8042", err);
 	if (r < 0)

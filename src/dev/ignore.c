@@ -32,9 +32,10 @@ static void ignore_detach(void *state)
 	free(s);
 }
 
-static int ignore_attach(struct vb_dev_env *env, const void *config,
-			 void **state, struct vb_err *err)
+static int ignore_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
+			 const void *config, void **state, struct vb_err *err)
 {
+	(void)self;
 	(void)config;
 	struct ignore_state *s = calloc(1, sizeof(*s));
 	if (!s)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -10,10 +11,13 @@
 #include <unistd.h>
 
 #include "dev/pci.h"
+#include "dev/placement.h"
+#include "mem/memmap.h"
 #include "parse/desc.h"
 #include "parse/schema.h"
 #include "util/io.h"
-#include "virtio/virtio.h"
+#include "util/refusal.h"
+#include "util/size.h"
 
 /* QEMU's ivshmem uses Red Hat's subsystem ids; guests do not look at them,
  * but tools listing devices name it by them. */
@@ -200,7 +204,9 @@ static int place(struct ivshmem *d, const struct vb_virtio_placement *p, struct 
 	 * the desc's address (tests), reserved: the allocator keeps it inside
 	 * the PCI window, below the IOAPIC and clear of RAM and of every
 	 * other range, so the KVM slot overlaps nothing. */
-	d->mem_addr = p->bar_base ? p->bar_base : desc->has_address ? desc->address : 0;
+	d->mem_addr = p->bar_base                           ? p->bar_base
+		      : vb_device_is_set(desc, "address") ? vb_device_number(desc, "address")
+							  : 0;
 	r = d->mem_addr ? vb_alloc_mmio_reserve(a, d->mem_addr, d->mem_bytes, d->name, err) :
 			  vb_alloc_mmio(a, d->mem_bytes, d->mem_bytes, d->name, &d->mem_addr, err);
 	d->reg_addr = p->reg_base;
@@ -286,20 +292,67 @@ static void ivshmem_free(struct ivshmem *d)
 	free(d);
 }
 
+/* A shmem region is a 32-bit PCI memory BAR and a KVM memory slot. */
+#define SHMEM_MIN_BYTES 4096ULL
+#define SHMEM_MAX_BYTES (2ULL << 30)
+
+/* The size and address rules (SHMEM_SIZE, SHMEM_ALIGN in util/refusal.h),
+ * which validate reports at the keys and attach enforces. Where the
+ * region lands (the PCI window, clear of other ranges) is placement's.
+ * 0, or -EINVAL with err filled. */
+static int check_size(uint64_t size_bytes, struct vb_err *err)
+{
+	char shown[32];
+	vb_size_format(size_bytes, shown, sizeof(shown));
+	/* BAR2 is a 32-bit memory BAR, so a power of two of at most 2 GiB
+	 * (PCI 3.0 6.2.5.1; dev/pci.c), and a KVM memory slot, so whole
+	 * pages. */
+	if (size_bytes < SHMEM_MIN_BYTES || size_bytes > SHMEM_MAX_BYTES ||
+	    (size_bytes & (size_bytes - 1)))
+		return vb_refuse(err, VB_REFUSAL_SHMEM_SIZE, EINVAL,
+				 "%s is not a power of two from 4 KiB to 2 GiB (a 32-bit PCI BAR of whole pages)",
+				 shown);
+	return 0;
+}
+
+static int check_address(uint64_t size_bytes, uint64_t address, struct vb_err *err)
+{
+	char shown[32];
+	vb_size_format(size_bytes, shown, sizeof(shown));
+	/* A BAR is aligned to its size (PCI 3.0 6.2.5.1). */
+	if (address & (size_bytes - 1))
+		return vb_refuse(err, VB_REFUSAL_SHMEM_ALIGN, EINVAL,
+				 "0x%llx is not aligned to the size (%s): a BAR is naturally aligned",
+				 (unsigned long long)address, shown);
+	return 0;
+}
+
+/* Both rules, for a description. */
+static int check_region(const struct vb_device_desc *desc, struct vb_err *err)
+{
+	uint64_t size = vb_device_number(desc, "size");
+	int r = check_size(size, err);
+	if (!r && vb_device_is_set(desc, "address"))
+		r = check_address(size, vb_device_number(desc, "address"), err);
+	return r;
+}
+
 static int check_desc(const char *name, const struct vb_device_desc *desc, struct vb_err *err)
 {
-	if (!desc || !desc->path || !desc->path[0])
+	const char *path = desc ? vb_device_string(desc, "path") : NULL;
+	if (!path || !path[0])
 		return vb_err_set(err, EINVAL, "%s: shared memory needs a path", name);
 	/* The rule validate reports at the file's size and address. */
-	int r = vb_shmem_check(desc, err);
+	int r = check_region(desc, err);
 	if (r < 0)
 		vb_err_prefix(err, "%s", name);
 	return r;
 }
 
-static int ivshmem_attach(struct vb_dev_env *env, const void *config, void **state,
-			  struct vb_err *err)
+static int ivshmem_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
+			  const void *config, void **state, struct vb_err *err)
 {
+	(void)self;
 	const struct vb_virtio_placement *p = config;
 	const char *name = p && p->name ? p->name : "shmem";
 	if (!p)
@@ -314,13 +367,13 @@ static int ivshmem_attach(struct vb_dev_env *env, const void *config, void **sta
 		return vb_err_errno(err, ENOMEM, "%s", name);
 	d->env = env;
 	d->name = name;
-	d->mem_bytes = p->desc->size_bytes;
+	d->mem_bytes = vb_device_number(p->desc, "size");
 	r = place(d, p, err);
 	if (r < 0) {
 		free(d);
 		return r;
 	}
-	r = map_backing(d, p->desc->path, err);
+	r = map_backing(d, vb_device_string(p->desc, "path"), err);
 	if (!r)
 		r = build_function(d, err);
 	if (!r)
@@ -343,4 +396,153 @@ const struct vb_device_ops vb_ivshmem_ops = {
 	.name = "shmem",
 	.attach = ivshmem_attach,
 	.detach = ivshmem_detach,
+};
+
+/* ---- the device type --------------------------------------------------- */
+
+static void shmem_validate(const struct vb_machine_desc *m, size_t i, struct vb_diags *diags)
+{
+	const struct vb_device_desc *dev = &m->devices[i];
+	struct vb_err err;
+	uint64_t size = vb_device_number(dev, "size");
+	/* No size: the required-key error already says so. */
+	if (!vb_device_is_set(dev, "size"))
+		return;
+	if (check_size(size, &err))
+		vb_diag_error(diags, vb_device_loc(dev, "size"), "devices[%zu].size: %s", i, err.msg);
+	else if (vb_device_is_set(dev, "address") &&
+		 check_address(size, vb_device_number(dev, "address"), &err))
+		vb_diag_error(diags, vb_device_loc(dev, "address"), "devices[%zu].address: %s", i,
+			      err.msg);
+}
+
+/* A file or object that is created when missing, and must otherwise be a
+ * regular file. glibc keeps POSIX shared memory objects in /dev/shm
+ * (shm_open(3), shm_overview(7)). */
+static void shmem_check_files(const struct vb_device_desc *dev, size_t i,
+			      enum vb_severity severity, struct vb_diags *diags)
+{
+	char what[64], object[512];
+	const char *path = vb_device_string(dev, "path");
+	if (!path)
+		return;
+	snprintf(what, sizeof(what), "devices[%zu].path", i);
+	if (vb_ivshmem_is_shm_name(path)) {
+		int n = snprintf(object, sizeof(object), "/dev/shm%s", path);
+		if (n < 0 || (size_t)n >= sizeof(object))
+			return; /* shm_open reports the name too long */
+		path = object;
+	}
+	vb_desc_check_path(what, path, vb_device_loc(dev, "path"), VB_FILE_REGULAR, true, severity,
+			   diags);
+}
+
+static void window_error(const struct vb_device_desc *d, size_t i, struct vb_diags *diags)
+{
+	char size[32];
+	vb_size_format(vb_device_number(d, "size"), size, sizeof(size));
+	vb_diag_error(diags, vb_device_loc(d, "address"),
+		      "devices[%zu].address: 0x%llx (%s) is not inside the 32-bit PCI window [0x%llx, 0x%llx): below it is guest RAM, above it the IOAPIC and local APIC",
+		      i, (unsigned long long)vb_device_number(d, "address"), size,
+		      (unsigned long long)VB_GAP_START_BYTES,
+		      (unsigned long long)VB_ALLOC_MMIO_END_BYTES);
+}
+
+/* The region at the address the file gives, before anything is
+ * allocated. */
+static void shmem_reserve(const struct vb_device_desc *d, size_t i, const char *id,
+			  struct vb_alloc *alloc, struct vb_device_bars *bars,
+			  struct vb_diags *diags)
+{
+	struct vb_err err;
+	if (!vb_device_is_set(d, "address") || check_region(d, &err))
+		return;
+	uint64_t address = vb_device_number(d, "address");
+	int r = vb_alloc_mmio_reserve(alloc, address, vb_device_number(d, "size"), id, &err);
+	if (r == 0)
+		bars->bar_base = address;
+	else if (r == -EINVAL) /* outside the window (alloc.h) */
+		window_error(d, i, diags);
+	else
+		vb_diag_error(diags, vb_device_loc(d, "address"), "devices[%zu].address: %s", i,
+			      err.msg);
+}
+
+static void space_error(const struct vb_device_desc *d, size_t i, struct vb_diags *diags)
+{
+	char size[32];
+	vb_size_format(vb_device_number(d, "size"), size, sizeof(size));
+	vb_diag_error(diags, vb_device_loc(d, "size"),
+		      "devices[%zu].size: no room for %s aligned to its size in the 32-bit PCI window [0x%llx, 0x%llx) (%llu MiB, shared with the other devices)",
+		      i, size, (unsigned long long)VB_GAP_START_BYTES,
+		      (unsigned long long)VB_ALLOC_MMIO_END_BYTES,
+		      (unsigned long long)((VB_ALLOC_MMIO_END_BYTES - VB_GAP_START_BYTES) >> 20));
+}
+
+/* BAR2, the memory, aligned to its size where the file gave no address;
+ * then BAR0, the registers. */
+static void shmem_place(const struct vb_device_desc *d, size_t i, const char *id,
+			struct vb_alloc *alloc, struct vb_device_bars *bars, struct vb_diags *diags)
+{
+	struct vb_err err;
+	if (check_region(d, &err))
+		return; /* validate reported it */
+	uint64_t size = vb_device_number(d, "size");
+	bars->bar_bytes = size;
+	if (!vb_device_is_set(d, "address") &&
+	    vb_alloc_mmio(alloc, size, size, id, &bars->bar_base, &err)) {
+		space_error(d, i, diags);
+		return;
+	}
+	if (vb_alloc_mmio(alloc, VB_IVSHMEM_REG_BYTES, 0, id, &bars->reg_base, &err))
+		vb_diag_error(diags, d->loc, "devices[%zu]: %s", i, err.msg);
+}
+
+/* --shmem PATH,SIZE[,ADDRESS] */
+static int shmem_flag(struct vb_node *dev, const char *flag, char *arg, struct vb_err *err)
+{
+	char *fields[4];
+	size_t n = vb_flag_split(arg, fields, 4);
+	if (n < 2 || n > 3)
+		return vb_flag_error(err, flag, "expected PATH,SIZE[,ADDRESS]");
+	if (vb_flag_put_string(dev, "path", fields[0], flag) ||
+	    vb_flag_put_string(dev, "size", fields[1], flag))
+		return -ENOMEM;
+	if (n == 3) {
+		char *end;
+		errno = 0;
+		unsigned long long address = strtoull(fields[2], &end, 0);
+		if (errno || *end || address > INT64_MAX)
+			return vb_flag_error(err, flag, "\"%s\" is not an address", fields[2]);
+		if (vb_flag_put_int(dev, "address", (int64_t)address, flag))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct vb_key_schema shmem_keys[] = {
+	{ .name = "path", .type = VB_KEY_STRING, .required = true,
+	  .help = "host file, or a POSIX shared memory object name starting with '/'" },
+	{ .name = "size", .type = VB_KEY_SIZE, .size_unit = 1, .required = true,
+	  .help = "size of the shared region, a power of two such as \"16M\"" },
+	{ .name = "address", .type = VB_KEY_SIZE, .size_unit = 1,
+	  .default_text = "allocated in the PCI window",
+	  .help = "guest physical address of the region (BAR), aligned to its size" },
+};
+
+static const struct vb_device_flag shmem_flags[] = {
+	{ .long_name = "--shmem", .arg = "PATH,SIZE[,ADDRESS]",
+	  .help = "add an ivshmem shared memory device; repeatable", .parse = shmem_flag },
+};
+
+static const struct vb_plan_field shmem_plan[] = {
+	{ .key = "path", .text_prefix = "  ", .json_name = "path" },
+};
+
+const struct vb_device_type vb_ivshmem_type = {
+	.name = "shmem", .help = "ivshmem-compatible shared memory PCI device",
+	.keys = shmem_keys, .n_keys = VB_COUNT(shmem_keys), .validate = shmem_validate,
+	.check_files = shmem_check_files, .flags = shmem_flags, .n_flags = VB_COUNT(shmem_flags),
+	.model = "ivshmem", .plan = shmem_plan, .n_plan = VB_COUNT(shmem_plan),
+	.reserve = shmem_reserve, .place = shmem_place, .ops = &vb_ivshmem_ops,
 };

@@ -27,9 +27,11 @@
  * another address keeps seeing the memory at the old one (the slot is not
  * moved); this is logged once.
  *
- * Registry glue: vb_ivshmem_ops ("shmem"). config is the placement the
+ * Registry glue: vb_ivshmem_type, the device type "shmem" (--shmem),
+ * which also places its BARs for resolve (reserve, place), and its
+ * vb_ivshmem_ops ("shmem"). config is the placement the
  * builder hands every graph device (struct vb_virtio_placement,
- * virtio/virtio.h: the builder makes no difference between device
+ * dev/placement.h: the builder makes no difference between device
  * kinds): name, pci_slot (0: any free one) and desc, whose path,
  * size_bytes and address (has_address) are used; transport and gsi are
  * ignored. Attach returns 0 or -errno with err naming the device; detach
@@ -41,6 +43,7 @@
 #include <stdint.h>
 
 #include "dev/dev.h"
+#include "parse/devtype.h"
 
 #define VB_IVSHMEM_VENDOR 0x1af4u
 #define VB_IVSHMEM_DEVICE 0x1110u
@@ -60,5 +63,6 @@
 bool vb_ivshmem_is_shm_name(const char *path);
 
 extern const struct vb_device_ops vb_ivshmem_ops;
+extern const struct vb_device_type vb_ivshmem_type;
 
 #endif

@@ -318,9 +318,10 @@ void vb_pci_host_remove(struct vb_pci_host *h, uint32_t slot)
 	pthread_mutex_unlock(&h->lock);
 }
 
-static int pci_attach(struct vb_dev_env *env, const void *config, void **state,
-		      struct vb_err *err)
+static int pci_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
+		      const void *config, void **state, struct vb_err *err)
 {
+	(void)self;
 	(void)config;
 	if (env->pci)
 		return vb_err_set(err, EEXIST, "pci-host: already attached");

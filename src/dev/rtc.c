@@ -156,9 +156,10 @@ void vb_rtc_destroy(struct vb_rtc *r)
 	free(r);
 }
 
-static int rtc_attach(struct vb_dev_env *env, const void *config, void **state,
-		      struct vb_err *err)
+static int rtc_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
+		      const void *config, void **state, struct vb_err *err)
 {
+	(void)self;
 	struct vb_rtc *r;
 	int e = vb_rtc_create(config, &r, err);
 	if (e < 0)

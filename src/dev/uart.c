@@ -342,9 +342,10 @@ void vb_uart_destroy(struct vb_uart *u)
 	free(u);
 }
 
-static int uart_attach(struct vb_dev_env *env, const void *config, void **state,
-		       struct vb_err *err)
+static int uart_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
+		       const void *config, void **state, struct vb_err *err)
 {
+	(void)self;
 	static const struct vb_uart_config com1 = {
 		.base = VB_UART_COM1_BASE, .gsi = VB_UART_COM1_GSI,
 		.is_console = true, .index = 0,

@@ -15,21 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kcheck/sink.h"
 #include "util/err.h"
-
-struct vb_kcheck_sink {
-	uint8_t *buf;
-	size_t len, cap;
-	uint64_t max; /* the caller's output cap: more than this is -EFBIG */
-};
-
-/* Room for at least one more byte, growing geometrically up to max;
- * -EFBIG when len has reached max, -ENOMEM. */
-int vb_kcheck_sink_grow(struct vb_kcheck_sink *s);
-
-/* Room for n more bytes whatever max says (a block decoder needs its
- * whole worst case); the decoder checks len against max afterwards. */
-int vb_kcheck_sink_reserve(struct vb_kcheck_sink *s, size_t n);
 
 int vb_kcheck_unzstd(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
 		     struct vb_err *err);

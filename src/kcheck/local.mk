@@ -5,7 +5,8 @@
 libvmboot_a_SOURCES += \
 	src/kcheck/kconfig.c src/kcheck/kconfig.h \
 	src/kcheck/extract.c src/kcheck/extract.h \
-	src/kcheck/unpack.c src/kcheck/unpack.h src/kcheck/codec.h
+	src/kcheck/unpack.c src/kcheck/unpack.h src/kcheck/codec.h \
+	src/kcheck/sink.c src/kcheck/sink.h
 AM_CFLAGS += $(ZLIB_CFLAGS) $(LZMA_CFLAGS)
 VB_LIBS += $(ZLIB_LIBS) $(LZMA_LIBS)
 if HAVE_ZSTD

@@ -25,7 +25,7 @@
 
 #include <linux/kvm.h>
 
-#include "machine/memmap.h"
+#include "mem/memmap.h"
 #include "util/err.h"
 
 #define VB_KVM_DEFAULT_DEV "/dev/kvm"

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "arch/x86/boot.h"
-#include "machine/guestmem.h"
+#include "mem/guestmem.h"
 #include "machine/machine.h"
 #include "util/diag.h"
 #include "util/err.h"

@@ -1,7 +1,10 @@
 libvmboot_a_SOURCES += \
-	src/machine/memmap.c src/machine/memmap.h src/machine/guestmem.h \
 	src/machine/machine.h src/machine/resolve.c src/machine/plan.c \
-	src/machine/load.c src/machine/load.h
+	src/machine/load.c src/machine/load.h \
+	src/machine/registry.c src/machine/registry.h
 include src/machine/kvm.mk
-libvmboot_a_SOURCES += src/machine/vm.c src/machine/vm.h
+# The builder (vm.c), what a built VM answers (vm_control.c), the host
+# end of its console (console.c).
+libvmboot_a_SOURCES += src/machine/vm.c src/machine/vm.h src/machine/vm_impl.h \
+	src/machine/vm_control.c src/machine/console.c src/machine/console.h
 libvmboot_a_SOURCES += src/machine/ioevent.c src/machine/ioevent.h

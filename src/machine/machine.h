@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "machine/memmap.h"
+#include "mem/memmap.h"
 #include "parse/desc.h"
 #include "util/diag.h"
 
@@ -66,6 +66,9 @@ const struct vb_legacy_device *vb_legacy_devices(size_t *count);
 
 struct vb_device_node {
 	const struct vb_device_desc *desc;
+	/* The type that serves it: its own, or the one a directory root
+	 * disk is served by (dir_root below). */
+	const struct vb_device_type *type;
 	char id[VB_NAME_MAX + 1];
 	unsigned pci_slot;      /* PCI transport: device number on bus 0 */
 	uint64_t mmio_base;     /* MMIO transport: register window */
@@ -76,8 +79,10 @@ struct vb_device_node {
 	uint64_t bar_base;
 	uint64_t bar_bytes;
 	uint64_t reg_base;      /* shmem: its register BAR (BAR0) */
-	/* A disk whose path is a directory: served by virtio-9p with the tag
-	 * "/dev/root" and mounted as the root filesystem (resolve.c). */
+	/* A device whose path is a directory and whose type names a
+	 * dir_root type (a disk: parse/devtype.h): served by that type
+	 * (virtio-9p, with the tag "/dev/root") and mounted as the root
+	 * filesystem (resolve.c). */
 	bool dir_root;
 };
 
@@ -109,7 +114,8 @@ struct vb_machine_graph {
 
 /* Adds located errors and warnings to diags; returns 0, or -EINVAL when
  * it added errors (-ENOMEM when out of memory). On success free the graph
- * with vb_graph_free(). */
+ * with vb_graph_free(). desc is one the schema accepted (every device has
+ * its type, parse/devtype.h), whose type's hooks place it. */
 int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *host,
 	       struct vb_machine_graph *graph, struct vb_diags *diags);
 void vb_graph_free(struct vb_machine_graph *graph);

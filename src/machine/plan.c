@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "machine/machine.h"
+#include "parse/devtype.h"
 #include "util/json.h"
 #include "util/size.h"
 #include "virtio/virtio.h"
@@ -14,23 +15,47 @@ static void print_size(FILE *out, uint64_t bytes)
 	fputs(buf, out);
 }
 
+/* The type serving the node: a directory root disk is served by 9p. */
 static const char *device_model(const struct vb_device_node *n)
 {
-	const struct vb_device_desc *d = n->desc;
-	/* A disk whose path is a directory is served over 9p as the root. */
-	if (n->dir_root)
-		return "virtio-9p";
-	switch (d->kind) {
-	case VB_DEV_DISK: return "virtio-blk";
-	case VB_DEV_NET: return "virtio-net";
-	case VB_DEV_9P: return "virtio-9p";
-	case VB_DEV_BALLOON: return "virtio-balloon";
-	case VB_DEV_RNG: return "virtio-rng";
-	case VB_DEV_SHMEM: return "ivshmem";
-	case VB_DEV_CONSOLE: return "virtio-console";
-	case VB_DEV_KIND_COUNT: break;
+	return n->type->model;
+}
+
+/* Whether a plan field's key holds a number (UINT, SIZE) rather than a
+ * string or a choice. */
+static bool is_number(const struct vb_device_type *t, const char *key)
+{
+	for (size_t i = 0; i < t->n_keys; i++)
+		if (!strcmp(t->keys[i].name, key))
+			return t->keys[i].type == VB_KEY_UINT || t->keys[i].type == VB_KEY_SIZE;
+	return false;
+}
+
+/* The type's plan fields (devtype.h) that have a value, after the
+ * placement, as text on out or as JSON members on w (the other NULL);
+ * then whether the guest may write, which every device reports. */
+static void plan_fields(const struct vb_device_desc *d, FILE *out, struct vb_json *w)
+{
+	for (size_t i = 0; i < d->type->n_plan; i++) {
+		const struct vb_plan_field *f = &d->type->plan[i];
+		const char *name = out ? f->text_prefix : f->json_name;
+		const char *text = vb_device_string(d, f->key);
+		bool number = is_number(d->type, f->key) && vb_device_is_set(d, f->key);
+		if (!name || (!text && !number))
+			continue;
+		if (out && number)
+			fprintf(out, "%s%llu", name, (unsigned long long)vb_device_number(d, f->key));
+		else if (out)
+			fprintf(out, "%s%s", name, text);
+		else if (number)
+			vb_json_key_u64(w, name, vb_device_number(d, f->key));
+		else
+			vb_json_key_string(w, name, text);
 	}
-	return "?";
+	if (out && vb_device_bool(d, "readonly"))
+		fputs("  read-only", out);
+	if (w)
+		vb_json_key_bool(w, "readonly", vb_device_bool(d, "readonly"));
 }
 
 /* Values from flags carry the flag's name as their location's file. */
@@ -72,15 +97,7 @@ static void print_device_text(const struct vb_device_node *n, FILE *out)
 			(unsigned long long)(n->bar_base + n->bar_bytes - 1));
 	if (n->reg_base)
 		fprintf(out, " regs 0x%llx", (unsigned long long)n->reg_base);
-	if (d->path)
-		fprintf(out, "  %s", d->path);
-	if (d->tag)
-		fprintf(out, "  tag %s", d->tag);
-	if (d->kind == VB_DEV_NET)
-		fprintf(out, "  %s%s%s", vb_net_mode_name(d->net_mode), d->tap ? " " : "",
-			d->tap ? d->tap : "");
-	if (d->readonly)
-		fputs("  read-only", out);
+	plan_fields(d, out, NULL);
 	fputc('\n', out);
 }
 
@@ -158,7 +175,7 @@ static void json_device(const struct vb_device_node *n, struct vb_json *w)
 	char pci[16];
 	vb_json_begin_object(w);
 	vb_json_key_string(w, "id", n->id);
-	vb_json_key_string(w, "type", vb_device_kind_name(d->kind));
+	vb_json_key_string(w, "type", d->type->name);
 	vb_json_key_string(w, "model", device_model(n));
 	if (n->mmio_bytes) {
 		vb_json_key_string(w, "transport", "mmio");
@@ -176,11 +193,7 @@ static void json_device(const struct vb_device_node *n, struct vb_json *w)
 	}
 	if (n->reg_base)
 		vb_json_key_u64(w, "reg_base", n->reg_base);
-	if (d->path)
-		vb_json_key_string(w, "path", d->path);
-	if (d->tag)
-		vb_json_key_string(w, "tag", d->tag);
-	vb_json_key_bool(w, "readonly", d->readonly);
+	plan_fields(d, NULL, w);
 	vb_json_end_object(w);
 }
 

@@ -24,8 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "machine/guestmem.h"
-#include "machine/memmap.h"
+#include "mem/guestmem.h"
+#include "mem/memmap.h"
 #include "util/err.h"
 
 /* x86 large page (PDE with PS=1): Intel SDM Vol. 3A 4.5. */

@@ -7,8 +7,8 @@
 
 #include "arch/x86/cmdline.h"
 #include "dev/alloc.h"
-#include "dev/ivshmem.h"
 #include "machine/machine.h"
+#include "parse/devtype.h"
 #include "parse/schema.h"
 #include "util/size.h"
 #include "virtio/virtio.h"
@@ -171,37 +171,44 @@ static bool is_directory(const char *path)
 	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Mark the directory root disk; there can be only one root. */
+/* Mark the directory root (a device whose type names a dir_root type and
+ * whose path is a directory); there can be only one root, and no share of
+ * the serving type may take its tag. */
 static void find_dir_root(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
 			  struct vb_diags *diags)
 {
 	size_t root = SIZE_MAX;
+	const struct vb_device_type *served_by = NULL;
 	for (size_t i = 0; i < desc->n_devices; i++) {
 		const struct vb_device_desc *d = &desc->devices[i];
-		if (d->kind != VB_DEV_DISK || !is_directory(d->path))
+		const char *path = vb_device_string(d, "path");
+		if (!d->type->dir_root || !is_directory(path))
 			continue;
 		if (root != SIZE_MAX) {
-			vb_diag_error(diags, d->path_loc,
+			vb_diag_error(diags, vb_device_loc(d, "path"),
 				      "devices[%zu].path: %s is a directory, and so is devices[%zu]'s: only one directory can be the root filesystem",
-				      i, d->path, root);
+				      i, path, root);
 			continue;
 		}
 		root = i;
+		served_by = d->type->dir_root;
 		g->devices[i].dir_root = true;
+		g->devices[i].type = served_by;
 	}
 	for (size_t i = 0; root != SIZE_MAX && i < desc->n_devices; i++) {
 		const struct vb_device_desc *d = &desc->devices[i];
-		if (d->kind == VB_DEV_9P && d->tag && strcmp(d->tag, VB_DIR_ROOT_TAG) == 0)
-			vb_diag_error(diags, d->tag_loc,
+		const char *tag = d->type == served_by ? vb_device_string(d, "tag") : NULL;
+		if (tag && strcmp(tag, VB_DIR_ROOT_TAG) == 0)
+			vb_diag_error(diags, vb_device_loc(d, "tag"),
 				      "devices[%zu].tag: \"%s\" is the tag of the root directory devices[%zu]",
-				      i, d->tag, root);
+				      i, tag, root);
 	}
 }
 
 static bool has_console_device(const struct vb_machine_desc *desc)
 {
 	for (size_t i = 0; i < desc->n_devices; i++)
-		if (desc->devices[i].kind == VB_DEV_CONSOLE)
+		if (desc->devices[i].type->guest_console)
 			return true;
 	return false;
 }
@@ -228,10 +235,19 @@ static void place_implied_console(const struct vb_machine_desc *desc, struct vb_
 				      VB_FIRST_PCI_GSI + 1);
 }
 
+/* How many devices of devices[i]'s type come before it: its default
+ * name's number ("disk1"). */
+static unsigned index_of_type(const struct vb_machine_desc *desc, size_t i)
+{
+	unsigned n = 0;
+	for (size_t j = 0; j < i; j++)
+		n += desc->devices[j].type == desc->devices[i].type;
+	return n;
+}
+
 static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
 			 struct vb_diags *diags)
 {
-	unsigned per_kind[VB_DEV_KIND_COUNT] = { 0 };
 	unsigned next_slot = 1; /* 00:00.0 is the host bridge */
 	uint64_t next_mmio = VB_VIRTIO_MMIO_BASE;
 	struct line_pool pool = { { false } };
@@ -240,13 +256,12 @@ static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_g
 		const struct vb_device_desc *d = &desc->devices[i];
 		struct vb_device_node *n = &g->devices[i];
 		n->desc = d;
+		n->type = d->type;
 		if (d->id)
 			snprintf(n->id, sizeof(n->id), "%s", d->id);
 		else
-			snprintf(n->id, sizeof(n->id), "%s%u", vb_device_kind_name(d->kind),
-				 per_kind[d->kind]);
-		per_kind[d->kind]++;
-		bool virtio = d->kind != VB_DEV_SHMEM;
+			snprintf(n->id, sizeof(n->id), "%s%u", d->type->name, index_of_type(desc, i));
+		bool virtio = d->type->virtio;
 		bool mmio = virtio && d->transport == VB_TRANSPORT_MMIO;
 		if (!mmio) {
 			/* 32 device numbers on bus 0, one taken by the host bridge. */
@@ -270,19 +285,21 @@ static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_g
 	place_implied_console(desc, g, next_slot, &pool, diags);
 }
 
-static void mmio_window_error(const struct vb_device_desc *d, size_t i, struct vb_diags *diags)
+/* A type's reserve or place hook for devices[i], its BARs kept in the
+ * graph. */
+static void type_bars(vb_device_place_fn *hook, const struct vb_device_desc *d, size_t i,
+		      struct vb_device_node *n, struct vb_alloc *a, struct vb_diags *diags)
 {
-	char size[32];
-	vb_size_format(d->size_bytes, size, sizeof(size));
-	vb_diag_error(diags, d->address_loc.file ? d->address_loc : d->loc,
-		      "devices[%zu].address: 0x%llx (%s) is not inside the 32-bit PCI window [0x%llx, 0x%llx): below it is guest RAM, above it the IOAPIC and local APIC",
-		      i, (unsigned long long)d->address, size,
-		      (unsigned long long)VB_GAP_START_BYTES,
-		      (unsigned long long)VB_ALLOC_MMIO_END_BYTES);
+	struct vb_device_bars bars = { n->bar_base, n->bar_bytes, n->reg_base };
+	hook(d, i, n->id, a, &bars, diags);
+	n->bar_base = bars.bar_base;
+	n->bar_bytes = bars.bar_bytes;
+	n->reg_base = bars.reg_base;
 }
 
 /* The fixed ranges: the virtio-mmio windows name_devices put at the
- * bottom of the PCI window, and the shmem regions the file places. */
+ * bottom of the PCI window, and those the file places (a type's reserve:
+ * shmem regions at their address). */
 static void reserve_fixed(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
 			  struct vb_alloc *a, struct vb_diags *diags)
 {
@@ -292,50 +309,24 @@ static void reserve_fixed(const struct vb_machine_desc *desc, struct vb_machine_
 		const struct vb_device_desc *d = &desc->devices[i];
 		if (n->mmio_bytes && vb_alloc_mmio_reserve(a, n->mmio_base, n->mmio_bytes, n->id, &err))
 			vb_diag_error(diags, d->loc, "devices[%zu]: %s", i, err.msg);
-		if (d->kind != VB_DEV_SHMEM || !d->has_address || vb_shmem_check(d, &err))
-			continue;
-		int r = vb_alloc_mmio_reserve(a, d->address, d->size_bytes, n->id, &err);
-		if (r == 0)
-			n->bar_base = d->address;
-		else if (r == -EINVAL) /* outside the window (alloc.h) */
-			mmio_window_error(d, i, diags);
-		else
-			vb_diag_error(diags, d->address_loc.file ? d->address_loc : d->loc,
-				      "devices[%zu].address: %s", i, err.msg);
+		if (d->type->reserve)
+			type_bars(d->type->reserve, d, i, n, a, diags);
 	}
 }
 
-static void shmem_space_error(const struct vb_device_desc *d, size_t i, struct vb_diags *diags)
-{
-	char size[32];
-	vb_size_format(d->size_bytes, size, sizeof(size));
-	vb_diag_error(diags, d->size_loc.file ? d->size_loc : d->loc,
-		      "devices[%zu].size: no room for %s aligned to its size in the 32-bit PCI window [0x%llx, 0x%llx) (%llu MiB, shared with the other devices)",
-		      i, size, (unsigned long long)VB_GAP_START_BYTES,
-		      (unsigned long long)VB_ALLOC_MMIO_END_BYTES,
-		      (unsigned long long)((VB_ALLOC_MMIO_END_BYTES - VB_GAP_START_BYTES) >> 20));
-}
-
-/* One PCI device's BARs, in the order the device takes them. */
+/* One PCI device's BARs, in the order the device takes them: a virtio
+ * device's one BAR, or what its type's place hook allocates. */
 static void place_bars(const struct vb_device_desc *d, size_t i, struct vb_device_node *n,
 		       struct vb_alloc *a, struct vb_diags *diags)
 {
 	struct vb_err err;
-	if (d->kind != VB_DEV_SHMEM) {
-		n->bar_bytes = VB_VIRTIO_PCI_BAR_BYTES;
-		if (vb_alloc_mmio(a, n->bar_bytes, 0, n->id, &n->bar_base, &err))
-			vb_diag_error(diags, d->loc, "devices[%zu]: %s", i, err.msg);
+	if (!d->type->virtio) {
+		if (d->type->place)
+			type_bars(d->type->place, d, i, n, a, diags);
 		return;
 	}
-	if (vb_shmem_check(d, &err))
-		return; /* validate reported it */
-	n->bar_bytes = d->size_bytes;
-	if (!d->has_address && vb_alloc_mmio(a, d->size_bytes, d->size_bytes, n->id, &n->bar_base,
-					      &err)) {
-		shmem_space_error(d, i, diags);
-		return;
-	}
-	if (vb_alloc_mmio(a, VB_IVSHMEM_REG_BYTES, 0, n->id, &n->reg_base, &err))
+	n->bar_bytes = VB_VIRTIO_PCI_BAR_BYTES;
+	if (vb_alloc_mmio(a, n->bar_bytes, 0, n->id, &n->bar_base, &err))
 		vb_diag_error(diags, d->loc, "devices[%zu]: %s", i, err.msg);
 }
 
@@ -387,7 +378,7 @@ static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_g
 			used += (size_t)snprintf(extra + used, sizeof(extra) - used,
 						 "%sroot=%s rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose %s",
 						 used ? " " : "", VB_DIR_ROOT_TAG,
-						 n->desc->readonly ? "ro" : "rw");
+						 vb_device_bool(n->desc, "readonly") ? "ro" : "rw");
 	}
 	if (used < sizeof(extra) && desc->params && desc->params[0])
 		used += (size_t)snprintf(extra + used, sizeof(extra) - used, "%s%s",

@@ -16,80 +16,21 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/insn.h"
 #include "arch/x86/mptable.h"
-#include "control/server.h"
-#include "control/sockdir.h"
 #include "dev/dev.h"
-#include "dev/i8042.h"
-#include "dev/pty.h"
-#include "dev/term.h"
 #include "dev/uart.h"
+#include "machine/console.h"
 #include "machine/ioevent.h"
 #include "machine/kvm.h"
 #include "machine/load.h"
 #include "machine/ram.h"
+#include "machine/registry.h"
 #include "machine/vcpu.h"
+#include "machine/vm_impl.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "virtio/balloon.h"
 #include "virtio/console.h"
 #include "virtio/virtio.h"
-
-struct vb_vm {
-	const struct vb_machine_graph *g;
-	const struct vb_vm_options *opts;
-
-	struct vb_kvm kvm;
-	struct vb_ram ram;
-	struct vb_guest_mem mem;
-	struct vb_kvm_vcpu *vcpus;
-	unsigned n_vcpus;
-
-	struct vb_bus pio;
-	struct vb_bus mmio;
-	struct vb_alloc alloc;
-	struct vb_console console;
-	struct vb_dev_env env;
-	struct vb_dev_set devices;
-	struct vb_ioevent *ioevent; /* NULL: no KVM_CAP_IOEVENTFD, doorbells exit */
-	struct vb_uart *uart;
-	/* console = "virtio": the console device and where it was placed
-	 * (not a graph device, so the MP table learns its line from here). */
-	struct vb_virtio_console *vcon;
-	uint32_t vcon_slot;
-	uint32_t vcon_gsi;
-	struct vb_virtio_balloon *balloon; /* the graph's balloon, if any */
-
-	struct vb_x86_boot_regs regs;
-	struct vb_x86_boot_info boot;
-
-	struct vb_term term;
-	struct vb_pty pty;          /* tty = true: the console's pty */
-	/* Devices write to console, which notes that the guest has spoken
-	 * (opts->quiet_note) and hands the bytes on to console_dest. */
-	struct vb_console console_dest;
-	atomic_bool guest_spoke;
-	atomic_bool stop_requested; /* a device asked for reset/poweroff */
-	atomic_bool quit_requested; /* Ctrl-A x on the console */
-
-	/* Control (control/server.h): the claimed name, its server, and the
-	 * handle that pauses or stops the vCPUs. */
-	char name[VB_CTL_NAME_MAX + 1];
-	struct vb_ctl_server *ctl_server;
-	struct vb_vcpu_ctl *vcpu_ctl;
-	struct timespec started;
-	atomic_int phase;           /* enum vm_phase: what the socket says */
-
-	/* What interrupts the build (vm.h): SIGINT/SIGTERM, read from
-	 * build_sig_fd, or `vmboot stop` while starting, which writes
-	 * abort_fd. Once one has, interrupted_by holds the signal, or
-	 * stopped_starting is set. */
-	int build_sig_fd;
-	int abort_fd;
-	int interrupted_by;
-	bool stopped_starting;
-};
-
-enum vm_phase { VM_STARTING, VM_RUNNING, VM_STOPPING };
 
 /* ---- interrupting the build ---- */
 
@@ -128,110 +69,23 @@ static void test_build_delay(struct vb_vm *vm)
 								   : (int)ms);
 }
 
-/* ---- the control socket while starting and stopping ---- */
-
-static const char *phase_name(const struct vb_vm *vm)
-{
-	return atomic_load(&vm->phase) == VM_STOPPING ? "stopping" : "starting";
-}
-
-/* These read only what is fixed before the server starts (the graph, the
- * name, the start time) and atomics, so they are safe while the builder
- * works on the rest. */
-static int early_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	(void)err;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	vb_ctl_reply_add(r, "name", "%s", vm->name);
-	vb_ctl_reply_add(r, "pid", "%ld", (long)getpid());
-	vb_ctl_reply_add(r, "state", "%s", phase_name(vm));
-	vb_ctl_reply_add(r, "cpus", "%u", vm->g->cpus);
-	vb_ctl_reply_add(r, "memory_bytes", "%llu", (unsigned long long)vm->g->ram_bytes);
-	vb_ctl_reply_add(r, "uptime_s", "%lld", (long long)(now.tv_sec - vm->started.tv_sec));
-	return 0;
-}
-
-/* A stop while starting ends the build (undone, vmboot exits 0); should
- * the build finish first, the stop left on the vCPU control ends the run
- * before the guest runs an instruction. While stopping: nothing to do. */
-static int early_stop(void *ctx, bool force, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	(void)force;
-	(void)err;
-	if (atomic_load(&vm->phase) == VM_STOPPING)
-		return 0;
-	vb_vcpu_ctl_stop(vm->vcpu_ctl, "stopped by vmboot stop while starting");
-	uint64_t one = 1;
-	/* An eventfd write of 1 cannot fail short of a counter overflow. */
-	if (write(vm->abort_fd, &one, sizeof(one)) < 0)
-		vb_log(VB_LOG_ERROR, "control: stop: %s", strerror(errno));
-	return 0;
-}
-
-static int early_refuse(struct vb_vm *vm, struct vb_err *err)
-{
-	return vb_err_set(err, EAGAIN, "%s is %s", vm->name, phase_name(vm));
-}
-
-static int early_plain(void *ctx, struct vb_err *err)
-{
-	return early_refuse(ctx, err);
-}
-
-static int early_reply(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
-{
-	(void)r;
-	return early_refuse(ctx, err);
-}
-
-static int early_balloon(void *ctx, bool deflate, uint64_t bytes, struct vb_ctl_reply *r,
-			 struct vb_err *err)
-{
-	(void)deflate;
-	(void)bytes;
-	(void)r;
-	return early_refuse(ctx, err);
-}
-
-static struct vb_ctl_ops early_ops(struct vb_vm *vm)
-{
-	return (struct vb_ctl_ops){
-		.ctx = vm,
-		.info = early_info,
-		.pause = early_plain,
-		.resume = early_plain,
-		.stop = early_stop,
-		.debug = early_reply,
-		.stat = early_reply,
-		.balloon = early_balloon,
-		.console = early_reply,
-	};
-}
-
 /* ---- stage 0: the VM's name ---- */
 
 /* Claiming the name first refuses a second VM of the same name before
- * anything is built; the socket answers from then on, as a starting VM
- * (early_ops) until the last stage gives it the full ops. */
+ * anything is built; the publisher answers from then on, as for a
+ * starting VM, until the last stage says the VM runs. The vCPU control
+ * exists from here so that a stop while starting is kept for the run. */
 static int claim_name(struct vb_vm *vm, struct vb_err *err)
 {
+	const struct vb_vm_publisher *pub = vm->opts->publisher;
 	clock_gettime(CLOCK_MONOTONIC, &vm->started);
 	if (vm->g->name)
 		snprintf(vm->name, sizeof(vm->name), "%s", vm->g->name);
 	else
 		snprintf(vm->name, sizeof(vm->name), "vmboot-%ld", (long)getpid());
-	char dir[VB_CTL_PATH_MAX];
-	int rc = vb_ctl_dir(dir, sizeof(dir), err);
-	if (!rc)
-		rc = vb_vcpu_ctl_create(&vm->vcpu_ctl, err);
-	if (!rc)
-		rc = vb_ctl_server_open(dir, vm->name, &vm->ctl_server, err);
-	const struct vb_ctl_ops ops = early_ops(vm);
-	if (!rc)
-		rc = vb_ctl_server_start(vm->ctl_server, &ops, VB_CTL_STOP_TIMEOUT_DEFAULT_S, err);
+	int rc = vb_vcpu_ctl_create(&vm->vcpu_ctl, err);
+	if (!rc && pub)
+		rc = pub->claim(pub->ctx, vm, vm->name, err);
 	if (!rc)
 		test_build_delay(vm);
 	return rc;
@@ -239,8 +93,9 @@ static int claim_name(struct vb_vm *vm, struct vb_err *err)
 
 static void release_name(struct vb_vm *vm)
 {
-	vb_ctl_server_close(vm->ctl_server);
-	vm->ctl_server = NULL;
+	const struct vb_vm_publisher *pub = vm->opts->publisher;
+	if (pub)
+		pub->release(pub->ctx);
 	vb_vcpu_ctl_destroy(vm->vcpu_ctl);
 	vm->vcpu_ctl = NULL;
 }
@@ -373,15 +228,15 @@ static int attach_virtio_console(struct vb_vm *vm, struct vb_err *err)
 	return 0;
 }
 
-/* The registry device serving a graph node: its kind's, except a disk
- * whose path is a directory, which resolve made a 9p root filesystem. */
+/* The ops serving a graph node: its type's, or, for a disk whose path is
+ * a directory, the type resolve made it (a 9p root filesystem). */
 static const struct vb_device_ops *node_ops(const struct vb_device_node *n)
 {
-	return vb_device_find(n->dir_root ? "9p" : vb_device_kind_name(n->desc->kind));
+	return n->type->ops;
 }
 
-/* Graph devices attach through the registry under their kind's name:
- * refuse a kind without a device before anything is attached. resolve
+/* Graph devices attach with their type's ops (parse/devtype.h): refuse a
+ * type without them before anything is attached. resolve
  * laid out the MMIO map (machine.h): reserve the virtio-mmio windows
  * here; each PCI device reserves the BARs it is handed. */
 static int check_and_reserve(struct vb_vm *vm, struct vb_err *err)
@@ -390,7 +245,7 @@ static int check_and_reserve(struct vb_vm *vm, struct vb_err *err)
 		const struct vb_device_node *n = &vm->g->devices[i];
 		if (!node_ops(n))
 			return vb_err_set(err, ENOTSUP, "device %s (%s): not implemented yet", n->id,
-					  vb_device_kind_name(n->desc->kind));
+					  n->type->name);
 		int rc = n->mmio_bytes ? vb_alloc_mmio_reserve(&vm->alloc, n->mmio_base,
 							       n->mmio_bytes, n->id, err)
 				       : 0;
@@ -400,21 +255,12 @@ static int check_and_reserve(struct vb_vm *vm, struct vb_err *err)
 	return 0;
 }
 
-static long console_write_noted(void *ctx, const uint8_t *buf, size_t n)
-{
-	struct vb_vm *vm = ctx;
-	if (n)
-		atomic_store_explicit(&vm->guest_spoke, true, memory_order_relaxed);
-	return vm->console_dest.write(vm->console_dest.ctx, buf, n);
-}
-
 static void init_env(struct vb_vm *vm)
 {
-	vm->console_dest = vm->opts->console_out
-				   ? *vm->opts->console_out
-				   : (struct vb_console){ vb_console_write_fd,
-							  (void *)&vm->opts->console_out_fd };
-	vm->console = (struct vb_console){ console_write_noted, vm };
+	const struct vb_console stdout_console = { vb_console_write_fd,
+						   (void *)&vm->opts->console_out_fd };
+	vb_host_console_init(&vm->console,
+			     vm->opts->console_out ? vm->opts->console_out : &stdout_console);
 	vm->env = (struct vb_dev_env){
 		.pio = &vm->pio,
 		.mmio = &vm->mmio,
@@ -427,7 +273,9 @@ static void init_env(struct vb_vm *vm)
 		.mem = &vm->mem,
 		/* With a virtio console the UART stays (the kernel may probe
 		 * it) but its output goes nowhere; set after the PC devices. */
-		.console = vm->g->desc->console == VB_CONSOLE_SERIAL ? &vm->console : NULL,
+		.console = vm->g->desc->console == VB_CONSOLE_SERIAL
+				   ? vb_host_console_sink(&vm->console)
+				   : NULL,
 		.request = device_request,
 		.request_ctx = vm,
 		.log = device_log,
@@ -530,7 +378,7 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 	/* The UART attached without the console (init_env): with console =
 	 * "virtio" it goes to the virtio console, a graph device or implied. */
 	if (vm->g->desc->console == VB_CONSOLE_VIRTIO)
-		vm->env.console = &vm->console;
+		vm->env.console = vb_host_console_sink(&vm->console);
 	if (!rc)
 		rc = attach_graph_devices(vm, err);
 	if (!rc && vm->g->desc->console == VB_CONSOLE_VIRTIO)
@@ -641,7 +489,7 @@ static int set_cpu_state(struct vb_vm *vm, struct vb_err *err)
 
 /* ---- stage 9: console ---- */
 
-static size_t console_sink(void *ctx, const uint8_t *buf, size_t n)
+static size_t console_input(void *ctx, const uint8_t *buf, size_t n)
 {
 	struct vb_vm *vm = ctx;
 	if (vm->vcon)
@@ -649,300 +497,46 @@ static size_t console_sink(void *ctx, const uint8_t *buf, size_t n)
 	return vm->uart ? vb_uart_feed(vm->uart, buf, n) : n;
 }
 
-static void console_event(void *ctx, enum vb_term_event ev)
-{
-	struct vb_vm *vm = ctx;
-	if (ev != VB_TERM_QUIT)
-		return; /* end of input: the guest keeps running */
-	atomic_store(&vm->quit_requested, true);
-	/* The run loop waits for SIGINT/SIGTERM on a signalfd. */
-	kill(getpid(), SIGTERM);
-}
-
-/* tty = true: the devices already hold &vm->console (no vCPU has run
- * yet), so pointing its destination at the pty here moves all guest
- * output there. */
-static int open_pty_console(struct vb_vm *vm, struct vb_err *err)
-{
-	int rc = vb_pty_open(&vm->pty, err);
-	if (rc)
-		return rc;
-	vm->console_dest = (struct vb_console){ vb_pty_console_write, &vm->pty };
-	vb_term_attach_fd(&vm->term, vm->pty.master_fd);
-	rc = vb_term_start_reader(&vm->term, console_sink, console_event, vm, err);
-	if (!rc && !vm->opts->on_ready)
-		vb_log(VB_LOG_INFO, "console on %s", vm->pty.path);
-	return rc;
-}
-
 static int open_console(struct vb_vm *vm, struct vb_err *err)
 {
-	memset(&vm->term, 0, sizeof(vm->term));
-	vm->term.in_fd = -1;
-	vb_pty_init(&vm->pty);
 	if (vm->g->desc->console == VB_CONSOLE_NONE)
 		return 0;
-	if (vm->g->desc->tty)
-		return open_pty_console(vm, err);
-	if (vm->opts->console_in_fd < 0)
-		return 0;
-	int rc = vb_term_open(&vm->term, vm->opts->console_in_fd, err);
-	if (!rc)
-		rc = vb_term_start_reader(&vm->term, console_sink, console_event, vm, err);
-	return rc;
+	const struct vb_host_console_input in = {
+		.in_fd = vm->opts->console_in_fd,
+		.tty = vm->g->desc->tty,
+		.quiet = vm->opts->on_ready != NULL,
+		.to_guest = console_input,
+		.ctx = vm,
+	};
+	return vb_host_console_open(&vm->console, &in, err);
 }
 
-/* The reader is joined before the pty closes, so it never reads a closed
- * (or reused) descriptor. */
 static void close_console(struct vb_vm *vm)
 {
-	vb_term_close(&vm->term);
-	vb_pty_close(&vm->pty);
+	vb_host_console_close(&vm->console);
 }
 
-/* ---- stage 10: control server ---- */
+/* ---- stage 10: the VM runs ---- */
 
-/* A pause waits this long for a vCPU busy in a device model. */
-#define CTL_PAUSE_WAIT_MS 5000
-
-/* Where the console is, for info and list: the pty path, "stdio" (the
- * terminal vmboot runs in) or "none". */
-static const char *console_where(const struct vb_vm *vm)
+/* Every part is built: the publisher may now use them all (vm.h). */
+static int publish_running(struct vb_vm *vm, struct vb_err *err)
 {
-	if (vm->pty.master_fd >= 0)
-		return vm->pty.path;
-	return vm->g->desc->console == VB_CONSOLE_NONE ? "none" : "stdio";
-}
-
-static int ctl_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
+	const struct vb_vm_publisher *pub = vm->opts->publisher;
 	(void)err;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	vb_ctl_reply_add(r, "name", "%s", vm->name);
-	vb_ctl_reply_add(r, "pid", "%ld", (long)getpid());
-	vb_ctl_reply_add(r, "state", "%s", vb_vcpu_ctl_paused(vm->vcpu_ctl) ? "paused" : "running");
-	vb_ctl_reply_add(r, "cpus", "%u", vm->n_vcpus);
-	vb_ctl_reply_add(r, "memory_bytes", "%llu", (unsigned long long)vm->g->ram_bytes);
-	vb_ctl_reply_add(r, "uptime_s", "%lld", (long long)(now.tv_sec - vm->started.tv_sec));
-	vb_ctl_reply_add(r, "console", "%s", console_where(vm));
-	return 0;
-}
-
-static int ctl_console(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	if (vm->pty.master_fd < 0)
-		return vb_err_set(err, ENODEV, "the console of %s is %s, not a pty (start it with --tty)",
-				  vm->name, console_where(vm));
-	vb_ctl_reply_add(r, "path", "%s", vm->pty.path);
-	vb_ctl_reply_add(r, "overflows", "%llu",
-			 (unsigned long long)atomic_load(&vm->pty.overflows));
-	return 0;
-}
-
-static int ctl_pause(void *ctx, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	return vb_vcpu_ctl_pause(vm->vcpu_ctl, CTL_PAUSE_WAIT_MS, err);
-}
-
-static int ctl_resume(void *ctx, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	(void)err;
-	vb_vcpu_ctl_resume(vm->vcpu_ctl);
-	return 0;
-}
-
-static struct vb_i8042 *find_i8042(struct vb_vm *vm)
-{
-	for (size_t i = 0; i < vm->devices.count; i++)
-		if (vm->devices.items[i].ops == &vb_i8042_ops)
-			return vm->devices.items[i].state;
-	return NULL;
-}
-
-static int ctl_stop(void *ctx, bool force, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	if (force) {
-		vb_vcpu_ctl_stop(vm->vcpu_ctl, "stopped by vmboot stop");
-		return 0;
-	}
-	/* No ACPI: Ctrl-Alt-Del on the keyboard controller is how a PC asks
-	 * its OS to shut down (with reboot=k the guest then resets, which
-	 * ends the run). A paused guest could not react: resume it. */
-	struct vb_i8042 *kbc = find_i8042(vm);
-	if (!kbc)
-		return vb_err_set(err, ENODEV, "no keyboard controller to send Ctrl-Alt-Del through");
-	int rc = vb_i8042_send_ctrl_alt_del(kbc);
-	if (rc)
-		return vb_err_errno(err, -rc, "sending Ctrl-Alt-Del");
-	vb_vcpu_ctl_resume(vm->vcpu_ctl);
-	return 0;
-}
-
-static void add_segment(struct vb_ctl_reply *r, unsigned i, const char *name,
-			const struct kvm_segment *s)
-{
-	char key[32];
-	snprintf(key, sizeof(key), "vcpu%u.%s", i, name);
-	vb_ctl_reply_add(r, key, "selector 0x%04x base 0x%llx limit 0x%x type %u dpl %u db %u l %u",
-			 s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl, s->db,
-			 s->l);
-}
-
-static void add_regs(struct vb_ctl_reply *r, unsigned i, const struct kvm_regs *g,
-		     const struct kvm_sregs *s)
-{
-	const struct { const char *name; unsigned long long v; } v[] = {
-		{ "rip", g->rip }, { "rflags", g->rflags }, { "rax", g->rax }, { "rbx", g->rbx },
-		{ "rcx", g->rcx }, { "rdx", g->rdx }, { "rsi", g->rsi }, { "rdi", g->rdi },
-		{ "rsp", g->rsp }, { "rbp", g->rbp }, { "r8", g->r8 }, { "r9", g->r9 },
-		{ "r10", g->r10 }, { "r11", g->r11 }, { "r12", g->r12 }, { "r13", g->r13 },
-		{ "r14", g->r14 }, { "r15", g->r15 }, { "cr0", s->cr0 }, { "cr2", s->cr2 },
-		{ "cr3", s->cr3 }, { "cr4", s->cr4 }, { "efer", s->efer }, { "apic_base", s->apic_base },
-	};
-	char key[32];
-	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
-		snprintf(key, sizeof(key), "vcpu%u.%s", i, v[k].name);
-		vb_ctl_reply_add(r, key, "0x%016llx", v[k].v);
-	}
-	add_segment(r, i, "cs", &s->cs);
-	add_segment(r, i, "ss", &s->ss);
-	add_segment(r, i, "ds", &s->ds);
-}
-
-/* Registers are read with every vCPU held (paused for the moment if it was
- * running), so they are a consistent snapshot and no vCPU is inside
- * KVM_RUN while another thread issues ioctls on it. */
-static int ctl_debug(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	bool was_paused = vb_vcpu_ctl_paused(vm->vcpu_ctl);
-	int rc = vb_vcpu_ctl_pause(vm->vcpu_ctl, CTL_PAUSE_WAIT_MS, err);
-	for (unsigned i = 0; !rc && i < vm->n_vcpus; i++) {
-		struct kvm_regs regs;
-		struct kvm_sregs sregs;
-		rc = vb_kvm_vcpu_get_state(&vm->vcpus[i], &regs, &sregs, err);
-		if (!rc)
-			add_regs(r, i, &regs, &sregs);
-	}
-	if (!was_paused)
-		vb_vcpu_ctl_resume(vm->vcpu_ctl);
-	return rc;
-}
-
-/* A stat asks the guest for fresh numbers and waits briefly for them;
- * without an answer the last numbers are shown. */
-#define BALLOON_STATS_WAIT_MS 500
-
-static void add_balloon_stats(struct vb_vm *vm, struct vb_ctl_reply *r)
-{
-	if (!vm->balloon) {
-		vb_ctl_reply_add(r, "balloon", "none");
-		return;
-	}
-	struct vb_balloon_stats st;
-	vb_virtio_balloon_get_stats(vm->balloon, &st);
-	if (vb_virtio_balloon_stats_request(vm->balloon)) {
-		uint64_t before = st.stats_updates;
-		for (unsigned ms = 0; ms < BALLOON_STATS_WAIT_MS && st.stats_updates == before; ms += 10) {
-			usleep(10000);
-			vb_virtio_balloon_get_stats(vm->balloon, &st);
-		}
-	}
-	const uint64_t page = VB_VIRTIO_BALLOON_PAGE_BYTES;
-	vb_ctl_reply_add(r, "balloon", "%s", st.driver_ok ? "active" : "waiting for the guest driver");
-	vb_ctl_reply_add(r, "balloon_target_bytes", "%llu", (unsigned long long)(st.target_pages * page));
-	vb_ctl_reply_add(r, "balloon_actual_bytes", "%llu", (unsigned long long)(st.actual_pages * page));
-	vb_ctl_reply_add(r, "balloon_inflated_bytes", "%llu", (unsigned long long)(st.inflated_pages * page));
-	vb_ctl_reply_add(r, "balloon_deflated_bytes", "%llu", (unsigned long long)(st.deflated_pages * page));
-	vb_ctl_reply_add(r, "balloon_bad_pfns", "%llu", (unsigned long long)st.bad_pfns);
-	vb_ctl_reply_add(r, "balloon_stats_updates", "%llu", (unsigned long long)st.stats_updates);
-	for (unsigned t = 0; t < VB_BALLOON_S_COUNT; t++) {
-		char key[64];
-		if (!(st.valid & (1u << t)))
-			continue;
-		snprintf(key, sizeof(key), "guest.%s", vb_virtio_balloon_stat_name(t));
-		vb_ctl_reply_add(r, key, "%llu", (unsigned long long)st.value[t]);
-	}
-}
-
-static int ctl_stat(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	(void)err;
-	vb_ctl_reply_add(r, "memory_bytes", "%llu", (unsigned long long)vm->g->ram_bytes);
-	/* /proc/self/statm: size resident shared ... in pages (proc(5)). */
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long long size = 0, resident = 0;
-	if (f) {
-		if (fscanf(f, "%llu %llu", &size, &resident) == 2) {
-			unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
-			vb_ctl_reply_add(r, "host_rss_bytes", "%llu", resident * page);
-		}
-		fclose(f);
-	}
-	add_balloon_stats(vm, r);
-	return 0;
-}
-
-static int ctl_balloon(void *ctx, bool deflate, uint64_t bytes, struct vb_ctl_reply *r,
-		       struct vb_err *err)
-{
-	struct vb_vm *vm = ctx;
-	if (!vm->balloon)
-		return vb_err_set(err, ENODEV, "this VM has no balloon device");
-	struct vb_balloon_stats st;
-	vb_virtio_balloon_get_stats(vm->balloon, &st);
-	/* The target is in 4 KiB pages (5.5.4); it can never exceed RAM. */
-	uint64_t ram_pages = vm->g->ram_bytes / VB_VIRTIO_BALLOON_PAGE_BYTES;
-	uint64_t pages = bytes / VB_VIRTIO_BALLOON_PAGE_BYTES;
-	uint64_t target = st.target_pages;
-	if (deflate)
-		target = pages >= target ? 0 : target - pages;
-	else
-		target = pages >= ram_pages - target ? ram_pages : target + pages;
-	if (target > UINT32_MAX)
-		target = UINT32_MAX;
-	vb_virtio_balloon_set_target(vm->balloon, (uint32_t)target);
-	vb_ctl_reply_add(r, "balloon_target_bytes", "%llu",
-			 (unsigned long long)(target * VB_VIRTIO_BALLOON_PAGE_BYTES));
-	if (!st.driver_ok)
-		vb_ctl_reply_add(r, "balloon_note", "the guest driver is not up yet");
-	return 0;
-}
-
-/* The server has answered since stage 0; now it can use every part. */
-static int start_control(struct vb_vm *vm, struct vb_err *err)
-{
-	(void)err;
-	const struct vb_ctl_ops ops = {
-		.ctx = vm,
-		.info = ctl_info,
-		.pause = ctl_pause,
-		.resume = ctl_resume,
-		.stop = ctl_stop,
-		.debug = ctl_debug,
-		.stat = ctl_stat,
-		.balloon = ctl_balloon,
-		.console = ctl_console,
-	};
-	vb_ctl_server_set_ops(vm->ctl_server, &ops);
 	atomic_store(&vm->phase, VM_RUNNING);
+	if (pub)
+		pub->running(pub->ctx);
 	return 0;
 }
 
-/* Before the VM's parts go: from here the socket says "stopping" and no
- * callback that uses them runs (set_ops waits for one in progress). */
-static void stop_control(struct vb_vm *vm)
+/* Before the VM's parts go: from here the publisher says "stopping" and
+ * uses none of them (its hook returns once no call that does is left). */
+static void publish_stopping(struct vb_vm *vm)
 {
+	const struct vb_vm_publisher *pub = vm->opts->publisher;
 	atomic_store(&vm->phase, VM_STOPPING);
-	const struct vb_ctl_ops ops = early_ops(vm);
-	vb_ctl_server_set_ops(vm->ctl_server, &ops);
+	if (pub)
+		pub->stopping(pub->ctx);
 }
 
 /* ---- the stage table ---- */
@@ -964,7 +558,7 @@ static const struct stage stages[] = {
 	{ "load kernel", load_kernel, NULL },
 	{ "set CPUID and registers", set_cpu_state, NULL },
 	{ "open console", open_console, close_console },
-	{ "answer on the control socket", start_control, stop_control },
+	{ "answer on the control socket", publish_running, publish_stopping },
 };
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))
 
@@ -995,22 +589,27 @@ static void interrupted_outcome(const struct vb_vm *vm, struct vb_vm_outcome *ou
 	}
 }
 
+/* A port or MMIO access to the bus's device; a reset or poweroff it asked
+ * for ends the run. */
+static int dispatch(struct vb_vm *vm, struct vb_bus *bus, uint64_t addr, uint8_t *data,
+		    uint32_t len, bool is_write)
+{
+	vb_bus_dispatch(bus, addr, data, len, is_write);
+	return atomic_load(&vm->stop_requested) ? VB_EXIT_STOP : 0;
+}
+
 static int handle_pio(void *ctx, uint16_t port, bool is_write, uint8_t *data, uint8_t size,
 		      struct vb_err *err)
 {
-	struct vb_vm *vm = ctx;
 	(void)err;
-	vb_bus_dispatch(&vm->pio, port, data, size, is_write);
-	return atomic_load(&vm->stop_requested) ? VB_EXIT_STOP : 0;
+	return dispatch(ctx, &((struct vb_vm *)ctx)->pio, port, data, size, is_write);
 }
 
 static int handle_mmio(void *ctx, uint64_t addr, bool is_write, uint8_t *data, uint32_t len,
 		       struct vb_err *err)
 {
-	struct vb_vm *vm = ctx;
 	(void)err;
-	vb_bus_dispatch(&vm->mmio, addr, data, len, is_write);
-	return atomic_load(&vm->stop_requested) ? VB_EXIT_STOP : 0;
+	return dispatch(ctx, &((struct vb_vm *)ctx)->mmio, addr, data, len, is_write);
 }
 
 static int handle_debug(void *ctx, uint64_t rip, struct vb_err *err)
@@ -1087,8 +686,7 @@ static void describe_failure(struct vb_vm *vm, struct vb_kvm_vcpu *vcpu, struct 
 static void note_quiet_guest(void *ctx)
 {
 	struct vb_vm *vm = ctx;
-	if (!atomic_load(&vm->guest_spoke))
-		vb_log(VB_LOG_NOTE, "%s", vm->opts->quiet_note);
+	vb_host_console_note_if_quiet(&vm->console, vm->opts->quiet_note);
 }
 
 static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err *err)
@@ -1110,7 +708,7 @@ static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err 
 		return rc;
 	}
 	memcpy(out->why, res.why.msg, sizeof(out->why));
-	if (atomic_load(&vm->quit_requested)) {
+	if (vb_host_console_quit_requested(&vm->console)) {
 		out->end = VB_VM_CONSOLE_QUIT;
 		snprintf(out->why, sizeof(out->why), "console: Ctrl-A x");
 	} else if (res.signal) {
@@ -1170,7 +768,7 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 	if (announced)
 		opts->on_running(opts->notify_ctx, vm->name, vm->n_vcpus);
 	if (!rc && !interrupted && opts->on_ready)
-		opts->on_ready(opts->ready_ctx, vm->name, vm->pty.master_fd >= 0 ? vm->pty.path : NULL);
+		opts->on_ready(opts->ready_ctx, vm->name, vb_host_console_pty(&vm->console));
 	if (!rc && !interrupted)
 		rc = run_vcpus(vm, outcome, err);
 	if (announced && opts->on_stopping)

@@ -19,56 +19,41 @@
 #include "util/diag.h"
 
 #define VB_NAME_MAX 64
-#define VB_9P_TAG_MAX 31
 #define VB_MAX_DEVICES 64
 
 enum vb_console_kind { VB_CONSOLE_SERIAL, VB_CONSOLE_VIRTIO, VB_CONSOLE_NONE };
 enum vb_transport { VB_TRANSPORT_PCI, VB_TRANSPORT_MMIO };
-enum vb_net_mode { VB_NET_USER, VB_NET_TAP };
-
-enum vb_device_kind {
-	VB_DEV_DISK,
-	VB_DEV_NET,
-	VB_DEV_9P,
-	VB_DEV_BALLOON,
-	VB_DEV_RNG,
-	VB_DEV_SHMEM,
-	VB_DEV_CONSOLE,
-	VB_DEV_KIND_COUNT
-};
 
 struct vb_strings {
 	char **items;
 	size_t count;
 };
 
+/* The value of one of a device type's own keys, typed as the type's key
+ * table says (parse/devtype.h, parse/schema.h). */
+struct vb_value {
+	bool set;                  /* given (file or flag) and valid; else the default */
+	struct vb_loc loc;         /* where it was given, when set */
+	char *string;              /* STRING, NAME, PATH */
+	uint64_t number;           /* UINT, SIZE; ENUM: the index of the choice */
+	bool boolean;              /* BOOL */
+	uint8_t mac[6];            /* MAC */
+	struct vb_strings strings; /* STRINGS */
+};
+
+struct vb_device_type;
+
+/* One device: what every device has, then its type's own keys as values,
+ * one per key of type->keys and in that order. Read them by key name
+ * (vb_device_string ...): the description holds no field of any one
+ * device type, so a new type needs no change here. */
 struct vb_device_desc {
-	enum vb_device_kind kind;
+	const struct vb_device_type *type;
 	struct vb_loc loc;       /* the device's table */
 	char *id;                /* NULL: none given; resolve names it */
 	struct vb_loc id_loc;
 	enum vb_transport transport;
-	/* disk, 9p, shmem */
-	char *path;
-	struct vb_loc path_loc;
-	bool readonly;
-	/* net */
-	enum vb_net_mode net_mode;
-	char *tap;
-	struct vb_loc tap_loc;
-	bool has_mac;
-	uint8_t mac[6];
-	bool dhcp;
-	struct vb_strings forwards; /* net user-mode port forwards, as written */
-	/* 9p */
-	char *tag;
-	struct vb_loc tag_loc;
-	/* shmem */
-	uint64_t size_bytes;
-	struct vb_loc size_loc;
-	bool has_address;
-	uint64_t address;
-	struct vb_loc address_loc;
+	struct vb_value *values; /* type->n_keys */
 };
 
 struct vb_debug_desc {
@@ -108,15 +93,40 @@ struct vb_machine_desc {
 	size_t n_devices;
 };
 
-const char *vb_device_kind_name(enum vb_device_kind kind);
 const char *vb_console_name(enum vb_console_kind console);
 const char *vb_transport_name(enum vb_transport transport);
-const char *vb_net_mode_name(enum vb_net_mode mode);
 
 void vb_desc_init(struct vb_machine_desc *desc);
 void vb_desc_free(struct vb_machine_desc *desc);
 
 /* True if the two descriptions say the same thing (locations ignored). */
 bool vb_desc_equal(const struct vb_machine_desc *a, const struct vb_machine_desc *b);
+
+/* ---- a device's keys ------------------------------------------------- */
+
+/* The value of key (one of d's type's keys), or NULL when the type has no
+ * such key. The readers below give the zero value then. */
+const struct vb_value *vb_device_value(const struct vb_device_desc *d, const char *key);
+/* A STRING, NAME or PATH key's value, an ENUM key's choice; NULL: none. */
+const char *vb_device_string(const struct vb_device_desc *d, const char *key);
+uint64_t vb_device_number(const struct vb_device_desc *d, const char *key);
+bool vb_device_bool(const struct vb_device_desc *d, const char *key);
+/* Given in the file or by a flag (not the default). */
+bool vb_device_is_set(const struct vb_device_desc *d, const char *key);
+/* Where key was given, or the device's table when it was not. */
+struct vb_loc vb_device_loc(const struct vb_device_desc *d, const char *key);
+
+/* A device of type with every key at its default (the schema's literal
+ * default_text: "true", "0", a choice) and transport PCI: what the schema
+ * starts from, and how tests and benchmarks build one. Free with
+ * vb_device_desc_free. 0 or -ENOMEM. */
+int vb_device_desc_init(struct vb_device_desc *d, const struct vb_device_type *type);
+void vb_device_desc_free(struct vb_device_desc *d);
+/* Set key as if the file gave it (no location): a copy of value for a
+ * string key, the choice named value for an ENUM key. 0, -ENOENT when the
+ * type has no such key of that kind (or no such choice), -ENOMEM. */
+int vb_device_set_string(struct vb_device_desc *d, const char *key, const char *value);
+int vb_device_set_number(struct vb_device_desc *d, const char *key, uint64_t value);
+int vb_device_set_bool(struct vb_device_desc *d, const char *key, bool value);
 
 #endif

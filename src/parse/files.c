@@ -9,13 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse/devtype.h"
 #include "parse/schema.h"
 #include "util/io.h"
 
-/* Adds a diagnostic when path cannot be opened as one of kinds. A path
- * that does not exist is fine when may_be_missing (it will be created). */
-static void check_path(const char *what, const char *path, struct vb_loc loc, unsigned kinds,
-		       bool may_be_missing, enum vb_severity severity, struct vb_diags *diags)
+void vb_desc_check_path(const char *what, const char *path, struct vb_loc loc, unsigned kinds,
+			bool may_be_missing, enum vb_severity severity, struct vb_diags *diags)
 {
 	struct vb_err err = { .msg = "" };
 	int fd = vb_open_expect(path, O_PATH, kinds, NULL, &err);
@@ -31,53 +30,36 @@ static void check_path(const char *what, const char *path, struct vb_loc loc, un
 		vb_diag_warning(diags, loc, "%s: %s", what, err.msg);
 }
 
-/* A shmem path naming a POSIX shared memory object rather than a file;
- * the same rule as vb_ivshmem_is_shm_name (dev/ivshmem.h, a layer up). */
-static bool is_shm_name(const char *path)
+/* Every path key of the device that names a kind of file (file_kinds),
+ * then what its type checks itself. */
+static void check_device(const struct vb_device_desc *dev, size_t i, enum vb_severity severity,
+			 struct vb_diags *diags)
 {
-	return path[0] == '/' && path[1] && !strchr(path + 1, '/');
-}
-
-/* shmem: a file or object that is created when missing, and must
- * otherwise be a regular file. glibc keeps POSIX shared memory objects
- * in /dev/shm (shm_open(3), shm_overview(7)). */
-static void check_shmem(const char *what, const struct vb_device_desc *dev,
-			enum vb_severity severity, struct vb_diags *diags)
-{
-	char object[512];
-	const char *path = dev->path;
-	if (is_shm_name(dev->path)) {
-		int n = snprintf(object, sizeof(object), "/dev/shm%s", dev->path);
-		if (n < 0 || (size_t)n >= sizeof(object))
-			return; /* shm_open reports the name too long */
-		path = object;
+	const struct vb_device_type *type = dev->type;
+	for (size_t k = 0; k < type->n_keys; k++) {
+		const struct vb_key_schema *key = &type->keys[k];
+		const char *path = dev->values[k].string;
+		if (key->type != VB_KEY_PATH || !key->file_kinds || !path)
+			continue;
+		char what[96];
+		snprintf(what, sizeof(what), "devices[%zu].%s", i, key->name);
+		vb_desc_check_path(what, path, vb_device_loc(dev, key->name), key->file_kinds, false,
+				   severity, diags);
 	}
-	check_path(what, path, dev->path_loc, VB_FILE_REGULAR, true, severity, diags);
+	if (type->check_files)
+		type->check_files(dev, i, severity, diags);
 }
 
 void vb_desc_check_files(const struct vb_machine_desc *desc, enum vb_severity missing,
 			 struct vb_diags *diags)
 {
 	if (desc->kernel)
-		check_path("kernel", desc->kernel, desc->kernel_loc, VB_FILE_REGULAR, false, missing,
-			   diags);
+		vb_desc_check_path("kernel", desc->kernel, desc->kernel_loc, VB_FILE_REGULAR, false,
+				   missing, diags);
 	if (desc->initrd)
-		check_path("initrd", desc->initrd, desc->initrd_loc, VB_FILE_REGULAR, false, missing,
-			   diags);
-	for (size_t i = 0; i < desc->n_devices; i++) {
-		const struct vb_device_desc *dev = &desc->devices[i];
-		char what[64];
-		snprintf(what, sizeof(what), "devices[%zu].path", i);
-		if (!dev->path)
-			continue;
-		/* A disk is an image (file or block device), or a directory
-		 * served as the 9p root filesystem. */
-		if (dev->kind == VB_DEV_DISK)
-			check_path(what, dev->path, dev->path_loc,
-				   VB_FILE_REGULAR | VB_FILE_BLOCK | VB_FILE_DIR, false, missing, diags);
-		else if (dev->kind == VB_DEV_9P)
-			check_path(what, dev->path, dev->path_loc, VB_FILE_DIR, false, missing, diags);
-		else if (dev->kind == VB_DEV_SHMEM)
-			check_shmem(what, dev, missing, diags);
-	}
+		vb_desc_check_path("initrd", desc->initrd, desc->initrd_loc, VB_FILE_REGULAR, false,
+				   missing, diags);
+	for (size_t i = 0; i < desc->n_devices; i++)
+		if (desc->devices[i].type && desc->devices[i].values)
+			check_device(&desc->devices[i], i, missing, diags);
 }

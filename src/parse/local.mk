@@ -4,4 +4,8 @@ libvmboot_a_SOURCES += \
 	src/parse/schema.c src/parse/schema.h \
 	src/parse/schema_json.c src/parse/schema_json.h \
 	src/parse/convert.c src/parse/validate.c \
-	src/parse/files.c
+	src/parse/files.c \
+	src/parse/merge.c src/parse/merge.h
+# Device type descriptors (each device's file defines its own; the
+# registry, machine/registry.c, lists them).
+libvmboot_a_SOURCES += src/parse/devtype.c src/parse/devtype.h

@@ -124,6 +124,42 @@ struct vb_node *vb_node_get(const struct vb_node *table, const char *key)
 	return NULL;
 }
 
+int vb_node_put(struct vb_node *table, struct vb_node *member)
+{
+	for (size_t i = 0; i < table->n_items; i++) {
+		if (table->items[i]->key && !strcmp(table->items[i]->key, member->key)) {
+			vb_node_free(table->items[i]);
+			table->items[i] = member;
+			return 0;
+		}
+	}
+	return vb_node_append(table, member);
+}
+
+struct vb_node *vb_node_clone(const struct vb_node *node)
+{
+	struct vb_node *copy = vb_node_new(node->kind, node->loc);
+	if (!copy)
+		return NULL;
+	copy->boolean = node->boolean;
+	copy->integer = node->integer;
+	copy->hex = node->hex;
+	copy->real = node->real;
+	if ((node->key && vb_node_set_key(copy, node->key, node->key_loc)) ||
+	    (node->string && vb_node_set_string(copy, node->string, strlen(node->string)))) {
+		vb_node_free(copy);
+		return NULL;
+	}
+	for (size_t i = 0; i < node->n_items; i++) {
+		struct vb_node *item = vb_node_clone(node->items[i]);
+		if (!item || vb_node_append(copy, item)) {
+			vb_node_free(copy);
+			return NULL;
+		}
+	}
+	return copy;
+}
+
 static bool same_key(const char *a, const char *b)
 {
 	if (!a || !b)

@@ -56,6 +56,15 @@ void vb_node_free(struct vb_node *node);
 /* First member of a table with this key, or NULL. */
 struct vb_node *vb_node_get(const struct vb_node *table, const char *key);
 
+/* Makes member (which has a key) the table's member of its key: replaces
+ * the one with that key, else appends. Takes ownership (member is freed on
+ * error). Returns 0 or -ENOMEM. */
+int vb_node_put(struct vb_node *table, struct vb_node *member);
+
+/* A deep copy, locations and all (they point at the same file names, so
+ * the copy must not outlive the original's root). NULL: out of memory. */
+struct vb_node *vb_node_clone(const struct vb_node *node);
+
 /* Structural equality ignoring locations (the .conf/.yaml twin test). */
 bool vb_node_equal(const struct vb_node *a, const struct vb_node *b);
 

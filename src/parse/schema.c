@@ -15,7 +15,6 @@
 
 static const char *const console_choices[] = { "serial", "virtio", "none", NULL };
 static const char *const transport_choices[] = { "pci", "mmio", NULL };
-static const char *const net_mode_choices[] = { "user", "tap", NULL };
 
 static const struct vb_key_schema machine_keys[] = {
 	{ .name = "name", .type = VB_KEY_NAME,
@@ -72,7 +71,8 @@ static const struct vb_key_schema debug_keys[] = {
 /* type and id are on every device; transport only on virtio devices. */
 static const struct vb_key_schema common_keys[] = {
 	{ .name = "type", .type = VB_KEY_STRING, .required = true,
-	  .help = "device type: disk, net, 9p, balloon, rng, shmem or console",
+	  /* vmboot schema and --check name the registry's types after it. */
+	  .help = "device type",
 	  .offset = NO_LOC, .loc_offset = NO_LOC, .set_offset = NO_FLAG },
 	{ .name = "id", .type = VB_KEY_NAME, .default_text = "TYPE followed by its index",
 	  .help = "unique name of the device within the machine",
@@ -81,74 +81,6 @@ static const struct vb_key_schema common_keys[] = {
 	  .default_text = "pci",
 	  .help = "virtio transport: PCI, or MMIO announced on the kernel command line",
 	  .offset = D(transport), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
-};
-
-static const struct vb_key_schema disk_keys[] = {
-	{ .name = "path", .type = VB_KEY_PATH, .required = true,
-	  .help = "raw image file (virtio-blk), or a directory (9p root filesystem)",
-	  .offset = D(path), .loc_offset = D(path_loc), .set_offset = NO_FLAG },
-	{ .name = "readonly", .type = VB_KEY_BOOL, .default_text = "false",
-	  .help = "the guest cannot write to the disk",
-	  .offset = D(readonly), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
-};
-
-static const struct vb_key_schema net_keys[] = {
-	{ .name = "mode", .type = VB_KEY_ENUM, .choices = net_mode_choices,
-	  .default_text = "user",
-	  .help = "user-mode networking (no root needed) or an existing tap device",
-	  .offset = D(net_mode), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
-	{ .name = "tap", .type = VB_KEY_STRING, .default_text = "none (required in tap mode)",
-	  .help = "host tap interface name",
-	  .offset = D(tap), .loc_offset = D(tap_loc), .set_offset = NO_FLAG },
-	{ .name = "mac", .type = VB_KEY_MAC, .default_text = "derived from the machine name",
-	  .help = "guest MAC address, six hex octets separated by ':'",
-	  .offset = D(mac), .loc_offset = NO_LOC, .set_offset = D(has_mac) },
-	{ .name = "dhcp", .type = VB_KEY_BOOL, .default_text = "true",
-	  .help = "user mode: serve the guest an address by DHCP",
-	  .offset = D(dhcp), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
-	{ .name = "forward", .type = VB_KEY_STRINGS, .default_text = "none",
-	  .help = "user mode: host-to-guest port forwards, \"tcp:127.0.0.1:2222-:22\"",
-	  .offset = D(forwards), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
-};
-
-static const struct vb_key_schema ninep_keys[] = {
-	{ .name = "path", .type = VB_KEY_PATH, .required = true,
-	  .help = "host directory to share",
-	  .offset = D(path), .loc_offset = D(path_loc), .set_offset = NO_FLAG },
-	{ .name = "tag", .type = VB_KEY_STRING, .required = true,
-	  .help = "mount tag the guest uses, at most 31 bytes",
-	  .offset = D(tag), .loc_offset = D(tag_loc), .set_offset = NO_FLAG },
-	{ .name = "readonly", .type = VB_KEY_BOOL, .default_text = "false",
-	  .help = "the guest cannot modify the share",
-	  .offset = D(readonly), .loc_offset = NO_LOC, .set_offset = NO_FLAG },
-};
-
-static const struct vb_key_schema shmem_keys[] = {
-	{ .name = "path", .type = VB_KEY_STRING, .required = true,
-	  .help = "host file, or a POSIX shared memory object name starting with '/'",
-	  .offset = D(path), .loc_offset = D(path_loc), .set_offset = NO_FLAG },
-	{ .name = "size", .type = VB_KEY_SIZE, .size_unit = 1, .required = true,
-	  .help = "size of the shared region, a power of two such as \"16M\"",
-	  .offset = D(size_bytes), .loc_offset = D(size_loc), .set_offset = NO_FLAG },
-	{ .name = "address", .type = VB_KEY_SIZE, .size_unit = 1,
-	  .default_text = "allocated in the PCI window",
-	  .help = "guest physical address of the region (BAR), aligned to its size",
-	  .offset = D(address), .loc_offset = D(address_loc), .set_offset = D(has_address) },
-};
-
-#define KEYS(t) t, sizeof(t) / sizeof(t[0])
-static const struct vb_device_schema device_types[] = {
-	{ VB_DEV_DISK, "disk", "virtio-blk disk image, or a 9p root directory", true,
-	  KEYS(disk_keys) },
-	{ VB_DEV_NET, "net", "virtio-net network interface", true, KEYS(net_keys) },
-	{ VB_DEV_9P, "9p", "virtio-9p shared host directory", true, KEYS(ninep_keys) },
-	{ VB_DEV_BALLOON, "balloon", "virtio-balloon memory balloon", true, NULL, 0 },
-	{ VB_DEV_RNG, "rng", "virtio-rng entropy source", true, NULL, 0 },
-	{ VB_DEV_SHMEM, "shmem", "ivshmem-compatible shared memory PCI device", false,
-	  KEYS(shmem_keys) },
-	{ VB_DEV_CONSOLE, "console",
-	  "virtio-console carrying the guest console (hvc0); needs console = \"virtio\"", true,
-	  NULL, 0 },
 };
 
 const struct vb_key_schema *vb_schema_machine_keys(size_t *count)
@@ -169,12 +101,6 @@ const struct vb_key_schema *vb_schema_device_common_keys(size_t *count)
 	return common_keys;
 }
 
-const struct vb_device_schema *vb_schema_devices(size_t *count)
-{
-	*count = sizeof(device_types) / sizeof(device_types[0]);
-	return device_types;
-}
-
 const char *vb_key_type_name(enum vb_key_type type)
 {
 	switch (type) {
@@ -191,6 +117,26 @@ const char *vb_key_type_name(enum vb_key_type type)
 	case VB_KEY_DEVICES: return "list of tables";
 	}
 	return "?";
+}
+
+bool vb_key_default_literal(const struct vb_key_schema *k)
+{
+	const char *text = k->default_text;
+	if (!text)
+		return false;
+	switch (k->type) {
+	case VB_KEY_BOOL:
+		return !strcmp(text, "true") || !strcmp(text, "false");
+	case VB_KEY_UINT:
+		return text[0] && strspn(text, "0123456789") == strlen(text) && strlen(text) < 19;
+	case VB_KEY_ENUM:
+		for (size_t i = 0; k->choices[i]; i++)
+			if (!strcmp(text, k->choices[i]))
+				return true;
+		return false;
+	default:
+		return false;
+	}
 }
 
 /* ---- did you mean ---------------------------------------------------- */

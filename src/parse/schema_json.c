@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/devtype.h"
 #include "parse/schema.h"
 #include "util/json.h"
 #include "util/size.h"
@@ -37,6 +38,12 @@ static void key_i64(struct vb_json *w, const char *key, int64_t value)
  * zero-config default. */
 enum where { AT_TOP, IN_TABLE };
 
+/* The device types `devices` offers (the registry, passed down). */
+struct types {
+	const struct vb_device_type *const *items;
+	size_t n;
+};
+
 /* "MiB", "bytes": what a bare integer counts for a size key. */
 static void unit_name(uint64_t unit, char *buf, size_t size)
 {
@@ -45,32 +52,9 @@ static void unit_name(uint64_t unit, char *buf, size_t size)
 	snprintf(buf, size, "%s", strncmp(shown, "1 ", 2) ? shown : shown + 2);
 }
 
-/* A default_text that is a JSON value of the key's type ("false", "0",
- * "serial"), written as "default"; prose ("the number of online host
- * CPUs") goes into the description instead. */
-static bool default_is_literal(const struct vb_key_schema *k)
-{
-	const char *text = k->default_text;
-	if (!text)
-		return false;
-	switch (k->type) {
-	case VB_KEY_BOOL:
-		return !strcmp(text, "true") || !strcmp(text, "false");
-	case VB_KEY_UINT:
-		return text[0] && strspn(text, "0123456789") == strlen(text) && strlen(text) < 19;
-	case VB_KEY_ENUM:
-		for (size_t i = 0; k->choices[i]; i++)
-			if (!strcmp(text, k->choices[i]))
-				return true;
-		return false;
-	default:
-		return false;
-	}
-}
-
 static void write_default(struct vb_json *w, const struct vb_key_schema *k)
 {
-	if (!default_is_literal(k))
+	if (!vb_key_default_literal(k))
 		return;
 	if (k->type == VB_KEY_BOOL)
 		vb_json_key_bool(w, "default", !strcmp(k->default_text, "true"));
@@ -96,7 +80,7 @@ static void write_description(struct vb_json *w, const struct vb_key_schema *k, 
 							   : " A bare integer counts %s, 0x... bytes.",
 					 unit);
 	}
-	if (k->default_text && !default_is_literal(k) && used < sizeof(text))
+	if (k->default_text && !vb_key_default_literal(k) && used < sizeof(text))
 		used += (size_t)snprintf(text + used, sizeof(text) - used, " Default: %s.",
 					 k->default_text);
 	if (k->required && where == AT_TOP && used < sizeof(text))
@@ -105,13 +89,14 @@ static void write_description(struct vb_json *w, const struct vb_key_schema *k, 
 	vb_json_key_string(w, "description", text);
 }
 
-static void write_key(struct vb_json *w, const struct vb_key_schema *k, enum where where);
+static void write_key(struct vb_json *w, const struct vb_key_schema *k, enum where where,
+		      const struct types *types);
 
 static void write_properties(struct vb_json *w, const struct vb_key_schema *keys, size_t n,
-			     enum where where)
+			     enum where where, const struct types *types)
 {
 	for (size_t i = 0; i < n; i++)
-		write_key(w, &keys[i], where);
+		write_key(w, &keys[i], where, types);
 }
 
 /* "required": the keys the table marks so; nothing written for none. */
@@ -138,7 +123,7 @@ static void write_debug_table(struct vb_json *w)
 	const struct vb_key_schema *keys = vb_schema_debug_keys(&n);
 	vb_json_key_string(w, "type", "object");
 	begin_object(w, "properties");
-	write_properties(w, keys, n, IN_TABLE);
+	write_properties(w, keys, n, IN_TABLE, NULL);
 	vb_json_end_object(w);
 	write_required(w, NULL, keys, n);
 	vb_json_key_bool(w, "additionalProperties", false);
@@ -146,12 +131,13 @@ static void write_debug_table(struct vb_json *w)
 
 /* One device type: its `type` as a const (the discriminator of the oneOf),
  * id, transport for virtio devices, then its own keys. */
-static void write_device(struct vb_json *w, const struct vb_device_schema *dev)
+static void write_device(struct vb_json *w, const struct vb_device_type *dev,
+			 const struct types *types)
 {
 	size_t n_common;
 	const struct vb_key_schema *common = vb_schema_device_common_keys(&n_common);
-	char title[64];
-	snprintf(title, sizeof(title), "%s device", dev->type);
+	char title[64], names[512], help[600];
+	snprintf(title, sizeof(title), "%s device", dev->name);
 	vb_json_begin_object(w);
 	vb_json_key_string(w, "title", title);
 	vb_json_key_string(w, "description", dev->help);
@@ -159,31 +145,35 @@ static void write_device(struct vb_json *w, const struct vb_device_schema *dev)
 	begin_object(w, "properties");
 	for (size_t i = 0; i < n_common; i++) {
 		if (!strcmp(common[i].name, "type")) {
+			/* "device type: disk, net ...": the table's help with the
+			 * registry's names, which parse cannot spell out itself. */
+			struct vb_key_schema type = common[i];
+			vb_device_type_names(types->items, types->n, names, sizeof(names));
+			snprintf(help, sizeof(help), "%s: %s", type.help, names);
+			type.help = help;
 			begin_object(w, "type");
-			write_description(w, &common[i], IN_TABLE);
-			vb_json_key_string(w, "const", dev->type);
+			write_description(w, &type, IN_TABLE);
+			vb_json_key_string(w, "const", dev->name);
 			vb_json_end_object(w);
 		} else if (strcmp(common[i].name, "transport") || dev->virtio) {
-			write_key(w, &common[i], IN_TABLE);
+			write_key(w, &common[i], IN_TABLE, types);
 		}
 	}
-	write_properties(w, dev->keys, dev->n_keys, IN_TABLE);
+	write_properties(w, dev->keys, dev->n_keys, IN_TABLE, types);
 	vb_json_end_object(w);
 	write_required(w, "type", dev->keys, dev->n_keys);
 	vb_json_key_bool(w, "additionalProperties", false);
 	vb_json_end_object(w);
 }
 
-static void write_devices(struct vb_json *w)
+static void write_devices(struct vb_json *w, const struct types *types)
 {
-	size_t n;
-	const struct vb_device_schema *types = vb_schema_devices(&n);
 	vb_json_key_string(w, "type", "array");
 	key_i64(w, "maxItems", VB_MAX_DEVICES);
 	begin_object(w, "items");
 	begin_array(w, "oneOf");
-	for (size_t i = 0; i < n; i++)
-		write_device(w, &types[i]);
+	for (size_t i = 0; i < types->n; i++)
+		write_device(w, types->items[i], types);
 	vb_json_end_array(w);
 	vb_json_end_object(w);
 }
@@ -200,7 +190,8 @@ static void write_size(struct vb_json *w)
 		vb_json_key_string(w, "pattern", pattern);
 }
 
-static void write_key(struct vb_json *w, const struct vb_key_schema *k, enum where where)
+static void write_key(struct vb_json *w, const struct vb_key_schema *k, enum where where,
+		      const struct types *types)
 {
 	char pattern[64];
 	begin_object(w, k->name);
@@ -253,17 +244,19 @@ static void write_key(struct vb_json *w, const struct vb_key_schema *k, enum whe
 		write_debug_table(w);
 		break;
 	case VB_KEY_DEVICES:
-		write_devices(w);
+		if (types)
+			write_devices(w, types);
 		break;
 	}
 	write_default(w, k);
 	vb_json_end_object(w);
 }
 
-int vb_schema_write_json(FILE *out)
+int vb_schema_write_json(FILE *out, const struct vb_device_type *const *types, size_t n_types)
 {
 	size_t n;
 	const struct vb_key_schema *keys = vb_schema_machine_keys(&n);
+	const struct types registry = { types, n_types };
 	struct vb_json w;
 
 	vb_json_init_file(&w, out, VB_JSON_PRETTY);
@@ -277,7 +270,7 @@ int vb_schema_write_json(FILE *out)
 			   "uses; --check also applies rules across keys that a schema cannot express.");
 	vb_json_key_string(&w, "type", "object");
 	begin_object(&w, "properties");
-	write_properties(&w, keys, n, AT_TOP);
+	write_properties(&w, keys, n, AT_TOP, &registry);
 	vb_json_end_object(&w);
 	vb_json_key_bool(&w, "additionalProperties", false);
 	vb_json_end_object(&w);

@@ -5,7 +5,7 @@ libvmboot_a_SOURCES += \
 	src/util/notify.c src/util/notify.h \
 	src/util/size.c src/util/size.h \
 	src/util/io.c src/util/io.h \
-	src/util/json.c src/util/json.h \
+	src/util/json.c src/util/json.h src/util/le.h \
 	src/util/helper.c src/util/helper.h
 
 # The configured $(pkglibexecdir), where vmboot looks for its helper

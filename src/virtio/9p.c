@@ -6,6 +6,9 @@
 
 #include "ninep/wire.h"
 #include "parse/desc.h"
+#include "util/io.h"
+#include "util/le.h"
+#include "virtio/device.h"
 #include "virtio/virtio.h"
 
 /* The Linux driver keeps at most VIRTQUEUE_NUM (128) requests in flight
@@ -15,8 +18,7 @@
 #define NINEP_CONFIG_BYTES (2u + VB_9P_TAG_MAX)
 
 struct ninep {
-	struct vb_virtio vio;
-	struct vb_virtio_transport_state *transport;
+	struct vb_virtio_dev vdev;
 	struct vb_9p_server *srv;
 	uint8_t config[NINEP_CONFIG_BYTES];
 	uint8_t *req;  /* VB_VIRTIO_9P_MAX_MSIZE bytes */
@@ -52,14 +54,10 @@ static void scatter(const struct iovec *iov, unsigned n, const uint8_t *buf, siz
 	}
 }
 
-static uint32_t le32(const uint8_t *p)
+static int serve(struct vb_virtio *v, void *dev, const struct vb_virtq_chain *c,
+		 uint32_t *written, struct vb_err *err)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static int serve(struct ninep *np, const struct vb_virtq_chain *c, uint32_t *written,
-		 struct vb_err *err)
-{
+	struct ninep *np = dev;
 	/* 5.11.6: the request is device-readable, the reply device-writable. */
 	if (!c->n_readable || !c->n_writable)
 		return vb_err_set(err, EINVAL, "9p request without a %s part",
@@ -67,14 +65,14 @@ static int serve(struct ninep *np, const struct vb_virtq_chain *c, uint32_t *wri
 	if (c->writable_bytes < VB_9P_RLERROR_BYTES)
 		return vb_err_set(err, EINVAL, "9p reply buffer of %llu bytes (%u at least)",
 				  (unsigned long long)c->writable_bytes, VB_9P_RLERROR_BYTES);
-	const struct iovec *iov = np->vio.iov;
+	const struct iovec *iov = v->iov;
 	size_t req_len = gather(iov, c->n_readable, np->req, VB_VIRTIO_9P_MAX_MSIZE);
 	/* The driver may post a readable buffer longer than the message;
 	 * hand the server the message its size field announces when it lies
 	 * inside what arrived, and everything otherwise (it answers a size
 	 * field past the end with an Rlerror). */
 	if (req_len >= VB_9P_HEADER_BYTES) {
-		uint32_t size = le32(np->req);
+		uint32_t size = (uint32_t)vb_le_get(np->req, 4);
 		if (size >= VB_9P_HEADER_BYTES && size < req_len)
 			req_len = size;
 	}
@@ -93,19 +91,7 @@ static int serve(struct ninep *np, const struct vb_virtq_chain *c, uint32_t *wri
 
 static int ninep_notify(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err)
 {
-	struct ninep *np = dev;
-	int r;
-	struct vb_virtq_chain c;
-	while ((r = vb_virtio_pop_locked(v, q, &c, err)) > 0) {
-		uint32_t written = 0;
-		r = serve(np, &c, &written, err);
-		if (!r)
-			r = vb_virtio_push_locked(v, q, c.head, written, err);
-		if (r < 0)
-			break;
-	}
-	vb_virtio_signal_locked(v, q);
-	return r < 0 ? r : 0;
+	return vb_virtio_serve_locked(v, q, dev, serve, err);
 }
 
 static void ninep_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t size)
@@ -115,108 +101,130 @@ static void ninep_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t s
 	memcpy(data, np->config + off, size);
 }
 
-static const struct vb_virtio_device_ops ninep_device = {
-	.name = "virtio-9p",
-	.device_id = VB_VIRTIO_ID_9P,
-	.features = 1ULL << VB_VIRTIO_9P_F_MOUNT_TAG,
-	.num_queues = 1,
-	.queue_max_size = NINEP_QUEUE_SIZE,
-	.config_bytes = NINEP_CONFIG_BYTES,
-	.config_read = ninep_config_read,
-	.queue_notify = ninep_notify,
-};
-
-static void ninep_free(struct ninep *np)
+/* The tag this share is mounted by, or NULL with err filled. A disk whose
+ * path is a directory (machine/resolve.c) is the root filesystem. */
+static const char *share_tag(const struct vb_virtio_dev *d, const struct vb_device_desc *desc,
+			     struct vb_err *err)
 {
-	vb_virtio_destroy(&np->vio);
-	vb_9p_server_destroy(np->srv);
-	free(np->req);
-	free(np->resp);
-	free(np);
-}
-
-/* The tag this share is mounted by, or NULL with err filled. */
-static const char *share_tag(const struct vb_virtio_placement *p, struct vb_err *err)
-{
-	const struct vb_device_desc *d = p->desc;
-	const char *tag = d->kind == VB_DEV_DISK ? VB_VIRTIO_9P_ROOT_TAG : d->tag;
+	const char *tag = desc->type == &vb_virtio_9p_type ? vb_device_string(desc, "tag")
+							   : VB_VIRTIO_9P_ROOT_TAG;
 	if (!tag || !tag[0] || strlen(tag) > VB_9P_TAG_MAX) {
 		vb_refuse(err, VB_REFUSAL_NINEP_TAG, EINVAL,
-			  "%s: 9p mount tag must be 1 to %d bytes", p->name,
+			  "%s: 9p mount tag must be 1 to %d bytes", d->name,
 			  VB_9P_TAG_MAX);
 		return NULL;
 	}
 	return tag;
 }
 
-static int ninep_attach(struct vb_dev_env *env, const void *config, void **state,
-			struct vb_err *err)
+static int ninep_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct vb_err *err)
 {
-	const struct vb_virtio_placement *p = config;
-	if (!p || !p->desc || !p->desc->path)
-		return vb_err_set(err, EINVAL, "%s: 9p needs a host directory",
-				  p && p->name ? p->name : "9p");
-	const char *tag = share_tag(p, err);
+	const char *path = vb_virtio_setup_string(s, "path");
+	if (!path)
+		return vb_err_set(err, EINVAL, "%s: 9p needs a host directory", d->name);
+	const struct vb_device_desc *desc = s->p->desc;
+	const char *tag = share_tag(d, desc, err);
 	if (!tag)
 		return -EINVAL;
-	struct ninep *np = calloc(1, sizeof(*np));
-	if (!np)
-		return vb_err_errno(err, ENOMEM, "%s", p->name);
+	struct ninep *np = (struct ninep *)d;
 	size_t tag_len = strlen(tag);
 	np->config[0] = (uint8_t)tag_len;
 	np->config[1] = 0;
 	memcpy(np->config + 2, tag, tag_len);
 	np->req = malloc(VB_VIRTIO_9P_MAX_MSIZE);
 	np->resp = malloc(VB_VIRTIO_9P_MAX_MSIZE);
-	if (!np->req || !np->resp) {
-		free(np->req);
-		free(np->resp);
-		free(np);
-		return vb_err_errno(err, ENOMEM, "%s", p->name);
-	}
+	if (!np->req || !np->resp)
+		return vb_err_errno(err, ENOMEM, "%s", d->name);
 	struct vb_9p_config sc = {
-		.root_path = p->desc->path,
-		.readonly = p->desc->readonly,
+		.root_path = path,
+		.readonly = vb_device_bool(desc, "readonly"),
 		.max_msize = VB_VIRTIO_9P_MAX_MSIZE,
 	};
 	int r = vb_9p_server_create(&sc, &np->srv, err);
-	if (r < 0) {
-		vb_err_prefix(err, "%s", p->name);
-		free(np->req);
-		free(np->resp);
-		free(np);
-		return r;
+	if (r < 0)
+		vb_err_prefix(err, "%s", d->name);
+	return r;
+}
+
+static void ninep_teardown(struct vb_virtio_dev *d)
+{
+	struct ninep *np = (struct ninep *)d;
+	vb_9p_server_destroy(np->srv);
+	free(np->req);
+	free(np->resp);
+}
+
+static const struct vb_virtio_device_ops ninep_device = {
+	.name = "virtio-9p", .device_id = VB_VIRTIO_ID_9P,
+	.features = 1ULL << VB_VIRTIO_9P_F_MOUNT_TAG,
+	.num_queues = 1, .queue_max_size = NINEP_QUEUE_SIZE, .config_bytes = NINEP_CONFIG_BYTES,
+	.config_read = ninep_config_read, .queue_notify = ninep_notify,
+	.state_bytes = sizeof(struct ninep), .setup = ninep_setup, .teardown = ninep_teardown,
+};
+
+const struct vb_device_ops vb_virtio_9p_ops = VB_VIRTIO_DEVICE_OPS("9p", &ninep_device);
+
+/* Tags are the guest's names for the shares: 1 to 31 bytes (the config
+ * space), each used once. */
+static void ninep_validate(const struct vb_machine_desc *m, size_t i, struct vb_diags *diags)
+{
+	const struct vb_device_desc *dev = &m->devices[i];
+	const char *tag = vb_device_string(dev, "tag");
+	if (!tag)
+		return;
+	struct vb_loc loc = vb_device_loc(dev, "tag");
+	size_t len = strlen(tag);
+	if (len == 0 || len > VB_9P_TAG_MAX)
+		vb_diag_error(diags, loc, "devices[%zu].tag: must be 1 to %d bytes, got %zu", i,
+			      VB_9P_TAG_MAX, len);
+	for (size_t j = 0; j < i; j++) {
+		const struct vb_device_desc *other = &m->devices[j];
+		const char *used = other->type == dev->type ? vb_device_string(other, "tag") : NULL;
+		if (used && !strcmp(used, tag)) {
+			vb_diag_error(diags, loc, "devices[%zu].tag: \"%s\" already used by devices[%zu]",
+				      i, tag, j);
+			break;
+		}
 	}
-	struct vb_irq none = { 0 };
-	r = vb_virtio_init(&np->vio, &ninep_device, np, p->name, env->mem, none, env->log,
-			   env->log_ctx, err);
-	if (r < 0) {
-		vb_9p_server_destroy(np->srv);
-		free(np->req);
-		free(np->resp);
-		free(np);
-		return r;
-	}
-	r = vb_virtio_transport_attach(env, p, &np->vio, &np->transport, err);
-	if (r < 0) {
-		ninep_free(np);
-		return r;
-	}
-	*state = np;
+}
+
+/* --9p DIR,TAG[,ro] */
+static int ninep_flag(struct vb_node *dev, const char *flag, char *arg, struct vb_err *err)
+{
+	char *fields[4];
+	size_t n = vb_flag_split(arg, fields, 4);
+	if (n < 2 || n > 3 || (n == 3 && strcmp(fields[2], "ro")))
+		return vb_flag_error(err, flag, "expected DIR,TAG[,ro]");
+	if (vb_flag_put_string(dev, "path", fields[0], flag) ||
+	    vb_flag_put_string(dev, "tag", fields[1], flag) ||
+	    (n == 3 && vb_flag_put_bool(dev, "readonly", true, flag)))
+		return -ENOMEM;
 	return 0;
 }
 
-static void ninep_detach(void *state)
-{
-	struct ninep *np = state;
-	if (!np)
-		return;
-	vb_virtio_transport_detach(np->transport);
-	ninep_free(np);
-}
+static const struct vb_key_schema ninep_keys[] = {
+	{ .name = "path", .type = VB_KEY_PATH, .required = true, .file_kinds = VB_FILE_DIR,
+	  .help = "host directory to share" },
+	{ .name = "tag", .type = VB_KEY_STRING, .required = true,
+	  .help = "mount tag the guest uses, at most 31 bytes" },
+	{ .name = "readonly", .type = VB_KEY_BOOL, .default_text = "false",
+	  .help = "the guest cannot modify the share" },
+};
 
-const struct vb_device_ops vb_virtio_9p_ops = {
-	.name = "9p",
-	.attach = ninep_attach,
-	.detach = ninep_detach,
+static const struct vb_device_flag ninep_flags[] = {
+	{ .long_name = "--9p", .arg = "DIR,TAG[,ro]",
+	  .help = "share a host directory over virtio-9p; repeatable", .parse = ninep_flag },
+};
+
+static const struct vb_plan_field ninep_plan[] = {
+	{ .key = "path", .text_prefix = "  ", .json_name = "path" },
+	{ .key = "tag", .text_prefix = "  tag ", .json_name = "tag" },
+};
+
+const struct vb_device_type vb_virtio_9p_type = {
+	.name = "9p", .help = "virtio-9p shared host directory", .virtio = true,
+	.keys = ninep_keys, .n_keys = VB_COUNT(ninep_keys), .validate = ninep_validate,
+	.flags = ninep_flags, .n_flags = VB_COUNT(ninep_flags),
+	.model = "virtio-9p", .plan = ninep_plan, .n_plan = VB_COUNT(ninep_plan),
+	.ops = &vb_virtio_9p_ops,
 };

@@ -20,9 +20,10 @@
  * (no NUL), offered with feature VIRTIO_9P_MOUNT_TAG. The guest mounts
  * the share with `mount -t 9p -o trans=virtio TAG DIR`.
  *
- * Registry glue: vb_virtio_9p_ops ("9p"), config a const struct
- * vb_virtio_placement * whose desc gives path, readonly and tag. A desc of
- * kind disk (a disk whose path is a directory, see machine/resolve.c) is
+ * Registry glue: vb_virtio_9p_type, the device type "9p" (--9p), and its
+ * vb_virtio_9p_ops, config a const struct vb_virtio_placement * whose
+ * desc gives path, readonly and tag. A desc of another type (a disk whose
+ * path is a directory: the disk type's dir_root, machine/resolve.c) is
  * served with the tag VB_VIRTIO_9P_ROOT_TAG: with root=/dev/root
  * rootfstype=9p, Linux's root mount passes the string "/dev/root" to 9p
  * as the mount source, which 9p takes as the tag. A NULL config or desc
@@ -32,8 +33,11 @@
 
 #include "dev/dev.h"
 #include "ninep/server.h"
+#include "parse/devtype.h"
 
 #define VB_VIRTIO_ID_9P 9u
+/* A mount tag's bytes at most: the guest's mount source (5.11.4). */
+#define VB_9P_TAG_MAX 31
 /* 5.11.3: the device has a mount tag in its configuration space. */
 #define VB_VIRTIO_9P_F_MOUNT_TAG 0
 #define VB_VIRTIO_9P_ROOT_TAG "/dev/root"
@@ -43,5 +47,6 @@
 #define VB_VIRTIO_9P_MAX_MSIZE VB_9P_DEFAULT_MSIZE
 
 extern const struct vb_device_ops vb_virtio_9p_ops;
+extern const struct vb_device_type vb_virtio_9p_type;
 
 #endif

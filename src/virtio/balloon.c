@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "util/le.h"
+#include "virtio/device.h"
 #include "virtio/virtio.h"
 
 #define VB_VIRTIO_ID_BALLOON 5u
@@ -32,10 +34,9 @@
 #define CFG_BYTES 8u
 
 struct vb_virtio_balloon {
-	struct vb_virtio vio;
-	struct vb_virtio_transport_state *transport;
+	struct vb_virtio_dev vdev;
 	uint64_t host_page_bytes;
-	/* Protected by vio.lock. */
+	/* Protected by vdev.vio.lock. */
 	struct vb_balloon_stats st;
 	bool stats_held;   /* the driver's stats buffer is with us */
 	uint16_t stats_head;
@@ -51,20 +52,6 @@ const char *vb_virtio_balloon_stat_name(unsigned t)
 	return t < VB_BALLOON_S_COUNT ? stat_names[t] : NULL;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 /* A run of contiguous guest pages waiting for one madvise. */
 struct run {
 	uint64_t gpa;
@@ -77,7 +64,7 @@ static void release_run(struct vb_virtio_balloon *b, struct run *r)
 		return;
 	/* Checked when the run was built: every page is guest RAM. Pages
 	 * smaller than the host's cannot be given back alone; skip them. */
-	uint8_t *host = vb_gmem_ptr(b->vio.mem, r->gpa, r->bytes);
+	uint8_t *host = vb_gmem_ptr(b->vdev.vio.mem, r->gpa, r->bytes);
 	uint64_t mask = b->host_page_bytes - 1;
 	uint64_t start = ((uint64_t)(uintptr_t)host + mask) & ~mask;
 	uint64_t end = ((uint64_t)(uintptr_t)host + r->bytes) & ~mask;
@@ -90,7 +77,7 @@ static void release_run(struct vb_virtio_balloon *b, struct run *r)
 static void take_pfn(struct vb_virtio_balloon *b, uint32_t pfn, bool release, struct run *r)
 {
 	uint64_t gpa = (uint64_t)pfn * VB_VIRTIO_BALLOON_PAGE_BYTES;
-	if (!vb_gmem_ptr(b->vio.mem, gpa, VB_VIRTIO_BALLOON_PAGE_BYTES)) {
+	if (!vb_gmem_ptr(b->vdev.vio.mem, gpa, VB_VIRTIO_BALLOON_PAGE_BYTES)) {
 		b->st.bad_pfns++;
 		return;
 	}
@@ -101,7 +88,7 @@ static void take_pfn(struct vb_virtio_balloon *b, uint32_t pfn, bool release, st
 	b->st.inflated_pages++;
 	/* Contiguous within one RAM slot: vb_gmem_ptr of the whole run holds. */
 	if (r->bytes && r->gpa + r->bytes == gpa &&
-	    vb_gmem_ptr(b->vio.mem, r->gpa, r->bytes + VB_VIRTIO_BALLOON_PAGE_BYTES)) {
+	    vb_gmem_ptr(b->vdev.vio.mem, r->gpa, r->bytes + VB_VIRTIO_BALLOON_PAGE_BYTES)) {
 		r->bytes += VB_VIRTIO_BALLOON_PAGE_BYTES;
 		return;
 	}
@@ -118,11 +105,11 @@ static void walk_pfns(struct vb_virtio_balloon *b, const struct vb_virtq_chain *
 	unsigned have = 0;
 	struct run r = { 0, 0 };
 	for (unsigned i = 0; i < c->n_readable; i++) {
-		const uint8_t *p = b->vio.iov[i].iov_base;
-		for (size_t k = 0; k < b->vio.iov[i].iov_len; k++) {
+		const uint8_t *p = b->vdev.vio.iov[i].iov_base;
+		for (size_t k = 0; k < b->vdev.vio.iov[i].iov_len; k++) {
 			acc[have++] = p[k];
 			if (have == 4) {
-				take_pfn(b, (uint32_t)get_le(acc, 4), release, &r);
+				take_pfn(b, (uint32_t)vb_le_get(acc, 4), release, &r);
 				have = 0;
 			}
 		}
@@ -130,22 +117,30 @@ static void walk_pfns(struct vb_virtio_balloon *b, const struct vb_virtq_chain *
 	release_run(b, &r);
 }
 
-static int pages_notify(struct vb_virtio *v, struct vb_virtio_balloon *b, unsigned q,
-			struct vb_err *err)
+/* One page list; the inflate queue's pages go back to the host. */
+static int page_list(void *dev, const struct vb_virtq_chain *c, bool release, struct vb_err *err)
 {
-	int r;
-	struct vb_virtq_chain c;
-	while ((r = vb_virtio_pop_locked(v, q, &c, err)) > 0) {
-		/* 5.5.6: the PFN arrays are device-readable only. */
-		if (c.n_writable)
-			return vb_err_set(err, EINVAL, "page list with a device-writable buffer");
-		walk_pfns(b, &c, q == Q_INFLATE);
-		r = vb_virtio_push_locked(v, q, c.head, 0, err);
-		if (r < 0)
-			return r;
-	}
-	vb_virtio_signal_locked(v, q);
-	return r;
+	/* 5.5.6: the PFN arrays are device-readable only. */
+	if (c->n_writable)
+		return vb_err_set(err, EINVAL, "page list with a device-writable buffer");
+	walk_pfns(dev, c, release);
+	return 0;
+}
+
+static int inflate(struct vb_virtio *v, void *dev, const struct vb_virtq_chain *c,
+		   uint32_t *written, struct vb_err *err)
+{
+	(void)v;
+	(void)written;
+	return page_list(dev, c, true, err);
+}
+
+static int deflate(struct vb_virtio *v, void *dev, const struct vb_virtq_chain *c,
+		   uint32_t *written, struct vb_err *err)
+{
+	(void)v;
+	(void)written;
+	return page_list(dev, c, false, err);
 }
 
 static void parse_stats(struct vb_virtio_balloon *b, const struct vb_virtq_chain *c)
@@ -153,18 +148,18 @@ static void parse_stats(struct vb_virtio_balloon *b, const struct vb_virtq_chain
 	uint8_t buf[STAT_MAX_ENTRIES * STAT_ENTRY_BYTES];
 	size_t got = 0;
 	for (unsigned i = 0; i < c->n_readable && got < sizeof(buf); i++) {
-		size_t n = b->vio.iov[i].iov_len;
+		size_t n = b->vdev.vio.iov[i].iov_len;
 		if (n > sizeof(buf) - got)
 			n = sizeof(buf) - got;
-		memcpy(buf + got, b->vio.iov[i].iov_base, n);
+		memcpy(buf + got, b->vdev.vio.iov[i].iov_base, n);
 		got += n;
 	}
 	for (size_t off = 0; off + STAT_ENTRY_BYTES <= got; off += STAT_ENTRY_BYTES) {
-		unsigned tag = (unsigned)get_le(buf + off, 2);
+		unsigned tag = (unsigned)vb_le_get(buf + off, 2);
 		/* 5.5.6.3: the device ignores tags it does not know. */
 		if (tag >= VB_BALLOON_S_COUNT)
 			continue;
-		b->st.value[tag] = get_le(buf + off + 2, 8);
+		b->st.value[tag] = vb_le_get(buf + off + 2, 8);
 		b->st.valid |= 1u << tag;
 	}
 	b->st.stats_updates++;
@@ -194,7 +189,8 @@ static int stats_notify(struct vb_virtio *v, struct vb_virtio_balloon *b, struct
 static int balloon_notify(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err)
 {
 	struct vb_virtio_balloon *b = dev;
-	int r = q == Q_STATS ? stats_notify(v, b, err) : pages_notify(v, b, q, err);
+	int r = q == Q_STATS ? stats_notify(v, b, err)
+			     : vb_virtio_serve_locked(v, q, b, q == Q_INFLATE ? inflate : deflate, err);
 	return r < 0 ? r : 0;
 }
 
@@ -202,8 +198,8 @@ static void balloon_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t
 {
 	struct vb_virtio_balloon *b = dev;
 	uint8_t cfg[CFG_BYTES];
-	put_le32(cfg + CFG_NUM_PAGES, b->st.target_pages);
-	put_le32(cfg + CFG_ACTUAL, b->st.actual_pages);
+	vb_le_put(cfg + CFG_NUM_PAGES, b->st.target_pages, 4);
+	vb_le_put(cfg + CFG_ACTUAL, b->st.actual_pages, 4);
 	memcpy(data, cfg + off, size); /* off + size <= CFG_BYTES: the core checked */
 }
 
@@ -211,12 +207,12 @@ static void balloon_config_write(void *dev, uint32_t off, const uint8_t *data, u
 {
 	struct vb_virtio_balloon *b = dev;
 	uint8_t cfg[CFG_BYTES];
-	put_le32(cfg + CFG_ACTUAL, b->st.actual_pages);
+	vb_le_put(cfg + CFG_ACTUAL, b->st.actual_pages, 4);
 	/* 5.5.4: num_pages is the device's; the driver writes only actual. */
 	for (uint32_t i = 0; i < size; i++)
 		if (off + i >= CFG_ACTUAL)
 			cfg[off + i] = data[i];
-	b->st.actual_pages = (uint32_t)get_le(cfg + CFG_ACTUAL, 4);
+	b->st.actual_pages = (uint32_t)vb_le_get(cfg + CFG_ACTUAL, 4);
 }
 
 static void balloon_reset(void *dev)
@@ -227,22 +223,9 @@ static void balloon_reset(void *dev)
 	b->st.actual_pages = 0;
 }
 
-static const struct vb_virtio_device_ops balloon_device = {
-	.name = "virtio-balloon",
-	.device_id = VB_VIRTIO_ID_BALLOON,
-	.features = (1ULL << F_STATS_VQ) | (1ULL << F_DEFLATE_ON_OOM),
-	.num_queues = 3,
-	.queue_max_size = BALLOON_QUEUE_SIZE,
-	.config_bytes = CFG_BYTES,
-	.config_read = balloon_config_read,
-	.config_write = balloon_config_write,
-	.queue_notify = balloon_notify,
-	.reset = balloon_reset,
-};
-
 void vb_virtio_balloon_set_target(struct vb_virtio_balloon *b, uint32_t target_pages)
 {
-	struct vb_virtio *v = &b->vio;
+	struct vb_virtio *v = &b->vdev.vio;
 	pthread_mutex_lock(&v->lock);
 	b->st.target_pages = target_pages;
 	/* 4.1.4.3 / 4.2.2: a config change bumps the generation and, once
@@ -259,15 +242,15 @@ void vb_virtio_balloon_set_target(struct vb_virtio_balloon *b, uint32_t target_p
 
 void vb_virtio_balloon_get_stats(struct vb_virtio_balloon *b, struct vb_balloon_stats *out)
 {
-	pthread_mutex_lock(&b->vio.lock);
+	pthread_mutex_lock(&b->vdev.vio.lock);
 	*out = b->st;
-	out->driver_ok = (b->vio.status & VB_VIRTIO_S_DRIVER_OK) && !b->vio.broken;
-	pthread_mutex_unlock(&b->vio.lock);
+	out->driver_ok = (b->vdev.vio.status & VB_VIRTIO_S_DRIVER_OK) && !b->vdev.vio.broken;
+	pthread_mutex_unlock(&b->vdev.vio.lock);
 }
 
 bool vb_virtio_balloon_stats_request(struct vb_virtio_balloon *b)
 {
-	struct vb_virtio *v = &b->vio;
+	struct vb_virtio *v = &b->vdev.vio;
 	bool sent = false;
 	pthread_mutex_lock(&v->lock);
 	struct vb_err err;
@@ -290,50 +273,33 @@ bool vb_virtio_balloon_stats_request(struct vb_virtio_balloon *b)
 	return sent;
 }
 
-static void balloon_free(struct vb_virtio_balloon *b)
+static int balloon_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct vb_err *err)
 {
-	vb_virtio_destroy(&b->vio);
-	free(b);
-}
-
-static int balloon_attach(struct vb_dev_env *env, const void *config, void **state,
-			  struct vb_err *err)
-{
-	static const struct vb_virtio_placement pc_default = { .name = "balloon" };
-	const struct vb_virtio_placement *p = config ? config : &pc_default;
-	const char *name = p->name ? p->name : "balloon";
-	struct vb_virtio_balloon *b = calloc(1, sizeof(*b));
-	if (!b)
-		return vb_err_errno(err, ENOMEM, "%s", name);
+	(void)s;
+	(void)err;
 	long page = sysconf(_SC_PAGESIZE);
-	b->host_page_bytes = page > 0 ? (uint64_t)page : VB_VIRTIO_BALLOON_PAGE_BYTES;
-	struct vb_irq none = { 0 };
-	int r = vb_virtio_init(&b->vio, &balloon_device, b, p->name, env->mem, none, env->log,
-			       env->log_ctx, err);
-	if (r < 0) {
-		free(b);
-		return r;
-	}
-	r = vb_virtio_transport_attach(env, p, &b->vio, &b->transport, err);
-	if (r < 0) {
-		balloon_free(b);
-		return r;
-	}
-	*state = b;
+	((struct vb_virtio_balloon *)d)->host_page_bytes =
+		page > 0 ? (uint64_t)page : VB_VIRTIO_BALLOON_PAGE_BYTES;
 	return 0;
 }
 
-static void balloon_detach(void *state)
-{
-	struct vb_virtio_balloon *b = state;
-	if (!b)
-		return;
-	vb_virtio_transport_detach(b->transport);
-	balloon_free(b);
-}
+static const struct vb_virtio_device_ops balloon_device = {
+	.name = "virtio-balloon", .device_id = VB_VIRTIO_ID_BALLOON,
+	.features = (1ULL << F_STATS_VQ) | (1ULL << F_DEFLATE_ON_OOM),
+	.num_queues = 3, .queue_max_size = BALLOON_QUEUE_SIZE, .config_bytes = CFG_BYTES,
+	.config_read = balloon_config_read, .config_write = balloon_config_write,
+	.queue_notify = balloon_notify, .reset = balloon_reset,
+	.state_bytes = sizeof(struct vb_virtio_balloon), .setup = balloon_setup,
+};
 
-const struct vb_device_ops vb_virtio_balloon_ops = {
-	.name = "balloon",
-	.attach = balloon_attach,
-	.detach = balloon_detach,
+const struct vb_device_ops vb_virtio_balloon_ops = VB_VIRTIO_DEVICE_OPS("balloon", &balloon_device);
+
+static const struct vb_device_flag balloon_flags[] = {
+	{ .long_name = "--balloon", .help = "add a virtio memory balloon" },
+};
+
+const struct vb_device_type vb_virtio_balloon_type = {
+	.name = "balloon", .help = "virtio-balloon memory balloon", .virtio = true, .single = true,
+	.flags = balloon_flags, .n_flags = VB_COUNT(balloon_flags),
+	.model = "virtio-balloon", .ops = &vb_virtio_balloon_ops,
 };

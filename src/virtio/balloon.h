@@ -19,8 +19,10 @@
  * parses it on arrival and holds it. vb_virtio_balloon_stats_request()
  * gives it back, which asks the driver for fresh numbers.
  *
- * Registry glue: vb_virtio_balloon_ops ("balloon"), config a const struct
- * vb_virtio_placement * (virtio.h); NULL means PCI in the first free slot.
+ * Registry glue: vb_virtio_balloon_type, the device type "balloon" (at
+ * most one; --balloon), and its vb_virtio_balloon_ops, config a const
+ * struct vb_virtio_placement * (virtio.h); NULL means PCI in the first
+ * free slot.
  * The builder finds the state in its vb_dev_set and drives it with the
  * functions below, which may be called from any thread (they take the
  * device mutex). */
@@ -31,6 +33,7 @@
 #include <stdint.h>
 
 #include "dev/dev.h"
+#include "parse/devtype.h"
 
 #define VB_VIRTIO_BALLOON_PAGE_BYTES 4096u
 
@@ -62,6 +65,7 @@ struct vb_balloon_stats {
 };
 
 extern const struct vb_device_ops vb_virtio_balloon_ops;
+extern const struct vb_device_type vb_virtio_balloon_type;
 
 struct vb_virtio_balloon;
 

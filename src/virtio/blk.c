@@ -1,530 +1,33 @@
+/* virtio-blk: the virtio device and the "disk" device type. The image and
+ * its requests are blk_disk.c's (blk.h's request engine). */
 #include "virtio/blk.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/falloc.h>
-#include <linux/fs.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "parse/desc.h"
 #include "util/io.h"
+#include "virtio/9p.h"
+#include "virtio/device.h"
 #include "virtio/virtio.h"
 
-#define BIT(n) (1ULL << (n))
-#define BLK_COMMON (BIT(VB_BLK_F_SIZE_MAX) | BIT(VB_BLK_F_SEG_MAX) | BIT(VB_BLK_F_BLK_SIZE) | \
-		    BIT(VB_BLK_F_FLUSH))
-#define BLK_RW_ONLY (BIT(VB_BLK_F_DISCARD) | BIT(VB_BLK_F_WRITE_ZEROES))
-
-/* Zero-fill fallback for WRITE_ZEROES when the file system has no
- * ZERO_RANGE: bounded so one request cannot allocate much. */
-#define ZERO_CHUNK_BYTES (64u * 1024u)
-
-struct vb_blk_disk {
-	int fd;
-	bool readonly;
-	uint64_t capacity_sectors;
-	char id[VB_BLK_ID_BYTES];
-	struct iovec iov[VB_BLK_QUEUE_SIZE]; /* the data part of one request */
-};
-
-/* ---- little-endian helpers (virtio is little-endian, 1.4) ---- */
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-/* ---- the image ---- */
-
-static int image_bytes(int fd, const struct stat *st, uint64_t *bytes)
-{
-	if (S_ISREG(st->st_mode)) {
-		*bytes = (uint64_t)st->st_size;
-		return 0;
-	}
-	if (ioctl(fd, BLKGETSIZE64, bytes) < 0)
-		return -errno;
-	return 0;
-}
-
-static int check_kind(const char *name, const char *path, const struct stat *st,
-		      struct vb_err *err)
-{
-	if (S_ISDIR(st->st_mode))
-		return vb_err_set(err, EISDIR,
-				  "disk %s: %s is a directory, not a disk image (a directory "
-				  "root is served by 9p, not virtio-blk)",
-				  name, path);
-	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
-		return vb_err_set(err, EINVAL, "disk %s: %s is %s, not a regular file or block device",
-				  name, path, vb_file_kind_name(st->st_mode));
-	return 0;
-}
-
-static int lock_image(int fd, const char *name, const char *path, bool readonly,
-		      struct vb_err *err)
-{
-	int op = (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB;
-	while (flock(fd, op) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EWOULDBLOCK)
-			return vb_err_set(err, EBUSY, "disk %s: %s is in use by another VM (flock)",
-					  name, path);
-		return vb_err_errno(err, errno, "disk %s: lock %s", name, path);
-	}
-	return 0;
-}
-
-int vb_blk_open(const char *name, const char *path, bool readonly, struct vb_blk_disk **out,
-		struct vb_err *err)
-{
-	if (!path)
-		return vb_err_set(err, EINVAL, "disk %s: no image path", name);
-	/* O_RDWR on a directory fails with EISDIR before we could say why:
-	 * look first (a race only changes which error is reported). */
-	struct stat st;
-	if (stat(path, &st) < 0)
-		return vb_err_errno(err, errno, "disk %s: %s", name, path);
-	int r = check_kind(name, path, &st, err);
-	if (r < 0)
-		return r;
-	/* The kind checked again on what is opened, which never waits. */
-	int fd = vb_open_expect(path, readonly ? O_RDONLY : O_RDWR,
-				VB_FILE_REGULAR | VB_FILE_BLOCK, &st, err);
-	if (fd < 0) {
-		vb_err_prefix(err, "disk %s: open%s", name, readonly ? "" : " for writing");
-		return fd;
-	}
-	uint64_t bytes = 0;
-	r = image_bytes(fd, &st, &bytes);
-	if (r < 0)
-		vb_err_errno(err, -r, "disk %s: size of %s", name, path);
-	if (!r)
-		r = lock_image(fd, name, path, readonly, err);
-	struct vb_blk_disk *d = r ? NULL : calloc(1, sizeof(*d));
-	if (!r && !d)
-		r = vb_err_errno(err, ENOMEM, "disk %s", name);
-	if (r) {
-		close(fd);
-		return r;
-	}
-	d->fd = fd;
-	d->readonly = readonly;
-	d->capacity_sectors = bytes / VB_BLK_SECTOR_BYTES;
-	/* 5.2.6: a 20-byte string, NUL-padded when shorter. */
-	size_t id_len = strlen(name);
-	memcpy(d->id, name, id_len < sizeof(d->id) ? id_len : sizeof(d->id));
-	*out = d;
-	return 0;
-}
-
-void vb_blk_close(struct vb_blk_disk *d)
-{
-	if (!d)
-		return;
-	close(d->fd); /* drops the flock */
-	free(d);
-}
-
-uint64_t vb_blk_capacity_sectors(const struct vb_blk_disk *d)
-{
-	return d->capacity_sectors;
-}
-
-uint64_t vb_blk_features(const struct vb_blk_disk *d)
-{
-	return d->readonly ? BLK_COMMON | BIT(VB_BLK_F_RO) : BLK_COMMON | BLK_RW_ONLY;
-}
-
-void vb_blk_config(const struct vb_blk_disk *d, uint8_t cfg[VB_BLK_CONFIG_BYTES])
-{
-	memset(cfg, 0, VB_BLK_CONFIG_BYTES);
-	put_le64(cfg + VB_BLK_CFG_CAPACITY, d->capacity_sectors);
-	put_le32(cfg + VB_BLK_CFG_SIZE_MAX, VB_BLK_SIZE_MAX_BYTES);
-	put_le32(cfg + VB_BLK_CFG_SEG_MAX, VB_BLK_SEG_MAX);
-	put_le32(cfg + VB_BLK_CFG_BLK_SIZE, VB_BLK_SECTOR_BYTES);
-	put_le32(cfg + VB_BLK_CFG_MAX_DISCARD_SECTORS, VB_BLK_MAX_DISCARD_SECTORS);
-	put_le32(cfg + VB_BLK_CFG_MAX_DISCARD_SEG, VB_BLK_MAX_DISCARD_SEGS);
-	put_le32(cfg + VB_BLK_CFG_DISCARD_ALIGN, VB_BLK_DISCARD_ALIGN_SECTORS);
-	put_le32(cfg + VB_BLK_CFG_MAX_WZ_SECTORS, VB_BLK_MAX_DISCARD_SECTORS);
-	put_le32(cfg + VB_BLK_CFG_MAX_WZ_SEG, VB_BLK_MAX_DISCARD_SEGS);
-	/* A write-zeroes with UNMAP may punch a hole: reads still give 0. */
-	cfg[VB_BLK_CFG_WZ_MAY_UNMAP] = 1;
-}
-
-/* ---- buffers of one request ---- */
-
-/* Copy [off, off + n) of the buffers src[0, cnt) into out. false when
- * they hold fewer bytes. */
-static bool iov_copy_out(const struct iovec *src, unsigned cnt, uint64_t off, void *out,
-			 size_t n)
-{
-	uint8_t *o = out;
-	for (unsigned i = 0; i < cnt && n; i++) {
-		size_t len = src[i].iov_len;
-		if (off >= len) {
-			off -= len;
-			continue;
-		}
-		size_t take = len - off < n ? len - (size_t)off : n;
-		memcpy(o, (uint8_t *)src[i].iov_base + off, take);
-		o += take;
-		n -= take;
-		off = 0;
-	}
-	return n == 0;
-}
-
-/* Describe [off, off + n) of src[0, cnt) in dst (at most cap entries,
- * empty pieces dropped). Returns the entry count, or -1 if it does not
- * fit. */
-static int iov_slice(const struct iovec *src, unsigned cnt, uint64_t off, uint64_t n,
-		     struct iovec *dst, unsigned cap)
-{
-	unsigned k = 0;
-	for (unsigned i = 0; i < cnt && n; i++) {
-		uint64_t len = src[i].iov_len;
-		if (off >= len) {
-			off -= len;
-			continue;
-		}
-		uint64_t take = len - off < n ? len - off : n;
-		if (k == cap)
-			return -1;
-		dst[k].iov_base = (uint8_t *)src[i].iov_base + off;
-		dst[k].iov_len = (size_t)take;
-		k++;
-		n -= take;
-		off = 0;
-	}
-	return n ? -1 : (int)k;
-}
-
-static uint64_t iov_bytes(const struct iovec *iov, unsigned cnt)
-{
-	uint64_t n = 0;
-	for (unsigned i = 0; i < cnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
-
-/* [sector, sector + count) inside the disk, without overflow. */
-static bool range_ok(const struct vb_blk_disk *d, uint64_t sector, uint64_t count)
-{
-	return sector <= d->capacity_sectors && count <= d->capacity_sectors - sector;
-}
-
-/* ---- file I/O ---- */
-
-/* Skip n bytes of an iovec array in place (after a short transfer). */
-static void iov_advance(struct iovec **iov, int *cnt, size_t n)
-{
-	while (n && *cnt > 0) {
-		if (n < (*iov)->iov_len) {
-			(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + n;
-			(*iov)->iov_len -= n;
-			return;
-		}
-		n -= (*iov)->iov_len;
-		(*iov)++;
-		(*cnt)--;
-	}
-}
-
-/* The whole transfer, in one syscall unless the kernel splits it
- * (a request of many buffers is one preadv/pwritev). */
-static int rw_all(int fd, bool write, struct iovec *iov, int cnt, uint64_t pos)
-{
-	while (cnt > 0) {
-		ssize_t got;
-		/* One buffer (the usual 4 KiB request): pread/pwrite skip the
-		 * kernel's iovec import, measurably cheaper per request. */
-		if (cnt == 1)
-			got = write ? pwrite(fd, iov->iov_base, iov->iov_len, (off_t)pos)
-				    : pread(fd, iov->iov_base, iov->iov_len, (off_t)pos);
-		else
-			got = write ? pwritev(fd, iov, cnt, (off_t)pos) : preadv(fd, iov, cnt, (off_t)pos);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (got == 0)
-			return -EIO; /* the image shrank under us */
-		pos += (uint64_t)got;
-		iov_advance(&iov, &cnt, (size_t)got);
-		while (cnt > 0 && iov->iov_len == 0) {
-			iov++;
-			cnt--;
-		}
-	}
-	return 0;
-}
-
-static int sync_data(int fd)
-{
-	while (fdatasync(fd) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return 0;
-}
-
-static int write_zeroes_slow(int fd, uint64_t pos, uint64_t bytes)
-{
-	static const uint8_t zeroes[ZERO_CHUNK_BYTES];
-	while (bytes) {
-		size_t n = bytes < sizeof(zeroes) ? (size_t)bytes : sizeof(zeroes);
-		struct iovec one = { (void *)zeroes, n };
-		int r = rw_all(fd, true, &one, 1, pos);
-		if (r < 0)
-			return r;
-		pos += n;
-		bytes -= n;
-	}
-	return 0;
-}
-
-/* DISCARD: a hint (5.2.6.2: discarded sectors may read back anything),
- * so a file system without hole punching just ignores it. WRITE_ZEROES:
- * the sectors must read back as zeroes, whatever the file system. */
-static int zero_range(int fd, bool discard, bool unmap, uint64_t pos, uint64_t bytes)
-{
-	int mode = FALLOC_FL_KEEP_SIZE | (discard || unmap ? FALLOC_FL_PUNCH_HOLE
-							    : FALLOC_FL_ZERO_RANGE);
-	if (fallocate(fd, mode, (off_t)pos, (off_t)bytes) == 0)
-		return 0;
-	int e = errno;
-	if (e != EOPNOTSUPP && e != ENOSYS && e != EINVAL)
-		return -e;
-	if (discard)
-		return 0;
-	return write_zeroes_slow(fd, pos, bytes);
-}
-
-/* ---- requests ---- */
-
-struct req {
-	struct vb_blk_disk *d;
-	uint64_t features;
-	const struct iovec *rd; /* device-readable */
-	unsigned n_rd;
-	const struct iovec *wr; /* device-writable */
-	unsigned n_wr;
-	uint64_t rd_bytes;      /* after the header */
-	uint64_t wr_bytes;      /* before the status byte */
-	uint32_t type;
-	uint64_t sector;
-};
-
-static uint8_t do_in(struct req *q, uint32_t *data_len)
-{
-	/* A read carries no data for the device (5.2.6: only the header is
-	 * device-readable) and whole sectors. */
-	if (q->rd_bytes || q->wr_bytes % VB_BLK_SECTOR_BYTES || q->wr_bytes > UINT32_MAX - 1)
-		return VB_BLK_S_IOERR;
-	if (!range_ok(q->d, q->sector, q->wr_bytes / VB_BLK_SECTOR_BYTES))
-		return VB_BLK_S_IOERR;
-	int n = iov_slice(q->wr, q->n_wr, 0, q->wr_bytes, q->d->iov, VB_BLK_QUEUE_SIZE);
-	if (n < 0)
-		return VB_BLK_S_IOERR;
-	if (rw_all(q->d->fd, false, q->d->iov, n, q->sector * VB_BLK_SECTOR_BYTES) < 0)
-		return VB_BLK_S_IOERR;
-	*data_len = (uint32_t)q->wr_bytes;
-	return VB_BLK_S_OK;
-}
-
-static uint8_t do_out(struct req *q)
-{
-	if (q->d->readonly)
-		return VB_BLK_S_IOERR; /* 5.2.6.2 with VIRTIO_BLK_F_RO */
-	if (q->wr_bytes || q->rd_bytes % VB_BLK_SECTOR_BYTES)
-		return VB_BLK_S_IOERR;
-	if (!range_ok(q->d, q->sector, q->rd_bytes / VB_BLK_SECTOR_BYTES))
-		return VB_BLK_S_IOERR;
-	int n = iov_slice(q->rd, q->n_rd, VB_BLK_HDR_BYTES, q->rd_bytes, q->d->iov,
-			  VB_BLK_QUEUE_SIZE);
-	if (n < 0)
-		return VB_BLK_S_IOERR;
-	if (rw_all(q->d->fd, true, q->d->iov, n, q->sector * VB_BLK_SECTOR_BYTES) < 0)
-		return VB_BLK_S_IOERR;
-	if (!(q->features & BIT(VB_BLK_F_FLUSH)) && sync_data(q->d->fd) < 0)
-		return VB_BLK_S_IOERR;
-	return VB_BLK_S_OK;
-}
-
-static uint8_t do_flush(struct req *q)
-{
-	return sync_data(q->d->fd) < 0 ? VB_BLK_S_IOERR : VB_BLK_S_OK;
-}
-
-static uint8_t do_get_id(struct req *q, uint32_t *data_len)
-{
-	if (q->rd_bytes || q->wr_bytes == 0)
-		return VB_BLK_S_IOERR;
-	size_t n = q->wr_bytes < VB_BLK_ID_BYTES ? (size_t)q->wr_bytes : VB_BLK_ID_BYTES;
-	size_t done = 0;
-	for (unsigned i = 0; i < q->n_wr && done < n; i++) {
-		size_t take = q->wr[i].iov_len < n - done ? q->wr[i].iov_len : n - done;
-		memcpy(q->wr[i].iov_base, q->d->id + done, take);
-		done += take;
-	}
-	*data_len = (uint32_t)n;
-	return VB_BLK_S_OK;
-}
-
-/* DISCARD and WRITE_ZEROES: a list of {le64 sector, le32 num_sectors,
- * le32 flags} segments (5.2.6). All are checked before any is applied. */
-static uint8_t do_zero(struct req *q, bool discard)
-{
-	unsigned bit = discard ? VB_BLK_F_DISCARD : VB_BLK_F_WRITE_ZEROES;
-	if (!(q->features & BIT(bit)))
-		return VB_BLK_S_UNSUPP;
-	if (q->d->readonly)
-		return VB_BLK_S_IOERR;
-	uint64_t nseg = q->rd_bytes / VB_BLK_SEG_BYTES;
-	if (q->wr_bytes || q->rd_bytes % VB_BLK_SEG_BYTES || nseg == 0 ||
-	    nseg > VB_BLK_MAX_DISCARD_SEGS)
-		return VB_BLK_S_IOERR;
-	uint64_t sector[VB_BLK_MAX_DISCARD_SEGS];
-	uint32_t count[VB_BLK_MAX_DISCARD_SEGS], flags[VB_BLK_MAX_DISCARD_SEGS];
-	for (unsigned i = 0; i < nseg; i++) {
-		uint8_t s[VB_BLK_SEG_BYTES];
-		if (!iov_copy_out(q->rd, q->n_rd, VB_BLK_HDR_BYTES + (uint64_t)i * sizeof(s), s,
-				  sizeof(s)))
-			return VB_BLK_S_IOERR;
-		sector[i] = get_le64(s);
-		count[i] = get_le32(s + 8);
-		flags[i] = get_le32(s + 12);
-		/* 5.2.6.2: unmap is only for WRITE_ZEROES; other bits are
-		 * reserved. */
-		if (flags[i] & ~(discard ? 0u : VB_BLK_WZ_F_UNMAP))
-			return VB_BLK_S_UNSUPP;
-		if (count[i] > VB_BLK_MAX_DISCARD_SECTORS || !range_ok(q->d, sector[i], count[i]))
-			return VB_BLK_S_IOERR;
-	}
-	for (unsigned i = 0; i < nseg; i++) {
-		if (count[i] == 0)
-			continue;
-		int r = zero_range(q->d->fd, discard, flags[i] & VB_BLK_WZ_F_UNMAP,
-				   sector[i] * VB_BLK_SECTOR_BYTES,
-				   (uint64_t)count[i] * VB_BLK_SECTOR_BYTES);
-		if (r < 0)
-			return VB_BLK_S_IOERR;
-	}
-	if (!(q->features & BIT(VB_BLK_F_FLUSH)) && sync_data(q->d->fd) < 0)
-		return VB_BLK_S_IOERR;
-	return VB_BLK_S_OK;
-}
-
-static uint8_t dispatch(struct req *q, uint32_t *data_len)
-{
-	switch (q->type) {
-	case VB_BLK_T_IN:
-		return do_in(q, data_len);
-	case VB_BLK_T_OUT:
-		return do_out(q);
-	case VB_BLK_T_FLUSH:
-		return do_flush(q);
-	case VB_BLK_T_GET_ID:
-		return do_get_id(q, data_len);
-	case VB_BLK_T_DISCARD:
-		return do_zero(q, true);
-	case VB_BLK_T_WRITE_ZEROES:
-		return do_zero(q, false);
-	default:
-		return VB_BLK_S_UNSUPP;
-	}
-}
-
-int vb_blk_request(struct vb_blk_disk *d, uint64_t features, const struct iovec *iov,
-		   unsigned n_readable, unsigned n_writable, uint32_t *used_len,
-		   struct vb_err *err)
-{
-	*used_len = 0;
-	/* 5.2.6: the status byte is the last device-writable byte; with
-	 * none there is nowhere to report anything. */
-	const struct iovec *wr = iov + n_readable;
-	unsigned last = n_writable;
-	while (last > 0 && wr[last - 1].iov_len == 0)
-		last--;
-	if (last == 0)
-		return vb_err_set(err, EINVAL, "block request without a writable status byte");
-	const struct iovec *st = &wr[last - 1];
-	uint8_t *status = (uint8_t *)st->iov_base + st->iov_len - 1;
-
-	struct req q = {
-		.d = d, .features = features,
-		.rd = iov, .n_rd = n_readable, .wr = wr, .n_wr = last,
-	};
-	q.wr_bytes = iov_bytes(wr, last) - 1;
-	uint64_t rd_total = iov_bytes(iov, n_readable);
-	uint8_t hdr[VB_BLK_HDR_BYTES];
-	/* The header is copied out once so the guest cannot change it
-	 * between the checks and the I/O. */
-	uint32_t data_len = 0;
-	uint8_t s;
-	if (!iov_copy_out(iov, n_readable, 0, hdr, sizeof(hdr))) {
-		s = VB_BLK_S_IOERR;
-	} else {
-		q.rd_bytes = rd_total - VB_BLK_HDR_BYTES;
-		q.type = get_le32(hdr);
-		q.sector = get_le64(hdr + 8);
-		s = dispatch(&q, &data_len);
-	}
-	*status = s;
-	*used_len = data_len + 1;
-	return 0;
-}
-
-/* ---- the virtio device ---- */
-
 struct blk {
-	struct vb_virtio vio;
-	struct vb_virtio_transport_state *transport;
+	struct vb_virtio_dev vdev;
 	struct vb_blk_disk *disk;
 	uint8_t config[VB_BLK_CONFIG_BYTES];
 };
 
-static int blk_notify(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err)
+static int blk_serve(struct vb_virtio *v, void *dev, const struct vb_virtq_chain *c,
+		     uint32_t *used, struct vb_err *err)
 {
 	struct blk *b = dev;
-	int r;
-	struct vb_virtq_chain c;
-	while ((r = vb_virtio_pop_locked(v, q, &c, err)) > 0) {
-		uint32_t used = 0;
-		r = vb_blk_request(b->disk, v->driver_features, v->iov, c.n_readable, c.n_writable,
-				   &used, err);
-		if (!r)
-			r = vb_virtio_push_locked(v, q, c.head, used, err);
-		if (r < 0)
-			break;
-	}
-	vb_virtio_signal_locked(v, q);
-	return r < 0 ? r : 0;
+	return vb_blk_request(b->disk, v->driver_features, v->iov, c->n_readable, c->n_writable,
+			      used, err);
+}
+
+static int blk_notify(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err)
+{
+	return vb_virtio_serve_locked(v, q, dev, blk_serve, err);
 }
 
 static void blk_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t size)
@@ -533,70 +36,74 @@ static void blk_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t siz
 	memcpy(data, b->config + off, size);
 }
 
-/* Two ops tables: a readonly disk offers RO and no DISCARD/WRITE_ZEROES,
- * and ops tables are never written to. */
-#define BLK_DEVICE(feat)                                                  \
-	{                                                                 \
-		.name = "virtio-blk", .device_id = VB_VIRTIO_ID_BLK,      \
-		.features = (feat), .num_queues = 1,                      \
-		.queue_max_size = VB_BLK_QUEUE_SIZE,                      \
-		.config_bytes = VB_BLK_CONFIG_BYTES,                      \
-		.config_read = blk_config_read, .queue_notify = blk_notify, \
-	}
-static const struct vb_virtio_device_ops blk_rw_device = BLK_DEVICE(BLK_COMMON | BLK_RW_ONLY);
-static const struct vb_virtio_device_ops blk_ro_device = BLK_DEVICE(BLK_COMMON | BIT(VB_BLK_F_RO));
-
-static void blk_free(struct blk *b)
+static int blk_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct vb_err *err)
 {
-	vb_virtio_destroy(&b->vio);
-	vb_blk_close(b->disk);
-	free(b);
-}
-
-static int blk_attach(struct vb_dev_env *env, const void *config, void **state,
-		      struct vb_err *err)
-{
-	const struct vb_virtio_placement *p = config;
-	const char *name = p && p->name ? p->name : "disk";
-	if (!p || !p->desc)
-		return vb_err_set(err, EINVAL, "disk %s: no image path", name);
-	struct blk *b = calloc(1, sizeof(*b));
-	if (!b)
-		return vb_err_errno(err, ENOMEM, "disk %s", name);
-	int r = vb_blk_open(name, p->desc->path, p->desc->readonly, &b->disk, err);
-	if (r < 0) {
-		free(b);
+	const char *path = vb_virtio_setup_string(s, "path");
+	if (!path)
+		return vb_err_set(err, EINVAL, "disk %s: no image path", d->name);
+	bool readonly = vb_device_bool(s->p->desc, "readonly");
+	struct blk *b = (struct blk *)d;
+	int r = vb_blk_open(d->name, path, readonly, &b->disk, err);
+	if (r < 0)
 		return r;
-	}
 	vb_blk_config(b->disk, b->config);
-	const struct vb_virtio_device_ops *ops = p->desc->readonly ? &blk_ro_device : &blk_rw_device;
-	struct vb_irq none = { 0 };
-	r = vb_virtio_init(&b->vio, ops, b, name, env->mem, none, env->log, env->log_ctx, err);
-	if (r < 0) {
-		vb_blk_close(b->disk);
-		free(b);
-		return r;
-	}
-	r = vb_virtio_transport_attach(env, p, &b->vio, &b->transport, err);
-	if (r < 0) {
-		blk_free(b);
-		return r;
-	}
-	*state = b;
+	s->features = readonly ? VB_BLK_FEATURES_RO : VB_BLK_FEATURES_RW;
 	return 0;
 }
 
-static void blk_detach(void *state)
+static void blk_teardown(struct vb_virtio_dev *d)
 {
-	struct blk *b = state;
-	if (!b)
-		return;
-	vb_virtio_transport_detach(b->transport);
-	blk_free(b);
+	vb_blk_close(((struct blk *)d)->disk);
 }
 
-const struct vb_device_ops vb_virtio_blk_ops = {
-	.name = "disk",
-	.attach = blk_attach,
-	.detach = blk_detach,
+/* A read-only disk offers other features: its setup says which. */
+static const struct vb_virtio_device_ops blk_device = {
+	.name = "virtio-blk", .device_id = VB_VIRTIO_ID_BLK, .features = VB_BLK_FEATURES_RW,
+	.num_queues = 1, .queue_max_size = VB_BLK_QUEUE_SIZE, .config_bytes = VB_BLK_CONFIG_BYTES,
+	.config_read = blk_config_read, .queue_notify = blk_notify,
+	.state_bytes = sizeof(struct blk), .setup = blk_setup, .teardown = blk_teardown,
+};
+
+const struct vb_device_ops vb_virtio_blk_ops = VB_VIRTIO_DEVICE_OPS("disk", &blk_device);
+
+/* -d PATH[,ro], as kvmtool's. */
+static int blk_flag(struct vb_node *dev, const char *flag, char *arg, struct vb_err *err)
+{
+	char *fields[3];
+	size_t n = vb_flag_split(arg, fields, 3);
+	if (vb_flag_put_string(dev, "path", fields[0], flag))
+		return -ENOMEM;
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(fields[i], "ro"))
+			return vb_flag_error(err, flag, "unknown option \"%s\" (only \"ro\")",
+					     fields[i]);
+		if (vb_flag_put_bool(dev, "readonly", true, flag))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct vb_key_schema blk_keys[] = {
+	{ .name = "path", .type = VB_KEY_PATH, .required = true,
+	  .file_kinds = VB_FILE_REGULAR | VB_FILE_BLOCK | VB_FILE_DIR,
+	  .help = "raw image file (virtio-blk), or a directory (9p root filesystem)" },
+	{ .name = "readonly", .type = VB_KEY_BOOL, .default_text = "false",
+	  .help = "the guest cannot write to the disk" },
+};
+
+static const struct vb_device_flag blk_flags[] = {
+	{ .long_name = "--disk", .short_name = 'd', .arg = "PATH[,ro]",
+	  .help = "add a disk image or directory; repeatable", .parse = blk_flag },
+};
+
+static const struct vb_plan_field blk_plan[] = {
+	{ .key = "path", .text_prefix = "  ", .json_name = "path" },
+};
+
+const struct vb_device_type vb_virtio_blk_type = {
+	.name = "disk", .help = "virtio-blk disk image, or a 9p root directory", .virtio = true,
+	.keys = blk_keys, .n_keys = VB_COUNT(blk_keys),
+	.flags = blk_flags, .n_flags = VB_COUNT(blk_flags),
+	.model = "virtio-blk", .plan = blk_plan, .n_plan = VB_COUNT(blk_plan),
+	.dir_root = &vb_virtio_9p_type, .ops = &vb_virtio_blk_ops,
 };

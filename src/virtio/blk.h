@@ -1,8 +1,8 @@
 /* virtio-blk (virtio 1.x, 5.2): a raw image file as a guest disk.
  *
- * Registry glue: vb_virtio_blk_ops ("disk"); config is a const struct
- * vb_virtio_placement * (virtio.h) whose desc gives the image path and
- * readonly; the placement name (the machine file's id, or the one
+ * Registry glue: vb_virtio_blk_type, the device type "disk" (-d), and its
+ * vb_virtio_blk_ops; config is a const struct vb_virtio_placement *
+ * (virtio.h) whose desc gives the image path and readonly; the placement name (the machine file's id, or the one
  * resolve made up) is the GET_ID string.
  *
  * The image: opened O_RDWR (O_RDONLY for readonly) and locked with
@@ -40,6 +40,7 @@
 #include <sys/uio.h>
 
 #include "dev/dev.h"
+#include "parse/devtype.h"
 #include "util/err.h"
 
 /* Virtio device id of a block device (5). */
@@ -53,6 +54,14 @@
 #define VB_BLK_F_FLUSH 9
 #define VB_BLK_F_DISCARD 13
 #define VB_BLK_F_WRITE_ZEROES 14
+/* What a disk offers (vb_blk_features): a read-only one says so and
+ * offers neither DISCARD nor WRITE_ZEROES. */
+#define VB_BLK_FEATURES_COMMON                                                \
+	(1ULL << VB_BLK_F_SIZE_MAX | 1ULL << VB_BLK_F_SEG_MAX |                 \
+	 1ULL << VB_BLK_F_BLK_SIZE | 1ULL << VB_BLK_F_FLUSH)
+#define VB_BLK_FEATURES_RW                                                    \
+	(VB_BLK_FEATURES_COMMON | 1ULL << VB_BLK_F_DISCARD | 1ULL << VB_BLK_F_WRITE_ZEROES)
+#define VB_BLK_FEATURES_RO (VB_BLK_FEATURES_COMMON | 1ULL << VB_BLK_F_RO)
 
 /* Request types and status values (5.2.6). */
 #define VB_BLK_T_IN 0u
@@ -95,9 +104,10 @@
 #define VB_BLK_CFG_WZ_MAY_UNMAP 56
 
 extern const struct vb_device_ops vb_virtio_blk_ops;
+extern const struct vb_device_type vb_virtio_blk_type;
 
-/* The request engine, separate from the virtio glue so the fuzzer and
- * the benchmark can drive it without a transport. */
+/* The request engine (blk_disk.c), separate from the virtio glue (blk.c)
+ * so the fuzzer and the benchmark can drive it without a transport. */
 struct vb_blk_disk;
 
 /* Open and lock path. name ("root") is used in messages and is the

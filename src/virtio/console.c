@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "virtio/device.h"
 #include "virtio/virtio.h"
 
 #define VB_VIRTIO_ID_CONSOLE 3u
@@ -19,48 +20,47 @@
 #define CFG_BYTES 12u
 
 struct vb_virtio_console {
-	struct vb_virtio vio;
-	struct vb_virtio_transport_state *transport;
+	struct vb_virtio_dev vdev;
 	const struct vb_console *out; /* may be NULL: output dropped */
 };
 
-static int tx_notify(struct vb_virtio *v, struct vb_virtio_console *c, struct vb_err *err)
+/* One transmit buffer, written to the console. */
+static int transmit(struct vb_virtio *v, void *dev, const struct vb_virtq_chain *ch,
+		    uint32_t *written, struct vb_err *err)
 {
-	int r;
-	struct vb_virtq_chain ch;
-	while ((r = vb_virtio_pop_locked(v, Q_TX, &ch, err)) > 0) {
-		/* 5.3.6.1: transmit buffers are device-readable only. */
-		if (ch.n_writable)
-			return vb_err_set(err, EINVAL, "transmit buffer is device-writable");
-		for (unsigned i = 0; i < ch.n_readable; i++) {
-			const struct iovec *iov = &v->iov[i];
-			/* Output is best effort: a closed stdout must not
-			 * stop the guest. */
-			if (c->out && c->out->write && iov->iov_len)
-				(void)c->out->write(c->out->ctx, iov->iov_base, iov->iov_len);
-		}
-		r = vb_virtio_push_locked(v, Q_TX, ch.head, 0, err);
-		if (r < 0)
-			return r;
+	struct vb_virtio_console *c = dev;
+	(void)written; /* nothing: the buffers are the guest's output */
+	/* 5.3.6.1: transmit buffers are device-readable only. */
+	if (ch->n_writable)
+		return vb_err_set(err, EINVAL, "transmit buffer is device-writable");
+	for (unsigned i = 0; i < ch->n_readable; i++) {
+		const struct iovec *iov = &v->iov[i];
+		/* Output is best effort: a closed stdout must not stop the
+		 * guest. */
+		if (c->out && c->out->write && iov->iov_len)
+			(void)c->out->write(c->out->ctx, iov->iov_base, iov->iov_len);
 	}
-	vb_virtio_signal_locked(v, Q_TX);
-	return r;
+	return 0;
 }
 
 static int console_notify(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err)
 {
 	/* New receive buffers need nothing now: the next feed uses them. */
-	int r = q == Q_TX ? tx_notify(v, dev, err) : 0;
-	return r < 0 ? r : 0;
+	return q == Q_TX ? vb_virtio_serve_locked(v, Q_TX, dev, transmit, err) : 0;
+}
+
+static int console_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct vb_err *err)
+{
+	(void)err;
+	((struct vb_virtio_console *)d)->out = s->env->console;
+	return 0;
 }
 
 static const struct vb_virtio_device_ops console_device = {
-	.name = "virtio-console",
-	.device_id = VB_VIRTIO_ID_CONSOLE,
-	.num_queues = 2,
-	.queue_max_size = CONSOLE_QUEUE_SIZE,
-	.config_bytes = CFG_BYTES,
+	.name = "virtio-console", .device_id = VB_VIRTIO_ID_CONSOLE,
+	.num_queues = 2, .queue_max_size = CONSOLE_QUEUE_SIZE, .config_bytes = CFG_BYTES,
 	.queue_notify = console_notify,
+	.state_bytes = sizeof(struct vb_virtio_console), .setup = console_setup,
 };
 
 /* Fill one popped receive chain from buf; returns bytes copied. */
@@ -79,7 +79,7 @@ static size_t fill_chain(struct vb_virtio *v, const struct vb_virtq_chain *ch, c
 
 size_t vb_virtio_console_feed(struct vb_virtio_console *c, const uint8_t *buf, size_t n)
 {
-	struct vb_virtio *v = &c->vio;
+	struct vb_virtio *v = &c->vdev.vio;
 	size_t done = 0;
 	pthread_mutex_lock(&v->lock);
 	if (!(v->status & VB_VIRTIO_S_DRIVER_OK) || v->broken || !v->queues[Q_RX].enabled) {
@@ -112,48 +112,22 @@ size_t vb_virtio_console_feed(struct vb_virtio_console *c, const uint8_t *buf, s
 	return done;
 }
 
-static void console_free(struct vb_virtio_console *c)
+const struct vb_device_ops vb_virtio_console_ops = VB_VIRTIO_DEVICE_OPS("console", &console_device);
+
+/* A console device is where the guest console goes (the builder feeds it
+ * the terminal): with the console on the UART or nowhere it would be a
+ * second, silent console, which is never what the file meant. */
+static void console_validate(const struct vb_machine_desc *m, size_t i, struct vb_diags *diags)
 {
-	vb_virtio_destroy(&c->vio);
-	free(c);
+	if (m->console != VB_CONSOLE_VIRTIO)
+		vb_diag_error(diags, m->devices[i].loc,
+			      "devices[%zu]: a console device carries the guest console: set console = \"virtio\" (now \"%s\")",
+			      i, vb_console_name(m->console));
 }
 
-static int console_attach(struct vb_dev_env *env, const void *config, void **state,
-			  struct vb_err *err)
-{
-	static const struct vb_virtio_placement pc_default = { .name = "console" };
-	const struct vb_virtio_placement *p = config ? config : &pc_default;
-	struct vb_virtio_console *c = calloc(1, sizeof(*c));
-	if (!c)
-		return vb_err_errno(err, ENOMEM, "%s", p->name ? p->name : "console");
-	c->out = env->console;
-	struct vb_irq none = { 0 };
-	int r = vb_virtio_init(&c->vio, &console_device, c, p->name, env->mem, none, env->log,
-			       env->log_ctx, err);
-	if (r < 0) {
-		free(c);
-		return r;
-	}
-	r = vb_virtio_transport_attach(env, p, &c->vio, &c->transport, err);
-	if (r < 0) {
-		console_free(c);
-		return r;
-	}
-	*state = c;
-	return 0;
-}
-
-static void console_detach(void *state)
-{
-	struct vb_virtio_console *c = state;
-	if (!c)
-		return;
-	vb_virtio_transport_detach(c->transport);
-	console_free(c);
-}
-
-const struct vb_device_ops vb_virtio_console_ops = {
+const struct vb_device_type vb_virtio_console_type = {
 	.name = "console",
-	.attach = console_attach,
-	.detach = console_detach,
+	.help = "virtio-console carrying the guest console (hvc0); needs console = \"virtio\"",
+	.virtio = true, .single = true, .validate = console_validate,
+	.model = "virtio-console", .guest_console = true, .ops = &vb_virtio_console_ops,
 };

@@ -12,9 +12,10 @@
  * transmitq or a device-readable one on receiveq is a driver violation
  * (NEEDS_RESET, virtio.h).
  *
- * The machine-file device type "console" (in the registry), placed like
- * any virtio device; with `console = "virtio"` and no console device the
- * builder attaches vb_virtio_console_ops itself on PCI, first free slot.
+ * The machine-file device type "console" (vb_virtio_console_type: at most
+ * one, and only with console = "virtio"), placed like any virtio device;
+ * with `console = "virtio"` and no console device the builder attaches
+ * vb_virtio_console_ops itself on PCI, first free slot.
  * Config: a const struct vb_virtio_placement * (NULL: PCI defaults).
  * Output goes to env->console as it was at attach time. */
 #ifndef VB_VIRTIO_CONSOLE_H
@@ -24,8 +25,10 @@
 #include <stdint.h>
 
 #include "dev/dev.h"
+#include "parse/devtype.h"
 
 extern const struct vb_device_ops vb_virtio_console_ops;
+extern const struct vb_device_type vb_virtio_console_type;
 
 struct vb_virtio_console;
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "virtio/doorbell.h"
+
 /* Register offsets, virtio 1.x 4.2.2 (version 2 layout). */
 enum {
 	R_MAGIC = 0x000,

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "parse/desc.h"
+#include "virtio/device.h"
 
 #define BIT(n) (1ULL << (n))
 /* Frames moved per queue per wakeup, so one busy direction cannot starve
@@ -19,16 +21,14 @@
 #define NET_S_LINK_UP 1u
 
 struct net {
-	struct vb_virtio vio;
-	struct vb_virtio_transport_state *transport;
+	struct vb_virtio_dev vdev;
 	struct vb_net_backend *be;
 	uint8_t config[NET_CONFIG_BYTES];
 	int evfd;
 	pthread_t thread;
-	bool thread_started;
 	atomic_bool stop;
 	uint8_t *txbuf; /* VB_NET_FRAME_MAX_BYTES; I/O thread only */
-	struct vb_virtio_net_stats stats; /* under vio.lock */
+	struct vb_virtio_net_stats stats; /* under vdev.vio.lock */
 };
 
 static const uint64_t offload_features =
@@ -119,7 +119,7 @@ static bool tx_header_ok(const struct vb_virtio *v, const uint8_t *f, size_t len
  * for a violation (the device is failed). */
 static int tx_pop_locked(struct net *n, size_t *len)
 {
-	struct vb_virtio *v = &n->vio;
+	struct vb_virtio *v = &n->vdev.vio;
 	struct vb_virtq_chain c;
 	struct vb_err err = { 0 };
 	if (!running_locked(v, VB_VIRTIO_NET_TXQ))
@@ -162,7 +162,7 @@ static int tx_pop_locked(struct net *n, size_t *len)
 
 static void tx_run(struct net *n)
 {
-	struct vb_virtio *v = &n->vio;
+	struct vb_virtio *v = &n->vdev.vio;
 	for (unsigned i = 0; i < NET_BATCH; i++) {
 		size_t len = 0;
 		pthread_mutex_lock(&v->lock);
@@ -203,7 +203,7 @@ static void tx_run(struct net *n)
 static bool rx_ready(void *ctx)
 {
 	struct net *n = ctx;
-	struct vb_virtio *v = &n->vio;
+	struct vb_virtio *v = &n->vdev.vio;
 	pthread_mutex_lock(&v->lock);
 	/* Asking for a notification and checking for buffers in one step:
 	 * if none is there, the driver's next kick wakes the thread. */
@@ -232,7 +232,7 @@ static bool rx_header_ok(const struct vb_virtio *v, const uint8_t *f)
 
 static void rx_deliver_locked(struct net *n, const uint8_t *frame, size_t len)
 {
-	struct vb_virtio *v = &n->vio;
+	struct vb_virtio *v = &n->vdev.vio;
 	struct vb_virtq_chain c;
 	struct vb_err err = { 0 };
 	if (len < VB_NET_HDR_BYTES + VB_NET_ETH_HDR_BYTES || !rx_header_ok(v, frame) ||
@@ -285,9 +285,9 @@ static void rx_deliver_locked(struct net *n, const uint8_t *frame, size_t len)
 static void rx_deliver(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct net *n = ctx;
-	pthread_mutex_lock(&n->vio.lock);
+	pthread_mutex_lock(&n->vdev.vio.lock);
 	rx_deliver_locked(n, frame, len);
-	pthread_mutex_unlock(&n->vio.lock);
+	pthread_mutex_unlock(&n->vdev.vio.lock);
 }
 
 /* ---- the I/O thread ---- */
@@ -313,15 +313,15 @@ static void sync_offloads(struct net *n)
 {
 	if (!n->be->ops->set_offload)
 		return;
-	pthread_mutex_lock(&n->vio.lock);
-	unsigned want = wanted_offloads_locked(&n->vio);
+	pthread_mutex_lock(&n->vdev.vio.lock);
+	unsigned want = wanted_offloads_locked(&n->vdev.vio);
 	bool change = want != n->stats.offloads;
-	pthread_mutex_unlock(&n->vio.lock);
+	pthread_mutex_unlock(&n->vdev.vio.lock);
 	if (!change || n->be->ops->set_offload(n->be, want) < 0)
 		return;
-	pthread_mutex_lock(&n->vio.lock);
+	pthread_mutex_lock(&n->vdev.vio.lock);
 	n->stats.offloads = want;
-	pthread_mutex_unlock(&n->vio.lock);
+	pthread_mutex_unlock(&n->vdev.vio.lock);
 }
 
 static void *io_thread(void *arg)
@@ -360,32 +360,6 @@ static void *io_thread(void *arg)
 
 /* ---- attach/detach ---- */
 
-static const struct vb_virtio_device_ops net_plain = {
-	.name = "virtio-net",
-	.device_id = VB_VIRTIO_ID_NET,
-	.features = BIT(VB_VIRTIO_NET_F_MAC) | BIT(VB_VIRTIO_NET_F_STATUS),
-	.num_queues = 2,
-	.queue_max_size = VB_VIRTIO_NET_QUEUE_SIZE,
-	.config_bytes = NET_CONFIG_BYTES,
-	.config_read = net_config_read,
-	.queue_notify = net_notify,
-	.reset = net_reset,
-};
-
-/* Same device with the offloads: a separate const table because the
- * features of an ops table are fixed (virtio.h). */
-static const struct vb_virtio_device_ops net_offload = {
-	.name = "virtio-net",
-	.device_id = VB_VIRTIO_ID_NET,
-	.features = BIT(VB_VIRTIO_NET_F_MAC) | BIT(VB_VIRTIO_NET_F_STATUS) | offload_features,
-	.num_queues = 2,
-	.queue_max_size = VB_VIRTIO_NET_QUEUE_SIZE,
-	.config_bytes = NET_CONFIG_BYTES,
-	.config_read = net_config_read,
-	.queue_notify = net_notify,
-	.reset = net_reset,
-};
-
 void vb_virtio_net_mac_generate(const char *machine_name, const char *nic_name, uint8_t mac[6])
 {
 	/* FNV-1a, 64 bit (offset basis and prime from the FNV reference). */
@@ -414,123 +388,282 @@ void vb_virtio_net_mac_generate(const char *machine_name, const char *nic_name, 
 	mac[5] = (uint8_t)(h >> 24);
 }
 
-static void net_free(struct net *n)
+/* What vb_virtio_net_attach_backend hands the model's setup. */
+struct net_args {
+	const uint8_t *mac;        /* NULL: generated from the instance name */
+	struct vb_net_backend *be; /* NULL once the device owns it */
+};
+
+static int net_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct vb_err *err)
 {
-	if (n->thread_started) {
-		atomic_store(&n->stop, true);
-		kick(n);
-		pthread_join(n->thread, NULL);
-	}
-	if (n->transport)
-		vb_virtio_transport_detach(n->transport);
-	if (n->vio.ops)
-		vb_virtio_destroy(&n->vio);
+	struct net *n = (struct net *)d;
+	struct net_args *a = s->arg;
+	n->be = a->be;
+	a->be = NULL;
+	n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	n->txbuf = malloc(VB_NET_FRAME_MAX_BYTES);
+	if (n->evfd < 0 || !n->txbuf)
+		return vb_err_errno(err, n->txbuf ? errno : ENOMEM, "%s", d->name);
+	if (a->mac)
+		memcpy(n->config, a->mac, 6);
+	else
+		vb_virtio_net_mac_generate(NULL, d->name, n->config);
+	n->config[6] = NET_S_LINK_UP;
+	n->be->sink = (struct vb_net_sink){ rx_ready, rx_deliver, n };
+	if (n->be->offloads)
+		s->features |= offload_features;
+	return 0;
+}
+
+static int net_start(struct vb_virtio_dev *d, struct vb_err *err)
+{
+	struct net *n = (struct net *)d;
+	int r = pthread_create(&n->thread, NULL, io_thread, n);
+	return r ? vb_err_errno(err, r, "%s: I/O thread", d->name) : 0;
+}
+
+static void net_stop(struct vb_virtio_dev *d)
+{
+	struct net *n = (struct net *)d;
+	atomic_store(&n->stop, true);
+	kick(n);
+	pthread_join(n->thread, NULL);
+}
+
+static void net_teardown(struct vb_virtio_dev *d)
+{
+	struct net *n = (struct net *)d;
 	vb_net_backend_destroy(n->be);
 	if (n->evfd >= 0)
 		close(n->evfd);
 	free(n->txbuf);
-	free(n);
 }
+
+/* With a backend that passes headers through, setup offers the offloads
+ * too. */
+static const struct vb_virtio_device_ops net_device = {
+	.name = "virtio-net", .device_id = VB_VIRTIO_ID_NET,
+	.features = BIT(VB_VIRTIO_NET_F_MAC) | BIT(VB_VIRTIO_NET_F_STATUS),
+	.num_queues = 2, .queue_max_size = VB_VIRTIO_NET_QUEUE_SIZE, .config_bytes = NET_CONFIG_BYTES,
+	.config_read = net_config_read, .queue_notify = net_notify, .reset = net_reset,
+	.state_bytes = sizeof(struct net), .setup = net_setup, .start = net_start,
+	.stop = net_stop, .teardown = net_teardown,
+};
+
+static int net_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
+		      const void *config, void **state, struct vb_err *err);
+
+const struct vb_device_ops vb_virtio_net_ops = {
+	.name = "net", .attach = net_attach, .detach = vb_virtio_dev_detach, .data = &net_device,
+};
 
 int vb_virtio_net_attach_backend(struct vb_dev_env *env, const struct vb_virtio_placement *p,
 				 const uint8_t *mac, struct vb_net_backend *be, void **state,
 				 struct vb_err *err)
 {
-	const char *name = p->name ? p->name : "net";
-	struct net *n = calloc(1, sizeof(*n));
-	if (!n) {
-		vb_net_backend_destroy(be);
-		return vb_err_errno(err, ENOMEM, "%s", name);
-	}
-	n->be = be;
-	n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	n->txbuf = malloc(VB_NET_FRAME_MAX_BYTES);
-	if (n->evfd < 0 || !n->txbuf) {
-		int e = n->txbuf ? errno : ENOMEM;
-		net_free(n);
-		return vb_err_errno(err, e, "%s", name);
-	}
-	if (mac)
-		memcpy(n->config, mac, 6);
-	else
-		vb_virtio_net_mac_generate(NULL, name, n->config);
-	n->config[6] = NET_S_LINK_UP;
-	be->sink = (struct vb_net_sink){ rx_ready, rx_deliver, n };
-
-	struct vb_irq none = { 0 };
-	const struct vb_virtio_device_ops *ops = be->offloads ? &net_offload : &net_plain;
-	int r = vb_virtio_init(&n->vio, ops, n, name, env->mem, none, env->log, env->log_ctx, err);
-	if (r < 0) {
-		n->vio.ops = NULL;
-		net_free(n);
-		return r;
-	}
-	r = vb_virtio_transport_attach(env, p, &n->vio, &n->transport, err);
-	if (r < 0) {
-		net_free(n);
-		return r;
-	}
-	r = pthread_create(&n->thread, NULL, io_thread, n);
-	if (r) {
-		net_free(n);
-		return vb_err_errno(err, r, "%s: I/O thread", name);
-	}
-	n->thread_started = true;
-	*state = n;
-	return 0;
+	struct net_args a = { mac, be };
+	int r = vb_virtio_dev_attach_arg(&vb_virtio_net_ops, env, p, &a, state, err);
+	/* Refused before setup took it: it is still ours to free. */
+	vb_net_backend_destroy(a.be);
+	return r;
 }
 
+/* The backend the description asks for: a tap device, or user mode. */
 static int make_backend(const struct vb_virtio_placement *p, struct vb_net_backend **be,
 			struct vb_err *err)
 {
 	const struct vb_device_desc *d = p->desc;
-	if (d && d->net_mode == VB_NET_TAP)
-		return vb_net_tap_open(VB_NET_TUN_PATH, d->tap, be, err);
+	const char *mode = d ? vb_device_string(d, "mode") : NULL;
+	if (mode && !strcmp(mode, "tap"))
+		return vb_net_tap_open(VB_NET_TUN_PATH, vb_device_string(d, "tap"), be, err);
+	const struct vb_value *forwards = d ? vb_device_value(d, "forward") : NULL;
 	struct vb_net_user_config cfg = {
-		.dhcp = d ? d->dhcp : true,
-		.forwards = d ? (const char *const *)d->forwards.items : NULL,
-		.n_forwards = d ? d->forwards.count : 0,
+		.dhcp = d ? vb_device_bool(d, "dhcp") : true,
+		.forwards = forwards ? (const char *const *)forwards->strings.items : NULL,
+		.n_forwards = forwards ? forwards->strings.count : 0,
 		.hostname = p->machine_name,
 	};
 	return vb_net_user_create(&cfg, be, err);
 }
 
-static int net_attach(struct vb_dev_env *env, const void *config, void **state,
-		      struct vb_err *err)
+static int net_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
+		      const void *config, void **state, struct vb_err *err)
 {
-	static const struct vb_virtio_placement pc_default = { .name = "net" };
+	const struct vb_virtio_placement pc_default = { .name = self->name };
 	const struct vb_virtio_placement *p = config ? config : &pc_default;
-	const char *name = p->name ? p->name : "net";
+	const char *name = p->name ? p->name : self->name;
 	struct vb_net_backend *be = NULL;
 	int r = make_backend(p, &be, err);
 	if (r < 0) {
 		vb_err_prefix(err, "%s", name);
 		return r;
 	}
-	uint8_t mac[6];
-	if (p->desc && p->desc->has_mac)
-		memcpy(mac, p->desc->mac, 6);
-	else
-		vb_virtio_net_mac_generate(p->machine_name, name, mac);
-	return vb_virtio_net_attach_backend(env, p, mac, be, state, err);
-}
-
-static void net_detach(void *state)
-{
-	if (state)
-		net_free(state);
+	const struct vb_value *mac = p->desc ? vb_device_value(p->desc, "mac") : NULL;
+	uint8_t generated[6];
+	if (!mac || !mac->set)
+		vb_virtio_net_mac_generate(p->machine_name, name, generated);
+	return vb_virtio_net_attach_backend(env, p, mac && mac->set ? mac->mac : generated, be,
+					    state, err);
 }
 
 void vb_virtio_net_get_stats(void *state, struct vb_virtio_net_stats *out)
 {
 	struct net *n = state;
-	pthread_mutex_lock(&n->vio.lock);
+	pthread_mutex_lock(&n->vdev.vio.lock);
 	*out = n->stats;
-	pthread_mutex_unlock(&n->vio.lock);
+	pthread_mutex_unlock(&n->vdev.vio.lock);
 }
 
-const struct vb_device_ops vb_virtio_net_ops = {
-	.name = "net",
-	.attach = net_attach,
-	.detach = net_detach,
+/* ---- the device type ---- */
+
+/* "tcp:127.0.0.1:2222-:22": protocol, optional host address, host port,
+ * '-', optional guest address, guest port. */
+static int check_forward(const char *spec)
+{
+	char proto[4], host_addr[64], guest_addr[64];
+	unsigned host_port, guest_port;
+	int consumed = 0;
+	const char *p = spec;
+
+	if (strncmp(p, "tcp:", 4) && strncmp(p, "udp:", 4))
+		return -EINVAL;
+	memcpy(proto, p, 3);
+	proto[3] = 0;
+	p += 4;
+	host_addr[0] = guest_addr[0] = 0;
+	if (*p != ':' && sscanf(p, "%63[0-9.]%n", host_addr, &consumed) == 1)
+		p += consumed;
+	if (*p++ != ':')
+		return -EINVAL;
+	if (sscanf(p, "%5u%n", &host_port, &consumed) != 1)
+		return -EINVAL;
+	p += consumed;
+	if (*p++ != '-')
+		return -EINVAL;
+	if (*p != ':' && sscanf(p, "%63[0-9.]%n", guest_addr, &consumed) == 1)
+		p += consumed;
+	if (*p++ != ':')
+		return -EINVAL;
+	if (sscanf(p, "%5u%n", &guest_port, &consumed) != 1 || p[consumed])
+		return -EINVAL;
+	if (host_port == 0 || host_port > 65535 || guest_port == 0 || guest_port > 65535)
+		return -ERANGE;
+	return 0;
+}
+
+static void check_forwards(const struct vb_device_desc *dev, size_t i, bool tap,
+			   struct vb_diags *diags)
+{
+	const struct vb_strings *forwards = &vb_device_value(dev, "forward")->strings;
+	for (size_t f = 0; f < forwards->count; f++) {
+		if (tap) {
+			vb_diag_error(diags, dev->loc,
+				      "devices[%zu].forward: port forwards need mode = \"user\"", i);
+			break;
+		}
+		if (check_forward(forwards->items[f]))
+			vb_diag_error(diags, dev->loc,
+				      "devices[%zu].forward[%zu]: \"%s\" is not a forward (expected \"tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT\")",
+				      i, f, forwards->items[f]);
+	}
+}
+
+static void net_validate(const struct vb_machine_desc *m, size_t i, struct vb_diags *diags)
+{
+	const struct vb_device_desc *dev = &m->devices[i];
+	bool tap = !strcmp(vb_device_string(dev, "mode"), "tap");
+	const char *ifname = vb_device_string(dev, "tap");
+	struct vb_loc tap_loc = vb_device_loc(dev, "tap");
+	if (tap && !ifname)
+		vb_diag_error(diags, dev->loc,
+			      "devices[%zu]: a tap network needs a tap interface name (tap = \"tap0\")",
+			      i);
+	if (!tap && ifname)
+		vb_diag_error(diags, tap_loc, "devices[%zu].tap: only used with mode = \"tap\"", i);
+	if (ifname && (strlen(ifname) == 0 || strlen(ifname) >= 16))
+		vb_diag_error(diags, tap_loc, "devices[%zu].tap: interface names are 1 to 15 bytes",
+			      i);
+	check_forwards(dev, i, tap, diags);
+}
+
+/* -n MODE[,tap=IF][,mac=MAC][,dhcp=on|off][,forward=SPEC], kvmtool's
+ * spellings (tapif, guest_mac) too. */
+static int net_option(struct vb_node *dev, const char *flag, char *key, char *value)
+{
+	if (!value && (!strcmp(key, "user") || !strcmp(key, "tap")))
+		return vb_flag_put_string(dev, "mode", key, flag);
+	if (value && !strcmp(key, "mode"))
+		return vb_flag_put_string(dev, "mode", value, flag);
+	if (value && (!strcmp(key, "tap") || !strcmp(key, "tapif")))
+		return vb_flag_put_string(dev, "tap", value, flag);
+	if (value && (!strcmp(key, "mac") || !strcmp(key, "guest_mac")))
+		return vb_flag_put_string(dev, "mac", value, flag);
+	if (value && !strcmp(key, "dhcp") && (!strcmp(value, "on") || !strcmp(value, "off")))
+		return vb_flag_put_bool(dev, "dhcp", !strcmp(value, "on"), flag);
+	if (value && !strcmp(key, "forward"))
+		return vb_flag_append_string(dev, "forward", value, flag);
+	return -EINVAL;
+}
+
+static int net_flag(struct vb_node *dev, const char *flag, char *arg, struct vb_err *err)
+{
+	char *fields[8];
+	size_t n = vb_flag_split(arg, fields, 8);
+	for (size_t i = 0; i < n; i++) {
+		char *key = fields[i], *value = strchr(fields[i], '=');
+		if (value)
+			*value++ = 0;
+		int rc = net_option(dev, flag, key, value);
+		if (rc == -EINVAL)
+			return vb_flag_error(err, flag,
+					     "unknown option \"%s\" (expected user, tap, tap=IF, mac=MAC, dhcp=on|off, forward=SPEC)",
+					     key);
+		if (rc)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int no_dhcp_flag(struct vb_node *dev, const char *flag, char *arg, struct vb_err *err)
+{
+	(void)arg;
+	(void)err;
+	return vb_flag_put_bool(dev, "dhcp", false, flag);
+}
+
+static const char *const net_mode_choices[] = { "user", "tap", NULL };
+
+static const struct vb_key_schema net_keys[] = {
+	{ .name = "mode", .type = VB_KEY_ENUM, .choices = net_mode_choices,
+	  .default_text = "user",
+	  .help = "user-mode networking (no root needed) or an existing tap device" },
+	{ .name = "tap", .type = VB_KEY_STRING, .default_text = "none (required in tap mode)",
+	  .help = "host tap interface name" },
+	{ .name = "mac", .type = VB_KEY_MAC, .default_text = "derived from the machine name",
+	  .help = "guest MAC address, six hex octets separated by ':'" },
+	{ .name = "dhcp", .type = VB_KEY_BOOL, .default_text = "true",
+	  .help = "user mode: serve the guest an address by DHCP" },
+	{ .name = "forward", .type = VB_KEY_STRINGS, .default_text = "none",
+	  .help = "user mode: host-to-guest port forwards, \"tcp:127.0.0.1:2222-:22\"" },
+};
+
+static const struct vb_device_flag net_flags[] = {
+	{ .long_name = "--network", .short_name = 'n',
+	  .arg = "MODE[,tap=IF][,mac=MAC][,dhcp=on|off][,forward=SPEC]",
+	  .help = "add a NIC; MODE is user or tap; repeatable", .parse = net_flag },
+	{ .long_name = "--no-dhcp", .help = "no DHCP on the NIC given last", .amend = true,
+	  .parse = no_dhcp_flag },
+};
+
+static const struct vb_plan_field net_plan[] = {
+	{ .key = "mode", .text_prefix = "  " },
+	{ .key = "tap", .text_prefix = " " },
+};
+
+const struct vb_device_type vb_virtio_net_type = {
+	.name = "net", .help = "virtio-net network interface", .virtio = true,
+	.keys = net_keys, .n_keys = VB_COUNT(net_keys), .validate = net_validate,
+	.flags = net_flags, .n_flags = VB_COUNT(net_flags),
+	.model = "virtio-net", .plan = net_plan, .n_plan = VB_COUNT(net_plan),
+	.ops = &vb_virtio_net_ops,
 };

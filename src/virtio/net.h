@@ -24,7 +24,8 @@
  * negotiated features do not allow, or too short or long, is dropped and
  * counted, as a NIC drops a bad frame.
  *
- * Registry glue: vb_virtio_net_ops ("net"); config is a const struct
+ * Registry glue: vb_virtio_net_type, the device type "net" (-n,
+ * --no-dhcp), and its vb_virtio_net_ops; config is a const struct
  * vb_virtio_placement * whose desc (mode, tap, mac, dhcp, forward) picks
  * and sets up the backend at attach, so a tap that cannot be opened fails
  * the build before any vCPU runs. */
@@ -35,6 +36,7 @@
 
 #include "dev/dev.h"
 #include "net/backend.h"
+#include "parse/devtype.h"
 #include "virtio/virtio.h"
 
 #define VB_VIRTIO_ID_NET 1u
@@ -59,6 +61,7 @@
 #define VB_NET_TUN_PATH "/dev/net/tun"
 
 extern const struct vb_device_ops vb_virtio_net_ops;
+extern const struct vb_device_type vb_virtio_net_type;
 
 /* The MAC of a NIC without one in the machine file: 52:54:00 (the
  * locally administered unicast prefix QEMU and kvmtool use) followed by

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dev/pci.h"
+#include "virtio/doorbell.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4u
 #define VIRTIO_PCI_DEVICE_BASE 0x1040u /* 4.1.2.1: 0x1040 + device id */

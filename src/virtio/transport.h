@@ -11,22 +11,8 @@
  * from the allocator. Why INTx and not MSI-X: see pci.c.
  *
  * Both register their ranges on env->mmio at attach and unregister them
- * at detach; both set v->irq. Internal to src/virtio.
- *
- * Doorbells: when the env offers doorbell_add (dev/dev.h: KVM ioeventfd),
- * both register one per queue at attach, for the whole life of the
- * device, and the queue notify write then no longer exits; the register
- * handlers stay as the path for every write the doorbell does not match
- * and for VMs without ioeventfd. Registering at attach rather than at
- * queue enable is safe because a latched doorbell for a queue that is not
- * enabled is dropped (vb_virtio_notify_latched), and it keeps KVM ioctls
- * out of the register handlers. The two registrations:
- *   pci.c:  notify structure address of queue q (notify_off q, multiplier
- *           4), 2 bytes, any value: the driver writes the 16-bit queue
- *           index there (virtio 1.x 4.1.4.4, no VIRTIO_F_NOTIFICATION_DATA);
- *   mmio.c: QueueNotify (0x50), 4 bytes, value q (4.2.2: the driver
- *           writes the queue index), one doorbell per queue on the one
- *           register (KVM datamatch). */
+ * at detach; both set v->irq; both add their doorbells (doorbell.h).
+ * Internal to src/virtio. */
 #ifndef VB_VIRTIO_TRANSPORT_H
 #define VB_VIRTIO_TRANSPORT_H
 
@@ -37,24 +23,6 @@
 
 struct vb_virtio_mmio;
 struct vb_virtio_pci;
-
-/* A transport's doorbells, one per queue. Zero-initialise. */
-struct vb_virtio_doorbells {
-	const struct vb_dev_env *env;
-	int id[VB_VIRTIO_MAX_QUEUES];
-	unsigned n;
-};
-
-/* For each queue q of v: db_at(opaque, q, &db) describes its doorbell,
- * and fn(opaque, q) is what the I/O event thread calls for it. Without a
- * doorbell_add hook this does nothing. If the env refuses one, the ones
- * added are removed, the refusal is logged once and the device stays on
- * the exit path; so this cannot fail. */
-void vb_virtio_doorbells_add(struct vb_virtio_doorbells *d, const struct vb_dev_env *env,
-			     struct vb_virtio *v,
-			     void (*db_at)(void *opaque, unsigned q, struct vb_doorbell *db),
-			     void (*fn)(void *opaque, unsigned q), void *opaque);
-void vb_virtio_doorbells_remove(struct vb_virtio_doorbells *d);
 
 int vb_virtio_mmio_attach(struct vb_dev_env *env, const struct vb_virtio_placement *p,
 			  struct vb_virtio *v, struct vb_virtio_mmio **out, struct vb_err *err);

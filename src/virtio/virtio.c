@@ -28,8 +28,9 @@ static void reset_queues(struct vb_virtio *v)
 	}
 }
 
-int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, void *dev,
-		   const char *name, const struct vb_guest_mem *mem, struct vb_irq irq,
+int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops,
+		   uint64_t features, void *dev, const char *name,
+		   const struct vb_guest_mem *mem, struct vb_irq irq,
 		   void (*log)(void *ctx, const char *msg), void *log_ctx, struct vb_err *err)
 {
 	memset(v, 0, sizeof(*v));
@@ -53,7 +54,7 @@ int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, 
 	v->irq = irq;
 	v->log = log;
 	v->log_ctx = log_ctx;
-	v->device_features = ops->features | core_features;
+	v->device_features = features | core_features;
 	reset_queues(v);
 	return 0;
 }

@@ -35,7 +35,8 @@
 
 #include "dev/dev.h"
 #include "dev/irq.h"
-#include "machine/guestmem.h"
+#include "dev/placement.h"
+#include "mem/guestmem.h"
 #include "util/err.h"
 #include "virtio/virtq.h"
 
@@ -62,10 +63,15 @@
 
 struct vb_virtio;
 
+struct vb_virtio_dev;   /* virtio/device.h */
+struct vb_virtio_setup; /* virtio/device.h */
+
 struct vb_virtio_device_ops {
 	const char *name;
 	uint32_t device_id;
-	uint64_t features;        /* device-specific bits; the core adds its own */
+	/* Device-specific bits (the core adds its own); a device's setup may
+	 * offer others (device.h: a read-only disk, a NIC with offloads). */
+	uint64_t features;
 	uint16_t num_queues;      /* 1..VB_VIRTIO_MAX_QUEUES */
 	uint16_t queue_max_size;  /* a power of two <= VB_VIRTQ_MAX_SIZE */
 	uint32_t config_bytes;    /* device configuration space size */
@@ -77,6 +83,20 @@ struct vb_virtio_device_ops {
 	int (*queue_notify)(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err);
 	/* Optional: drop in-flight state (device reset). */
 	void (*reset)(void *dev);
+
+	/* Attaching and detaching, when this table is a vb_device_ops' data
+	 * (virtio/device.h vb_virtio_dev_attach, which documents the order):
+	 * the state's size (a struct starting with struct vb_virtio_dev,
+	 * which the callbacks above get as dev), and, each optional, the
+	 * device's own resources before the core (setup: 0 or -errno with
+	 * err; teardown undoes it, a failed one too, on what calloc left),
+	 * and what runs once the transport is attached (start, undone by
+	 * stop before the transport goes). */
+	size_t state_bytes;
+	int (*setup)(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct vb_err *err);
+	int (*start)(struct vb_virtio_dev *d, struct vb_err *err);
+	void (*stop)(struct vb_virtio_dev *d);
+	void (*teardown)(struct vb_virtio_dev *d);
 };
 
 struct vb_virtio_ratelimit {
@@ -108,11 +128,13 @@ struct vb_virtio {
 	struct iovec *iov; /* scratch for one chain: queue_max_size entries */
 };
 
-/* Set up v for ops/dev. log may be NULL; mem may be NULL (device tests
- * without RAM: every queue is then refused). 0 or -errno (-EINVAL for bad
- * ops, -ENOMEM). */
-int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops, void *dev,
-		   const char *name, const struct vb_guest_mem *mem, struct vb_irq irq,
+/* Set up v for ops/dev, offering the device-specific features given
+ * (ops->features, or what the device's setup chose). log may be NULL;
+ * mem may be NULL (device tests without RAM: every queue is then
+ * refused). 0 or -errno (-EINVAL for bad ops, -ENOMEM). */
+int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops,
+		   uint64_t features, void *dev, const char *name,
+		   const struct vb_guest_mem *mem, struct vb_irq irq,
 		   void (*log)(void *ctx, const char *msg), void *log_ctx, struct vb_err *err);
 void vb_virtio_destroy(struct vb_virtio *v);
 
@@ -170,30 +192,6 @@ int vb_virtio_push_locked(struct vb_virtio *v, unsigned q, uint16_t head, uint32
 void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q);
 /* Put the device into NEEDS_RESET (see above). why is the violation. */
 void vb_virtio_fail_locked(struct vb_virtio *v, const char *why);
-
-/* Where a device is placed; filled by the builder from the machine graph. */
-enum vb_virtio_transport { VB_VIRTIO_PCI, VB_VIRTIO_MMIO };
-
-struct vb_device_desc;
-
-struct vb_virtio_placement {
-	const char *name; /* instance name ("rng0"), borrowed */
-	/* What the machine file says about this device (path, readonly,
-	 * tag ...), borrowed; NULL in tests that attach with defaults. */
-	const struct vb_device_desc *desc;
-	/* The machine's name, borrowed; NULL in tests (virtio-net derives
-	 * stable MACs from it). */
-	const char *machine_name;
-	enum vb_virtio_transport transport;
-	uint32_t pci_slot;     /* PCI: device number on bus 0; 0 = any free one */
-	uint64_t mmio_base;    /* MMIO: register window */
-	uint64_t mmio_bytes;
-	uint32_t gsi;          /* interrupt line; PCI: 0 = any free one */
-	/* PCI: where resolve placed the memory BAR (virtio-pci's registers,
-	 * a shmem's memory), reserved at attach; 0 = allocate one. */
-	uint64_t bar_base;
-	uint64_t reg_base;     /* shmem: its register BAR; 0 = allocate */
-};
 
 /* A virtio-pci device's one memory BAR: a page for each of the common,
  * ISR, device and notify structures (pci.c). */

@@ -35,7 +35,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "machine/guestmem.h"
+#include "mem/guestmem.h"
 #include "util/err.h"
 
 /* Spec 2.7: Queue Size is at most 32768. */

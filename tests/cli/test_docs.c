@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "cli/options.h"
+#include "machine/registry.h"
 #include "parse/schema.h"
 
 struct doc {
@@ -370,16 +371,17 @@ static void test_device_types(void **state)
 	size_t n;
 	doc_load(&d, "man/vmboot.conf.5");
 	struct span devices = section_or_fail(&d, whole(&d), ".SH", "DEVICES", "vmboot.conf.5");
-	const struct vb_device_schema *types = vb_schema_devices(&n);
-	assert_true(n >= 6);
+	/* Every type of the registry, from its own descriptor. */
+	const struct vb_device_type *const *types = vb_device_types(&n);
+	assert_true(n >= 7);
 	for (size_t t = 0; t < n; t++) {
 		struct span s;
-		if (!find_section(&d, devices, ".SS", types[t].type, &s))
+		if (!find_section(&d, devices, ".SS", types[t]->name, &s))
 			fail_msg("man/vmboot.conf.5: device type \"%s\" has no .SS under DEVICES",
-				 types[t].type);
+				 types[t]->name);
 		char where[64];
-		snprintf(where, sizeof(where), "%s device", types[t].type);
-		expect_keys(&d, s, where, types[t].keys, types[t].n_keys);
+		snprintf(where, sizeof(where), "%s device", types[t]->name);
+		expect_keys(&d, s, where, types[t]->keys, types[t]->n_keys);
 	}
 	doc_free(&d);
 }
@@ -412,10 +414,12 @@ static void test_flags(void **state)
 {
 	(void)state;
 	struct doc d;
-	size_t n;
 	doc_load(&d, "man/vmboot.1");
 	struct span s = section_or_fail(&d, whole(&d), ".SH", "OPTIONS", "vmboot.1");
-	const struct vb_flag *flags = vb_cli_flags(&n);
+	struct vb_flag_table table;
+	vb_cli_flags(&table);
+	const struct vb_flag *flags = table.flags;
+	size_t n = table.count;
 	assert_true(n >= 30);
 	for (size_t i = 0; i < n; i++) {
 		if (flag_documented(&d, s, &flags[i]))

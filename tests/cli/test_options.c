@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "parse/merge.h"
 
 static const enum vb_command all_commands[] = {
 	VB_CMD_RUN, VB_CMD_CHECK, VB_CMD_PLAN, VB_CMD_HELP, VB_CMD_VERSION,
@@ -75,8 +76,10 @@ static const char *sample_value(const struct vb_flag *f)
 static void test_flags_fit_their_commands(void **state)
 {
 	(void)state;
-	size_t n;
-	const struct vb_flag *flags = vb_cli_flags(&n);
+	struct vb_flag_table table;
+	vb_cli_flags(&table);
+	const struct vb_flag *flags = table.flags;
+	size_t n = table.count;
 	size_t refused = 0, accepted = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct vb_flag *f = &flags[i];
@@ -244,6 +247,108 @@ static void test_glued_short_options(void **state)
 	vb_options_free(&opts);
 }
 
+/* The flags are one more layer over the file's tree (parse/merge.h):
+ * -c shadows the file's cpus, -d adds a disk after the file's, and
+ * --debug-ioport joins the file's debug section; what a flag put there is
+ * located at the flag, what the file did at its line. */
+static void test_flags_layer_over_file(void **state)
+{
+	(void)state;
+	static const char text[] = "cpus = 2;\nkernel = \"k\";\n"
+				   "debug = { iodelay = 5; };\n"
+				   "devices = ( { type = \"disk\"; path = \"root.img\"; } );\n";
+	struct vb_options opts;
+	struct vb_err err;
+	struct vb_diags diags;
+	vb_diags_init(&diags);
+	assert_int_equal(parse(&opts, &err, (const char *const[]){ "--plan", "-c", "4", "-d",
+		"a.img", "--debug-ioport", "m.conf", NULL }), 0);
+	struct vb_node *root = vb_parse_conf_buffer("m.conf", text, strlen(text), &diags);
+	assert_non_null(root);
+	assert_int_equal(vb_layer_merge(root, opts.overrides), 0);
+
+	const struct vb_node *cpus = vb_node_get(root, "cpus");
+	assert_int_equal(cpus->integer, 4);
+	assert_string_equal(cpus->loc.file, "--cpus");
+	const struct vb_node *devices = vb_node_get(root, "devices");
+	assert_int_equal(devices->n_items, 2);
+	assert_int_equal(devices->items[0]->loc.line, 4);
+	assert_string_equal(vb_node_get(devices->items[1], "path")->string, "a.img");
+	assert_string_equal(devices->items[1]->loc.file, "--disk");
+	const struct vb_node *debug = vb_node_get(root, "debug");
+	assert_int_equal(vb_node_get(debug, "iodelay")->loc.line, 3);
+	assert_true(vb_node_get(debug, "ioport")->boolean);
+	assert_string_equal(vb_node_get(debug, "ioport")->loc.file, "--debug-ioport");
+	vb_node_free(root);
+	vb_diags_free(&diags);
+	vb_options_free(&opts);
+}
+
+/* The device types' flags (parse/devtype.h) write their type's keys, each
+ * node located at its flag; --no-dhcp changes the NIC given before it. */
+static void test_device_flags(void **state)
+{
+	(void)state;
+	struct vb_options opts;
+	struct vb_err err;
+	assert_int_equal(parse(&opts, &err, (const char *const[]){ "--plan", "-d", "img,ro",
+		"-n", "tap,tap=t0,forward=tcp::1-:2", "--no-dhcp", "--9p", "d,t,ro",
+		"--shmem", "/x,1M,0x1000", "--balloon", "--rng", NULL }), 0);
+	const struct vb_node *devices = vb_node_get(opts.overrides, "devices");
+	assert_non_null(devices);
+	assert_int_equal(devices->n_items, 6);
+	static const char *const types[] = { "disk", "net", "9p", "shmem", "balloon", "rng" };
+	static const char *const flags[] = { "--disk", "--network", "--9p", "--shmem", "--balloon",
+					     "--rng" };
+	for (size_t i = 0; i < 6; i++) {
+		assert_string_equal(vb_node_get(devices->items[i], "type")->string, types[i]);
+		assert_string_equal(devices->items[i]->loc.file, flags[i]);
+	}
+	const struct vb_node *disk = devices->items[0], *nic = devices->items[1];
+	assert_string_equal(vb_node_get(disk, "path")->string, "img");
+	assert_true(vb_node_get(disk, "readonly")->boolean);
+	assert_string_equal(vb_node_get(nic, "mode")->string, "tap");
+	assert_string_equal(vb_node_get(nic, "tap")->string, "t0");
+	assert_int_equal(vb_node_get(nic, "forward")->n_items, 1);
+	assert_false(vb_node_get(nic, "dhcp")->boolean);
+	assert_string_equal(vb_node_get(nic, "dhcp")->loc.file, "--no-dhcp");
+	assert_string_equal(vb_node_get(devices->items[2], "tag")->string, "t");
+	assert_int_equal(vb_node_get(devices->items[3], "address")->integer, 0x1000);
+	vb_options_free(&opts);
+
+	expect_error((const char *const[]){ "--plan", "--no-dhcp", NULL },
+		     "--no-dhcp: must follow a --network");
+	expect_error((const char *const[]){ "--plan", "-d", "img,rw", NULL },
+		     "--disk: unknown option \"rw\" (only \"ro\")");
+	expect_error((const char *const[]){ "--plan", "--9p", "dir", NULL },
+		     "--9p: expected DIR,TAG[,ro]");
+	expect_error((const char *const[]){ "--plan", "--shmem", "/x,1M,zz", NULL },
+		     "--shmem: \"zz\" is not an address");
+	expect_error((const char *const[]){ "--plan", "-n", "bogus", NULL },
+		     "--network: unknown option \"bogus\" (expected user, tap, tap=IF, mac=MAC, dhcp=on|off, forward=SPEC)");
+}
+
+/* Device flags come from the registry, after --params, in its order. */
+static void test_device_flags_in_table(void **state)
+{
+	(void)state;
+	struct vb_flag_table t;
+	vb_cli_flags(&t);
+	assert_true(t.count + 16 < VB_CLI_MAX_FLAGS); /* room for more devices */
+	size_t params = t.count, disk = t.count, shmem = t.count, console = t.count;
+	for (size_t i = 0; i < t.count; i++) {
+		const char *name = t.flags[i].long_name;
+		params = !strcmp(name, "--params") ? i : params;
+		disk = !strcmp(name, "--disk") ? i : disk;
+		shmem = !strcmp(name, "--shmem") ? i : shmem;
+		console = !strcmp(name, "--console") ? i : console;
+	}
+	assert_int_equal(disk, params + 1);
+	assert_true(disk < shmem && shmem < console);
+	assert_int_equal(t.flags[disk].short_name, 'd');
+	assert_int_equal(t.flags[disk].commands, VB_IN_MACHINE);
+}
+
 static void test_closest_command(void **state)
 {
 	(void)state;
@@ -319,8 +424,10 @@ static size_t count_entries(const char *text, const char *name)
 static void test_whole_help(void **state)
 {
 	(void)state;
-	size_t n;
-	const struct vb_flag *flags = vb_cli_flags(&n);
+	struct vb_flag_table table;
+	vb_cli_flags(&table);
+	const struct vb_flag *flags = table.flags;
+	size_t n = table.count;
 	char *text = help_text(NULL);
 	expect_narrow(text, "vmboot --help");
 	for (size_t i = 0; i < n; i++) {
@@ -345,8 +452,10 @@ static void test_whole_help(void **state)
 static void test_command_help(void **state)
 {
 	(void)state;
-	size_t n;
-	const struct vb_flag *flags = vb_cli_flags(&n);
+	struct vb_flag_table table;
+	vb_cli_flags(&table);
+	const struct vb_flag *flags = table.flags;
+	size_t n = table.count;
 	char *whole = help_text(NULL);
 	for (size_t c = 0; c < N_ALL; c++) {
 		const char *name = vb_cli_command_name(all_commands[c]);
@@ -385,6 +494,9 @@ int main(void)
 		cmocka_unit_test(test_help_topics),
 		cmocka_unit_test(test_single_dash_long_options),
 		cmocka_unit_test(test_glued_short_options),
+		cmocka_unit_test(test_flags_layer_over_file),
+		cmocka_unit_test(test_device_flags),
+		cmocka_unit_test(test_device_flags_in_table),
 		cmocka_unit_test(test_closest_command),
 		cmocka_unit_test(test_whole_help),
 		cmocka_unit_test(test_command_help),

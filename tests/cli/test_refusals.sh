@@ -46,12 +46,13 @@ def fail(msg):
 # machine from the graph (machine/vm.c's stages), and the pure rules they
 # share with validate and resolve.
 SCOPE = [
-    'src/machine/vm.c', 'src/machine/ram.c', 'src/machine/load.c', 'src/machine/memmap.c',
+    'src/machine/vm.c', 'src/machine/ram.c', 'src/machine/load.c', 'src/mem/memmap.c',
     'src/parse/validate.c',
     'src/dev/alloc.c', 'src/dev/bus.c', 'src/dev/pci.c', 'src/dev/ivshmem.c', 'src/dev/dev.c',
     'src/dev/uart.c', 'src/dev/i8042.c', 'src/dev/rtc.c', 'src/dev/ignore.c',
     'src/virtio/pci.c', 'src/virtio/mmio.c', 'src/virtio/transport.c', 'src/virtio/virtio.c',
-    'src/virtio/9p.c', 'src/virtio/blk.c', 'src/virtio/net.c', 'src/virtio/rng.c',
+    'src/virtio/device.c', 'src/virtio/9p.c', 'src/virtio/blk.c', 'src/virtio/blk_disk.c',
+    'src/virtio/net.c', 'src/virtio/rng.c',
     'src/virtio/balloon.c', 'src/virtio/console.c',
     'src/arch/x86/boot.c', 'src/arch/x86/bzimage.c', 'src/arch/x86/pvh.c', 'src/arch/x86/flat.c',
     'src/arch/x86/kfile.c', 'src/arch/x86/cmdline.c', 'src/arch/x86/e820.c',

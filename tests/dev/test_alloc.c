@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "dev/alloc.h"
-#include "machine/memmap.h"
+#include "mem/memmap.h"
 
 static void test_gsi(void **state)
 {

@@ -19,7 +19,7 @@
 
 #include "dev/ivshmem.h"
 #include "dev/pci.h"
-#include "machine/memmap.h"
+#include "mem/memmap.h"
 #include "parse/desc.h"
 #include "virtio/virtio.h"
 
@@ -73,6 +73,15 @@ static void fake_log(void *ctx, const char *msg)
 	snprintf(f->last_log, sizeof(f->last_log), "%s", msg);
 }
 
+/* A shmem device of path and size, no address. */
+static void set_desc(struct fixture *f, const char *path, uint64_t size)
+{
+	vb_device_desc_free(&f->desc);
+	assert_int_equal(vb_device_desc_init(&f->desc, &vb_ivshmem_type), 0);
+	assert_int_equal(vb_device_set_string(&f->desc, "path", path), 0);
+	assert_int_equal(vb_device_set_number(&f->desc, "size", size), 0);
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -90,7 +99,7 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vb-test-shmem-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/shared", f->dir);
-	f->desc = (struct vb_device_desc){ .kind = VB_DEV_SHMEM, .path = f->path, .size_bytes = SIZE };
+	set_desc(f, f->path, SIZE);
 	f->place = (struct vb_virtio_placement){ .name = "shmem0", .desc = &f->desc, .pci_slot = SLOT };
 	*state = f;
 	return 0;
@@ -100,6 +109,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	vb_dev_set_detach_all(&f->devices);
+	vb_device_desc_free(&f->desc);
 	vb_bus_free(&f->pio);
 	vb_bus_free(&f->mmio);
 	unlink(f->path);
@@ -250,7 +260,7 @@ static void test_shm_object(void **state)
 	char name[64];
 	snprintf(name, sizeof(name), "/vb-test-shmem-%ld", (long)getpid());
 	shm_unlink(name);
-	f->desc.path = name;
+	set_desc(f, name, SIZE);
 	assert_int_equal(attach(f, &err), 0);
 	memcpy(f->map_host, "shm bytes", 9);
 	int fd = shm_open(name, O_RDONLY, 0);
@@ -272,8 +282,7 @@ static void test_explicit_address(void **state)
 {
 	struct fixture *f = *state;
 	struct vb_err err;
-	f->desc.has_address = true;
-	f->desc.address = 0xe0000000ULL;
+	assert_int_equal(vb_device_set_number(&f->desc, "address", 0xe0000000ULL), 0);
 	assert_int_equal(attach(f, &err), 0);
 	assert_int_equal(cfg(f, VB_PCI_BAR0 + 8, 4) & ~0xfu, 0xe0000000u);
 	assert_int_equal(f->map_gpa, 0xe0000000ULL);
@@ -322,36 +331,34 @@ static void test_attach_errors(void **state)
 {
 	struct fixture *f = *state;
 	struct vb_err err;
-	f->desc.size_bytes = 3000;
+	set_desc(f, f->path, 3000);
 	assert_int_equal(attach(f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "shmem0"));
 	assert_non_null(strstr(err.msg, "power of two"));
-	f->desc.size_bytes = SIZE;
-	f->desc.has_address = true;
-	f->desc.address = 0xe0000000ULL + 4096;
+	set_desc(f, f->path, SIZE);
+	assert_int_equal(vb_device_set_number(&f->desc, "address", 0xe0000000ULL + 4096), 0);
 	assert_int_equal(attach(f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "aligned"));
-	f->desc.address = 0x100000;
+	assert_int_equal(vb_device_set_number(&f->desc, "address", 0x100000), 0);
 	assert_int_equal(attach(f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "PCI window"));
-	f->desc.has_address = false;
-	f->desc.path = "/nonexistent-dir/vb/shared";
+	set_desc(f, "/nonexistent-dir/vb/shared", SIZE);
 	assert_true(attach(f, &err) < 0);
 	assert_non_null(strstr(err.msg, "/nonexistent-dir/vb/shared"));
-	f->desc.path = f->dir; /* a directory */
+	set_desc(f, f->dir, SIZE); /* a directory */
 	assert_true(attach(f, &err) < 0);
 	assert_non_null(strstr(err.msg, "shmem0"));
 	/* A FIFO (no writer) is refused without blocking, not opened. */
 	char fifo[160];
 	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
-	f->desc.path = fifo;
+	set_desc(f, fifo, SIZE);
 	assert_int_equal(attach(f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "shmem0"));
 	assert_non_null(strstr(err.msg, "is a FIFO, not a regular file"));
 	unlink(fifo);
 	/* KVM refuses the slot: everything is undone, the slot is free. */
-	f->desc.path = f->path;
+	set_desc(f, f->path, SIZE);
 	f->map_fails = true;
 	assert_true(attach(f, &err) < 0);
 	assert_non_null(strstr(err.msg, "shmem0"));

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "dev/uart.h"
+#include "machine/registry.h"
 #include "fakes.h"
 
 enum { THR = 0, IER = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5,

@@ -4,6 +4,12 @@ tests_machine_test_resolve_SOURCES = tests/machine/test_resolve.c
 tests_machine_test_resolve_CFLAGS = $(TEST_CFLAGS)
 tests_machine_test_resolve_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/machine/golden
+# test_registry: every device type the registry lists has what the
+# schema, --plan, the flag table and the builder read from its descriptor.
+UNIT_TESTS += tests/machine/test_registry
+tests_machine_test_registry_SOURCES = tests/machine/test_registry.c
+tests_machine_test_registry_CFLAGS = $(TEST_CFLAGS)
+tests_machine_test_registry_LDADD = $(TEST_LIBS)
 
 # The I/O event service (ioeventfd doorbells) with plain eventfds, and the
 # virtio transports on it; reuses the in-process virtio driver.

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "machine/machine.h"
+#include "machine/registry.h"
 #include "parse/schema.h"
 
 #define MiB (1ULL << 20)
@@ -98,7 +99,11 @@ static void resolve_on(struct resolved *r, const char *text, const struct vb_hos
 	vb_desc_init(&r->desc);
 	r->root = vb_parse_conf_buffer("m.conf", text, strlen(text), &r->diags);
 	assert_non_null(r->root);
-	if (vb_desc_from_tree(r->root, &r->desc, &r->diags)) {
+	size_t n_types;
+	const struct vb_device_type *const *types = vb_device_types(&n_types);
+	int rc = vb_desc_from_tree(r->root, types, n_types, &r->desc, &r->diags);
+	vb_desc_validate(&r->desc, &r->diags);
+	if (rc || r->diags.errors) {
 		vb_diags_print(&r->diags, stderr);
 		fail_msg("the machine does not convert");
 	}

@@ -771,7 +771,7 @@ nested_check_guest_report() {
 }
 
 # Checks the e820 lines in log $1 for a machine with RAM above 4 GiB: RAM
-# ends below the 32-bit gap (src/machine/memmap.h: VB_GAP_START_BYTES,
+# ends below the 32-bit gap (src/mem/memmap.h: VB_GAP_START_BYTES,
 # 3328 MiB = 0xd0000000), no RAM inside the gap, and RAM starts again at
 # 4 GiB. Prints failures; returns 1 if any.
 nested_check_e820_gap() {

@@ -12,7 +12,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/vb-test-checks.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 failed=0
 
-# A 4 GiB guest as vmboot lays it out (src/machine/memmap.h): RAM up to
+# A 4 GiB guest as vmboot lays it out (src/mem/memmap.h): RAM up to
 # 3328 MiB, the gap, the rest from 4 GiB. The first line carries firmware
 # escape codes and a carriage return, as a serial console does.
 good() {

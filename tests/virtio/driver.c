@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dev/pci.h"
+#include "machine/registry.h"
 
 /* virtio-mmio registers (virtio 1.x 4.2.2). */
 #define M_DEVICE_FEATURES 0x010

@@ -4,6 +4,13 @@ tests_virtio_test_rng_SOURCES = tests/virtio/test_rng.c tests/virtio/driver.c te
 tests_virtio_test_rng_CFLAGS = $(TEST_CFLAGS)
 tests_virtio_test_rng_LDADD = $(TEST_LIBS)
 
+# test_device: the attach and detach every virtio device shares
+# (virtio/device.h), with a device that counts its hooks.
+UNIT_TESTS += tests/virtio/test_device
+tests_virtio_test_device_SOURCES = tests/virtio/test_device.c tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_device_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_device_LDADD = $(TEST_LIBS)
+
 UNIT_TESTS += tests/virtio/test_9p
 tests_virtio_test_9p_SOURCES = tests/virtio/test_9p.c tests/virtio/driver.c tests/virtio/driver.h
 tests_virtio_test_9p_CFLAGS = $(TEST_CFLAGS)

@@ -19,11 +19,13 @@
 
 #include "driver.h"
 #include "machine/machine.h"
+#include "machine/registry.h"
 #include "parse/node.h"
 #include "parse/schema.h"
 #include "ninep/wire.h"
 #include "parse/desc.h"
 #include "virtio/9p.h"
+#include "virtio/blk.h"
 #include "virtio/virtq.h"
 
 #define QUEUE_GPA 0x10000ULL
@@ -65,7 +67,8 @@ static void make_share(struct fixture *f)
 	close(fd);
 }
 
-static int setup(void **state, bool pci, enum vb_device_kind kind, bool readonly)
+/* A 9p share, or (type disk) a directory root disk served by 9p. */
+static int setup(void **state, bool pci, const struct vb_device_type *type, bool readonly)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (!f || vt_env_init(&f->env) < 0) {
@@ -74,10 +77,11 @@ static int setup(void **state, bool pci, enum vb_device_kind kind, bool readonly
 		return -1;
 	}
 	make_share(f);
-	f->desc.kind = kind;
-	f->desc.path = f->dir;
-	f->desc.tag = kind == VB_DEV_9P ? "hostshare" : NULL;
-	f->desc.readonly = readonly;
+	assert_int_equal(vb_device_desc_init(&f->desc, type), 0);
+	assert_int_equal(vb_device_set_string(&f->desc, "path", f->dir), 0);
+	if (type == &vb_virtio_9p_type)
+		assert_int_equal(vb_device_set_string(&f->desc, "tag", "hostshare"), 0);
+	assert_int_equal(vb_device_set_bool(&f->desc, "readonly", readonly), 0);
 	struct vb_virtio_placement p = {
 		.name = "share0", .desc = &f->desc,
 		.transport = pci ? VB_VIRTIO_PCI : VB_VIRTIO_MMIO,
@@ -92,15 +96,16 @@ static int setup(void **state, bool pci, enum vb_device_kind kind, bool readonly
 	return 0;
 }
 
-static int setup_mmio(void **state) { return setup(state, false, VB_DEV_9P, false); }
-static int setup_pci(void **state) { return setup(state, true, VB_DEV_9P, false); }
-static int setup_ro(void **state) { return setup(state, false, VB_DEV_9P, true); }
-static int setup_root(void **state) { return setup(state, true, VB_DEV_DISK, false); }
+static int setup_mmio(void **state) { return setup(state, false, &vb_virtio_9p_type, false); }
+static int setup_pci(void **state) { return setup(state, true, &vb_virtio_9p_type, false); }
+static int setup_ro(void **state) { return setup(state, false, &vb_virtio_9p_type, true); }
+static int setup_root(void **state) { return setup(state, true, &vb_virtio_blk_type, false); }
 
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	vt_env_fini(&f->env);
+	vb_device_desc_free(&f->desc);
 	unlink(f->path);
 	char other[160];
 	snprintf(other, sizeof(other), "%s/new.txt", f->dir);
@@ -414,7 +419,10 @@ static void test_attach_errors(void **state)
 		free(e);
 		skip();
 	}
-	struct vb_device_desc d = { .kind = VB_DEV_9P, .path = "/nonexistent/vb-9p", .tag = "t" };
+	struct vb_device_desc d;
+	assert_int_equal(vb_device_desc_init(&d, &vb_virtio_9p_type), 0);
+	assert_int_equal(vb_device_set_string(&d, "path", "/nonexistent/vb-9p"), 0);
+	assert_int_equal(vb_device_set_string(&d, "tag", "t"), 0);
 	struct vb_virtio_placement p = {
 		.name = "bad0", .desc = &d, .transport = VB_VIRTIO_PCI, .pci_slot = 2,
 	};
@@ -424,13 +432,16 @@ static void test_attach_errors(void **state)
 	assert_true(vb_dev_set_attach(&e->devices, &e->env, ops, &p, &err) < 0);
 	assert_non_null(strstr(err.msg, "bad0"));
 	assert_non_null(strstr(err.msg, "/nonexistent/vb-9p"));
-	d.path = "/";
-	d.tag = "a-tag-that-is-much-longer-than-31-bytes";
+	assert_int_equal(vb_device_set_string(&d, "path", "/"), 0);
+	assert_int_equal(vb_device_set_string(&d, "tag", "a-tag-that-is-much-longer-than-31-bytes"), 0);
 	assert_int_equal(vb_dev_set_attach(&e->devices, &e->env, ops, &p, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "tag"));
-	d.tag = NULL;
+	vb_device_desc_free(&d);
+	assert_int_equal(vb_device_desc_init(&d, &vb_virtio_9p_type), 0);
+	assert_int_equal(vb_device_set_string(&d, "path", "/"), 0);
 	assert_int_equal(vb_dev_set_attach(&e->devices, &e->env, ops, &p, &err), -EINVAL);
 	assert_int_equal(vb_dev_set_attach(&e->devices, &e->env, ops, NULL, &err), -EINVAL);
+	vb_device_desc_free(&d);
 	vt_env_fini(e);
 	free(e);
 }
@@ -445,7 +456,12 @@ static char *plan_cmdline(const char *conf, bool *dir_root, struct vb_diags *dia
 	vb_desc_init(&desc);
 	struct vb_node *root = vb_parse_conf_buffer("m.conf", conf, strlen(conf), diags);
 	assert_non_null(root);
-	assert_int_equal(vb_desc_from_tree(root, &desc, diags), 0);
+	size_t errors = diags->errors;
+	size_t n_types;
+	const struct vb_device_type *const *types = vb_device_types(&n_types);
+	assert_int_equal(vb_desc_from_tree(root, types, n_types, &desc, diags), 0);
+	vb_desc_validate(&desc, diags);
+	assert_int_equal(diags->errors, errors);
 	*rc = vb_resolve(&desc, &host, &g, diags);
 	char *line = NULL;
 	if (!*rc) {

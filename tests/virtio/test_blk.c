@@ -86,9 +86,9 @@ static int setup(void **state, bool pci, bool readonly)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/root.img", f->dir);
 	make_image(f->path);
-	f->desc.kind = VB_DEV_DISK;
-	f->desc.path = f->path;
-	f->desc.readonly = readonly;
+	assert_int_equal(vb_device_desc_init(&f->desc, &vb_virtio_blk_type), 0);
+	assert_int_equal(vb_device_set_string(&f->desc, "path", f->path), 0);
+	assert_int_equal(vb_device_set_bool(&f->desc, "readonly", readonly), 0);
 	struct vb_virtio_placement p = {
 		.name = "root", .desc = &f->desc,
 		.transport = pci ? VB_VIRTIO_PCI : VB_VIRTIO_MMIO,
@@ -112,6 +112,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	vt_env_fini(&f->env);
+	vb_device_desc_free(&f->desc);
 	unlink(f->path);
 	rmdir(f->dir);
 	free(f);
@@ -598,12 +599,16 @@ static void test_bad_discard(void **state)
 static int attach_err(struct fixture *f, const char *name, const char *path, bool readonly,
 		      uint32_t slot, struct vb_err *err)
 {
-	struct vb_device_desc desc = { .kind = VB_DEV_DISK, .path = (char *)path,
-				       .readonly = readonly };
+	struct vb_device_desc desc;
+	assert_int_equal(vb_device_desc_init(&desc, &vb_virtio_blk_type), 0);
+	assert_int_equal(vb_device_set_string(&desc, "path", path), 0);
+	assert_int_equal(vb_device_set_bool(&desc, "readonly", readonly), 0);
 	struct vb_virtio_placement p = {
 		.name = name, .desc = &desc, .transport = VB_VIRTIO_PCI, .pci_slot = slot,
 	};
-	return vb_dev_set_attach(&f->env.devices, &f->env.env, &vb_virtio_blk_ops, &p, err);
+	int rc = vb_dev_set_attach(&f->env.devices, &f->env.env, &vb_virtio_blk_ops, &p, err);
+	vb_device_desc_free(&desc);
+	return rc;
 }
 
 static void test_lock(void **state)

@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machine/guestmem.h"
+#include "mem/guestmem.h"
 #include "util/err.h"
 
 enum vb_x86_kernel_kind {

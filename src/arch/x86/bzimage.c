@@ -6,8 +6,10 @@
 
 #include "arch/x86/bootparam.h"
 #include "arch/x86/e820.h"
+#include "arch/x86/guestram.h"
 #include "arch/x86/layout.h"
 #include "arch/x86/loader.h"
+#include "arch/x86/regs.h"
 
 /* The 64-bit entry is 0x200 bytes into the protected-mode kernel. */
 #define STARTUP_64_OFFSET 0x200u

@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "arch/x86/bootparam.h"
-#include "machine/memmap.h"
+#include "mem/memmap.h"
 #include "util/err.h"
 
 /* Enough for every layout above. */

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "arch/x86/guestram.h"
 #include "arch/x86/layout.h"
 #include "arch/x86/loader.h"
+#include "arch/x86/regs.h"
 
 int vb_x86_load_flat(const struct vb_x86_boot_config *cfg,
 		     struct vb_guest_mem *mem, struct vb_x86_boot_regs *regs,

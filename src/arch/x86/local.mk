@@ -9,6 +9,7 @@ libvmboot_a_SOURCES += \
 	src/arch/x86/layout.h src/arch/x86/bootparam.h \
 	src/arch/x86/boot.c src/arch/x86/boot.h src/arch/x86/loader.h \
 	src/arch/x86/bzimage.c src/arch/x86/pvh.c src/arch/x86/flat.c \
-	src/arch/x86/regs.c src/arch/x86/kfile.c \
+	src/arch/x86/guestram.c src/arch/x86/guestram.h \
+	src/arch/x86/regs.c src/arch/x86/regs.h src/arch/x86/kfile.c \
 	src/arch/x86/e820.c src/arch/x86/e820.h \
 	src/arch/x86/cmdline.c src/arch/x86/cmdline.h

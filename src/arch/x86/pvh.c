@@ -8,8 +8,10 @@
 #include "arch/x86/bootparam.h"
 #include "arch/x86/cmdline.h"
 #include "arch/x86/e820.h"
+#include "arch/x86/guestram.h"
 #include "arch/x86/layout.h"
 #include "arch/x86/loader.h"
+#include "arch/x86/regs.h"
 
 #define NOTE_ALIGN 4u
 

@@ -1,9 +1,10 @@
 /* Entry register state, GDT and boot page tables. */
-#include "arch/x86/loader.h"
+#include "arch/x86/regs.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "arch/x86/guestram.h"
 #include "arch/x86/layout.h"
 
 /* Control-register and EFER bits (SDM vol. 3A 2.5, 2.2.1). */

@@ -20,6 +20,7 @@
 #include "arch/x86/cmdline.h"
 #include "arch/x86/layout.h"
 #include "arch/x86/loader.h"
+#include "arch/x86/regs.h"
 #include "util/size.h"
 
 #define RAM_BYTES (64 * VB_MiB)

@@ -10,8 +10,8 @@
  *
  * Everything that needs the layout reads this struct: KVM slot
  * registration, the e820 table, --plan and the MMIO allocator. Pure. */
-#ifndef VB_MACHINE_MEMMAP_H
-#define VB_MACHINE_MEMMAP_H
+#ifndef VB_MEM_MEMMAP_H
+#define VB_MEM_MEMMAP_H
 
 #include <stdbool.h>
 #include <stdint.h>

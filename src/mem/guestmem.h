@@ -5,13 +5,13 @@
  * touch the 32-bit gap, or run past a slot. Device code never adds offsets
  * to host_base itself. The mapping is owned by the builder; this view only
  * borrows it, so tests can point one at a plain malloc'd buffer. */
-#ifndef VB_MACHINE_GUESTMEM_H
-#define VB_MACHINE_GUESTMEM_H
+#ifndef VB_MEM_GUESTMEM_H
+#define VB_MEM_GUESTMEM_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machine/memmap.h"
+#include "mem/memmap.h"
 
 struct vb_guest_mem {
 	uint8_t *host_base;        /* host address of guest physical 0 */

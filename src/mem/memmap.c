@@ -1,4 +1,4 @@
-#include "machine/memmap.h"
+#include "mem/memmap.h"
 
 #include <errno.h>
 #include <string.h>

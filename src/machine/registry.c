@@ -1,0 +1,53 @@
+/* The registry (registry.h): one line per device. */
+#include "machine/registry.h"
+
+#include <string.h>
+
+#include "dev/i8042.h"
+#include "dev/ignore.h"
+#include "dev/ivshmem.h"
+#include "dev/pci.h"
+#include "dev/rtc.h"
+#include "dev/uart.h"
+#include "virtio/9p.h"
+#include "virtio/balloon.h"
+#include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/net.h"
+#include "virtio/rng.h"
+
+static const struct vb_device_type *const types[] = {
+	&vb_virtio_blk_type,
+	&vb_virtio_net_type,
+	&vb_virtio_9p_type,
+	&vb_virtio_balloon_type,
+	&vb_virtio_rng_type,
+	&vb_ivshmem_type,
+	&vb_virtio_console_type,
+};
+
+const struct vb_device_ops *const vb_pc_devices[] = {
+	&vb_ignore_ops,
+	&vb_uart_ops,
+	&vb_i8042_ops,
+	&vb_rtc_ops,
+	&vb_pci_host_ops,
+	NULL,
+};
+
+const struct vb_device_type *const *vb_device_types(size_t *count)
+{
+	*count = sizeof(types) / sizeof(types[0]);
+	return types;
+}
+
+const struct vb_device_ops *vb_device_find(const char *name)
+{
+	for (size_t i = 0; vb_pc_devices[i]; i++)
+		if (!strcmp(vb_pc_devices[i]->name, name))
+			return vb_pc_devices[i];
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(types[i]->ops->name, name))
+			return types[i]->ops;
+	return NULL;
+}
