@@ -156,7 +156,9 @@ That is a .conf file setting devices or kernel at its top level (for
                                (vmboot--key "path" "host file or POSIX shm name")
                                (vmboot--key "size" "size of the region, e.g. \"16M\"")
                                (vmboot--key "address" "guest physical address")))
-           (cons "console" (funcall virtio)))))
+           (cons "console" (funcall virtio))
+           (cons "vsock" (funcall virtio
+                                  (vmboot--key "cid" "the guest's vsock address (CID)"))))))
   "The machine-file schema as of this file, for when \"vmboot schema\" fails.")
 
 ;;;; The schema from "vmboot schema"

@@ -51,23 +51,16 @@ static int open_pty(const char *path, struct vb_err *err)
 
 /* Writes input to the pty, waiting a little for room; what still does
  * not fit is dropped (the guest is not reading its console). */
+static int pty_room(void *ctx, int fd)
+{
+	(void)ctx;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	return poll(&p, 1, INPUT_WAIT_MS);
+}
+
 static void to_pty(struct relay *r, const uint8_t *buf, size_t n)
 {
-	size_t done = 0;
-	while (done < n) {
-		ssize_t w = write(r->pty_fd, buf + done, n - done);
-		if (w > 0) {
-			done += (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno != EAGAIN)
-			return;
-		struct pollfd p = { .fd = r->pty_fd, .events = POLLOUT };
-		if (poll(&p, 1, INPUT_WAIT_MS) <= 0)
-			return;
-	}
+	(void)vb_write_all_wait(r->pty_fd, buf, n, false, pty_room, NULL);
 }
 
 /* Returns true when the detach key was typed. */

@@ -16,9 +16,14 @@
 #include "util/json.h"
 #include "util/log.h"
 
+struct target;
+
+/* A command either runs on its own, or, without run, runs each on every
+ * VM named (or every running VM with --all). */
 struct command {
 	const char *name;
 	int (*run)(const char *dir, const struct vb_ctl_cmd_args *a);
+	int (*each)(const struct target *t, const char *name);
 };
 
 static void fail(const char *msg)
@@ -511,24 +516,6 @@ static int cmd_balloon(const char *dir, const struct vb_ctl_cmd_args *a)
 	return for_each(&t, "balloon", balloon_one);
 }
 
-static int cmd_stop(const char *dir, const struct vb_ctl_cmd_args *a)
-{
-	struct target t = { dir, a, NULL };
-	return for_each(&t, "stop", stop_one);
-}
-
-static int cmd_pause(const char *dir, const struct vb_ctl_cmd_args *a)
-{
-	struct target t = { dir, a, NULL };
-	return for_each(&t, "pause", pause_one);
-}
-
-static int cmd_resume(const char *dir, const struct vb_ctl_cmd_args *a)
-{
-	struct target t = { dir, a, NULL };
-	return for_each(&t, "resume", resume_one);
-}
-
 static int cmd_stat(const char *dir, const struct vb_ctl_cmd_args *a)
 {
 	return for_each_json(dir, a, "stat", stat_one, 1); /* a VM a line */
@@ -632,9 +619,10 @@ static int cmd_console(const char *dir, const struct vb_ctl_cmd_args *a)
 }
 
 static const struct command commands[] = {
-	{ "list", cmd_list },   { "stop", cmd_stop }, { "pause", cmd_pause },
-	{ "resume", cmd_resume }, { "stat", cmd_stat }, { "debug", cmd_debug },
-	{ "balloon", cmd_balloon }, { "console", cmd_console },
+	{ "list", cmd_list, NULL },       { "stop", NULL, stop_one },
+	{ "pause", NULL, pause_one },     { "resume", NULL, resume_one },
+	{ "stat", cmd_stat, NULL },       { "debug", cmd_debug, NULL },
+	{ "balloon", cmd_balloon, NULL }, { "console", cmd_console, NULL },
 };
 
 static const struct command *find(const char *name)
@@ -667,5 +655,8 @@ int vb_ctl_cmd_run(const char *command, const struct vb_ctl_cmd_args *args)
 		fail(err.msg);
 		return 1;
 	}
-	return c->run(dir, args);
+	if (c->run)
+		return c->run(dir, args);
+	struct target t = { dir, args, NULL };
+	return for_each(&t, c->name, c->each);
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
+
 static const char *const cmd_names[] = {
 	[VB_CTL_HELLO] = "hello", [VB_CTL_INFO] = "info",   [VB_CTL_PAUSE] = "pause",
 	[VB_CTL_RESUME] = "resume", [VB_CTL_STOP] = "stop", [VB_CTL_DEBUG] = "debug",
@@ -190,23 +192,8 @@ void vb_ctl_reply_free(struct vb_ctl_reply *r)
 
 static void append(struct vb_ctl_reply *r, const char *s, size_t n)
 {
-	if (r->failed)
-		return;
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 256;
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		char *t = realloc(r->text, cap);
-		if (!t) {
-			r->failed = true;
-			return;
-		}
-		r->text = t;
-		r->cap = cap;
-	}
-	memcpy(r->text + r->len, s, n);
-	r->len += n;
-	r->text[r->len] = 0;
+	if (!r->failed && vb_text_append(&r->text, &r->len, &r->cap, s, n))
+		r->failed = true;
 }
 
 /* Appends s with line breaks flattened: a value must stay on its line. */

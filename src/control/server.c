@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "control/sockdir.h"
+#include "util/io.h"
+#include "util/thread.h"
 #include "util/log.h"
 
 #ifndef PACKAGE_VERSION
@@ -140,24 +142,15 @@ static int wait_fd(struct vb_ctl_server *s, int fd, short events)
 	}
 }
 
+static int room_to_send(void *ctx, int fd)
+{
+	return wait_fd(ctx, fd, POLLOUT);
+}
+
+/* As a socket: a client that hung up must not SIGPIPE the VM. */
 static int send_all(struct vb_ctl_server *s, int fd, const char *buf, size_t len)
 {
-	size_t done = 0;
-	while (done < len) {
-		/* MSG_NOSIGNAL: a client that hung up must not SIGPIPE the VM. */
-		ssize_t w = send(fd, buf + done, len - done, MSG_NOSIGNAL);
-		if (w > 0) {
-			done += (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno != EAGAIN)
-			return -errno;
-		if (wait_fd(s, fd, POLLOUT) <= 0)
-			return -ETIMEDOUT;
-	}
-	return 0;
+	return vb_write_all_wait(fd, buf, len, true, room_to_send, s);
 }
 
 static int send_reply(struct vb_ctl_server *s, int fd, struct vb_ctl_reply *r)
@@ -329,13 +322,7 @@ int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
 {
 	s->ops = *ops;
 	s->stop_timeout_s = stop_timeout_s;
-	/* The thread starts with every signal blocked: SIGINT/SIGTERM belong
-	 * to the run loop's signalfd and the kick signal to vCPU threads. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int e = pthread_create(&s->tid, NULL, server_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int e = vb_thread_start_blocked(&s->tid, server_main, s);
 	if (e)
 		return vb_err_errno(err, e, "control server: pthread_create");
 	s->started = true;

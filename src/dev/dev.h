@@ -97,11 +97,21 @@ struct vb_dev_env {
 	 * every doorbell itself). NULL (tests, or KVM without
 	 * KVM_CAP_IOEVENTFD): every write exits as before. doorbell_add
 	 * returns 0 or -errno with err filled; a device then keeps the exit
-	 * path. */
+	 * path. db NULL adds an event instead: an eventfd that no guest write
+	 * signals but something else does (the kernel's vhost worker, through
+	 * doorbell_fd: virtio/vhost.h), fn running on the same thread. */
 	int (*doorbell_add)(void *ctx, const struct vb_doorbell *db,
 			    void (*fn)(void *opaque, unsigned queue), void *opaque, unsigned queue,
 			    int *id, struct vb_err *err);
 	void (*doorbell_remove)(void *ctx, int id);
+	/* Optional, beside doorbell_add: the eventfd behind id, or -1, for a
+	 * consumer in the kernel (vhost) to signal or to wait on. take also
+	 * stops the thread watching it: fn is never called for it again, and
+	 * a doorbell then wakes that consumer alone. The fd stays the env's,
+	 * closed by doorbell_remove or when the VMM stops the thread. Takes
+	 * the lock fn runs under: call it at attach, never from fn or under a
+	 * lock fn takes. */
+	int (*doorbell_fd)(void *ctx, int id, bool take);
 	void *doorbell_ctx;
 };
 

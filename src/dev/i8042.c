@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dev/port.h"
 
 /* Offsets from 0x60. */
 #define OFF_DATA 0
@@ -27,7 +30,7 @@
 #define OUT_QUEUE 16
 
 struct vb_i8042 {
-	pthread_mutex_t lock;
+	struct vb_port_dev port; /* first: the lock, and what attach claimed */
 	struct vb_i8042_params p;
 	uint8_t ctr;
 	uint8_t outport;
@@ -39,9 +42,8 @@ struct vb_i8042 {
 	uint8_t last_out;
 	bool popped;     /* the guest read a byte since the last IRQ update */
 	int irq_level;
-	struct vb_bus *bus;
-	struct vb_alloc *alloc;
 };
+_Static_assert(offsetof(struct vb_i8042, port) == 0, "vb_port_dev_new allocates it");
 
 static void push(struct vb_i8042 *k, uint8_t byte)
 {
@@ -183,14 +185,14 @@ int vb_i8042_access(void *opaque, uint64_t offset, uint8_t *data,
 		    uint32_t size, bool is_write)
 {
 	struct vb_i8042 *k = opaque;
-	pthread_mutex_lock(&k->lock);
+	pthread_mutex_lock(&k->port.lock);
 	for (uint32_t i = 0; i < size; i++) {
 		uint64_t off = offset + i;
 		access_byte(k, off < offset ? UINT64_MAX : off, &data[i],
 			    is_write);
 	}
 	update_irq(k);
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_unlock(&k->port.lock);
 	return 0;
 }
 
@@ -199,7 +201,7 @@ int vb_i8042_send_ctrl_alt_del(struct vb_i8042 *k)
 	/* Set 1 make codes: Ctrl 1D, Alt 38, Delete E0 53; break codes are
 	 * the make codes with bit 7 set (E0 D3, B8, 9D). */
 	static const uint8_t chord[] = { 0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d };
-	pthread_mutex_lock(&k->lock);
+	pthread_mutex_lock(&k->port.lock);
 	int rc = 0;
 	if (k->out_count + sizeof(chord) > OUT_QUEUE) {
 		rc = -ENOBUFS;
@@ -208,21 +210,18 @@ int vb_i8042_send_ctrl_alt_del(struct vb_i8042 *k)
 			push(k, chord[i]);
 		update_irq(k);
 	}
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_unlock(&k->port.lock);
 	return rc;
 }
 
 int vb_i8042_create(const struct vb_i8042_params *params,
 		    struct vb_i8042 **out, struct vb_err *err)
 {
-	struct vb_i8042 *k = calloc(1, sizeof(*k));
-	if (!k)
-		return vb_err_errno(err, ENOMEM, "i8042");
-	int r = pthread_mutex_init(&k->lock, NULL);
-	if (r) {
-		free(k);
-		return vb_err_errno(err, r, "i8042: mutex");
-	}
+	struct vb_port_dev *d;
+	int r = vb_port_dev_new(sizeof(struct vb_i8042), "i8042", &d, err);
+	if (r < 0)
+		return r;
+	struct vb_i8042 *k = (struct vb_i8042 *)d;
 	if (params)
 		k->p = *params;
 	/* As firmware leaves it: keyboard interrupt on, POST passed,
@@ -236,10 +235,7 @@ int vb_i8042_create(const struct vb_i8042_params *params,
 
 void vb_i8042_destroy(struct vb_i8042 *k)
 {
-	if (!k)
-		return;
-	pthread_mutex_destroy(&k->lock);
-	free(k);
+	vb_port_dev_free(k ? &k->port : NULL);
 }
 
 static int i8042_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
@@ -247,43 +243,19 @@ static int i8042_attach(const struct vb_device_ops *self, struct vb_dev_env *env
 {
 	(void)self;
 	(void)config;
-	int r = vb_alloc_gsi_claim(env->alloc, VB_I8042_GSI, "i8042", err);
-	if (r < 0)
-		return r;
 	struct vb_i8042_params p = {
 		.irq = vb_dev_env_irq(env, VB_I8042_GSI),
 		.request = env->request, .request_ctx = env->request_ctx,
 	};
 	struct vb_i8042 *k;
-	r = vb_i8042_create(&p, &k, err);
-	if (r < 0) {
-		vb_alloc_gsi_release(env->alloc, VB_I8042_GSI);
+	int r = vb_i8042_create(&p, &k, err);
+	if (r < 0)
 		return r;
-	}
-	k->bus = env->pio;
-	k->alloc = env->alloc;
 	struct vb_bus_range range = {
 		.base = VB_I8042_BASE, .len = VB_I8042_PORTS, .name = "i8042",
-		.access = vb_i8042_access, .opaque = k,
+		.access = vb_i8042_access,
 	};
-	r = vb_bus_register(env->pio, &range, err);
-	if (r < 0) {
-		vb_alloc_gsi_release(env->alloc, VB_I8042_GSI);
-		vb_i8042_destroy(k);
-		return r;
-	}
-	*state = k;
-	return 0;
-}
-
-static void i8042_detach(void *state)
-{
-	struct vb_i8042 *k = state;
-	if (!k)
-		return;
-	(void)vb_bus_unregister(k->bus, VB_I8042_BASE, NULL);
-	vb_alloc_gsi_release(k->alloc, VB_I8042_GSI);
-	vb_i8042_destroy(k);
+	return vb_port_dev_attach(&k->port, env, range, VB_I8042_GSI, state, err);
 }
 
 static size_t i8042_cmdline(const void *state, char *buf, size_t size)
@@ -296,6 +268,6 @@ static size_t i8042_cmdline(const void *state, char *buf, size_t size)
 const struct vb_device_ops vb_i8042_ops = {
 	.name = "i8042",
 	.attach = i8042_attach,
-	.detach = i8042_detach,
+	.detach = vb_port_dev_detach,
 	.cmdline = i8042_cmdline,
 };

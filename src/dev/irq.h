@@ -23,9 +23,11 @@
  * lost interrupt. KVM_IRQFD_FLAG_RESAMPLE fixes that only with a second
  * eventfd per line and a thread that re-asserts on every EOI, and it moves
  * the deassert from the ISR read to the EOI. An irqfd write is one
- * syscall, like KVM_IRQ_LINE; it pays off when the kernel itself signals
- * it (vhost), which vmboot does not do. So the line stays a level set
- * with KVM_IRQ_LINE. */
+ * syscall, like KVM_IRQ_LINE; it would pay off where the kernel itself
+ * signals it (vhost), but there the guest must still find its ISR bit
+ * set, so vhost's call eventfds are relayed to the device's line by the
+ * I/O event thread instead (virtio/vhost.h). So the line stays a level
+ * set with KVM_IRQ_LINE. */
 #ifndef VB_DEV_IRQ_H
 #define VB_DEV_IRQ_H
 

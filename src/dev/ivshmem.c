@@ -16,6 +16,7 @@
 #include "parse/desc.h"
 #include "parse/schema.h"
 #include "util/io.h"
+#include "util/le.h"
 #include "util/refusal.h"
 #include "util/size.h"
 
@@ -49,17 +50,6 @@ bool vb_ivshmem_is_shm_name(const char *path)
 	return path && path[0] == '/' && path[1] && !strchr(path + 1, '/');
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le(uint8_t *p, uint32_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* BAR0. The spec defines 32-bit registers; other sizes or offsets read as
  * zero and are dropped, as are writes to read-only registers. */
 static int reg_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t size,
@@ -75,14 +65,14 @@ static int reg_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t siz
 	switch (offset) {
 	case VB_IVSHMEM_INTR_MASK:
 		if (is_write)
-			atomic_store(&d->intr_mask, get_le32(data));
+			atomic_store(&d->intr_mask, (uint32_t)vb_le_get(data, 4));
 		else
 			v = atomic_load(&d->intr_mask);
 		break;
 	case VB_IVSHMEM_INTR_STATUS:
 		/* Reading acknowledges; nothing sets a bit without peers. */
 		if (is_write)
-			atomic_store(&d->intr_status, get_le32(data));
+			atomic_store(&d->intr_status, (uint32_t)vb_le_get(data, 4));
 		else
 			v = atomic_exchange(&d->intr_status, 0);
 		break;
@@ -91,7 +81,7 @@ static int reg_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t siz
 		break;
 	}
 	if (!is_write)
-		put_le(data, v, 4);
+		vb_le_put(data, v, 4);
 	return 0;
 }
 
@@ -224,8 +214,8 @@ static int build_function(struct ivshmem *d, struct vb_err *err)
 	struct vb_pci_function *fn = &d->fn;
 	vb_pci_function_init(fn, d->name, VB_IVSHMEM_VENDOR, VB_IVSHMEM_DEVICE, VB_IVSHMEM_CLASS,
 			     VB_IVSHMEM_REVISION);
-	put_le(&fn->config[VB_PCI_SUBSYSTEM_VENDOR_ID], IVSHMEM_SUBSYS_VENDOR, 2);
-	put_le(&fn->config[VB_PCI_SUBSYSTEM_ID], IVSHMEM_SUBSYS_ID, 2);
+	vb_le_put(&fn->config[VB_PCI_SUBSYSTEM_VENDOR_ID], IVSHMEM_SUBSYS_VENDOR, 2);
+	vb_le_put(&fn->config[VB_PCI_SUBSYSTEM_ID], IVSHMEM_SUBSYS_ID, 2);
 	fn->config[VB_PCI_INTERRUPT_PIN] = 0; /* ivshmem-plain: no interrupt */
 	fn->bar_moved = bar_moved;
 	fn->command_changed = command_changed;

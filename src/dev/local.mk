@@ -5,6 +5,7 @@ libvmboot_a_SOURCES += \
 	src/dev/alloc.c src/dev/alloc.h \
 	src/dev/dev.c src/dev/dev.h src/dev/placement.h \
 	src/dev/ignore.c src/dev/ignore.h \
+	src/dev/port.c src/dev/port.h \
 	src/dev/uart.c src/dev/uart.h \
 	src/dev/i8042.c src/dev/i8042.h \
 	src/dev/rtc.c src/dev/rtc.h \

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/le.h"
+
 #define ADDR_ENABLE 0x80000000u
 /* Bits 30:24 are reserved (read as 0) and 1:0 are fixed 0 for type-1
  * cycles (PCI 3.0, figure 3-1). */
@@ -18,23 +20,6 @@ struct vb_pci_host {
 	struct vb_dev_env *env; /* registry glue */
 };
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 void vb_pci_function_init(struct vb_pci_function *fn, const char *name,
 			  uint16_t vendor, uint16_t device, uint32_t class_code,
@@ -42,14 +27,14 @@ void vb_pci_function_init(struct vb_pci_function *fn, const char *name,
 {
 	memset(fn, 0, sizeof(*fn));
 	fn->name = name;
-	put16(&fn->config[VB_PCI_VENDOR_ID], vendor);
-	put16(&fn->config[VB_PCI_DEVICE_ID], device);
+	vb_le_put(&fn->config[VB_PCI_VENDOR_ID], vendor, 2);
+	vb_le_put(&fn->config[VB_PCI_DEVICE_ID], device, 2);
 	fn->config[VB_PCI_REVISION] = revision;
 	fn->config[VB_PCI_CLASS_PROG] = (uint8_t)class_code;
 	fn->config[VB_PCI_CLASS_PROG + 1] = (uint8_t)(class_code >> 8);
 	fn->config[VB_PCI_CLASS_PROG + 2] = (uint8_t)(class_code >> 16);
 	/* Command: I/O, memory, bus master, parity, SERR#, INTx disable. */
-	put16(&fn->wmask[VB_PCI_COMMAND], 0x0547);
+	vb_le_put(&fn->wmask[VB_PCI_COMMAND], 0x0547, 2);
 	fn->wmask[0x0c] = 0xff; /* cache line size */
 	fn->wmask[0x0d] = 0xff; /* latency timer */
 	fn->wmask[VB_PCI_INTERRUPT_LINE] = 0xff;
@@ -72,8 +57,8 @@ int vb_pci_function_set_bar(struct vb_pci_function *fn, unsigned bar,
 	if (kind == VB_PCI_BAR_NONE) {
 		fn->bars[bar].kind = kind;
 		fn->bars[bar].size_bytes = 0;
-		put32(reg, 0);
-		put32(mask, 0);
+		vb_le_put(reg, 0, 4);
+		vb_le_put(mask, 0, 4);
 		return 0;
 	}
 	bool io = kind == VB_PCI_BAR_IO;
@@ -90,8 +75,8 @@ int vb_pci_function_set_bar(struct vb_pci_function *fn, unsigned bar,
 	fn->bars[bar].kind = kind;
 	fn->bars[bar].size_bytes = size_bytes;
 	/* Memory BAR type bits 0 (32-bit, not prefetchable); I/O bit 0 set. */
-	put32(reg, (uint32_t)addr | (io ? 0x1u : 0x0u));
-	put32(mask, (uint32_t)~(size_bytes - 1));
+	vb_le_put(reg, (uint32_t)addr | (io ? 0x1u : 0x0u), 4);
+	vb_le_put(mask, (uint32_t)~(size_bytes - 1), 4);
 	return 0;
 }
 
@@ -100,7 +85,7 @@ uint64_t vb_pci_function_bar_addr(const struct vb_pci_function *fn,
 {
 	if (bar >= VB_PCI_MAX_BARS)
 		return 0;
-	uint32_t v = get32(&fn->config[VB_PCI_BAR0 + 4 * bar]);
+	uint32_t v = (uint32_t)vb_le_get(&fn->config[VB_PCI_BAR0 + 4 * bar], 4);
 	switch (fn->bars[bar].kind) {
 	case VB_PCI_BAR_MEM32: return v & ~0xfu;
 	case VB_PCI_BAR_IO: return v & ~0x3u;

@@ -1,9 +1,10 @@
 #include "dev/rtc.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+
+#include "dev/port.h"
 
 /* Status register bits (MC146818A datasheet). */
 #define B_24H 0x02
@@ -12,13 +13,13 @@
 #define A_UIP 0x80
 
 struct vb_rtc {
-	pthread_mutex_t lock;
+	struct vb_port_dev port; /* first: the lock, and what attach claimed */
 	struct vb_rtc_params p;
 	uint8_t index;
 	bool nmi_masked;
 	uint8_t cmos[VB_RTC_CMOS_BYTES];
-	struct vb_bus *bus;
 };
+_Static_assert(offsetof(struct vb_rtc, port) == 0, "vb_port_dev_new allocates it");
 
 static uint8_t encode(const struct vb_rtc *r, unsigned v)
 {
@@ -104,7 +105,7 @@ int vb_rtc_access(void *opaque, uint64_t offset, uint8_t *data,
 		  uint32_t size, bool is_write)
 {
 	struct vb_rtc *r = opaque;
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->port.lock);
 	for (uint32_t i = 0; i < size; i++) {
 		uint64_t off = offset + i;
 		if (off < offset || off >= VB_RTC_PORTS) {
@@ -123,21 +124,18 @@ int vb_rtc_access(void *opaque, uint64_t offset, uint8_t *data,
 			data[i] = read_data(r);
 		}
 	}
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->port.lock);
 	return 0;
 }
 
 int vb_rtc_create(const struct vb_rtc_params *params, struct vb_rtc **out,
 		  struct vb_err *err)
 {
-	struct vb_rtc *r = calloc(1, sizeof(*r));
-	if (!r)
-		return vb_err_errno(err, ENOMEM, "rtc");
-	int e = pthread_mutex_init(&r->lock, NULL);
-	if (e) {
-		free(r);
-		return vb_err_errno(err, e, "rtc: mutex");
-	}
+	struct vb_port_dev *d;
+	int e = vb_port_dev_new(sizeof(struct vb_rtc), "rtc", &d, err);
+	if (e < 0)
+		return e;
+	struct vb_rtc *r = (struct vb_rtc *)d;
 	if (params)
 		r->p = *params;
 	/* 32.768 kHz time base, 1024 Hz rate; 24-hour BCD as PC firmware
@@ -150,10 +148,7 @@ int vb_rtc_create(const struct vb_rtc_params *params, struct vb_rtc **out,
 
 void vb_rtc_destroy(struct vb_rtc *r)
 {
-	if (!r)
-		return;
-	pthread_mutex_destroy(&r->lock);
-	free(r);
+	vb_port_dev_free(r ? &r->port : NULL);
 }
 
 static int rtc_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
@@ -164,31 +159,14 @@ static int rtc_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
 	int e = vb_rtc_create(config, &r, err);
 	if (e < 0)
 		return e;
-	r->bus = env->pio;
 	struct vb_bus_range range = {
-		.base = VB_RTC_BASE, .len = VB_RTC_PORTS, .name = "rtc",
-		.access = vb_rtc_access, .opaque = r,
+		.base = VB_RTC_BASE, .len = VB_RTC_PORTS, .name = "rtc", .access = vb_rtc_access,
 	};
-	e = vb_bus_register(env->pio, &range, err);
-	if (e < 0) {
-		vb_rtc_destroy(r);
-		return e;
-	}
-	*state = r;
-	return 0;
-}
-
-static void rtc_detach(void *state)
-{
-	struct vb_rtc *r = state;
-	if (!r)
-		return;
-	(void)vb_bus_unregister(r->bus, VB_RTC_BASE, NULL);
-	vb_rtc_destroy(r);
+	return vb_port_dev_attach(&r->port, env, range, -1, state, err);
 }
 
 const struct vb_device_ops vb_rtc_ops = {
 	.name = "rtc",
 	.attach = rtc_attach,
-	.detach = rtc_detach,
+	.detach = vb_port_dev_detach,
 };

@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dev/port.h"
 
 /* Register offsets and bits: PC16550D datasheet, table II. */
 enum {
@@ -57,7 +60,7 @@ enum {
 #define MSR_DCD 0x80
 
 struct vb_uart {
-	pthread_mutex_t lock;
+	struct vb_port_dev port; /* first: the lock, and what attach claimed */
 	struct vb_irq irq;
 	const struct vb_console *console;
 	uint8_t ier, lcr, mcr, msr, scr, dll, dlm;
@@ -68,11 +71,9 @@ struct vb_uart {
 	int irq_level;
 	uint8_t rx[VB_UART_FIFO_BYTES];
 	unsigned rx_head, rx_count;
-	/* registry glue */
-	struct vb_bus *bus;
-	struct vb_alloc *alloc;
-	struct vb_uart_config cfg;
+	struct vb_uart_config cfg; /* as attached */
 };
+_Static_assert(offsetof(struct vb_uart, port) == 0, "vb_port_dev_new allocates it");
 
 static unsigned rx_capacity(const struct vb_uart *u)
 {
@@ -264,7 +265,7 @@ int vb_uart_access(void *opaque, uint64_t offset, uint8_t *data,
 		   uint32_t size, bool is_write)
 {
 	struct vb_uart *u = opaque;
-	pthread_mutex_lock(&u->lock);
+	pthread_mutex_lock(&u->port.lock);
 	for (uint32_t i = 0; i < size; i++) {
 		uint64_t reg = offset + i;
 		if (reg < offset || reg >= VB_UART_REG_COUNT) {
@@ -277,14 +278,14 @@ int vb_uart_access(void *opaque, uint64_t offset, uint8_t *data,
 		}
 	}
 	update_irq(u);
-	pthread_mutex_unlock(&u->lock);
+	pthread_mutex_unlock(&u->port.lock);
 	return 0;
 }
 
 size_t vb_uart_receive(struct vb_uart *u, const uint8_t *bytes, size_t n)
 {
 	size_t stored = 0;
-	pthread_mutex_lock(&u->lock);
+	pthread_mutex_lock(&u->port.lock);
 	if (!(u->mcr & MCR_LOOP)) {
 		for (size_t i = 0; i < n; i++) {
 			bool full = u->rx_count >= rx_capacity(u);
@@ -293,34 +294,31 @@ size_t vb_uart_receive(struct vb_uart *u, const uint8_t *bytes, size_t n)
 		}
 		update_irq(u);
 	}
-	pthread_mutex_unlock(&u->lock);
+	pthread_mutex_unlock(&u->port.lock);
 	return stored;
 }
 
 size_t vb_uart_feed(struct vb_uart *u, const uint8_t *bytes, size_t n)
 {
 	size_t stored = 0;
-	pthread_mutex_lock(&u->lock);
+	pthread_mutex_lock(&u->port.lock);
 	if (!(u->mcr & MCR_LOOP)) {
 		while (stored < n && u->rx_count < rx_capacity(u))
 			rx_push(u, bytes[stored++]);
 		update_irq(u);
 	}
-	pthread_mutex_unlock(&u->lock);
+	pthread_mutex_unlock(&u->port.lock);
 	return stored;
 }
 
 int vb_uart_create(const struct vb_irq *irq, const struct vb_console *console,
 		   struct vb_uart **out, struct vb_err *err)
 {
-	struct vb_uart *u = calloc(1, sizeof(*u));
-	if (!u)
-		return vb_err_errno(err, ENOMEM, "uart");
-	int r = pthread_mutex_init(&u->lock, NULL);
-	if (r) {
-		free(u);
-		return vb_err_errno(err, r, "uart: mutex");
-	}
+	struct vb_port_dev *d;
+	int r = vb_port_dev_new(sizeof(struct vb_uart), "uart", &d, err);
+	if (r < 0)
+		return r;
+	struct vb_uart *u = (struct vb_uart *)d;
 	if (irq)
 		u->irq = *irq;
 	u->console = console;
@@ -336,10 +334,7 @@ int vb_uart_create(const struct vb_irq *irq, const struct vb_console *console,
 
 void vb_uart_destroy(struct vb_uart *u)
 {
-	if (!u)
-		return;
-	pthread_mutex_destroy(&u->lock);
-	free(u);
+	vb_port_dev_free(u ? &u->port : NULL);
 }
 
 static int uart_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
@@ -351,41 +346,17 @@ static int uart_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
 		.is_console = true, .index = 0,
 	};
 	const struct vb_uart_config *cfg = config ? config : &com1;
-	int r = vb_alloc_gsi_claim(env->alloc, cfg->gsi, "uart", err);
-	if (r < 0)
-		return r;
 	struct vb_irq irq = vb_dev_env_irq(env, cfg->gsi);
 	struct vb_uart *u;
-	r = vb_uart_create(&irq, env->console, &u, err);
-	if (r < 0) {
-		vb_alloc_gsi_release(env->alloc, cfg->gsi);
+	int r = vb_uart_create(&irq, env->console, &u, err);
+	if (r < 0)
 		return r;
-	}
 	u->cfg = *cfg;
-	u->bus = env->pio;
-	u->alloc = env->alloc;
 	struct vb_bus_range range = {
 		.base = cfg->base, .len = VB_UART_REG_COUNT, .name = "uart",
-		.access = vb_uart_access, .opaque = u,
+		.access = vb_uart_access,
 	};
-	r = vb_bus_register(env->pio, &range, err);
-	if (r < 0) {
-		vb_alloc_gsi_release(env->alloc, cfg->gsi);
-		vb_uart_destroy(u);
-		return r;
-	}
-	*state = u;
-	return 0;
-}
-
-static void uart_detach(void *state)
-{
-	struct vb_uart *u = state;
-	if (!u)
-		return;
-	(void)vb_bus_unregister(u->bus, u->cfg.base, NULL);
-	vb_alloc_gsi_release(u->alloc, u->cfg.gsi);
-	vb_uart_destroy(u);
+	return vb_port_dev_attach(&u->port, env, range, cfg->gsi, state, err);
 }
 
 static size_t uart_cmdline(const void *state, char *buf, size_t size)
@@ -403,6 +374,6 @@ static size_t uart_cmdline(const void *state, char *buf, size_t size)
 const struct vb_device_ops vb_uart_ops = {
 	.name = "uart",
 	.attach = uart_attach,
-	.detach = uart_detach,
+	.detach = vb_port_dev_detach,
 	.cmdline = uart_cmdline,
 };

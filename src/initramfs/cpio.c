@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/grow.h"
+
 #define MAGIC "070701"
 #define MAGIC_LEN 6
 #define FIELDS 13
@@ -38,17 +40,12 @@ static int reserve(struct vb_cpio *c, size_t more)
 {
 	if (more > SIZE_MAX - c->len)
 		return -ENOMEM;
-	size_t need = c->len + more;
-	if (need <= c->cap)
+	if (c->len + more <= c->cap)
 		return 0;
-	size_t cap = c->cap ? c->cap : 4096;
-	while (cap < need)
-		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	uint8_t *p = realloc(c->buf, cap);
+	uint8_t *p = vb_grow(c->buf, &c->cap, c->len + more, 4096);
 	if (!p)
 		return -ENOMEM;
 	c->buf = p;
-	c->cap = cap;
 	return 0;
 }
 

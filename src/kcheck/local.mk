@@ -7,19 +7,16 @@ libvmboot_a_SOURCES += \
 	src/kcheck/extract.c src/kcheck/extract.h \
 	src/kcheck/unpack.c src/kcheck/unpack.h src/kcheck/codec.h \
 	src/kcheck/sink.c src/kcheck/sink.h
-AM_CFLAGS += $(ZLIB_CFLAGS) $(LZMA_CFLAGS)
-VB_LIBS += $(ZLIB_LIBS) $(LZMA_LIBS)
 if HAVE_ZSTD
 libvmboot_a_SOURCES += src/kcheck/unzstd.c
-AM_CFLAGS += $(ZSTD_CFLAGS)
-VB_LIBS += $(ZSTD_LIBS)
 else
 libvmboot_a_SOURCES += src/kcheck/unzstd_none.c
 endif
 if HAVE_LZ4
 libvmboot_a_SOURCES += src/kcheck/unlz4.c
-AM_CFLAGS += $(LZ4_CFLAGS)
-VB_LIBS += $(LZ4_LIBS)
 else
 libvmboot_a_SOURCES += src/kcheck/unlz4_none.c
 endif
+# A library configure left out leaves its variables empty.
+AM_CFLAGS += $(ZLIB_CFLAGS) $(LZMA_CFLAGS) $(ZSTD_CFLAGS) $(LZ4_CFLAGS)
+VB_LIBS += $(ZLIB_LIBS) $(LZMA_LIBS) $(ZSTD_LIBS) $(LZ4_LIBS)

@@ -9,19 +9,10 @@
 #include <errno.h>
 #include <lz4.h>
 
+#include "util/le.h"
+
 #define LEGACY_MAGIC 0x184C2102u
 #define LEGACY_BLOCK_BYTES (8u << 20)
-
-bool vb_kcheck_lz4_built(void)
-{
-	return true;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /* Decodes one block of csize bytes at in into the sink. */
 static int block(const uint8_t *in, uint32_t csize, struct vb_kcheck_sink *s,
@@ -42,14 +33,14 @@ static int block(const uint8_t *in, uint32_t csize, struct vb_kcheck_sink *s,
 	return 0;
 }
 
-int vb_kcheck_unlz4(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
-		    struct vb_err *err)
+static int unlz4(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
+		 struct vb_err *err)
 {
-	if (len < 4 || le32(in) != LEGACY_MAGIC)
+	if (len < 4 || (uint32_t)vb_le_get(in, 4) != LEGACY_MAGIC)
 		return vb_err_set(err, EINVAL, "lz4: not a legacy lz4 frame");
 	size_t pos = 4, blocks = 0;
 	while (len - pos >= 4) {
-		uint32_t csize = le32(in + pos);
+		uint32_t csize = (uint32_t)vb_le_get(in + pos, 4);
 		/* The kernel build appends the 4-byte uncompressed size
 		 * (size_append): exactly 4 bytes left can never be a block,
 		 * which needs a size and at least one byte. */
@@ -73,3 +64,5 @@ int vb_kcheck_unlz4(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
 		return vb_err_set(err, EINVAL, "lz4: truncated stream (no blocks)");
 	return 0;
 }
+
+const struct vb_kcheck_codec vb_kcheck_lz4 = { .library = "liblz4", .decode = unlz4 };

@@ -118,11 +118,22 @@ bool vb_kcheck_can_unpack(enum vb_compression c)
 	switch (c) {
 	case VB_COMP_GZIP:
 	case VB_COMP_XZ: return true;
-	case VB_COMP_ZSTD: return vb_kcheck_zstd_built();
-	case VB_COMP_LZ4: return vb_kcheck_lz4_built();
+	case VB_COMP_ZSTD: return vb_kcheck_zstd.decode != NULL;
+	case VB_COMP_LZ4: return vb_kcheck_lz4.decode != NULL;
 	case VB_COMP_NONE:
 	default: return false;
 	}
+}
+
+/* Decodes with an optional codec, or says configure left it out. */
+static int optional(const struct vb_kcheck_codec *codec, enum vb_compression c,
+		    const uint8_t *buf, size_t len, struct vb_kcheck_sink *s, struct vb_err *err)
+{
+	if (!codec->decode)
+		return vb_err_set(err, ENOTSUP,
+				  "%s support not built in (vmboot was configured without %s)",
+				  vb_kcheck_compression_name(c), codec->library);
+	return codec->decode(buf, len, s, err);
 }
 
 int vb_kcheck_unpack(const uint8_t *buf, size_t len, uint64_t max_out_bytes, uint8_t **out,
@@ -137,8 +148,8 @@ int vb_kcheck_unpack(const uint8_t *buf, size_t len, uint64_t max_out_bytes, uin
 	switch (c) {
 	case VB_COMP_GZIP: rc = gunzip(buf, len, &s, err); break;
 	case VB_COMP_XZ: rc = unxz(buf, len, &s, err); break;
-	case VB_COMP_ZSTD: rc = vb_kcheck_unzstd(buf, len, &s, err); break;
-	case VB_COMP_LZ4: rc = vb_kcheck_unlz4(buf, len, &s, err); break;
+	case VB_COMP_ZSTD: rc = optional(&vb_kcheck_zstd, c, buf, len, &s, err); break;
+	case VB_COMP_LZ4: rc = optional(&vb_kcheck_lz4, c, buf, len, &s, err); break;
 	case VB_COMP_NONE:
 	default:
 		return vb_err_set(err, EINVAL, "not gzip, xz, zstd or lz4 data");

@@ -5,13 +5,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-bool vb_kcheck_zstd_built(void)
-{
-	return true;
-}
-
-int vb_kcheck_unzstd(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
-		     struct vb_err *err)
+static int unzstd(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
+		  struct vb_err *err)
 {
 	/* The decoder's default window limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT,
 	 * 128 MiB) bounds its own memory and still covers the kernel's
@@ -49,3 +44,5 @@ int vb_kcheck_unzstd(const uint8_t *in, size_t len, struct vb_kcheck_sink *s,
 	ZSTD_freeDCtx(d);
 	return rc;
 }
+
+const struct vb_kcheck_codec vb_kcheck_zstd = { .library = "libzstd", .decode = unzstd };

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include "util/thread.h"
 
 /* epoll data of the stop eventfd; doorbells carry their slot index. */
 #define STOP_TAG UINT32_MAX
@@ -15,6 +17,8 @@
 
 struct slot {
 	bool used;
+	bool bound; /* a doorbell (assigned); else an event */
+	bool taken; /* no longer watched: vb_ioevent_take */
 	int fd;
 	struct vb_doorbell db;
 	void (*fn)(void *opaque, unsigned queue);
@@ -81,11 +85,12 @@ int vb_ioevent_create(struct vb_ioevent **out, vb_ioevent_assign_fn assign, void
  * is about to close. */
 static void release_slot(struct vb_ioevent *s, struct slot *sl)
 {
-	if (s->assign) {
+	if (s->assign && sl->bound) {
 		struct vb_err ignored;
 		(void)s->assign(s->assign_ctx, sl->fd, &sl->db, false, &ignored);
 	}
-	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, sl->fd, NULL);
+	if (!sl->taken)
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, sl->fd, NULL);
 	close(sl->fd);
 	memset(sl, 0, sizeof(*sl));
 	sl->fd = -1;
@@ -101,34 +106,36 @@ int vb_ioevent_add(struct vb_ioevent *s, const struct vb_doorbell *db,
 		   void (*fn)(void *opaque, unsigned queue), void *opaque, unsigned queue, int *id,
 		   struct vb_err *err)
 {
-	if (!fn || !len_ok(db->len))
-		return vb_err_set(err, EINVAL, "doorbell at 0x%llx: bad width %u or no callback",
-				  (unsigned long long)db->gpa, db->len);
+	/* What the messages call it: the doorbell's address, or an event. */
+	char what[40];
+	if (db)
+		snprintf(what, sizeof(what), "doorbell at 0x%llx", (unsigned long long)db->gpa);
+	else
+		snprintf(what, sizeof(what), "event for queue %u", queue);
+	if (!fn || (db && !len_ok(db->len)))
+		return vb_err_set(err, EINVAL, "%s: bad width %u or no callback", what,
+				  db ? db->len : 0);
 	pthread_mutex_lock(&s->lock);
 	int rc = 0;
 	unsigned i = 0;
 	while (i < VB_IOEVENT_MAX && s->slots[i].used)
 		i++;
 	if (s->stopped)
-		rc = vb_err_set(err, ESHUTDOWN, "doorbell at 0x%llx: I/O event service stopped",
-				(unsigned long long)db->gpa);
+		rc = vb_err_set(err, ESHUTDOWN, "%s: I/O event service stopped", what);
 	else if (i == VB_IOEVENT_MAX)
-		rc = vb_err_set(err, ENOSPC, "doorbell at 0x%llx: all %u in use",
-				(unsigned long long)db->gpa, VB_IOEVENT_MAX);
+		rc = vb_err_set(err, ENOSPC, "%s: all %u in use", what, VB_IOEVENT_MAX);
 	int fd = -1;
 	if (!rc) {
 		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (fd < 0)
-			rc = vb_err_errno(err, errno, "doorbell at 0x%llx: eventfd",
-					  (unsigned long long)db->gpa);
+			rc = vb_err_errno(err, errno, "%s: eventfd", what);
 	}
 	/* Watch before binding: a write right after the bind is not missed. */
 	if (!rc) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-			rc = vb_err_errno(err, errno, "doorbell at 0x%llx: epoll_ctl",
-					  (unsigned long long)db->gpa);
-		else if (s->assign && (rc = s->assign(s->assign_ctx, fd, db, true, err)) < 0)
+			rc = vb_err_errno(err, errno, "%s: epoll_ctl", what);
+		else if (db && s->assign && (rc = s->assign(s->assign_ctx, fd, db, true, err)) < 0)
 			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
 	}
 	if (rc) {
@@ -138,7 +145,8 @@ int vb_ioevent_add(struct vb_ioevent *s, const struct vb_doorbell *db,
 		return rc;
 	}
 	s->slots[i] = (struct slot){
-		.used = true, .fd = fd, .db = *db, .fn = fn, .opaque = opaque, .queue = queue,
+		.used = true, .bound = db != NULL, .fd = fd, .db = db ? *db : (struct vb_doorbell){ 0 },
+		.fn = fn, .opaque = opaque, .queue = queue,
 	};
 	s->count++;
 	*id = (int)i;
@@ -172,7 +180,7 @@ static int dispatch(struct vb_ioevent *s, int timeout_ms, bool *stop)
 			*stop = true;
 			continue;
 		}
-		if (tag >= VB_IOEVENT_MAX || !s->slots[tag].used)
+		if (tag >= VB_IOEVENT_MAX || !s->slots[tag].used || s->slots[tag].taken)
 			continue;
 		struct slot *sl = &s->slots[tag];
 		/* Reading resets the counter: any number of guest writes since
@@ -214,14 +222,7 @@ int vb_ioevent_start(struct vb_ioevent *s, struct vb_err *err)
 {
 	if (s->running)
 		return 0;
-	/* Signals are for the vCPU threads (kicks) and the main thread (the
-	 * run loop's signalfd): the new thread inherits a mask with all
-	 * blocked. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int e = pthread_create(&s->thread, NULL, thread_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int e = vb_thread_start_blocked(&s->thread, thread_main, s);
 	if (e)
 		return vb_err_errno(err, e, "I/O event service: thread");
 	s->running = true;
@@ -284,6 +285,23 @@ int vb_ioevent_fd(struct vb_ioevent *s, int id)
 	return fd;
 }
 
+int vb_ioevent_take(struct vb_ioevent *s, int id)
+{
+	if (id < 0 || (unsigned)id >= VB_IOEVENT_MAX)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	struct slot *sl = &s->slots[id];
+	int fd = -1;
+	if (sl->used) {
+		if (!sl->taken)
+			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, sl->fd, NULL);
+		sl->taken = true;
+		fd = sl->fd;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return fd;
+}
+
 static int env_add(void *ctx, const struct vb_doorbell *db, void (*fn)(void *opaque, unsigned queue),
 		   void *opaque, unsigned queue, int *id, struct vb_err *err)
 {
@@ -295,9 +313,15 @@ static void env_remove(void *ctx, int id)
 	vb_ioevent_remove(ctx, id);
 }
 
+static int env_fd(void *ctx, int id, bool take)
+{
+	return take ? vb_ioevent_take(ctx, id) : vb_ioevent_fd(ctx, id);
+}
+
 void vb_ioevent_plug(struct vb_ioevent *s, struct vb_dev_env *env)
 {
 	env->doorbell_add = env_add;
 	env->doorbell_remove = env_remove;
+	env->doorbell_fd = env_fd;
 	env->doorbell_ctx = s;
 }

@@ -51,7 +51,9 @@ void vb_ioevent_destroy(struct vb_ioevent *s);
 
 /* A fresh eventfd for db, watched, then bound with assign. *id names it.
  * -ENOSPC when VB_IOEVENT_MAX are in use; -EINVAL for a bad len. On
- * failure nothing is left registered. Callable before and after start. */
+ * failure nothing is left registered. Callable before and after start.
+ * db NULL: an event, watched but bound to no guest write; another party
+ * (vhost's call, dev/dev.h) signals it through vb_ioevent_fd. */
 int vb_ioevent_add(struct vb_ioevent *s, const struct vb_doorbell *db,
 		   void (*fn)(void *opaque, unsigned queue), void *opaque, unsigned queue, int *id,
 		   struct vb_err *err);
@@ -76,8 +78,13 @@ unsigned vb_ioevent_count(struct vb_ioevent *s);
 /* Callbacks run since create: how many doorbells arrived without an exit
  * (each may stand for several guest writes). */
 uint64_t vb_ioevent_calls(struct vb_ioevent *s);
-/* The eventfd behind id, or -1: for tests that signal by hand. */
+/* The eventfd behind id, or -1: for a party in the kernel that signals
+ * it (an event's), and for tests that signal by hand. */
 int vb_ioevent_fd(struct vb_ioevent *s, int id);
+/* The same, and the thread stops watching it: its callback never runs
+ * again, and the doorbell wakes whoever else waits on the fd (vhost's
+ * kick) alone. It stays bound and is closed like any other. */
+int vb_ioevent_take(struct vb_ioevent *s, int id);
 
 /* Point env's doorbell hooks at s. */
 void vb_ioevent_plug(struct vb_ioevent *s, struct vb_dev_env *env);

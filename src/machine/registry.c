@@ -15,6 +15,7 @@
 #include "virtio/console.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
+#include "virtio/vsock.h"
 
 static const struct vb_device_type *const types[] = {
 	&vb_virtio_blk_type,
@@ -24,6 +25,7 @@ static const struct vb_device_type *const types[] = {
 	&vb_virtio_rng_type,
 	&vb_ivshmem_type,
 	&vb_virtio_console_type,
+	&vb_virtio_vsock_type,
 };
 
 const struct vb_device_ops *const vb_pc_devices[] = {

@@ -4,6 +4,25 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+bool vb_net_read_frames(int fd, bool is_socket, uint8_t *buf, unsigned max,
+			const struct vb_net_sink *sink)
+{
+	for (unsigned i = 0; i < max && (!sink->ready || sink->ready(sink->ctx)); i++) {
+		ssize_t n = is_socket ? recv(fd, buf, VB_NET_FRAME_MAX_BYTES, MSG_DONTWAIT) :
+					read(fd, buf, VB_NET_FRAME_MAX_BYTES);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			return false;
+		if (n < 0)
+			return true;
+		sink->deliver(sink->ctx, buf, (size_t)n);
+	}
+	return true;
+}
 
 int vb_net_pollset_add(struct vb_net_pollset *set, int fd, short events)
 {

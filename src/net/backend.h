@@ -70,6 +70,15 @@ struct vb_net_pollset {
 	unsigned cap;
 };
 
+/* Reads up to max frames from fd into buf (VB_NET_FRAME_MAX_BYTES bytes),
+ * handing each to sink->deliver while sink->ready (NULL: always) says the
+ * other side takes more; stops early when no frame is waiting. A socket is
+ * read with recv(MSG_DONTWAIT), anything else with read(2) (fd then
+ * non-blocking). Returns false when the peer has gone (end of file or an
+ * error other than EAGAIN): stop polling fd. */
+bool vb_net_read_frames(int fd, bool is_socket, uint8_t *buf, unsigned max,
+			const struct vb_net_sink *sink);
+
 /* Append fd; returns its index or -ENOMEM. */
 int vb_net_pollset_add(struct vb_net_pollset *set, int fd, short events);
 void vb_net_pollset_free(struct vb_net_pollset *set);

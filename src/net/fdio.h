@@ -1,26 +1,27 @@
-/* Frame I/O on one non-blocking descriptor that keeps frame boundaries
- * (a tap, a datagram socket): shared by the tap and socket backends.
- * Internal to src/net. */
+/* A backend on one non-blocking descriptor that keeps frame boundaries
+ * (a tap, a datagram socket): the tap and socket backends are this, each
+ * with its own ops table. Internal to src/net. */
 #ifndef VB_NET_FDIO_H
 #define VB_NET_FDIO_H
 
 #include "net/backend.h"
 
-struct vb_net_fdio {
-	int fd;
-	int poll_index; /* in the current pollset, -1: not polled */
-	bool eof;       /* the peer went away: stop polling (no busy loop) */
-	uint8_t *buf;   /* VB_NET_FRAME_MAX_BYTES */
-};
+/* Takes ownership of fd (closed on failure too), makes it non-blocking
+ * and returns in *out a backend with ops, whose send, poll_prepare,
+ * poll_dispatch and destroy are the vb_net_fdio_* below (the backend names
+ * its own kind and may add set_offload). what starts an allocation error
+ * ("socket backend"). */
+int vb_net_fdio_create(int fd, const struct vb_net_backend_ops *ops, bool offloads,
+		       const char *what, struct vb_net_backend **out, struct vb_err *err);
+/* The descriptor of a backend vb_net_fdio_create made. */
+int vb_net_fdio_fd(const struct vb_net_backend *b);
 
-/* Takes ownership of fd (closed on failure too) and makes it non-blocking. */
-int vb_net_fdio_init(struct vb_net_fdio *io, int fd, struct vb_err *err);
-void vb_net_fdio_fini(struct vb_net_fdio *io);
 /* 0, or -errno (EAGAIN: the host queue is full; the frame is dropped as
  * a full NIC would drop it). */
-int vb_net_fdio_send(struct vb_net_fdio *io, const uint8_t *frame, size_t len);
-int vb_net_fdio_prepare(struct vb_net_fdio *io, struct vb_net_pollset *set, bool want_rx);
-void vb_net_fdio_dispatch(struct vb_net_fdio *io, const struct vb_net_sink *sink,
-			  const struct vb_net_pollset *set);
+int vb_net_fdio_send(struct vb_net_backend *b, const uint8_t *frame, size_t len);
+int vb_net_fdio_prepare(struct vb_net_backend *b, struct vb_net_pollset *set, bool want_rx,
+			int *timeout_ms);
+void vb_net_fdio_dispatch(struct vb_net_backend *b, const struct vb_net_pollset *set);
+void vb_net_fdio_destroy(struct vb_net_backend *b);
 
 #endif

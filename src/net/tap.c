@@ -7,41 +7,15 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "net/fdio.h"
 
-struct tap_backend {
-	struct vb_net_backend base;
-	struct vb_net_fdio io;
-};
-
-static int tap_send(struct vb_net_backend *b, const uint8_t *frame, size_t len)
-{
-	struct tap_backend *t = (struct tap_backend *)b;
-	return vb_net_fdio_send(&t->io, frame, len);
-}
-
-static int tap_prepare(struct vb_net_backend *b, struct vb_net_pollset *set, bool want_rx,
-		       int *timeout_ms)
-{
-	(void)timeout_ms;
-	struct tap_backend *t = (struct tap_backend *)b;
-	return vb_net_fdio_prepare(&t->io, set, want_rx);
-}
-
-static void tap_dispatch(struct vb_net_backend *b, const struct vb_net_pollset *set)
-{
-	struct tap_backend *t = (struct tap_backend *)b;
-	vb_net_fdio_dispatch(&t->io, &b->sink, set);
-}
-
 static int tap_set_offload(struct vb_net_backend *b, unsigned offloads)
 {
-	struct tap_backend *t = (struct tap_backend *)b;
 	/* VB_NET_OFFLOAD_* use the TUN_F_* values. */
 	unsigned long f = 0;
 	if (offloads & VB_NET_OFFLOAD_CSUM)
@@ -52,23 +26,16 @@ static int tap_set_offload(struct vb_net_backend *b, unsigned offloads)
 		f |= TUN_F_TSO6;
 	if (offloads & VB_NET_OFFLOAD_TSO_ECN)
 		f |= TUN_F_TSO_ECN;
-	return ioctl(t->io.fd, TUNSETOFFLOAD, f) < 0 ? -errno : 0;
-}
-
-static void tap_destroy(struct vb_net_backend *b)
-{
-	struct tap_backend *t = (struct tap_backend *)b;
-	vb_net_fdio_fini(&t->io);
-	free(t);
+	return ioctl(vb_net_fdio_fd(b), TUNSETOFFLOAD, f) < 0 ? -errno : 0;
 }
 
 static const struct vb_net_backend_ops tap_ops = {
 	.kind = "tap",
-	.send = tap_send,
-	.poll_prepare = tap_prepare,
-	.poll_dispatch = tap_dispatch,
+	.send = vb_net_fdio_send,
+	.poll_prepare = vb_net_fdio_prepare,
+	.poll_dispatch = vb_net_fdio_dispatch,
 	.set_offload = tap_set_offload,
-	.destroy = tap_destroy,
+	.destroy = vb_net_fdio_destroy,
 };
 
 static int tap_error(struct vb_err *err, int e, const char *tun_path, const char *name)
@@ -124,18 +91,7 @@ int vb_net_tap_open(const char *tun_path, const char *name, struct vb_net_backen
 		return vb_err_set(err, e, "tap \"%s\": setting up the virtio-net header: %s", name,
 				  strerror(e));
 	}
-	struct tap_backend *t = calloc(1, sizeof(*t));
-	if (!t) {
-		close(fd);
-		return vb_err_errno(err, ENOMEM, "tap \"%s\"", name);
-	}
-	int r = vb_net_fdio_init(&t->io, fd, err);
-	if (r < 0) {
-		free(t);
-		return r;
-	}
-	t->base.ops = &tap_ops;
-	t->base.offloads = true;
-	*out = &t->base;
-	return 0;
+	char what[IFNAMSIZ + 8];
+	snprintf(what, sizeof(what), "tap \"%s\"", name);
+	return vb_net_fdio_create(fd, &tap_ops, true, what, out, err);
 }

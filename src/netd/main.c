@@ -93,23 +93,20 @@ static int parse_args(int argc, char **argv, struct netd_args *a, struct vb_err 
 	return 0;
 }
 
+/* Bad frames (too short, offload flags) are dropped by the backend; a
+ * guest cannot stop the helper with them. */
+static void to_slirp(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct netd *d = ctx;
+	d->be->ops->send(d->be, frame, len);
+}
+
 /* Frames from vmboot into slirp. */
 static void read_frames(struct netd *d)
 {
-	for (unsigned i = 0; i < NETD_BATCH; i++) {
-		ssize_t n = recv(d->fd, d->buf, VB_NET_FRAME_MAX_BYTES, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-			d->closed = true;
-			return;
-		}
-		if (n < 0)
-			return;
-		/* Bad frames (too short, offload flags) are dropped by the
-		 * backend; a guest cannot stop the helper with them. */
-		d->be->ops->send(d->be, d->buf, (size_t)n);
-	}
+	const struct vb_net_sink sink = { .deliver = to_slirp, .ctx = d };
+	if (!vb_net_read_frames(d->fd, true, d->buf, NETD_BATCH, &sink))
+		d->closed = true;
 }
 
 static int serve(struct netd *d)

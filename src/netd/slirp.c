@@ -146,22 +146,29 @@ static int user_send(struct vb_net_backend *b, const uint8_t *frame, size_t len)
 	return 0;
 }
 
-static short to_poll_events(int ev)
+/* libslirp's poll events beside poll(2)'s (which always reports POLLERR
+ * and POLLHUP, asked or not). */
+enum { SLIRP_SIDE, POLL_SIDE };
+static const int poll_events[][2] = {
+	{ SLIRP_POLL_IN, POLLIN },   { SLIRP_POLL_OUT, POLLOUT }, { SLIRP_POLL_PRI, POLLPRI },
+	{ SLIRP_POLL_ERR, POLLERR }, { SLIRP_POLL_HUP, POLLHUP },
+};
+
+/* The events ev names on side from, as side to names them. */
+static int translate_events(int ev, int from, int to)
 {
-	short e = 0;
-	if (ev & SLIRP_POLL_IN)
-		e |= POLLIN;
-	if (ev & SLIRP_POLL_OUT)
-		e |= POLLOUT;
-	if (ev & SLIRP_POLL_PRI)
-		e |= POLLPRI;
-	return e;
+	int out = 0;
+	for (size_t i = 0; i < sizeof(poll_events) / sizeof(poll_events[0]); i++)
+		if (ev & poll_events[i][from])
+			out |= poll_events[i][to];
+	return out;
 }
 
 static int cb_add_poll(int fd, int events, void *opaque)
 {
 	struct user_backend *u = opaque;
-	int i = vb_net_pollset_add(u->fill_set, fd, to_poll_events(events));
+	int i = vb_net_pollset_add(u->fill_set, fd,
+				   (short)translate_events(events, SLIRP_SIDE, POLL_SIDE));
 	if (i < 0) {
 		u->fill_error = i;
 		return -1;
@@ -174,19 +181,7 @@ static int cb_get_revents(int idx, void *opaque)
 	struct user_backend *u = opaque;
 	if (idx < 0 || (unsigned)idx >= u->set->n)
 		return 0;
-	short re = u->set->fds[idx].revents;
-	int ev = 0;
-	if (re & POLLIN)
-		ev |= SLIRP_POLL_IN;
-	if (re & POLLOUT)
-		ev |= SLIRP_POLL_OUT;
-	if (re & POLLPRI)
-		ev |= SLIRP_POLL_PRI;
-	if (re & POLLERR)
-		ev |= SLIRP_POLL_ERR;
-	if (re & POLLHUP)
-		ev |= SLIRP_POLL_HUP;
-	return ev;
+	return translate_events(u->set->fds[idx].revents, POLL_SIDE, SLIRP_SIDE);
 }
 
 static int user_prepare(struct vb_net_backend *b, struct vb_net_pollset *set, bool want_rx,

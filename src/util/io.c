@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 long vb_write_all(int fd, const uint8_t *buf, size_t n)
@@ -17,6 +18,28 @@ long vb_write_all(int fd, const uint8_t *buf, size_t n)
 		done += (size_t)w;
 	}
 	return (long)done;
+}
+
+int vb_write_all_wait(int fd, const void *buf, size_t n, bool is_socket,
+		      int (*room)(void *ctx, int fd), void *ctx)
+{
+	const uint8_t *p = buf;
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = is_socket ? send(fd, p + done, n - done, MSG_NOSIGNAL) :
+					write(fd, p + done, n - done);
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		if (room(ctx, fd) <= 0)
+			return -ETIMEDOUT;
+	}
+	return 0;
 }
 
 int vb_self_exe(char *buf, size_t size)

@@ -3,6 +3,7 @@
 #ifndef VB_UTIL_IO_H
 #define VB_UTIL_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -12,6 +13,14 @@
 /* Writes all n bytes to fd, retrying short writes and EINTR. Returns n, the
  * bytes written before an error, or -errno when nothing was written. */
 long vb_write_all(int fd, const uint8_t *buf, size_t n);
+
+/* Writes all n bytes to a non-blocking fd, retrying EINTR; when fd is
+ * full, room(ctx, fd) waits for it and returns > 0 once it may take more,
+ * or 0 or -errno to give up. A socket is written with send(MSG_NOSIGNAL),
+ * so a peer that hung up cannot SIGPIPE the process. Returns 0, -errno
+ * from the write, or -ETIMEDOUT when room gave up. */
+int vb_write_all_wait(int fd, const void *buf, size_t n, bool is_socket,
+		      int (*room)(void *ctx, int fd), void *ctx);
 
 /* The struct vb_console write function for a file descriptor: ctx points
  * at an int holding it (dev/dev.h). */

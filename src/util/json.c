@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
+
 static void init(struct vb_json *w, FILE *out, unsigned indent_levels)
 {
 	memset(w, 0, sizeof(*w));
@@ -44,21 +46,8 @@ static void put(struct vb_json *w, const char *bytes, size_t n)
 			fail(w, -EIO);
 		return;
 	}
-	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		while (cap < w->len + n + 1)
-			cap *= 2;
-		char *buf = realloc(w->buf, cap);
-		if (!buf) {
-			fail(w, -ENOMEM);
-			return;
-		}
-		w->buf = buf;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->len, bytes, n);
-	w->len += n;
-	w->buf[w->len] = 0;
+	if (vb_text_append(&w->buf, &w->len, &w->cap, bytes, n))
+		fail(w, -ENOMEM);
 }
 
 static void put_str(struct vb_json *w, const char *s)

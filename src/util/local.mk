@@ -5,6 +5,8 @@ libvmboot_a_SOURCES += \
 	src/util/notify.c src/util/notify.h \
 	src/util/size.c src/util/size.h \
 	src/util/io.c src/util/io.h \
+	src/util/grow.c src/util/grow.h \
+	src/util/thread.c src/util/thread.h \
 	src/util/json.c src/util/json.h src/util/le.h \
 	src/util/helper.c src/util/helper.h
 

@@ -29,3 +29,10 @@ void vb_virtio_doorbells_remove(struct vb_virtio_doorbells *d)
 		d->env->doorbell_remove(d->env->doorbell_ctx, d->id[q]);
 	d->n = 0;
 }
+
+int vb_virtio_doorbell_take(struct vb_virtio_doorbells *d, unsigned q)
+{
+	if (!d || q >= d->n || !d->env->doorbell_fd)
+		return -1;
+	return d->env->doorbell_fd(d->env->doorbell_ctx, d->id[q], true);
+}

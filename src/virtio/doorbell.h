@@ -39,4 +39,14 @@ void vb_virtio_doorbells_add(struct vb_virtio_doorbells *d, const struct vb_dev_
 			     void (*fn)(void *opaque, unsigned q), void *opaque);
 void vb_virtio_doorbells_remove(struct vb_virtio_doorbells *d);
 
+/* Queue q's doorbell eventfd for a consumer in the kernel (vhost.h's
+ * kick): from now on the I/O event thread no longer watches it, so
+ * fn(opaque, q) is not called for it again and the guest's writes wake
+ * that consumer alone. The env keeps the fd (closed when the doorbell is
+ * removed). -1 when q has no doorbell (none added, or the env cannot hand
+ * its eventfds out). Call it at attach, not under the device mutex: the
+ * env takes the I/O event service's lock, which its thread holds while it
+ * calls into the device. */
+int vb_virtio_doorbell_take(struct vb_virtio_doorbells *d, unsigned q);
+
 #endif

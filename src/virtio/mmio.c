@@ -78,13 +78,13 @@ static uint32_t reg_read(struct vb_virtio_mmio *m, uint64_t off)
 	case R_DEVICE_FEATURES: return vb_virtio_device_features(v, m->dev_feat_sel);
 	case R_QUEUE_NUM_MAX: return vb_virtio_queue_max(v, q);
 	case R_QUEUE_READY: return vb_virtio_queue_enabled(v, q);
-	case R_INTERRUPT_STATUS: return vb_virtio_isr(v);
-	case R_STATUS: return vb_virtio_status(v);
+	case R_INTERRUPT_STATUS: return vb_virtio_regs(v).isr;
+	case R_STATUS: return vb_virtio_regs(v).status;
 	/* 4.2.2: a shared memory region that does not exist reads a length
 	 * of all ones. */
 	case R_SHM_LEN_LOW:
 	case R_SHM_LEN_HIGH: return 0xffffffffu;
-	case R_CONFIG_GENERATION: return vb_virtio_config_generation(v);
+	case R_CONFIG_GENERATION: return vb_virtio_regs(v).config_generation;
 	default: return 0;
 	}
 }
@@ -191,6 +191,7 @@ int vb_virtio_mmio_attach(struct vb_dev_env *env, const struct vb_virtio_placeme
 	}
 	v->irq = vb_dev_env_irq(env, p->gsi);
 	vb_virtio_doorbells_add(&m->doorbells, env, v, doorbell_at, doorbell_rang, m);
+	v->doorbells = &m->doorbells;
 	*out = m;
 	return 0;
 }
@@ -199,6 +200,7 @@ void vb_virtio_mmio_detach(struct vb_virtio_mmio *m)
 {
 	if (!m)
 		return;
+	m->v->doorbells = NULL;
 	vb_virtio_doorbells_remove(&m->doorbells);
 	(void)vb_bus_unregister(m->env->mmio, m->base, NULL);
 	(void)vb_irq_set(&m->v->irq, 0);

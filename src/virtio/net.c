@@ -56,6 +56,17 @@ static bool has(const struct vb_virtio *v, unsigned bit)
 	return v->driver_features & BIT(bit);
 }
 
+/* Whether the feature for segmentation type was accepted: tso4 for TCP
+ * over IPv4, tso6 for TCP over IPv6 (no other type is offered). */
+static bool tso_ok(const struct vb_virtio *v, uint8_t type, unsigned tso4, unsigned tso6)
+{
+	if (type == VB_NET_HDR_GSO_TCPV4)
+		return has(v, tso4);
+	if (type == VB_NET_HDR_GSO_TCPV6)
+		return has(v, tso6);
+	return false;
+}
+
 static bool running_locked(const struct vb_virtio *v, unsigned q)
 {
 	return (v->status & VB_VIRTIO_S_DRIVER_OK) && !v->broken && v->queues[q].enabled;
@@ -107,11 +118,7 @@ static bool tx_header_ok(const struct vb_virtio *v, const uint8_t *f, size_t len
 	/* Segmentation needs the checksum offload and a segment size. */
 	if (!(flags & VB_NET_HDR_F_NEEDS_CSUM) || le16(f + 4) == 0)
 		return false;
-	if (type == VB_NET_HDR_GSO_TCPV4)
-		return has(v, VB_VIRTIO_NET_F_HOST_TSO4);
-	if (type == VB_NET_HDR_GSO_TCPV6)
-		return has(v, VB_VIRTIO_NET_F_HOST_TSO6);
-	return false;
+	return tso_ok(v, type, VB_VIRTIO_NET_F_HOST_TSO4, VB_VIRTIO_NET_F_HOST_TSO6);
 }
 
 /* Pop one transmit chain and copy it to n->txbuf. Returns 1 with *len
@@ -223,11 +230,7 @@ static bool rx_header_ok(const struct vb_virtio *v, const uint8_t *f)
 		return false;
 	if (type == VB_NET_HDR_GSO_NONE)
 		return true;
-	if (type == VB_NET_HDR_GSO_TCPV4)
-		return has(v, VB_VIRTIO_NET_F_GUEST_TSO4);
-	if (type == VB_NET_HDR_GSO_TCPV6)
-		return has(v, VB_VIRTIO_NET_F_GUEST_TSO6);
-	return false;
+	return tso_ok(v, type, VB_VIRTIO_NET_F_GUEST_TSO4, VB_VIRTIO_NET_F_GUEST_TSO6);
 }
 
 static void rx_deliver_locked(struct net *n, const uint8_t *frame, size_t len)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dev/pci.h"
+#include "util/le.h"
 #include "virtio/doorbell.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4u
@@ -85,41 +86,29 @@ struct vb_virtio_pci {
 	struct vb_virtio_doorbells doorbells;
 };
 
-static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static void common_image(struct vb_virtio_pci *d, uint8_t img[COMMON_BYTES])
 {
 	struct vb_virtio *v = d->v;
 	unsigned q = d->queue_select;
 	memset(img, 0, COMMON_BYTES);
-	put_le(img + C_DFSELECT, d->dfselect, 4);
-	put_le(img + C_DF, vb_virtio_device_features(v, d->dfselect), 4);
-	put_le(img + C_GFSELECT, d->gfselect, 4);
-	put_le(img + C_GF, vb_virtio_driver_features(v, d->gfselect), 4);
-	put_le(img + C_MSIX_CONFIG, NO_VECTOR, 2);
-	put_le(img + C_NUM_QUEUES, v->ops->num_queues, 2);
-	img[C_STATUS] = vb_virtio_status(v);
-	img[C_CONFIG_GEN] = (uint8_t)vb_virtio_config_generation(v);
-	put_le(img + C_QUEUE_SELECT, q, 2);
-	put_le(img + C_QUEUE_SIZE, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_SIZE), 2);
-	put_le(img + C_QUEUE_MSIX, NO_VECTOR, 2);
-	put_le(img + C_QUEUE_ENABLE, vb_virtio_queue_enabled(v, q), 2);
-	put_le(img + C_QUEUE_NOTIFY_OFF, q, 2);
-	put_le(img + C_QUEUE_DESC, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_DESC), 8);
-	put_le(img + C_QUEUE_DRIVER, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_AVAIL), 8);
-	put_le(img + C_QUEUE_DEVICE, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_USED), 8);
+	vb_le_put(img + C_DFSELECT, d->dfselect, 4);
+	vb_le_put(img + C_DF, vb_virtio_device_features(v, d->dfselect), 4);
+	vb_le_put(img + C_GFSELECT, d->gfselect, 4);
+	vb_le_put(img + C_GF, vb_virtio_driver_features(v, d->gfselect), 4);
+	vb_le_put(img + C_MSIX_CONFIG, NO_VECTOR, 2);
+	vb_le_put(img + C_NUM_QUEUES, v->ops->num_queues, 2);
+	struct vb_virtio_regs regs = vb_virtio_regs(v);
+	img[C_STATUS] = regs.status;
+	img[C_CONFIG_GEN] = (uint8_t)regs.config_generation;
+	vb_le_put(img + C_QUEUE_SELECT, q, 2);
+	vb_le_put(img + C_QUEUE_SIZE, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_SIZE), 2);
+	vb_le_put(img + C_QUEUE_MSIX, NO_VECTOR, 2);
+	vb_le_put(img + C_QUEUE_ENABLE, vb_virtio_queue_enabled(v, q), 2);
+	vb_le_put(img + C_QUEUE_NOTIFY_OFF, q, 2);
+	vb_le_put(img + C_QUEUE_DESC, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_DESC), 8);
+	vb_le_put(img + C_QUEUE_DRIVER, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_AVAIL), 8);
+	vb_le_put(img + C_QUEUE_DEVICE, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_USED), 8);
 }
 
 static void addr_write(struct vb_virtio *v, unsigned q, enum vb_virtio_qfield f, uint32_t rel,
@@ -168,7 +157,7 @@ static void region_access(struct vb_virtio_pci *d, uint64_t off, uint8_t *data, 
 			if (!is_write)
 				memset(data, 0, size);
 		} else if (is_write) {
-			common_write(d, (uint32_t)off, get_le(data, size), size);
+			common_write(d, (uint32_t)off, vb_le_get(data, size), size);
 		} else {
 			uint8_t img[COMMON_BYTES];
 			common_image(d, img);
@@ -264,10 +253,10 @@ static int add_cap(struct vb_virtio_pci *d, uint8_t type, uint32_t off, uint32_t
 	body[0] = (uint8_t)(body_len + 2);
 	body[1] = type;
 	body[2] = BAR_INDEX;
-	put_le(body + 6, off, 4);
-	put_le(body + 10, len, 4);
+	vb_le_put(body + 6, off, 4);
+	vb_le_put(body + 10, len, 4);
 	if (notify)
-		put_le(body + 14, NOTIFY_MULTIPLIER, 4);
+		vb_le_put(body + 14, NOTIFY_MULTIPLIER, 4);
 	return vb_pci_function_add_cap(&d->fn, PCI_CAP_VENDOR, body, body_len, NULL, err);
 }
 
@@ -277,8 +266,8 @@ static int build_function(struct vb_virtio_pci *d, struct vb_err *err)
 	uint16_t device = (uint16_t)(VIRTIO_PCI_DEVICE_BASE + ops->device_id);
 	vb_pci_function_init(&d->fn, d->v->name, VIRTIO_PCI_VENDOR, device, PCI_CLASS_OTHER,
 			     VIRTIO_PCI_REVISION);
-	put_le(&d->fn.config[VB_PCI_SUBSYSTEM_VENDOR_ID], VIRTIO_PCI_VENDOR, 2);
-	put_le(&d->fn.config[VB_PCI_SUBSYSTEM_ID], device, 2);
+	vb_le_put(&d->fn.config[VB_PCI_SUBSYSTEM_VENDOR_ID], VIRTIO_PCI_VENDOR, 2);
+	vb_le_put(&d->fn.config[VB_PCI_SUBSYSTEM_ID], device, 2);
 	d->fn.config[VB_PCI_INTERRUPT_PIN] = 1; /* INTA# */
 	d->fn.config[VB_PCI_INTERRUPT_LINE] = (uint8_t)d->gsi;
 	d->fn.bar_moved = bar_moved;
@@ -371,6 +360,7 @@ int vb_virtio_pci_attach(struct vb_dev_env *env, const struct vb_virtio_placemen
 	}
 	v->irq = vb_dev_env_irq(env, d->gsi);
 	vb_virtio_doorbells_add(&d->doorbells, env, v, doorbell_at, doorbell_rang, d);
+	v->doorbells = &d->doorbells;
 	*out = d;
 	return 0;
 }
@@ -379,6 +369,7 @@ void vb_virtio_pci_detach(struct vb_virtio_pci *d)
 {
 	if (!d)
 		return;
+	d->v->doorbells = NULL;
 	vb_virtio_doorbells_remove(&d->doorbells);
 	if (d->env->pci)
 		vb_pci_host_remove(d->env->pci, d->slot);

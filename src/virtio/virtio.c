@@ -142,11 +142,17 @@ static void reset_locked(struct vb_virtio *v)
 		v->ops->reset(v->dev);
 }
 
+/* The 32 feature bits a transport's select register names (4.1.4.3:
+ * 0 the low half, 1 the high half, any other none). */
+static uint32_t feature_word(uint64_t features, uint32_t select)
+{
+	return select == 0 ? (uint32_t)features : select == 1 ? (uint32_t)(features >> 32) : 0;
+}
+
 uint32_t vb_virtio_device_features(struct vb_virtio *v, uint32_t select)
 {
 	pthread_mutex_lock(&v->lock);
-	uint32_t r = select == 0 ? (uint32_t)v->device_features :
-		     select == 1 ? (uint32_t)(v->device_features >> 32) : 0;
+	uint32_t r = feature_word(v->device_features, select);
 	pthread_mutex_unlock(&v->lock);
 	return r;
 }
@@ -167,18 +173,19 @@ void vb_virtio_set_driver_features(struct vb_virtio *v, uint32_t select, uint32_
 uint32_t vb_virtio_driver_features(struct vb_virtio *v, uint32_t select)
 {
 	pthread_mutex_lock(&v->lock);
-	uint32_t r = select == 0 ? (uint32_t)v->driver_features :
-		     select == 1 ? (uint32_t)(v->driver_features >> 32) : 0;
+	uint32_t r = feature_word(v->driver_features, select);
 	pthread_mutex_unlock(&v->lock);
 	return r;
 }
 
-uint8_t vb_virtio_status(struct vb_virtio *v)
+struct vb_virtio_regs vb_virtio_regs(struct vb_virtio *v)
 {
 	pthread_mutex_lock(&v->lock);
-	uint8_t s = v->status;
+	struct vb_virtio_regs r = {
+		.status = v->status, .isr = v->isr, .config_generation = v->config_generation,
+	};
 	pthread_mutex_unlock(&v->lock);
-	return s;
+	return r;
 }
 
 static bool features_acceptable(const struct vb_virtio *v)
@@ -211,6 +218,11 @@ void vb_virtio_set_status(struct vb_virtio *v, uint8_t status)
 		}
 	}
 	v->status |= add;
+	if ((add & VB_VIRTIO_S_DRIVER_OK) && !v->broken && v->ops->activate) {
+		struct vb_err err;
+		if (v->ops->activate(v, v->dev, &err) < 0)
+			vb_virtio_fail_locked(v, err.msg);
+	}
 	pthread_mutex_unlock(&v->lock);
 }
 
@@ -224,28 +236,12 @@ uint8_t vb_virtio_isr_read_clear(struct vb_virtio *v)
 	return r;
 }
 
-uint8_t vb_virtio_isr(struct vb_virtio *v)
-{
-	pthread_mutex_lock(&v->lock);
-	uint8_t r = v->isr;
-	pthread_mutex_unlock(&v->lock);
-	return r;
-}
-
 void vb_virtio_isr_ack(struct vb_virtio *v, uint8_t bits)
 {
 	pthread_mutex_lock(&v->lock);
 	v->isr &= (uint8_t)~bits;
 	update_line(v);
 	pthread_mutex_unlock(&v->lock);
-}
-
-uint32_t vb_virtio_config_generation(struct vb_virtio *v)
-{
-	pthread_mutex_lock(&v->lock);
-	uint32_t g = v->config_generation;
-	pthread_mutex_unlock(&v->lock);
-	return g;
 }
 
 void vb_virtio_config_access(struct vb_virtio *v, uint32_t off, uint8_t *data, uint32_t size,
@@ -423,4 +419,12 @@ void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q)
 	struct vb_virtq *vq = queue(v, q);
 	if (vq && vb_virtq_should_interrupt(vq))
 		raise_isr(v, VB_VIRTIO_ISR_QUEUE);
+}
+
+void vb_virtio_interrupt(struct vb_virtio *v, unsigned q)
+{
+	pthread_mutex_lock(&v->lock);
+	if (queue(v, q) && !v->broken && (v->status & VB_VIRTIO_S_DRIVER_OK))
+		raise_isr(v, VB_VIRTIO_ISR_QUEUE);
+	pthread_mutex_unlock(&v->lock);
 }

@@ -64,6 +64,7 @@
 struct vb_virtio;
 
 struct vb_virtio_dev;   /* virtio/device.h */
+struct vb_virtio_doorbells; /* virtio/doorbell.h */
 struct vb_virtio_setup; /* virtio/device.h */
 
 struct vb_virtio_device_ops {
@@ -83,6 +84,12 @@ struct vb_virtio_device_ops {
 	int (*queue_notify)(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err);
 	/* Optional: drop in-flight state (device reset). */
 	void (*reset)(void *dev);
+	/* Optional: the driver set DRIVER_OK (3.1.1 step 8) on a device that
+	 * is not broken: the queues it set up are final, and a device whose
+	 * rings another party serves (vhost.h) hands them over now. Return 0,
+	 * or -errno with err filled; the device is then put into NEEDS_RESET
+	 * like on a guest violation. */
+	int (*activate)(struct vb_virtio *v, void *dev, struct vb_err *err);
 
 	/* Attaching and detaching, when this table is a vb_device_ops' data
 	 * (virtio/device.h vb_virtio_dev_attach, which documents the order):
@@ -126,6 +133,10 @@ struct vb_virtio {
 
 	struct vb_virtq queues[VB_VIRTIO_MAX_QUEUES];
 	struct iovec *iov; /* scratch for one chain: queue_max_size entries */
+	/* The transport's queue doorbells (doorbell.h), set while it is
+	 * attached: a device whose queues the kernel serves (vhost.h) takes
+	 * their eventfds. NULL without a transport. */
+	struct vb_virtio_doorbells *doorbells;
 };
 
 /* Set up v for ops/dev, offering the device-specific features given
@@ -142,16 +153,20 @@ void vb_virtio_destroy(struct vb_virtio *v);
 uint32_t vb_virtio_device_features(struct vb_virtio *v, uint32_t select);
 void vb_virtio_set_driver_features(struct vb_virtio *v, uint32_t select, uint32_t value);
 uint32_t vb_virtio_driver_features(struct vb_virtio *v, uint32_t select);
-uint8_t vb_virtio_status(struct vb_virtio *v);
+/* The device-wide registers a transport reads, read together. */
+struct vb_virtio_regs {
+	uint8_t status;
+	uint8_t isr; /* as it stands: reading it here does not clear it */
+	uint32_t config_generation;
+};
+struct vb_virtio_regs vb_virtio_regs(struct vb_virtio *v);
 /* 0 resets the device; FEATURES_OK is refused (not set) if the driver
  * chose features the device did not offer or not VERSION_1. */
 void vb_virtio_set_status(struct vb_virtio *v, uint8_t status);
 /* Returns isr and clears it, dropping the line (PCI ISR read). */
 uint8_t vb_virtio_isr_read_clear(struct vb_virtio *v);
-uint8_t vb_virtio_isr(struct vb_virtio *v);
 /* Clear the given isr bits (MMIO InterruptACK). */
 void vb_virtio_isr_ack(struct vb_virtio *v, uint8_t bits);
-uint32_t vb_virtio_config_generation(struct vb_virtio *v);
 void vb_virtio_config_access(struct vb_virtio *v, uint32_t off, uint8_t *data, uint32_t size,
 			     bool is_write);
 
@@ -190,6 +205,11 @@ int vb_virtio_push_locked(struct vb_virtio *v, unsigned q, uint16_t head, uint32
 			  struct vb_err *err);
 /* Interrupt for queue q if the driver wants one. */
 void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q);
+/* Used buffers on queue q, put there by someone who already decided the
+ * driver wants an interrupt (the kernel's vhost worker, which honours
+ * the ring's suppression itself, vhost.h): raise it, unless the device
+ * is reset, not DRIVER_OK yet or broken since. Takes the mutex. */
+void vb_virtio_interrupt(struct vb_virtio *v, unsigned q);
 /* Put the device into NEEDS_RESET (see above). why is the violation. */
 void vb_virtio_fail_locked(struct vb_virtio *v, const char *why);
 

@@ -281,6 +281,18 @@ plan mmio.yaml
 json_eq '[p["devices"][0][k] for k in ("transport", "mmio_base", "mmio_size", "gsi")]' \
 	'["mmio", 3489660928, 4096, 5]'
 json_eq '"virtio_mmio.device=4096@0xd0000000:5" in p["cmdline"].split()' 'true'
+# vsock: --vsock CID adds one, the plan shows its cid (text and JSON);
+# --check holds the range and one per machine, located at the flag.
+plan -k x --vsock 42
+json_eq '[[d["type"], d["model"], d["cid"]] for d in p["devices"]]' '[["vsock", "virtio-vsock", 42]]'
+expect_status 0 "$VMBOOT" --plan --host-ram 16G --host-cpus 4 -k x --vsock 0x10
+expect_grep "$TMP/out" '^  vsock0 +virtio-vsock +pci 00:01\.0 .* cid 16$'
+expect_status 1 "$VMBOOT" --check ok.conf --vsock 2
+expect_line "$TMP/err" '--vsock: error: devices[0].cid: must be between 3 and 4294967294, got 2'
+expect_status 1 "$VMBOOT" --check ok.conf --vsock 3 --vsock 4
+expect_grep "$TMP/err" '^--vsock: error: devices\[1\]: only one vsock device is allowed'
+expect_status 2 "$VMBOOT" --check ok.conf --vsock three
+expect_grep "$TMP/err" '--vsock: "three" is not a CID'
 
 # The console commands (tests/control/test_console_cli.sh drives a live
 # console): --tmux outside tmux and an unknown VM are errors; run --detach

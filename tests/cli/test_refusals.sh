@@ -53,7 +53,7 @@ SCOPE = [
     'src/virtio/pci.c', 'src/virtio/mmio.c', 'src/virtio/transport.c', 'src/virtio/virtio.c',
     'src/virtio/device.c', 'src/virtio/9p.c', 'src/virtio/blk.c', 'src/virtio/blk_disk.c',
     'src/virtio/net.c', 'src/virtio/rng.c',
-    'src/virtio/balloon.c', 'src/virtio/console.c',
+    'src/virtio/balloon.c', 'src/virtio/console.c', 'src/virtio/vhost.c', 'src/virtio/vsock.c',
     'src/arch/x86/boot.c', 'src/arch/x86/bzimage.c', 'src/arch/x86/pvh.c', 'src/arch/x86/flat.c',
     'src/arch/x86/kfile.c', 'src/arch/x86/cmdline.c', 'src/arch/x86/e820.c',
     'src/arch/x86/mptable.c', 'src/arch/x86/regs.c', 'src/arch/x86/cpuid.c',

@@ -377,7 +377,7 @@ static size_t all_devices(const struct vb_device_ops **out, size_t max)
 
 static bool needs_config(const char *name)
 {
-	static const char *const names[] = { "9p", "shmem", "disk" };
+	static const char *const names[] = { "9p", "shmem", "disk", "vsock" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
 			return true;

@@ -80,6 +80,13 @@ EXTRA_DIST += tests/nested/test_dev_run.sh
 # default there (output, exit status), also from a staged DESTDIR root.
 TESTS += tests/nested/test_install.sh
 EXTRA_DIST += tests/nested/test_install.sh
+# test_vsock.sh: virtio-vsock on the outer VM's vhost-vsock (pci with the
+# Debian kernel, mmio with the small kernel): the guest talks to a listener
+# on the host's CID 2; the missing module and a CID in use are refused.
+TESTS += tests/nested/test_vsock.sh
+EXTRA_DIST += tests/nested/test_vsock.sh tests/nested/vsockecho.c \
+	tests/nested/machines/vsock-pci.conf tests/nested/machines/vsock-mmio.conf \
+	tests/nested/guest-tests/vsock.sh
 
 # The harness, installed for users of an installed vmboot, who run
 # $(pkgdatadir)/nested/run FILE (vmboot's messages name it there). The
@@ -103,11 +110,13 @@ nestedmachines_DATA = tests/nested/machines/9p-shmem.conf \
 	tests/nested/machines/hvc-virtio.conf tests/nested/machines/net-bench.conf \
 	tests/nested/machines/net-two.conf tests/nested/machines/net-user.conf \
 	tests/nested/machines/rng-mmio.conf tests/nested/machines/rng-pci.conf \
-	tests/nested/machines/small.conf
+	tests/nested/machines/small.conf tests/nested/machines/vsock-mmio.conf \
+	tests/nested/machines/vsock-pci.conf
 nestedguesttestsdir = $(nesteddir)/guest-tests
 nestedguesttests_DATA = tests/nested/guest-tests/README tests/nested/guest-tests/9p-shmem.sh \
 	tests/nested/guest-tests/balloon.sh tests/nested/guest-tests/blk.sh \
 	tests/nested/guest-tests/hello.sh tests/nested/guest-tests/hvc.sh \
 	tests/nested/guest-tests/hwrng.sh tests/nested/guest-tests/net-common.sh \
 	tests/nested/guest-tests/net.sh tests/nested/guest-tests/net2.sh \
-	tests/nested/guest-tests/netbench.sh tests/nested/guest-tests/netmacs.sh
+	tests/nested/guest-tests/netbench.sh tests/nested/guest-tests/netmacs.sh \
+	tests/nested/guest-tests/vsock.sh

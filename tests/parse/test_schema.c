@@ -138,6 +138,13 @@ static void test_devices(void **state)
 	expect_conf_error(KERNEL "devices = ( { type = \"disk\"; path = \"a\"; transport = \"usb\"; } );\n", 2,
 			  "devices[0].transport: unknown value \"usb\"");
 	expect_conf_error(KERNEL "devices = ( 5 );\n", 2, "devices[0]: expected a table");
+	/* vsock CIDs: 0, 1, 2 and 2^32-1 are reserved (vm_sockets.h). */
+	expect_conf_error(KERNEL "devices = ( { type = \"vsock\"; } );\n", 2,
+			  "devices[0].cid: missing (required)");
+	expect_conf_error(KERNEL "devices = ( { type = \"vsock\"; cid = 2; } );\n", 2,
+			  "devices[0].cid: must be between 3 and 4294967294, got 2");
+	expect_error_at("kernel: k\ndevices:\n  - {type: vsock, cid: 4294967295}\n", true, 3, 0,
+			"devices[0].cid: must be between 3 and 4294967294, got 4294967295");
 }
 
 static void test_duplicate_ids_and_tags(void **state)
@@ -165,6 +172,9 @@ static void test_singletons(void **state)
 	expect_error_at(KERNEL "console = \"virtio\";\ndevices = (\n { type = \"console\"; },\n"
 			" { type = \"console\"; }\n);\n",
 			false, 5, 0, "only one console device is allowed");
+	expect_error_at(KERNEL "devices = (\n { type = \"vsock\"; cid = 3; },\n"
+			" { type = \"vsock\"; cid = 4; }\n);\n",
+			false, 4, 0, "only one vsock device is allowed");
 }
 
 /* A console device is the guest console, so it needs console = "virtio";

@@ -39,3 +39,18 @@ UNIT_TESTS += tests/virtio/test_balloon
 tests_virtio_test_balloon_SOURCES = tests/virtio/test_balloon.c tests/virtio/driver.c tests/virtio/driver.h
 tests_virtio_test_balloon_CFLAGS = $(TEST_CFLAGS)
 tests_virtio_test_balloon_LDADD = $(TEST_LIBS)
+# test_vhost: the vhost backend with a fake kernel (memory table, ring
+# checks, messages, a two-queue device over both transports);
+# test_vhost_host: the real /dev/vhost-vsock where there is one (else 77).
+UNIT_TESTS += tests/virtio/test_vhost tests/virtio/test_vhost_host
+tests_virtio_test_vhost_SOURCES = tests/virtio/test_vhost.c tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_vhost_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_vhost_LDADD = $(TEST_LIBS)
+tests_virtio_test_vhost_host_SOURCES = tests/virtio/test_vhost_host.c
+tests_virtio_test_vhost_host_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_vhost_host_LDADD = $(TEST_LIBS)
+# test_vsock: virtio-vsock through the registry on a fake vhost-vsock.
+UNIT_TESTS += tests/virtio/test_vsock
+tests_virtio_test_vsock_SOURCES = tests/virtio/test_vsock.c tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_vsock_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_vsock_LDADD = $(TEST_LIBS)
