@@ -26,3 +26,6 @@ if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
+
+# What the shell tests share (fail, skip, make_tmp, expect_status, ...).
+EXTRA_DIST += tests/lib/common.sh

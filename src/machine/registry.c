@@ -5,27 +5,21 @@
 
 #include "dev/i8042.h"
 #include "dev/ignore.h"
-#include "dev/ivshmem.h"
 #include "dev/pci.h"
 #include "dev/rtc.h"
 #include "dev/uart.h"
-#include "virtio/9p.h"
-#include "virtio/balloon.h"
-#include "virtio/blk.h"
-#include "virtio/console.h"
-#include "virtio/net.h"
-#include "virtio/rng.h"
-#include "virtio/vsock.h"
+#include "parse/devtype.h"
+
+/* machine/device_types.def, expanded into declarations and then the table:
+ * a device's file needs no header of its own for the registry. */
+#define VB_DEVICE_TYPE(name) extern const struct vb_device_type name;
+#include "machine/device_types.def"
+#undef VB_DEVICE_TYPE
 
 static const struct vb_device_type *const types[] = {
-	&vb_virtio_blk_type,
-	&vb_virtio_net_type,
-	&vb_virtio_9p_type,
-	&vb_virtio_balloon_type,
-	&vb_virtio_rng_type,
-	&vb_ivshmem_type,
-	&vb_virtio_console_type,
-	&vb_virtio_vsock_type,
+#define VB_DEVICE_TYPE(name) &name,
+#include "machine/device_types.def"
+#undef VB_DEVICE_TYPE
 };
 
 const struct vb_device_ops *const vb_pc_devices[] = {

@@ -41,14 +41,14 @@
  * keep "one file plus one line" true.
  *
  * Adding a device type, say "vsock":
- *   1. src/virtio/vsock.c (and .h): the device; for virtio, a const
+ *   1. src/virtio/vsock.c: the device; for virtio, a const
  *      struct vb_virtio_device_ops with its state size and setup/start/
  *      stop/teardown hooks (virtio/device.h does attach, transport and
  *      unwinding), its vb_device_ops = VB_VIRTIO_DEVICE_OPS("vsock", ...),
  *      and its const struct vb_device_type vb_virtio_vsock_type: keys,
  *      validate, flags, model, plan fields, ops;
- *   2. one line in machine/registry.c's types[] (and its file in the
- *      directory's local.mk);
+ *   2. one line in machine/device_types.def, which registry.c expands
+ *      (and its file in the directory's local.mk);
  *   3. its .SS in man/vmboot.conf.5 and its flag's .TP in man/vmboot.1
  *      (tests/cli/test_docs.c fails until they are there);
  *   4. its tests (and, for a flag argument spelt as no flag's before,

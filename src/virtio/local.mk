@@ -14,7 +14,7 @@ libvmboot_a_SOURCES += src/virtio/blk.c src/virtio/blk_disk.c src/virtio/blk.h
 libvmboot_a_SOURCES += src/virtio/9p.c src/virtio/9p.h
 # The vhost backend: queues served by the host kernel (vhost.h).
 libvmboot_a_SOURCES += src/virtio/vhost.c src/virtio/vhost.h
-libvmboot_a_SOURCES += src/virtio/vsock.c src/virtio/vsock.h
+libvmboot_a_SOURCES += src/virtio/vsock.c
 
 # virtio-net and its backends (src/net: tap, sockets; user mode is a
 # client of the vmboot-net helper, src/netd, which alone links libslirp)

@@ -16,13 +16,13 @@
  *
  * Registry glue: vb_virtio_vsock_type, the device type "vsock" (cid;
  * --vsock CID). */
-#include "virtio/vsock.h"
 
 #include <errno.h>
 #include <linux/vhost.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/devtype.h"
 #include "virtio/device.h"
 #include "virtio/vhost.h"
 #include "virtio/virtio.h"

@@ -4,55 +4,20 @@
 # and the fields and numbers of --plan --json. Needs no /dev/kvm.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 FIXTURES=$VB_SRCDIR/tests/cli/fixtures
-if [ ! -x "$VMBOOT" ]; then
-	echo "SKIP: $VMBOOT not built"
-	exit 77
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "SKIP: python3 is needed to read the JSON plan"
-	exit 77
-fi
+need_built "$VMBOOT"
+need_cmd python3 "python3 is needed to read the JSON plan"
+make_tmp
 
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-checks=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# expect_status WANT CMD...: runs CMD with stdout/stderr in $TMP/out, $TMP/err.
-expect_status() {
-	want=$1
-	shift
-	checks=$((checks + 1))
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		fail "exit $got, want $want: $*"
-		sed 's/^/    stderr: /' "$TMP/err"
-	fi
-}
+# expect_status WANT CMD..., expect_grep FILE ERE: tests/lib/common.sh.
 
 # expect_line FILE TEXT: FILE has a line exactly equal to TEXT.
 expect_line() {
 	checks=$((checks + 1))
 	grep -Fxq -- "$2" "$1" || {
 		fail "no line in $(basename "$1"): $2"
-		sed 's/^/    got: /' "$1"
-	}
-}
-
-expect_grep() {
-	checks=$((checks + 1))
-	grep -Eq -- "$2" "$1" || {
-		fail "no match in $(basename "$1") for /$2/"
 		sed 's/^/    got: /' "$1"
 	}
 }

@@ -15,26 +15,17 @@ if [ -z "${BASH_VERSION-}" ]; then
 	exec bash "$0" "$@"
 fi
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-FAKEVM=$VB_BUILDDIR/tests/control/fakevm
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 COMPLETION=$VB_SRCDIR/contrib/bash-completion/vmboot
 BASH_COMPLETION=${VB_BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
-[ -x "$VMBOOT" ] || { echo "SKIP: $VMBOOT not built"; exit 77; }
+need_built "$VMBOOT"
 
-TMP=$(mktemp -d) || exit 99
+make_tmp
 fake_pid=
 cleanup() {
 	[ -z "$fake_pid" ] || kill "$fake_pid" 2>/dev/null
 	rm -rf "$TMP"
-}
-trap cleanup EXIT
-failures=0
-checks=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
 }
 
 # The stub: `vmboot list --json` prints the fixture, anything else is the
@@ -187,11 +178,7 @@ cases() {
 if [ -x "$FAKEVM" ]; then
 	"$FAKEVM" fake >"$TMP/fake.out" 2>&1 &
 	fake_pid=$!
-	for _ in $(seq 100); do
-		grep -q '^ready ' "$TMP/fake.out" && break
-		sleep 0.1
-	done
-	grep -q '^ready ' "$TMP/fake.out" || { echo "FAIL: fakevm did not start"; exit 1; }
+	wait_until grep -q '^ready ' "$TMP/fake.out" || { echo "FAIL: fakevm did not start"; exit 1; }
 else
 	echo "note: $FAKEVM not built: the real list --json case is left out"
 fi

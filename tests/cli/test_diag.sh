@@ -8,24 +8,11 @@
 # gives it one); a bad --color is a usage error. Needs no /dev/kvm.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-if [ ! -x "$VMBOOT" ]; then
-	echo "SKIP: $VMBOOT not built"
-	exit 77
-fi
-
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-checks=0
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_built "$VMBOOT"
+make_tmp
 ESC=$(printf '\033')
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 # check_err WANT-STATUS ARGS...: runs vmboot, stderr into $TMP/err.
 check_err() {

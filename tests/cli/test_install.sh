@@ -9,30 +9,16 @@
 # uninstall leaves no file behind. Needs no /dev/kvm; a few seconds.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 if [ ! -x "$VB_BUILDDIR/vmboot" ] || [ ! -f "$VB_BUILDDIR/Makefile" ]; then
-	echo "SKIP: no built vmboot in $VB_BUILDDIR"
-	exit 77
+	skip "no built vmboot in $VB_BUILDDIR"
 fi
 
-TMP=$(mktemp -d) || exit 99
-trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+make_tmp
+cleanup() { chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"; }
 TMP=$(cd -P "$TMP" && pwd) # /proc/self/exe shows the real path
 DEST=$TMP/dest
-failures=0
-checks=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# make in the build tree, without the make check that runs us: its
-# MAKEFLAGS (TESTS=..., the jobserver) are not for this make.
-bmake() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$VB_BUILDDIR" "$@"
-}
 
 # The configured directories, from the build tree's Makefile.
 cat >"$TMP/print.mk" <<'EOF'

@@ -8,44 +8,23 @@
 # in a document that still parses. Needs no /dev/kvm.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-FAKEVM=$VB_BUILDDIR/tests/control/fakevm
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 FIXTURES=$VB_SRCDIR/tests/cli/fixtures
 KFIXTURES=$VB_SRCDIR/tests/kcheck/fixtures
-for p in "$VMBOOT" "$FAKEVM"; do
-	[ -x "$p" ] || { echo "SKIP: $p not built"; exit 77; }
-done
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed to read the JSON"; exit 77; }
+need_built "$VMBOOT" "$FAKEVM"
+need_cmd python3 "python3 is needed to read the JSON"
 
-TMP=$(mktemp -d) || exit 99
-# A private socket directory: nothing here meets another user's VMs.
-XDG_RUNTIME_DIR=$TMP/run
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
+make_tmp
+private_run_dir
 fake_pid=
 cleanup() {
 	[ -z "$fake_pid" ] || kill "$fake_pid" 2>/dev/null
 	rm -rf "$TMP"
 }
-trap cleanup EXIT
-failures=0
-checks=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
-# run WANT CMD...: CMD's stdout in $TMP/out, stderr in $TMP/err.
-run() {
-	want=$1
-	shift
-	checks=$((checks + 1))
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	got=$?
-	[ "$got" -eq "$want" ] || { fail "exit $got, want $want: $*"; sed 's/^/    /' "$TMP/err"; }
-}
+# run WANT CMD...: expect_status (tests/lib/common.sh).
+run() { expect_status "$@"; }
 
 # expect WHAT PYTHON: PYTHON (statements over `d`, the document in
 # $TMP/out read strictly; `text` is $TMP/err) must print nothing. Each
@@ -219,11 +198,7 @@ checks=$((checks + 1))
 # --- stat and debug --json against fakevm -------------------------------------
 "$FAKEVM" fake >"$TMP/fake.out" 2>&1 &
 fake_pid=$!
-for _ in $(seq 100); do
-	grep -q '^ready ' "$TMP/fake.out" && break
-	sleep 0.1
-done
-grep -q '^ready ' "$TMP/fake.out" || { fail "fakevm did not start"; sed 's/^/    /' "$TMP/fake.out"; }
+wait_until grep -q '^ready ' "$TMP/fake.out" || { fail "fakevm did not start"; show "$TMP/fake.out"; }
 
 run 0 "$VMBOOT" stat --json fake
 expect "stat --json" '

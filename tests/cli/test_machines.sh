@@ -4,24 +4,12 @@
 # is identical once the source file name is set aside. Needs no /dev/kvm.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 MACHINES=$VB_SRCDIR/machines
-if [ ! -x "$VMBOOT" ]; then
-	echo "SKIP: $VMBOOT not built"
-	exit 77
-fi
-
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
-failures=0
+need_built "$VMBOOT"
+make_tmp
 files=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 # Every example passes --check (images it names may be missing: warnings),
 # reports no error, and starts with a comment saying what it is.

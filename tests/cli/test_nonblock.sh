@@ -14,54 +14,23 @@
 # failure.
 set -u
 
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-[ -x "$VMBOOT" ] || { echo "SKIP: $VMBOOT not built"; exit 77; }
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_built "$VMBOOT"
 for tool in timeout mkfifo; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool(1) is needed"; exit 77; }
+	need_cmd "$tool" "$tool(1) is needed"
 done
 
-TMP=$(mktemp -d) || exit 99
-# A private socket directory: nothing here meets another user's VMs.
-XDG_RUNTIME_DIR=$TMP/run
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
+make_tmp
+private_run_dir
 vm_pid=
 cleanup() {
 	[ -z "$vm_pid" ] || kill -KILL "$vm_pid" 2>/dev/null
 	rm -rf "$TMP"
 }
-trap cleanup EXIT
-failures=0
-checks=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
-# expect_status WANT CMD...: runs CMD (bounded by timeout) with
-# stdout/stderr in $TMP/out, $TMP/err.
-expect_status() {
-	want=$1
-	shift
-	checks=$((checks + 1))
-	timeout -k 5 10 "$@" >"$TMP/out" 2>"$TMP/err"
-	got=$?
-	if [ "$got" -eq 124 ] || [ "$got" -eq 137 ]; then
-		fail "still running after 10 s (blocked?): $*"
-	elif [ "$got" -ne "$want" ]; then
-		fail "exit $got, want $want: $*"
-		sed 's/^/    stderr: /' "$TMP/err"
-	fi
-}
-
-expect_grep() {
-	checks=$((checks + 1))
-	grep -Eq -- "$2" "$1" || {
-		fail "no match in $(basename "$1") for /$2/"
-		sed 's/^/    got: /' "$1"
-	}
-}
+# expect_status (tests/lib/common.sh) bounds every command.
+STATUS_TIMEOUT=10
 
 # Diagnostics name files as given: work in the temporary directory.
 cd "$TMP" || exit 99
@@ -129,27 +98,14 @@ EOF
 sock=$XDG_RUNTIME_DIR/vmboot/nb-slow.sock
 VMBOOT_TEST_BUILD_DELAY_MS=30000 "$VMBOOT" run slow.yaml </dev/null >"$TMP/run.out" 2>&1 &
 vm_pid=$!
-for _ in $(seq 100); do
-	[ -S "$sock" ] && break
-	sleep 0.1
-done
+wait_until [ -S "$sock" ]
 checks=$((checks + 1))
 [ -S "$sock" ] || fail "the control socket $sock did not appear: $(cat "$TMP/run.out")"
 kill -TERM "$vm_pid"
-for _ in $(seq 100); do
-	kill -0 "$vm_pid" 2>/dev/null || break
-	sleep 0.1
-done
-checks=$((checks + 1))
-if kill -0 "$vm_pid" 2>/dev/null; then
-	fail "vmboot still running 10 s after SIGTERM during the build"
-	kill -KILL "$vm_pid"
-fi
-wait "$vm_pid"
-rc=$?
+reap "$vm_pid" "vmboot still running 10 s after SIGTERM during the build"
 vm_pid=
 checks=$((checks + 1))
-[ "$rc" -eq 143 ] || { fail "SIGTERM during the build: exit $rc, want 143"; sed 's/^/    /' "$TMP/run.out"; }
+[ "$rc" -eq 143 ] || { fail "SIGTERM during the build: exit $rc, want 143"; show "$TMP/run.out"; }
 checks=$((checks + 1))
 [ -e "$sock" ] && fail "the control socket is left behind after SIGTERM"
 

@@ -13,22 +13,10 @@
 # `timeout` only guards against a hang; nothing asserts a duration.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-if [ ! -x "$VMBOOT" ]; then
-	echo "SKIP: $VMBOOT not built"
-	exit 77
-fi
-
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_built "$VMBOOT"
+make_tmp
 
 # expect_status WANT CMD...: runs CMD (at most 60 s) with its output in
 # $TMP/out and $TMP/err.

@@ -15,20 +15,11 @@
 # Needs no /dev/kvm.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-if [ ! -x "$VMBOOT" ]; then
-	echo "SKIP: $VMBOOT not built"
-	exit 77
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "SKIP: python3 is needed to read the sources"
-	exit 77
-fi
-
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_built "$VMBOOT"
+need_cmd python3 "python3 is needed to read the sources"
+make_tmp
 
 exec python3 - "$VB_SRCDIR" "$VMBOOT" "$TMP" <<'EOF'
 import os, re, shutil, struct, subprocess, sys

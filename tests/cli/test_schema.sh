@@ -21,34 +21,14 @@
 # two syntaxes equal.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-if [ ! -x "$VMBOOT" ]; then
-	echo "SKIP: $VMBOOT not built"
-	exit 77
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "SKIP: python3 is needed to validate against the schema"
-	exit 77
-fi
-# The python3 with jsonschema (2020-12 support: 4.0 or later) and yaml:
-# Debian's, where ./dev installs python3-jsonschema and python3-yaml, may
-# not be the first on PATH (pyenv, a venv).
-PY=
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import yaml; from jsonschema import Draft202012Validator' >/dev/null 2>&1; then
-		PY=$py
-		break
-	fi
-done
-if [ -z "$PY" ]; then
-	echo "SKIP: no python3 with the jsonschema (2020-12) and yaml modules (Debian python3-jsonschema, python3-yaml)"
-	exit 77
-fi
-
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_built "$VMBOOT"
+need_cmd python3 "python3 is needed to validate against the schema"
+# The python3 with jsonschema (2020-12 support: 4.0 or later) and yaml.
+find_python 'import yaml; from jsonschema import Draft202012Validator'
+[ -n "$PY" ] || skip "no python3 with the jsonschema (2020-12) and yaml modules (Debian python3-jsonschema, python3-yaml)"
+make_tmp
 
 "$PY" - "$VB_SRCDIR" "$VB_BUILDDIR" "$VMBOOT" "$TMP" <<'EOF'
 import copy, glob, json, os, re, subprocess, sys

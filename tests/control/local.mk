@@ -13,7 +13,7 @@ tests_control_test_server_CFLAGS = $(TEST_CFLAGS)
 tests_control_test_server_LDADD = $(TEST_LIBS)
 
 UNIT_TESTS += tests/control/test_vm
-tests_control_test_vm_SOURCES = tests/control/test_vm.c
+tests_control_test_vm_SOURCES = tests/control/test_vm.c tests/kvm/vmboot_child.h
 tests_control_test_vm_CFLAGS = $(TEST_CFLAGS)
 tests_control_test_vm_LDADD = $(TEST_LIBS)
 

@@ -7,20 +7,14 @@
 # console is not a pty and an unknown name are errors.
 set -u
 
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-FAKEVM=$VB_BUILDDIR/tests/control/fakevm
-for p in "$VMBOOT" "$FAKEVM"; do
-	[ -x "$p" ] || { echo "SKIP: $p not built"; exit 77; }
-done
-[ -c /dev/ptmx ] || { echo "SKIP: no /dev/ptmx"; exit 77; }
-command -v timeout >/dev/null 2>&1 || { echo "SKIP: timeout(1) is needed"; exit 77; }
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_built "$VMBOOT" "$FAKEVM"
+[ -c /dev/ptmx ] || skip "no /dev/ptmx"
+need_cmd timeout "timeout(1) is needed"
 
-TMP=$(mktemp -d) || exit 99
-# A private socket directory: nothing here meets another user's VMs.
-XDG_RUNTIME_DIR=$TMP/run
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
+make_tmp
+private_run_dir
 unset TMUX
 fake_pid=
 tmux_sock=$TMP/tmux.sock
@@ -29,27 +23,10 @@ cleanup() {
 	command -v tmux >/dev/null 2>&1 && tmux -S "$tmux_sock" kill-server 2>/dev/null
 	rm -rf "$TMP"
 }
-trap cleanup EXIT
-failures=0
-checks=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-check() { # check DESCRIPTION COMMAND...: COMMAND must succeed
-	what=$1
-	shift
-	checks=$((checks + 1))
-	"$@" || fail "$what"
-}
-show() { sed 's/^/    /' "$@"; }
 
 "$FAKEVM" fake >"$TMP/fake.out" 2>&1 &
 fake_pid=$!
-for _ in $(seq 100); do
-	grep -q '^ready ' "$TMP/fake.out" && break
-	sleep 0.1
-done
+wait_until grep -q '^ready ' "$TMP/fake.out"
 pty=$(sed -n 's/^ready //p' "$TMP/fake.out")
 [ -n "$pty" ] || { echo "FAIL: fakevm did not start"; show "$TMP/fake.out"; exit 1; }
 

@@ -9,19 +9,14 @@
 #   and its control socket is removed.
 set -u
 
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-FAKEVM=$VB_BUILDDIR/tests/control/fakevm
-for p in "$VMBOOT" "$FAKEVM"; do
-	[ -x "$p" ] || { echo "SKIP: $p not built"; exit 77; }
-done
-command -v timeout >/dev/null 2>&1 || { echo "SKIP: timeout(1) is needed"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed to read JSON"; exit 77; }
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_built "$VMBOOT" "$FAKEVM"
+need_cmd timeout "timeout(1) is needed"
+need_cmd python3 "python3 is needed to read JSON"
 
-TMP=$(mktemp -d) || exit 99
-XDG_RUNTIME_DIR=$TMP/run
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
+make_tmp
+private_run_dir
 hung_pid=
 vm_pid=
 cleanup() {
@@ -29,20 +24,6 @@ cleanup() {
 	[ -z "$vm_pid" ] || kill -KILL "$vm_pid" 2>/dev/null
 	rm -rf "$TMP"
 }
-trap cleanup EXIT
-failures=0
-checks=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-check() { # check DESCRIPTION COMMAND...: COMMAND must succeed
-	what=$1
-	shift
-	checks=$((checks + 1))
-	"$@" || fail "$what"
-}
-show() { sed 's/^/    /' "$@"; }
 # bounded WANT CMD...: CMD under timeout 10 (then SIGKILL 5 s later),
 # output in $TMP/out.
 bounded() {
@@ -67,11 +48,7 @@ print(eval(sys.argv[2]))' "$TMP/out" "$1" 2>&1
 # --- a VM that never answers --------------------------------------------
 "$FAKEVM" --hang hung >"$TMP/hung.out" 2>&1 &
 hung_pid=$!
-for _ in $(seq 100); do
-	grep -q '^ready ' "$TMP/hung.out" && break
-	sleep 0.1
-done
-grep -q '^ready ' "$TMP/hung.out" || { echo "FAIL: fakevm --hang did not start"; show "$TMP/hung.out"; exit 1; }
+wait_until grep -q '^ready ' "$TMP/hung.out" || { echo "FAIL: fakevm --hang did not start"; show "$TMP/hung.out"; exit 1; }
 
 bounded 0 "$VMBOOT" list
 check "list shows hung as not answering, with its pid" \
@@ -94,10 +71,7 @@ EOF
 sock=$XDG_RUNTIME_DIR/vmboot/booting.sock
 VMBOOT_TEST_BUILD_DELAY_MS=30000 "$VMBOOT" run "$TMP/booting.yaml" </dev/null >"$TMP/run.out" 2>&1 &
 vm_pid=$!
-for _ in $(seq 100); do
-	[ -S "$sock" ] && break
-	sleep 0.1
-done
+wait_until [ -S "$sock" ]
 check "the starting VM's socket exists" [ -S "$sock" ]
 
 bounded 0 "$VMBOOT" list
@@ -112,17 +86,7 @@ check "pause of a starting VM says it is starting" grep -q 'booting is starting'
 
 bounded 0 "$VMBOOT" stop booting
 check "stop of a starting VM reports it stopped" grep -q '^booting: stopped$' "$TMP/out"
-for _ in $(seq 100); do
-	kill -0 "$vm_pid" 2>/dev/null || break
-	sleep 0.1
-done
-checks=$((checks + 1))
-if kill -0 "$vm_pid" 2>/dev/null; then
-	fail "vmboot run still running 10 s after stop"
-	kill -KILL "$vm_pid"
-fi
-wait "$vm_pid"
-rc=$?
+reap "$vm_pid" "vmboot run still running 10 s after stop"
 vm_pid=
 check "run stopped while starting exits 0 (got $rc)" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || show "$TMP/run.out"

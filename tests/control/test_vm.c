@@ -6,8 +6,7 @@
  * the VM with status 0 through Ctrl-Alt-Del on the keyboard controller.
  *
  * Needs /dev/kvm (else SKIP, 77): run it with tests/nested/run-cmd. Finds
- * vmboot in $VB_VMBOOT, $VB_BUILDDIR/vmboot or PATH, and ticker.bin in
- * $VB_GUEST_DIR, $VB_BUILDDIR/tests/guests or the current directory. */
+ * vmboot and ticker.bin as tests/kvm/vmboot_child.h says. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -28,49 +27,11 @@
 
 #include <cmocka.h>
 
+#include "../kvm/vmboot_child.h"
 #include "control/client.h"
 
 static char base[32], dir[48], out_path[64], sock[80];
-static char vmboot[512], ticker[512];
-static pid_t vm_pid = -1;
-
-static void find_programs(void)
-{
-	const char *v = getenv("VB_VMBOOT"), *b = getenv("VB_BUILDDIR"), *g = getenv("VB_GUEST_DIR");
-	if (v)
-		snprintf(vmboot, sizeof(vmboot), "%s", v);
-	else if (b)
-		snprintf(vmboot, sizeof(vmboot), "%s/vmboot", b);
-	else
-		snprintf(vmboot, sizeof(vmboot), "vmboot");
-	if (g)
-		snprintf(ticker, sizeof(ticker), "%s/ticker.bin", g);
-	else if (b)
-		snprintf(ticker, sizeof(ticker), "%s/tests/guests/ticker.bin", b);
-	else
-		snprintf(ticker, sizeof(ticker), "ticker.bin");
-}
-
-/* Runs a shell command; its stdout and stderr into buf. Returns the exit
- * status. */
-static int sh(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int sh(char *buf, size_t size, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(buf, 1, size - 1, p);
-	buf[n] = 0;
-	int status = pclose(p);
-	print_message("$ %s\n%s", cmd, buf);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
+static char ticker[600];
 
 static unsigned ticks(void)
 {
@@ -105,21 +66,6 @@ static void make_stale(const char *path)
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
-}
-
-static void start_vm(void)
-{
-	vm_pid = fork();
-	assert_true(vm_pid >= 0);
-	if (vm_pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
-			_exit(120);
-		execlp(vmboot, vmboot, "run", "--kernel", ticker, "--name", "tick", "--mem", "64",
-		       "--cpus", "1", (char *)NULL);
-		_exit(121);
-	}
 }
 
 static int child_as_nobody(bool fs_root)
@@ -185,7 +131,7 @@ static void test_control(void **state)
 	snprintf(stale, sizeof(stale), "%s/crashed.sock", dir);
 	make_stale(stale);
 
-	start_vm();
+	start_vm(ticker, "tick", out_path, NULL);
 	assert_true(wait_ticks_above(0, 120));
 	assert_int_equal(access(sock, F_OK), 0);
 
@@ -233,10 +179,7 @@ static void test_control(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (vm_pid > 0) {
-		kill(vm_pid, SIGKILL);
-		waitpid(vm_pid, NULL, 0);
-	}
+	kill_vm();
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	return system(cmd) == 0 ? 0 : -1;
@@ -244,17 +187,9 @@ static int teardown(void **state)
 
 int main(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("SKIP: /dev/kvm not available\n");
-		return 77;
-	}
-	close(fd);
-	find_programs();
-	if (access(ticker, R_OK)) {
-		printf("SKIP: %s not found\n", ticker);
-		return 77;
-	}
+	int rc = vmboot_child_init("ticker.bin", ticker, sizeof(ticker));
+	if (rc)
+		return rc;
 	strcpy(base, "/tmp/vb-ctlvm-XXXXXX");
 	if (!mkdtemp(base))
 		return 99;

@@ -32,35 +32,24 @@
 # another README.
 set -u
 
-srcdir=${VB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+VB_BUILDDIR=${VB_BUILDDIR-}
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+srcdir=$VB_SRCDIR
 dev=${VB_DEV_SCRIPT:-$srcdir/dev}
 readme=${VB_README:-$srcdir/README.md}
 configure_ac=$srcdir/configure.ac
 pkg_config=${PKG_CONFIG:-pkg-config}
 
-if ! command -v dpkg-query >/dev/null 2>&1; then
-	echo "SKIP: not a Debian system (no dpkg-query): cannot tell which package owns what"
-	exit 77
-fi
-if [ ! -f "$dev" ]; then
-	echo "SKIP: $dev not found: no package lists to check"
-	exit 77
-fi
+need_cmd dpkg-query "not a Debian system (no dpkg-query): cannot tell which package owns what"
+[ -f "$dev" ] || skip "$dev not found: no package lists to check"
 for f in "$configure_ac" "$readme"; do
 	[ -r "$f" ] || { echo "ERROR: $f not readable"; exit 99; }
 done
 command -v "$pkg_config" >/dev/null 2>&1 ||
 	{ echo "ERROR: $pkg_config not found (it is in ./dev's build list)"; exit 99; }
 
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-checks=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+make_tmp
 
 note() {
 	echo "note: $*"
@@ -359,7 +348,8 @@ while IFS=$'\037' read -r -a call; do
 	esac
 done <"$TMP/calls"
 
-# 3. Commands the test scripts guard with `command -v CMD`.
+# 3. Commands the test scripts guard with `command -v CMD` or `need_cmd CMD`
+# (tests/lib/common.sh).
 # (This script's own text is not a test's guard.) The programs vmboot
 # itself builds or installs (*_PROGRAMS, *_SCRIPTS) are no package's.
 find "$srcdir" \( -name Makefile.am -o -name local.mk \) -exec awk '
@@ -370,8 +360,8 @@ find "$srcdir" \( -name Makefile.am -o -name local.mk \) -exec awk '
 		for (i = 1; i <= n; i++) if (w[i] != "" && w[i] !~ /^\$/) { sub(/.*\//, "", w[i]); print w[i] }
 		collecting = more
 	}' {} + | sort -u >"$TMP/own-programs"
-grep -rIo -E 'command -v [A-Za-z0-9_.+-]+' --exclude-dir=deps "$srcdir/tests" 2>/dev/null |
-	sed "s|^$srcdir/||; s|:command -v | |" | sort -k2,2 -u >"$TMP/commands"
+grep -rIo -E '(command -v|need_cmd) [A-Za-z0-9_.+-]+' --exclude-dir=deps "$srcdir/tests" 2>/dev/null |
+	sed -E "s|^$srcdir/||; s/:(command -v|need_cmd) / /" | sort -k2,2 -u >"$TMP/commands"
 while read -r file name; do
 	if grep -qxF "$name" "$TMP/own-programs"; then
 		note "command $name ($file) is built by vmboot itself: skipped"

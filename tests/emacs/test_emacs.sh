@@ -7,18 +7,16 @@
 # `vmboot schema`. Skips where Emacs (Debian's emacs-nox) is not installed.
 set -u
 
-if ! command -v emacs >/dev/null 2>&1; then
-	echo "SKIP: emacs is not installed (Debian: apt-get install emacs-nox)"
-	exit 77
-fi
-srcdir=${VB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${VB_BUILDDIR:=}"
-export VB_SRCDIR="$srcdir" VB_BUILDDIR
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_cmd emacs "emacs is not installed (Debian: apt-get install emacs-nox)"
+srcdir=$VB_SRCDIR
+export VB_SRCDIR VB_BUILDDIR
 [ -n "$VB_BUILDDIR" ] && [ -x "$VB_BUILDDIR/vmboot" ] ||
 	echo "note: no built vmboot (VB_BUILDDIR): the tests against it skip"
 
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
+make_tmp
 # Compiled in a scratch copy: the source tree may be read-only (distcheck).
 cp "$srcdir/contrib/emacs/vmboot-mode.el" "$srcdir/contrib/emacs/vmboot-mode-tests.el" "$TMP/" ||
 	exit 99

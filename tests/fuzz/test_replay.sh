@@ -5,22 +5,23 @@
 # show up the next time someone fuzzes. Uses fuzz/run --replay (the ordinary
 # compiler and fuzz/replay.c; no libFuzzer needed).
 set -u
-src=${VB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+VB_BUILDDIR=${VB_BUILDDIR-}
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+src=$VB_SRCDIR
+make_tmp
+out=$TMP
 targets=$("$src/fuzz/run" --list)
 [ -n "$targets" ] || { echo "FAIL: fuzz/run --list printed no targets"; exit 1; }
-failed=0
 count=0
 for t in $targets; do
 	count=$((count + 1))
 	if FUZZ_OUT=$out "$src/fuzz/run" --replay "$t" >"$out/$t.log" 2>&1; then
 		echo "ok: $t: $(tail -n 1 "$out/$t.log")"
 	else
-		echo "FAIL: $t:"
-		sed 's/^/    /' "$out/$t.log"
-		failed=$((failed + 1))
+		fail "$t:"
+		show "$out/$t.log"
 	fi
 done
-echo "$count targets, $failed failures"
-[ "$failed" -eq 0 ]
+echo "$count targets, $failures failures"
+[ "$failures" -eq 0 ]

@@ -16,18 +16,12 @@
 #      reads at least 25 of them; a renamed one is caught.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
 : "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 CHECK=$VB_SRCDIR/tests/layers/check_layers.sh
 TABLE=$VB_SRCDIR/ARCHITECTURE.md
-
-TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+make_tmp
 
 # expect STATUS NAME [PATTERN...] -- ARGS: runs the check with ARGS; its
 # exit status must be STATUS and its output must match every PATTERN

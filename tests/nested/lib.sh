@@ -448,13 +448,22 @@ nested_drive_args() {
 # NESTED_DISKS, NESTED_VMBOOT and NESTED_TIMEOUT. Returns the command's exit status from
 # the marker line, 124 on timeout, 99 if the VM died without a marker.
 nested_boot_outer() {
-	local status=0
+	local status=0 why=''
 	nested_boot_outer_once "$@" || status=$?
 	# QEMU's emulator runs the outer VM at the mercy of the host's load: on
-	# a busy 2-core machine a run can starve past its timeout. One more try
-	# tells a starved run from a hang (which times out again).
-	if [ "$status" -eq 124 ] && [ "${VB_NESTED_RETRY:-1}" != 0 ]; then
-		nested_log "timed out: trying once more (VB_NESTED_RETRY=0 to disable)"
+	# a busy 2-core machine a run can starve past its timeout, and a nested
+	# guest starved under TCG has been seen to die of it (a double fault on
+	# its first system call; the same boot passed when the host was quiet).
+	# One more try tells a starved run from a hang or a real crash, which
+	# happen again; the log says which it was.
+	if [ "$status" -eq 124 ]; then
+		why="timed out"
+	elif grep -aq 'Kernel panic - not syncing' "$NESTED_WORK/console" 2>/dev/null; then
+		why="a kernel panicked ($(grep -ao 'Kernel panic - not syncing: .*' \
+			"$NESTED_WORK/console" | head -n 1))"
+	fi
+	if [ -n "$why" ] && [ "${VB_NESTED_RETRY:-1}" != 0 ]; then
+		nested_log "$why: trying once more (VB_NESTED_RETRY=0 to disable)"
 		nested_cleanup
 		status=0
 		nested_boot_outer_once "$@" || status=$?

@@ -8,6 +8,6 @@
 TESTS += tests/service/test_unit.sh tests/service/test_fleet.sh tests/service/test_journal.sh
 EXTRA_DIST += tests/service/test_unit.sh tests/service/test_fleet.sh tests/service/test_journal.sh
 UNIT_TESTS += tests/service/test_notify_vm
-tests_service_test_notify_vm_SOURCES = tests/service/test_notify_vm.c
+tests_service_test_notify_vm_SOURCES = tests/service/test_notify_vm.c tests/kvm/vmboot_child.h
 tests_service_test_notify_vm_CFLAGS = $(TEST_CFLAGS)
 tests_service_test_notify_vm_LDADD = $(TEST_LIBS)

@@ -13,37 +13,14 @@
 # skips without its parser; the test skips when both are missing.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
-if [ ! -x "$VMBOOT" ]; then
-	echo "SKIP: $VMBOOT not built"
-	exit 77
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "SKIP: python3 is needed to read the examples"
-	exit 77
-fi
-# The python3 that has the yaml module: Debian's, where ./dev installs
-# python3-yaml, may not be the first on PATH (pyenv, a venv).
-PY=
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import yaml' >/dev/null 2>&1; then
-		PY=$py
-		break
-	fi
-done
-
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-checks=0
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_built "$VMBOOT"
+need_cmd python3 "python3 is needed to read the examples"
+# The python3 that has the yaml module, if any.
+find_python 'import yaml'
+make_tmp
 parsed=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 # check_machine FILE: vmboot --check accepts it (warnings allowed).
 check_machine() {

@@ -10,28 +10,14 @@
 # Needs no /dev/kvm.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
-VMBOOT=$VB_BUILDDIR/vmboot
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 HELLO=$VB_BUILDDIR/tests/guests/hello.bin
-if [ ! -x "$VMBOOT" ]; then
-	echo "SKIP: $VMBOOT not built"
-	exit 77
-fi
+need_built "$VMBOOT"
 
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-checks=0
+make_tmp
 ESC=$(printf '\033')
-mkdir -m 700 "$TMP/run"
-XDG_RUNTIME_DIR=$TMP/run
-export XDG_RUNTIME_DIR
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+private_run_dir
 
 # journal FILE ARGS...: vmboot ARGS with stderr appended to FILE, which
 # $JOURNAL_STREAM names (the way systemd connects a service's stderr).

@@ -10,9 +10,8 @@
  *     with MAINPID= (the pid the parent printed), and is queued before the
  *     parent exits.
  *
- * Needs /dev/kvm (else SKIP, 77). Finds vmboot in $VB_VMBOOT,
- * $VB_BUILDDIR/vmboot or PATH, the guests in $VB_GUEST_DIR,
- * $VB_BUILDDIR/tests/guests or the current directory. */
+ * Needs /dev/kvm (else SKIP, 77). Finds vmboot and the guests as
+ * tests/kvm/vmboot_child.h says. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -33,31 +32,14 @@
 
 #include <cmocka.h>
 
+#include "../kvm/vmboot_child.h"
+
 /* How long a message may take before the test gives up on it: a limit
  * against hanging, not a timing assertion (a VM build takes well under a
  * second here, far longer under sanitizers or in the nested harness). */
 #define RECV_LIMIT_S 120
 
 static char base[32], run_dir[64], out_path[64];
-static char vmboot[512], guests[512];
-static pid_t vm_pid = -1;
-
-static void find_programs(void)
-{
-	const char *v = getenv("VB_VMBOOT"), *b = getenv("VB_BUILDDIR"), *g = getenv("VB_GUEST_DIR");
-	if (v)
-		snprintf(vmboot, sizeof(vmboot), "%s", v);
-	else if (b)
-		snprintf(vmboot, sizeof(vmboot), "%s/vmboot", b);
-	else
-		snprintf(vmboot, sizeof(vmboot), "vmboot");
-	if (g)
-		snprintf(guests, sizeof(guests), "%s", g);
-	else if (b)
-		snprintf(guests, sizeof(guests), "%s/tests/guests", b);
-	else
-		snprintf(guests, sizeof(guests), ".");
-}
 
 struct listener {
 	int fd;
@@ -110,22 +92,11 @@ static bool nothing_queued(const struct listener *l)
 }
 
 /* vmboot run GUEST --name NAME in the background, $NOTIFY_SOCKET set. */
-static void start_vm(const char *guest, const char *name, const char *notify)
+static void start_guest(const char *guest, const char *name, const char *notify)
 {
 	char kernel[600];
 	snprintf(kernel, sizeof(kernel), "%s/%s", guests, guest);
-	vm_pid = fork();
-	assert_true(vm_pid >= 0);
-	if (vm_pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
-			_exit(120);
-		setenv("NOTIFY_SOCKET", notify, 1);
-		execlp(vmboot, vmboot, "run", "--kernel", kernel, "--name", name, "--mem", "64",
-		       "--cpus", "1", (char *)NULL);
-		_exit(121);
-	}
+	start_vm(kernel, name, out_path, notify);
 }
 
 static int wait_vm(void)
@@ -143,31 +114,12 @@ static bool vm_alive(void)
 	return waitpid(vm_pid, &status, WNOHANG) == 0;
 }
 
-/* A shell command's exit status, its output in buf. */
-static int sh(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sh(char *buf, size_t size, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(buf, 1, size - 1, p);
-	buf[n] = 0;
-	int status = pclose(p);
-	print_message("$ %s\n%s", cmd, buf);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 static void test_ticker_until_stopped(void **state)
 {
 	(void)state;
 	struct listener l;
 	listen_on(&l, false);
-	start_vm("ticker.bin", "notify-path", l.name);
+	start_guest("ticker.bin", "notify-path", l.name);
 	char msg[512], buf[4096];
 	next_message(&l, msg, sizeof(msg), 0);
 	assert_string_equal(msg, "READY=1\nSTATUS=running notify-path, 1 vCPU");
@@ -187,7 +139,7 @@ static void test_hello_stops_itself(void **state)
 	(void)state;
 	struct listener l;
 	listen_on(&l, true);
-	start_vm("hello.bin", "notify-abstract", l.name);
+	start_guest("hello.bin", "notify-abstract", l.name);
 	char msg[512];
 	next_message(&l, msg, sizeof(msg), 0);
 	assert_string_equal(msg, "READY=1\nSTATUS=running notify-abstract, 1 vCPU");
@@ -230,11 +182,7 @@ static void test_detach(void **state)
 static int stop_vms(void **state)
 {
 	(void)state;
-	if (vm_pid > 0) {
-		kill(vm_pid, SIGKILL);
-		waitpid(vm_pid, NULL, 0);
-		vm_pid = -1;
-	}
+	kill_vm();
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "%s stop --all --force >/dev/null 2>&1", vmboot);
 	if (system(cmd) == -1)
@@ -252,19 +200,10 @@ static int remove_base(void **state)
 
 int main(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("SKIP: /dev/kvm not available\n");
-		return 77;
-	}
-	close(fd);
-	find_programs();
 	char ticker[600];
-	snprintf(ticker, sizeof(ticker), "%s/ticker.bin", guests);
-	if (access(ticker, R_OK)) {
-		printf("SKIP: %s not found\n", ticker);
-		return 77;
-	}
+	int rc = vmboot_child_init("ticker.bin", ticker, sizeof(ticker));
+	if (rc)
+		return rc;
 	strcpy(base, "/tmp/vb-notify-XXXXXX");
 	if (!mkdtemp(base))
 		return 99;

@@ -12,31 +12,18 @@
 # (Debian: systemd) needs no running systemd; without it that part skips.
 set -u
 
-: "${VB_SRCDIR:?run through make check, or set VB_SRCDIR}"
-: "${VB_BUILDDIR:?run through make check, or set VB_BUILDDIR}"
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 UNIT=$VB_BUILDDIR/contrib/systemd/vmboot@.service
 if [ ! -f "$UNIT" ] || [ ! -f "$VB_BUILDDIR/Makefile" ]; then
-	echo "SKIP: $UNIT not built"
-	exit 77
+	skip "$UNIT not built"
 fi
 
-TMP=$(mktemp -d) || exit 99
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-checks=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+make_tmp
 
 expect_line() { # TEXT: the unit has this line
 	checks=$((checks + 1))
 	grep -Fxq -- "$1" "$UNIT" || fail "no line: $1"
-}
-
-bmake() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$VB_BUILDDIR" "$@"
 }
 
 cat >"$TMP/print.mk" <<'EOF'
