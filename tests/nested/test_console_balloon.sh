@@ -101,7 +101,10 @@ failed=0
 check() {
 	if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; failed=1; fi
 }
-has() { printf '%s\n' "$log" | grep -qF "$1"; }
+# A here-string, not a pipe: under pipefail, grep -q leaving early would
+# fail the pipeline with printf's SIGPIPE on a long log, and a line that is
+# there would read as missing.
+has() { grep -qF "$1" <<<"$log"; }
 num() { printf '%s\n' "$log" | sed -n "s/^$1=\([0-9]*\).*/\1/p" | tail -n 1; }
 # The value of `vmboot stat` key $2 in the stat block labelled $1.
 statv() { printf '%s\n' "$log" | sed -n "s/^$1: $2 \([0-9]*\).*/\1/p" | tail -n 1; }
