@@ -507,6 +507,15 @@ nested_boot_outer_once() {
 			if [[ $line == *"$NESTED_READY_MARKER"* && ! -s $work/ready ]]; then
 				nested_now >"$work/ready"
 			fi
+			# The outer kernel's watchdog saying a CPU has been stuck for
+			# two minutes: a hang, or a starved emulator; either way the
+			# run will not finish. End it now rather than at the timeout
+			# (nested_boot_outer tries once more).
+			if [[ $line =~ "soft lockup - CPU#"[0-9]+" stuck for "([0-9]+)s ]] &&
+				[ "${BASH_REMATCH[1]}" -ge 120 ] && [ ! -e "$work/stuck" ]; then
+				printf '%s\n' "$line" >"$work/stuck"
+				pkill -f -- "-initrd $work/initrd" || true
+			fi
 		done || status=$?
 	end_t=$(nested_now)
 	ready_t=$(cat "$work/ready")
@@ -516,6 +525,10 @@ nested_boot_outer_once() {
 			printf "nested: time: command (and poweroff): %.2f s\n", e - r }' >&2
 	else
 		nested_phase_done "outer VM (never reached /dev/kvm)" "$start"
+	fi
+	if [ -e "$work/stuck" ]; then
+		nested_log "the outer VM's CPUs were stuck ($(cat "$work/stuck")): ended as a hang"
+		return 124
 	fi
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		nested_log "timeout after $NESTED_TIMEOUT s"
@@ -680,6 +693,10 @@ nested_boot_interactive() {
 		wait "$relay" 2>/dev/null || true
 	fi
 	nested_phase_done "outer VM" "$start"
+	if [ -e "$work/stuck" ]; then
+		nested_log "the outer VM's CPUs were stuck ($(cat "$work/stuck")): ended as a hang"
+		return 124
+	fi
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		nested_log "timeout after $NESTED_TIMEOUT s"
 		return 124
