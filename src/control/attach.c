@@ -23,6 +23,23 @@ struct relay {
 	bool in_open;
 };
 
+/* Checks that fd, path opened, is a terminal and takes it for this
+ * console. */
+static int claim_pty(int fd, const char *path, struct vb_err *err)
+{
+	if (!isatty(fd))
+		return vb_err_set(err, EINVAL, "console: %s is not a terminal", path);
+	/* flock on the device node: every `vmboot console` opening this pty
+	 * meets the same lock (picocom and screen do likewise). */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return vb_err_set(err, EBUSY,
+				  "console: %s is already attached elsewhere (detach there with Ctrl-])",
+				  path);
+	return vb_err_errno(err, errno, "console: flock %s", path);
+}
+
 static int open_pty(const char *path, struct vb_err *err)
 {
 	static const char prefix[] = "/dev/pts/";
@@ -31,20 +48,10 @@ static int open_pty(const char *path, struct vb_err *err)
 	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return vb_err_errno(err, errno, "console: open %s", path);
-	if (!isatty(fd)) {
+	int r = claim_pty(fd, path, err);
+	if (r < 0) {
 		close(fd);
-		return vb_err_set(err, EINVAL, "console: %s is not a terminal", path);
-	}
-	/* flock on the device node: every `vmboot console` opening this pty
-	 * meets the same lock (picocom and screen do likewise). */
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		close(fd);
-		if (e == EWOULDBLOCK)
-			return vb_err_set(err, EBUSY,
-					  "console: %s is already attached elsewhere (detach there with Ctrl-])",
-					  path);
-		return vb_err_errno(err, e, "console: flock %s", path);
+		return r;
 	}
 	return fd;
 }

@@ -129,38 +129,35 @@ static uint8_t status(const struct vb_i8042 *k)
 	       (k->last_was_cmd ? ST_CMD : 0) | ST_UNLOCKED;
 }
 
-static void access_byte(struct vb_i8042 *k, uint64_t off, uint8_t *b,
-			bool is_write)
+static void write_port(struct vb_i8042 *k, uint64_t off, uint8_t val)
 {
 	switch (off) {
 	case OFF_DATA:
-		if (is_write) {
-			k->last_was_cmd = false;
-			data_write(k, *b);
-		} else {
-			*b = pop(k);
-		}
+		k->last_was_cmd = false;
+		data_write(k, val);
 		break;
 	case OFF_PORTB:
-		if (is_write) {
-			k->portb = *b & 0x0f;
-		} else {
-			k->portb ^= 0x10;
-			*b = k->portb;
-		}
+		k->portb = val & 0x0f;
 		break;
 	case OFF_CMD:
-		if (is_write) {
-			k->last_was_cmd = true;
-			command(k, *b);
-		} else {
-			*b = status(k);
-		}
+		k->last_was_cmd = true;
+		command(k, val);
 		break;
+	}
+}
+
+static uint8_t read_port(struct vb_i8042 *k, uint64_t off)
+{
+	switch (off) {
+	case OFF_DATA:
+		return pop(k);
+	case OFF_PORTB:
+		k->portb ^= 0x10;
+		return k->portb;
+	case OFF_CMD:
+		return status(k);
 	default:
-		if (!is_write)
-			*b = 0xff;
-		break;
+		return 0xff;
 	}
 }
 
@@ -188,8 +185,12 @@ int vb_i8042_access(void *opaque, uint64_t offset, uint8_t *data,
 	pthread_mutex_lock(&k->port.lock);
 	for (uint32_t i = 0; i < size; i++) {
 		uint64_t off = offset + i;
-		access_byte(k, off < offset ? UINT64_MAX : off, &data[i],
-			    is_write);
+		if (off < offset)
+			off = UINT64_MAX; /* wrapped around: no port */
+		if (is_write)
+			write_port(k, off, data[i]);
+		else
+			data[i] = read_port(k, off);
 	}
 	update_irq(k);
 	pthread_mutex_unlock(&k->port.lock);

@@ -39,9 +39,6 @@ struct ivshmem {
 	bool on_pci, reg_on_bus, mem_on_bus;
 	atomic_uint intr_mask;
 	atomic_uint intr_status;
-	/* PCI config callbacks run under the host's mutex, one at a time. */
-	uint16_t command;
-	uint64_t bar_now[VB_PCI_MAX_BARS];
 	atomic_bool moved_logged;
 };
 
@@ -100,35 +97,45 @@ static int mem_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t siz
 	return 0;
 }
 
+/* The BAR the guest has moved from where attach placed it, or
+ * VB_PCI_MAX_BARS. */
+static unsigned moved_bar(const struct ivshmem *d)
+{
+	if (vb_pci_function_bar_addr(&d->fn, VB_IVSHMEM_MEM_BAR) != d->mem_addr)
+		return VB_IVSHMEM_MEM_BAR;
+	if (vb_pci_function_bar_addr(&d->fn, VB_IVSHMEM_REG_BAR) != d->reg_addr)
+		return VB_IVSHMEM_REG_BAR;
+	return VB_PCI_MAX_BARS;
+}
+
+/* What both PCI hooks do. The host calls them, under its mutex, after the
+ * guest's config write: the command register and the BARs are read from
+ * the function's config space, where they live. */
 static void check_moved(struct ivshmem *d)
 {
-	if (!(d->command & VB_PCI_COMMAND_MEMORY))
+	if (!(d->fn.config[VB_PCI_COMMAND] & VB_PCI_COMMAND_MEMORY))
 		return;
-	unsigned bar = d->bar_now[VB_IVSHMEM_MEM_BAR] != d->mem_addr ? VB_IVSHMEM_MEM_BAR :
-		       d->bar_now[VB_IVSHMEM_REG_BAR] != d->reg_addr ? VB_IVSHMEM_REG_BAR :
-								     VB_PCI_MAX_BARS;
+	unsigned bar = moved_bar(d);
 	if (bar == VB_PCI_MAX_BARS || atomic_exchange(&d->moved_logged, true))
 		return;
 	vb_dev_env_log(d->env, "%s: guest moved BAR%u to 0x%llx: not supported, it stays at 0x%llx",
-		       d->name, bar, (unsigned long long)d->bar_now[bar],
+		       d->name, bar, (unsigned long long)vb_pci_function_bar_addr(&d->fn, bar),
 		       (unsigned long long)(bar == VB_IVSHMEM_MEM_BAR ? d->mem_addr : d->reg_addr));
 }
 
 static void command_changed(void *opaque, uint16_t old_cmd, uint16_t new_cmd)
 {
-	struct ivshmem *d = opaque;
 	(void)old_cmd;
-	d->command = new_cmd;
-	check_moved(d);
+	(void)new_cmd;
+	check_moved(opaque);
 }
 
 static void bar_moved(void *opaque, unsigned bar, uint64_t old_addr, uint64_t new_addr)
 {
-	struct ivshmem *d = opaque;
+	(void)bar;
 	(void)old_addr;
-	if (bar < VB_PCI_MAX_BARS)
-		d->bar_now[bar] = new_addr;
-	check_moved(d);
+	(void)new_addr;
+	check_moved(opaque);
 }
 
 /* Open (creating) the backing and make it at least size bytes. Returns the
@@ -225,8 +232,6 @@ static int build_function(struct ivshmem *d, struct vb_err *err)
 	if (!r)
 		r = vb_pci_function_set_bar(fn, VB_IVSHMEM_MEM_BAR, VB_PCI_BAR_MEM32, d->mem_bytes,
 					    d->mem_addr, err);
-	d->bar_now[VB_IVSHMEM_REG_BAR] = d->reg_addr;
-	d->bar_now[VB_IVSHMEM_MEM_BAR] = d->mem_addr;
 	return r;
 }
 

@@ -1,6 +1,4 @@
 # The in-memory initramfs of the zero-config default: a newc cpio writer,
 # modules.dep resolution, and the archive around the static init.
-libvmboot_a_SOURCES += \
-	src/initramfs/cpio.c src/initramfs/cpio.h \
-	src/initramfs/modules.c src/initramfs/modules.h \
-	src/initramfs/initramfs.c src/initramfs/initramfs.h
+initramfs_modules = src/initramfs/cpio src/initramfs/modules src/initramfs/initramfs
+libvmboot_a_SOURCES += $(initramfs_modules:=.c) $(initramfs_modules:=.h)

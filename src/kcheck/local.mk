@@ -2,11 +2,8 @@
 # gzip (zlib) and xz (liblzma) decode bzImage payloads, IKCONFIG and modules;
 # zstd and lz4 are optional (configure --without-zstd / --without-lz4), with
 # a stub in their place that reports "not built in" (codec.h).
-libvmboot_a_SOURCES += \
-	src/kcheck/kconfig.c src/kcheck/kconfig.h \
-	src/kcheck/extract.c src/kcheck/extract.h \
-	src/kcheck/unpack.c src/kcheck/unpack.h src/kcheck/codec.h \
-	src/kcheck/sink.c src/kcheck/sink.h
+kcheck_modules = src/kcheck/kconfig src/kcheck/extract src/kcheck/unpack src/kcheck/sink
+libvmboot_a_SOURCES += $(kcheck_modules:=.c) $(kcheck_modules:=.h) src/kcheck/codec.h
 if HAVE_ZSTD
 libvmboot_a_SOURCES += src/kcheck/unzstd.c
 else

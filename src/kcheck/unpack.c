@@ -8,35 +8,6 @@
 #include <string.h>
 #include <zlib.h>
 
-enum vb_compression vb_kcheck_detect(const uint8_t *buf, size_t len)
-{
-	static const uint8_t xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
-	static const uint8_t zstd[] = { 0x28, 0xb5, 0x2f, 0xfd };
-	static const uint8_t lz4_legacy[] = { 0x02, 0x21, 0x4c, 0x18 };
-
-	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
-		return VB_COMP_GZIP;
-	if (len >= sizeof(xz) && !memcmp(buf, xz, sizeof(xz)))
-		return VB_COMP_XZ;
-	if (len >= sizeof(zstd) && !memcmp(buf, zstd, sizeof(zstd)))
-		return VB_COMP_ZSTD;
-	if (len >= sizeof(lz4_legacy) && !memcmp(buf, lz4_legacy, sizeof(lz4_legacy)))
-		return VB_COMP_LZ4;
-	return VB_COMP_NONE;
-}
-
-const char *vb_kcheck_compression_name(enum vb_compression c)
-{
-	switch (c) {
-	case VB_COMP_GZIP: return "gzip";
-	case VB_COMP_XZ: return "xz";
-	case VB_COMP_ZSTD: return "zstd";
-	case VB_COMP_LZ4: return "lz4";
-	case VB_COMP_NONE:
-	default: return "uncompressed";
-	}
-}
-
 static int gunzip(const uint8_t *in, size_t len, struct vb_kcheck_sink *s, struct vb_err *err)
 {
 	z_stream z;
@@ -113,52 +84,75 @@ static int unxz(const uint8_t *in, size_t len, struct vb_kcheck_sink *s, struct 
 	return rc;
 }
 
-bool vb_kcheck_can_unpack(enum vb_compression c)
+/* zlib and liblzma are always linked in. */
+static const struct vb_kcheck_codec gzip_codec = { .library = "zlib", .decode = gunzip };
+static const struct vb_kcheck_codec xz_codec = { .library = "liblzma", .decode = unxz };
+
+/* The formats kernel-check recognises, one row each, tried in this order. */
+static const struct format {
+	enum vb_compression c;
+	const char *name;
+	uint8_t magic[6]; /* what its data starts with */
+	size_t magic_len;
+	const struct vb_kcheck_codec *codec;
+} formats[] = {
+	{ VB_COMP_GZIP, "gzip", { 0x1f, 0x8b }, 2, &gzip_codec },
+	{ VB_COMP_XZ, "xz", { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6, &xz_codec },
+	{ VB_COMP_ZSTD, "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4, &vb_kcheck_zstd },
+	{ VB_COMP_LZ4, "lz4", { 0x02, 0x21, 0x4c, 0x18 }, 4, &vb_kcheck_lz4 }, /* legacy frame */
+};
+
+#define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+/* NULL for VB_COMP_NONE. */
+static const struct format *format_of(enum vb_compression c)
 {
-	switch (c) {
-	case VB_COMP_GZIP:
-	case VB_COMP_XZ: return true;
-	case VB_COMP_ZSTD: return vb_kcheck_zstd.decode != NULL;
-	case VB_COMP_LZ4: return vb_kcheck_lz4.decode != NULL;
-	case VB_COMP_NONE:
-	default: return false;
-	}
+	for (const struct format *f = formats; f < formats + N_FORMATS; f++)
+		if (f->c == c)
+			return f;
+	return NULL;
 }
 
-/* Decodes with an optional codec, or says configure left it out. */
-static int optional(const struct vb_kcheck_codec *codec, enum vb_compression c,
-		    const uint8_t *buf, size_t len, struct vb_kcheck_sink *s, struct vb_err *err)
+enum vb_compression vb_kcheck_detect(const uint8_t *buf, size_t len)
 {
-	if (!codec->decode)
-		return vb_err_set(err, ENOTSUP,
-				  "%s support not built in (vmboot was configured without %s)",
-				  vb_kcheck_compression_name(c), codec->library);
-	return codec->decode(buf, len, s, err);
+	for (const struct format *f = formats; f < formats + N_FORMATS; f++)
+		if (len >= f->magic_len && !memcmp(buf, f->magic, f->magic_len))
+			return f->c;
+	return VB_COMP_NONE;
+}
+
+const char *vb_kcheck_compression_name(enum vb_compression c)
+{
+	const struct format *f = format_of(c);
+	return f ? f->name : "uncompressed";
+}
+
+bool vb_kcheck_can_unpack(enum vb_compression c)
+{
+	const struct format *f = format_of(c);
+	return f && f->codec->decode;
 }
 
 int vb_kcheck_unpack(const uint8_t *buf, size_t len, uint64_t max_out_bytes, uint8_t **out,
 		     size_t *out_len, struct vb_err *err)
 {
 	struct vb_kcheck_sink s = { NULL, 0, 0, max_out_bytes ? max_out_bytes : 1 };
-	enum vb_compression c = vb_kcheck_detect(buf, len);
-	int rc;
+	const struct format *f = format_of(vb_kcheck_detect(buf, len));
 
 	*out = NULL;
 	*out_len = 0;
-	switch (c) {
-	case VB_COMP_GZIP: rc = gunzip(buf, len, &s, err); break;
-	case VB_COMP_XZ: rc = unxz(buf, len, &s, err); break;
-	case VB_COMP_ZSTD: rc = optional(&vb_kcheck_zstd, c, buf, len, &s, err); break;
-	case VB_COMP_LZ4: rc = optional(&vb_kcheck_lz4, c, buf, len, &s, err); break;
-	case VB_COMP_NONE:
-	default:
+	if (!f)
 		return vb_err_set(err, EINVAL, "not gzip, xz, zstd or lz4 data");
-	}
+	if (!f->codec->decode)
+		return vb_err_set(err, ENOTSUP,
+				  "%s support not built in (vmboot was configured without %s)",
+				  f->name, f->codec->library);
+	int rc = f->codec->decode(buf, len, &s, err);
 	if (rc == -EFBIG)
-		vb_err_set(err, EFBIG, "%s: decompressed data larger than %llu bytes",
-			   vb_kcheck_compression_name(c), (unsigned long long)max_out_bytes);
+		vb_err_set(err, EFBIG, "%s: decompressed data larger than %llu bytes", f->name,
+			   (unsigned long long)max_out_bytes);
 	else if (rc == -ENOMEM)
-		vb_err_set(err, ENOMEM, "%s: out of memory", vb_kcheck_compression_name(c));
+		vb_err_set(err, ENOMEM, "%s: out of memory", f->name);
 	if (rc) {
 		free(s.buf);
 		return rc;

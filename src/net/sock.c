@@ -3,13 +3,7 @@
 
 #include "net/fdio.h"
 
-static const struct vb_net_backend_ops sock_ops = {
-	.kind = "socket",
-	.send = vb_net_fdio_send,
-	.poll_prepare = vb_net_fdio_prepare,
-	.poll_dispatch = vb_net_fdio_dispatch,
-	.destroy = vb_net_fdio_destroy,
-};
+static const struct vb_net_backend_ops sock_ops = VB_NET_FDIO_OPS("socket", NULL);
 
 int vb_net_socket_create(int fd, bool offloads, struct vb_net_backend **out, struct vb_err *err)
 {

@@ -29,14 +29,7 @@ static int tap_set_offload(struct vb_net_backend *b, unsigned offloads)
 	return ioctl(vb_net_fdio_fd(b), TUNSETOFFLOAD, f) < 0 ? -errno : 0;
 }
 
-static const struct vb_net_backend_ops tap_ops = {
-	.kind = "tap",
-	.send = vb_net_fdio_send,
-	.poll_prepare = vb_net_fdio_prepare,
-	.poll_dispatch = vb_net_fdio_dispatch,
-	.set_offload = tap_set_offload,
-	.destroy = vb_net_fdio_destroy,
-};
+static const struct vb_net_backend_ops tap_ops = VB_NET_FDIO_OPS("tap", tap_set_offload);
 
 static int tap_error(struct vb_err *err, int e, const char *tun_path, const char *name)
 {

@@ -8,23 +8,14 @@
 
 const char *vb_node_kind_name(enum vb_node_kind kind)
 {
-	switch (kind) {
-	case VB_NODE_NULL:
-		return "null";
-	case VB_NODE_BOOL:
-		return "boolean";
-	case VB_NODE_INT:
-		return "integer";
-	case VB_NODE_FLOAT:
-		return "float";
-	case VB_NODE_STRING:
-		return "string";
-	case VB_NODE_LIST:
-		return "list";
-	case VB_NODE_TABLE:
-		return "table";
-	}
-	return "unknown";
+	static const char *const names[] = {
+		[VB_NODE_NULL] = "null",     [VB_NODE_BOOL] = "boolean",  [VB_NODE_INT] = "integer",
+		[VB_NODE_FLOAT] = "float",   [VB_NODE_STRING] = "string", [VB_NODE_LIST] = "list",
+		[VB_NODE_TABLE] = "table",
+	};
+	if ((unsigned)kind >= sizeof(names) / sizeof(names[0]) || !names[kind])
+		return "unknown";
+	return names[kind];
 }
 
 struct vb_node *vb_node_new(enum vb_node_kind kind, struct vb_loc loc)

@@ -4,34 +4,39 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Both write nothing when err is NULL. */
 __attribute__((format(printf, 2, 0)))
 static void vformat(struct vb_err *err, const char *fmt, va_list ap)
 {
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	if (err)
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
+/* Appends ": strerror(errnum)". */
+static void append_reason(struct vb_err *err, int errnum)
+{
+	if (!err)
+		return;
+	size_t used = strlen(err->msg);
+	snprintf(err->msg + used, sizeof(err->msg) - used, ": %s", strerror(errnum));
 }
 
 int vb_err_set(struct vb_err *err, int errnum, const char *fmt, ...)
 {
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		vformat(err, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	vformat(err, fmt, ap);
+	va_end(ap);
 	return -errnum;
 }
 
 int vb_err_errno(struct vb_err *err, int errnum, const char *fmt, ...)
 {
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		vformat(err, fmt, ap);
-		va_end(ap);
-		size_t used = strlen(err->msg);
-		snprintf(err->msg + used, sizeof(err->msg) - used, ": %s",
-			 strerror(errnum));
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	vformat(err, fmt, ap);
+	va_end(ap);
+	append_reason(err, errnum);
 	return -errnum;
 }
 

@@ -1,14 +1,9 @@
-libvmboot_a_SOURCES += \
-	src/util/err.c src/util/err.h src/util/refusal.h \
-	src/util/diag.c src/util/diag.h src/util/diag_render.c \
-	src/util/log.c src/util/log.h \
-	src/util/notify.c src/util/notify.h \
-	src/util/size.c src/util/size.h \
-	src/util/io.c src/util/io.h \
-	src/util/grow.c src/util/grow.h \
-	src/util/thread.c src/util/thread.h \
-	src/util/json.c src/util/json.h src/util/le.h \
-	src/util/helper.c src/util/helper.h
+# A module is a .c file and its header: each local.mk names its modules
+# once, without the suffixes, and adds the files that stand alone.
+util_modules = src/util/err src/util/diag src/util/log src/util/notify src/util/size \
+	src/util/io src/util/grow src/util/thread src/util/json src/util/helper
+libvmboot_a_SOURCES += $(util_modules:=.c) $(util_modules:=.h) \
+	src/util/refusal.h src/util/diag_render.c src/util/le.h
 
 # The configured $(pkglibexecdir), where vmboot looks for its helper
 # programs (src/util/helper.h). Made by make, not configure, because only

@@ -58,7 +58,7 @@ void vb_virtio_dev_detach(void *state)
 		return;
 	if (d->started && d->ops->stop)
 		d->ops->stop(d);
-	vb_virtio_transport_detach(d->transport);
+	vb_virtio_transport_detach(&d->transport);
 	if (d->core_ready)
 		vb_virtio_destroy(&d->vio);
 	if (d->ops->teardown)

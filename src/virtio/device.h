@@ -46,7 +46,7 @@ const char *vb_virtio_setup_string(const struct vb_virtio_setup *s, const char *
 
 struct vb_virtio_dev {
 	struct vb_virtio vio;
-	struct vb_virtio_transport_state *transport;
+	struct vb_virtio_transport_state transport;
 	const struct vb_virtio_device_ops *ops;
 	const char *name;   /* borrowed: the placement's or the ops' */
 	bool core_ready;    /* vio initialised */

@@ -1,24 +1,17 @@
 # src/virtio: split virtqueues, the device model, both transports, devices
-libvmboot_a_SOURCES += \
-	src/virtio/virtq.c src/virtio/virtq.h \
-	src/virtio/virtio.c src/virtio/virtio.h \
-	src/virtio/transport.c src/virtio/transport.h \
-	src/virtio/doorbell.c src/virtio/doorbell.h \
-	src/virtio/mmio.c src/virtio/pci.c \
-	src/virtio/rng.c src/virtio/rng.h
+virtio_modules = src/virtio/virtq src/virtio/virtio src/virtio/transport \
+	src/virtio/doorbell src/virtio/rng
 # The attach and detach every virtio device shares.
-libvmboot_a_SOURCES += src/virtio/device.c src/virtio/device.h
-libvmboot_a_SOURCES += src/virtio/console.c src/virtio/console.h
-libvmboot_a_SOURCES += src/virtio/balloon.c src/virtio/balloon.h
-libvmboot_a_SOURCES += src/virtio/blk.c src/virtio/blk_disk.c src/virtio/blk.h
-libvmboot_a_SOURCES += src/virtio/9p.c src/virtio/9p.h
+virtio_modules += src/virtio/device
+virtio_modules += src/virtio/console src/virtio/balloon src/virtio/blk src/virtio/9p
 # The vhost backend: queues served by the host kernel (vhost.h).
-libvmboot_a_SOURCES += src/virtio/vhost.c src/virtio/vhost.h
-libvmboot_a_SOURCES += src/virtio/vsock.c
+virtio_modules += src/virtio/vhost
+# Files without a header of their own: the transports (transport.h), a
+# disk's image (blk.h), vsock (only its device type, parse/devtype.h).
+libvmboot_a_SOURCES += $(virtio_modules:=.c) $(virtio_modules:=.h) \
+	src/virtio/mmio.c src/virtio/pci.c src/virtio/blk_disk.c src/virtio/vsock.c
 
 # virtio-net and its backends (src/net: tap, sockets; user mode is a
 # client of the vmboot-net helper, src/netd, which alone links libslirp)
-libvmboot_a_SOURCES += \
-	src/virtio/net.c src/virtio/net.h \
-	src/net/backend.c src/net/backend.h src/net/fdio.c src/net/fdio.h \
-	src/net/sock.c src/net/tap.c
+net_modules = src/virtio/net src/net/backend src/net/fdio
+libvmboot_a_SOURCES += $(net_modules:=.c) $(net_modules:=.h) src/net/sock.c src/net/tap.c

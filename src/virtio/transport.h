@@ -21,9 +21,6 @@
 /* virtio-mmio register window size (4.2.2: config space from 0x100). */
 #define VB_VIRTIO_MMIO_MIN_BYTES 0x200u
 
-struct vb_virtio_mmio;
-struct vb_virtio_pci;
-
 int vb_virtio_mmio_attach(struct vb_dev_env *env, const struct vb_virtio_placement *p,
 			  struct vb_virtio *v, struct vb_virtio_mmio **out, struct vb_err *err);
 void vb_virtio_mmio_detach(struct vb_virtio_mmio *m);

@@ -217,14 +217,22 @@ void vb_virtio_fail_locked(struct vb_virtio *v, const char *why);
  * ISR, device and notify structures (pci.c). */
 #define VB_VIRTIO_PCI_BAR_BYTES 0x4000u
 
-/* A transport instance, created by a device's attach. */
-struct vb_virtio_transport_state;
+struct vb_virtio_mmio;
+struct vb_virtio_pci;
 
-/* Plug v in according to p: registers ranges on env's buses, takes
- * resources from env's allocator and sets v->irq. Undone by
- * vb_virtio_transport_detach. */
+/* The transport a device is plugged in with: the one of the two that
+ * vb_virtio_transport_attach set; both NULL while there is none. */
+struct vb_virtio_transport_state {
+	struct vb_virtio_mmio *mmio;
+	struct vb_virtio_pci *pci;
+};
+
+/* Plug v in according to p, recording the transport in *t (both NULL
+ * before): registers ranges on env's buses, takes resources from env's
+ * allocator and sets v->irq. Undone by vb_virtio_transport_detach, which
+ * leaves both NULL again (and does nothing when they are). */
 int vb_virtio_transport_attach(struct vb_dev_env *env, const struct vb_virtio_placement *p,
-			       struct vb_virtio *v, struct vb_virtio_transport_state **out,
+			       struct vb_virtio *v, struct vb_virtio_transport_state *t,
 			       struct vb_err *err);
 void vb_virtio_transport_detach(struct vb_virtio_transport_state *t);
 
