@@ -680,7 +680,7 @@ SCHEMA nil: the command fails."
                      '("serial" "virtio" "none")))
       (should (equal (vmboot-test--complete "devices = ( { type = \"9p\"; | } );"
                                             #'vmboot-mode)
-                     '("" "id" "path" "readonly" "tag" "transport" "type"))))))
+                     '("" "id" "path" "readonly" "submounts" "tag" "transport" "type"))))))
 
 (provide 'vmboot-mode-tests)
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,11 @@
 /* Tunlinkat flag: AT_REMOVEDIR as Linux numbers it. */
 #define DOTL_AT_REMOVEDIR 0x200u
 
+/* The permission bits a guest may set on the host: never S_ISUID or
+ * S_ISGID (vmboot may run as root; the guest must not make or keep
+ * programs that run as vmboot's user), S_ISVTX is harmless. */
+#define SAFE_MODE_BITS 01777u
+
 /* Tlock status and Tgetlock type values. */
 #define LOCK_SUCCESS 0
 #define LOCK_TYPE_UNLCK 2
@@ -57,6 +63,7 @@ struct fid {
 	int parent_fd; /* O_PATH of the directory it was walked from, or -1 */
 	mode_t type;   /* S_IFMT bits: an fd's inode never changes type */
 	bool xattr;    /* an (empty) xattr list from Txattrwalk */
+	bool fenced;   /* a mount point the guest sees as an empty directory */
 	char name[NAME_MAX + 1];
 	struct fid *next;
 };
@@ -65,7 +72,12 @@ struct vb_9p_server {
 	int root_fd;
 	int proc_fd; /* /proc/self/fd, to reopen O_PATH descriptors */
 	bool readonly;
+	bool stop_at_mounts;
 	bool have_openat2;
+	vb_9p_mount_fn *classify_mount;
+	void *classify_ctx;
+	dev_t root_dev; /* the root's inode, which keeps its mode */
+	ino_t root_ino;
 	uint32_t max_msize;
 	uint32_t msize;
 	uint32_t max_fids;
@@ -170,24 +182,140 @@ static int get_name(const struct vb_9p_str *s, char name[NAME_MAX + 1])
 	return 0;
 }
 
-/* Open the child `name` of dirfd as O_PATH without following a symlink. */
-static int lookup(struct vb_9p_server *srv, int dirfd, const char *name)
+static int stat_fd(int fd, struct stat *st)
 {
+	if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+/* openat2 of dirfd's child name, never leaving dirfd nor following a
+ * symlink; resolve adds to that. */
+static long openat2_child(int dirfd, const char *name, int flags, mode_t mode,
+			  uint64_t resolve)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags,
+		.mode = mode,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS | resolve,
+	};
+	return syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+}
+
+/* Without openat2, a mount is where st_dev changes (a bind mount of the
+ * same file system goes unseen). */
+static int crossed_by_dev(int dirfd, int fd, bool *crossed)
+{
+	struct stat dir, child;
+	int rc = stat_fd(dirfd, &dir);
+	if (!rc)
+		rc = stat_fd(fd, &child);
+	*crossed = !rc && dir.st_dev != child.st_dev;
+	return rc;
+}
+
+/* Open the child `name` of dirfd as O_PATH without following a symlink.
+ * With crossed, also tell whether the child is on another mount than
+ * dirfd: RESOLVE_NO_XDEV makes that cost nothing until it is so. */
+static int lookup(struct vb_9p_server *srv, int dirfd, const char *name,
+		  bool *crossed)
+{
+	if (crossed)
+		*crossed = false;
+	const int flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
 	if (srv->have_openat2) {
-		struct open_how how = {
-			.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-				   RESOLVE_NO_MAGICLINKS,
-		};
-		long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+		long fd = openat2_child(dirfd, name, flags, 0,
+					crossed ? RESOLVE_NO_XDEV : 0);
+		if (fd < 0 && errno == EXDEV && crossed) {
+			*crossed = true;
+			fd = openat2_child(dirfd, name, flags, 0, 0);
+		}
 		if (fd >= 0)
 			return (int)fd;
 		if (errno != ENOSYS)
 			return -errno;
 		srv->have_openat2 = false;
 	}
-	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	int fd = openat(dirfd, name, flags);
+	if (fd < 0)
+		return -errno;
+	int rc = crossed ? crossed_by_dev(dirfd, fd, crossed) : 0;
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* ---- mounts below the share ---- */
+
+/* Magic numbers <linux/magic.h> lacks: fs/configfs/mount.c,
+ * ipc/mqueue.c, fs/fuse/control.c, net/sunrpc/rpc_pipe.c, fs/nfsd and
+ * drivers/usb/gadget (legacy/inode.c, function/f_fs.c). */
+#define CONFIGFS_MAGIC_ 0x62656570
+#define MQUEUE_MAGIC_ 0x19800202
+#define FUSE_CTL_SUPER_MAGIC_ 0x65735543
+#define RPC_PIPEFS_MAGIC_ 0x67596969
+#define NFSD_MAGIC_ 0x6e667364
+#define GADGETFS_MAGIC_ 0xaee71ee7
+#define FUNCTIONFS_MAGIC_ 0xa647361
+
+/* File systems whose files are kernel objects and interfaces rather than
+ * data: reading or writing them reaches into the host kernel, its
+ * processes (proc's mem and environ) and its devices. */
+static bool kernel_fs(uint64_t magic)
+{
+	static const uint64_t kernel[] = {
+		PROC_SUPER_MAGIC, SYSFS_MAGIC, DEVPTS_SUPER_MAGIC,
+		DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC,
+		CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, BPF_FS_MAGIC,
+		CONFIGFS_MAGIC_, EFIVARFS_MAGIC, PSTOREFS_MAGIC, SELINUX_MAGIC,
+		SMACK_MAGIC, FUSE_CTL_SUPER_MAGIC_, BINFMTFS_MAGIC,
+		HUGETLBFS_MAGIC, MQUEUE_MAGIC_, NSFS_MAGIC, AAFS_MAGIC,
+		RDTGROUP_SUPER_MAGIC, BINDERFS_SUPER_MAGIC, XENFS_SUPER_MAGIC,
+		USBDEVICE_SUPER_MAGIC, OPENPROM_SUPER_MAGIC, RPC_PIPEFS_MAGIC_,
+		NFSD_MAGIC_, GADGETFS_MAGIC_, FUNCTIONFS_MAGIC_,
+		/* Not mountable, but bind mounts of their files exist. */
+		PIPEFS_MAGIC, SOCKFS_MAGIC, ANON_INODE_FS_MAGIC, BDEVFS_MAGIC,
+		DMA_BUF_MAGIC, DEVMEM_MAGIC, SECRETMEM_MAGIC, DAXFS_MAGIC,
+	};
+	for (size_t i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
+		if (magic == kernel[i])
+			return true;
+	return false;
+}
+
+/* devtmpfs reports TMPFS_MAGIC, and a container's /dev is a plain tmpfs:
+ * either is known by the character device "null" at its root. */
+static bool dev_tmpfs(int fd)
+{
+	struct stat st;
+	return fstatat(fd, "null", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISCHR(st.st_mode);
+}
+
+enum vb_9p_mount vb_9p_mount_kind(int fd, bool crossed, void *ctx)
+{
+	(void)ctx;
+	if (!crossed)
+		return VB_9P_MOUNT_SAME;
+	struct statfs s;
+	if (fstatfs(fd, &s) < 0)
+		return VB_9P_MOUNT_KERNEL; /* cannot tell: stay out */
+	uint64_t magic = (uint64_t)(unsigned long)s.f_type;
+	if (kernel_fs(magic) || (magic == TMPFS_MAGIC && dev_tmpfs(fd)))
+		return VB_9P_MOUNT_KERNEL;
+	return VB_9P_MOUNT_ORDINARY;
+}
+
+/* Whether the walk step that opened fd must stop there. */
+static bool fence_here(const struct vb_9p_server *srv, int fd, bool crossed)
+{
+	enum vb_9p_mount kind = srv->classify_mount(fd, crossed,
+						    srv->classify_ctx);
+	return kind == VB_9P_MOUNT_KERNEL ||
+	       (kind == VB_9P_MOUNT_ORDINARY && srv->stop_at_mounts);
 }
 
 /* Open the inode held by an O_PATH fd through its /proc/self/fd entry. The
@@ -209,13 +337,6 @@ static void qid_from_stat(const struct stat *st, struct vb_9p_qid *qid)
 	 * a constant keeps inodes stable; the path is the host inode. */
 	qid->version = 0;
 	qid->path = st->st_ino;
-}
-
-static int stat_fd(int fd, struct stat *st)
-{
-	if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	return 0;
 }
 
 static int qid_of_fd(int fd, struct vb_9p_qid *qid, mode_t *type)
@@ -253,7 +374,7 @@ static int check_entry(struct vb_9p_server *srv, struct fid *f)
 {
 	if (f->parent_fd < 0)
 		return -EBUSY; /* the attach root has no entry to act on */
-	int fd = lookup(srv, f->parent_fd, f->name);
+	int fd = lookup(srv, f->parent_fd, f->name, NULL);
 	if (fd < 0)
 		return fd;
 	bool same = same_inode(fd, f->path_fd);
@@ -347,15 +468,22 @@ struct op {
 	op_fn fn; /* NULL: begin_op's checks are all there is to it */
 };
 
-/* The one place that decides whether a request may touch the share; a
- * security model (modes, owners) adds its checks here, per kind of access,
- * with the request's fids and names at hand. Mount crossings are a matter
- * of each looked-up component: they belong in lookup(). */
+/* The one place that decides whether a request may touch the share, per
+ * kind of access, with the request's fids and names at hand. Mount
+ * crossings are a matter of each walk step (walk_step); modes and owners
+ * of the values a request sets, in the operations that set them. A fenced
+ * mount point is nothing the guest may change, nor change anything in. */
 static int check_access(const struct vb_9p_server *srv, enum access kind,
 			const struct req *r)
 {
-	(void)r;
-	return kind == ACCESS_MODIFY && srv->readonly ? -EROFS : 0;
+	if (kind != ACCESS_MODIFY)
+		return 0;
+	if (srv->readonly)
+		return -EROFS;
+	for (uint8_t i = 0; i < r->nfid; i++)
+		if (r->fid[i]->fenced)
+			return -EACCES;
+	return 0;
 }
 
 /* Whether layout's fields fit the arrays of struct req, which are sized
@@ -581,36 +709,89 @@ static int op_clunk(struct vb_9p_server *srv, const struct req *r,
 
 /* ---- walk ---- */
 
-/* Install the walk's result as newfid (replacing fid when they are equal). */
+/* Where a walk stands: the directory it is in, the one before, and
+ * whether the current one is a fenced mount point. */
+struct walk_pos {
+	int cur, parent;
+	bool fenced;
+};
+
+/* Install the walk's result as newfid (replacing fid when they are
+ * equal); takes pos's descriptors. */
 static int walk_install(struct vb_9p_server *srv, struct fid *src,
-			uint32_t newfid, int path_fd, int parent_fd,
-			const char *name)
+			uint32_t newfid, struct walk_pos *pos, const char *name)
 {
 	struct stat st;
-	int rc = stat_fd(path_fd, &st);
+	int rc = stat_fd(pos->cur, &st);
 	if (rc) {
-		close_fd(&path_fd);
-		close_fd(&parent_fd);
+		close_fd(&pos->cur);
+		close_fd(&pos->parent);
 		return rc;
 	}
+	struct fid *f = src;
 	if (newfid == src->num) {
 		close_fd(&src->path_fd);
 		close_fd(&src->parent_fd);
 		close_fd(&src->open_fd);
-		src->path_fd = path_fd;
-		src->parent_fd = parent_fd;
+		src->path_fd = pos->cur;
+		src->parent_fd = pos->parent;
 		src->xattr = false;
-		src->type = st.st_mode & S_IFMT;
-		snprintf(src->name, sizeof(src->name), "%s", name);
-		return 0;
-	}
-	struct fid *f;
-	rc = fid_add(srv, newfid, path_fd, parent_fd, &f);
-	if (rc)
+	} else if ((rc = fid_add(srv, newfid, pos->cur, pos->parent, &f))) {
 		return rc;
+	}
 	f->type = st.st_mode & S_IFMT;
+	f->fenced = pos->fenced;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	return 0;
+}
+
+/* One walk step to name from pos, its qid in *qid. A fenced mount point
+ * has no names: ENOENT, as in an empty directory. */
+static int walk_step(struct vb_9p_server *srv, const struct fid *src,
+		     struct walk_pos *pos, const char *name,
+		     struct vb_9p_qid *qid)
+{
+	if (pos->fenced)
+		return -ENOENT;
+	bool crossed;
+	int fd = lookup(srv, pos->cur >= 0 ? pos->cur : src->path_fd, name,
+			&crossed);
+	if (fd < 0)
+		return fd;
+	int rc = qid_of_fd(fd, qid, NULL);
+	int parent = pos->cur >= 0 ? pos->cur : dup_fd(src->path_fd);
+	if (!rc && parent < 0)
+		rc = parent;
+	if (rc) {
+		close(fd);
+		if (parent != pos->cur)
+			close_fd(&parent);
+		return rc;
+	}
+	close_fd(&pos->parent);
+	pos->parent = parent;
+	pos->cur = fd;
+	pos->fenced = fence_here(srv, fd, crossed);
+	return 0;
+}
+
+/* nwname 0: newfid is a clone of fid. */
+static int walk_clone(struct vb_9p_server *srv, struct fid *src,
+		      uint32_t newfid)
+{
+	struct walk_pos pos = { .cur = dup_fd(src->path_fd), .parent = -1,
+				.fenced = src->fenced };
+	if (src->parent_fd >= 0)
+		pos.parent = dup_fd(src->parent_fd);
+	if (pos.cur < 0 || (src->parent_fd >= 0 && pos.parent < 0)) {
+		int rc = pos.cur < 0 ? pos.cur : pos.parent;
+		close_fd(&pos.cur);
+		close_fd(&pos.parent);
+		return rc;
+	}
+	char name[NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%s", src->name);
+	return walk_install(srv, src, newfid, &pos, name);
 }
 
 static int op_walk(struct vb_9p_server *srv, const struct req *r,
@@ -619,7 +800,6 @@ static int op_walk(struct vb_9p_server *srv, const struct req *r,
 	struct fid *src = r->fid[0];
 	uint32_t newfid = (uint32_t)r->num[0];
 	uint16_t nwname = r->nname;
-	int rc = 0;
 	if (src->xattr)
 		return -EBADF;
 	if (newfid != src->num &&
@@ -627,50 +807,25 @@ static int op_walk(struct vb_9p_server *srv, const struct req *r,
 		return newfid == VB_9P_NOFID ? -EBADF : -EEXIST;
 
 	struct vb_9p_qid qids[VB_9P_MAXWELEM];
-	int cur = -1, parent = -1;
+	struct walk_pos pos = { .cur = -1, .parent = -1,
+				.fenced = src->fenced };
 	uint16_t done = 0;
-	for (; done < nwname; done++) {
-		int fd = lookup(srv, cur >= 0 ? cur : src->path_fd,
-				r->name[done]);
-		if (fd >= 0 && (rc = qid_of_fd(fd, &qids[done], NULL))) {
-			close(fd);
-			fd = rc;
-		}
-		if (fd < 0) {
-			rc = fd;
-			break;
-		}
-		close_fd(&parent);
-		parent = cur >= 0 ? cur : dup_fd(src->path_fd);
-		cur = fd;
-		if (parent < 0) {
-			rc = parent;
-			break;
-		}
-	}
+	int rc = 0;
+	while (done < nwname &&
+	       !(rc = walk_step(srv, src, &pos, r->name[done], &qids[done])))
+		done++;
 	if (done < nwname) {
-		close_fd(&cur);
-		close_fd(&parent);
+		close_fd(&pos.cur);
+		close_fd(&pos.parent);
 		if (done == 0)
 			return rc;
 		rc = 0;
 		/* walk(5): a partial walk returns the qids that succeeded and
 		 * leaves newfid unaffected. */
 	} else if (nwname == 0) {
-		cur = dup_fd(src->path_fd);
-		parent = src->parent_fd >= 0 ? dup_fd(src->parent_fd) : -1;
-		if (cur < 0 || (src->parent_fd >= 0 && parent < 0)) {
-			rc = cur < 0 ? cur : parent;
-			close_fd(&cur);
-			close_fd(&parent);
-			return rc;
-		}
-		char name[NAME_MAX + 1];
-		snprintf(name, sizeof(name), "%s", src->name);
-		rc = walk_install(srv, src, newfid, cur, parent, name);
+		rc = walk_clone(srv, src, newfid);
 	} else {
-		rc = walk_install(srv, src, newfid, cur, parent,
-				  r->name[nwname - 1]);
+		rc = walk_install(srv, src, newfid, &pos, r->name[nwname - 1]);
 	}
 	if (rc)
 		return rc;
@@ -681,6 +836,26 @@ static int op_walk(struct vb_9p_server *srv, const struct req *r,
 }
 
 /* ---- open, read, write ---- */
+
+/* chmod the inode fd holds (O_PATH or open), through its /proc entry:
+ * fchmod(2) refuses O_PATH descriptors. */
+static int chmod_fd(struct vb_9p_server *srv, int fd, mode_t mode)
+{
+	char num[16];
+	snprintf(num, sizeof(num), "%d", fd);
+	return fchmodat(srv->proc_fd, num, mode, 0) < 0 ? -errno : 0;
+}
+
+/* Before a write to a setuid or setgid file: clear those bits, as the
+ * kernel does for a writer without CAP_FSETID. vmboot may hold that
+ * capability; the guest must not get its effect and rewrite a program
+ * that runs as someone else on the host. */
+static int drop_setid(struct vb_9p_server *srv, int fd, mode_t mode)
+{
+	if (S_ISDIR(mode) || !(mode & (S_ISUID | S_ISGID)))
+		return 0;
+	return chmod_fd(srv, fd, mode & SAFE_MODE_BITS);
+}
 
 static int op_lopen(struct vb_9p_server *srv, const struct req *r,
 		    struct vb_9p_out *out)
@@ -693,6 +868,8 @@ static int op_lopen(struct vb_9p_server *srv, const struct req *r,
 						       : ACCESS_READ, r);
 	if (rc)
 		return rc;
+	if (f->fenced && !S_ISDIR(f->type))
+		return -EACCES; /* a file mounted from a kernel interface */
 	if (S_ISDIR(f->type)) {
 		if ((flags & O_ACCMODE) != O_RDONLY)
 			return -EISDIR;
@@ -705,9 +882,13 @@ static int op_lopen(struct vb_9p_server *srv, const struct req *r,
 		 * host devices. */
 		return -ENXIO;
 	}
-	struct vb_9p_qid qid;
-	if ((rc = qid_of_fd(f->path_fd, &qid, NULL)))
+	struct stat st;
+	if ((rc = stat_fd(f->path_fd, &st)) ||
+	    (flags_write(flags) && (rc = drop_setid(srv, f->path_fd,
+						     st.st_mode))))
 		return rc;
+	struct vb_9p_qid qid;
+	qid_from_stat(&st, &qid);
 	int fd = reopen(srv, f->path_fd, flags);
 	if (fd < 0)
 		return fd;
@@ -715,6 +896,33 @@ static int op_lopen(struct vb_9p_server *srv, const struct req *r,
 	vb_9p_put_qid(out, &qid);
 	vb_9p_put_u32(out, 0); /* iounit 0: the client uses msize - 24 */
 	return 0;
+}
+
+/* Tlcreate's open of dirfd's child name: made, or without O_EXCL an
+ * existing one, which a walk never looked at. A mount point there (a file
+ * bind-mounted from /proc, say) is opened only where a walk would enter
+ * it: the O_PATH lookup decides before anything is opened (or truncated),
+ * and RESOLVE_NO_XDEV refuses a mount that appeared since. */
+static int open_child(struct vb_9p_server *srv, int dirfd, const char *name,
+		      int flags, mode_t mode)
+{
+	bool crossed = false;
+	int fd = lookup(srv, dirfd, name, &crossed);
+	if (fd >= 0) {
+		bool fenced = fence_here(srv, fd, crossed);
+		close(fd);
+		if (fenced)
+			return -EACCES;
+	}
+	if (srv->have_openat2) {
+		long nfd = openat2_child(dirfd, name, flags, mode,
+					 crossed ? 0 : RESOLVE_NO_XDEV);
+		if (nfd >= 0)
+			return (int)nfd;
+		return errno == EXDEV ? -EACCES : -errno;
+	}
+	fd = openat(dirfd, name, flags, mode);
+	return fd < 0 ? -errno : fd;
 }
 
 static int op_lcreate(struct vb_9p_server *srv, const struct req *r,
@@ -730,15 +938,18 @@ static int op_lcreate(struct vb_9p_server *srv, const struct req *r,
 	if (r->dotl & DOTL_EXCL)
 		flags |= O_EXCL;
 	/* O_NONBLOCK: an existing FIFO of that name must not block us. */
-	int fd = openat(f->path_fd, name, flags, (mode_t)(mode & 07777));
+	int fd = open_child(srv, f->path_fd, name, flags,
+			    (mode_t)(mode & SAFE_MODE_BITS));
 	if (fd < 0)
-		return -errno;
-	struct vb_9p_qid qid;
-	mode_t type;
+		return fd;
+	struct stat st;
 	int path_fd = -1;
-	int rc = qid_of_fd(fd, &qid, &type);
-	if (rc == 0 && !S_ISREG(type))
+	int rc = stat_fd(fd, &st);
+	if (rc == 0 && !S_ISREG(st.st_mode))
 		rc = -EEXIST;
+	/* An existing file of that name is opened, not made. */
+	if (rc == 0 && flags_write(flags))
+		rc = drop_setid(srv, fd, st.st_mode);
 	if (rc == 0 && fcntl(fd, F_SETFL, flags & O_APPEND) < 0)
 		rc = -errno;
 	if (rc == 0 && (path_fd = reopen(srv, fd, O_PATH)) < 0)
@@ -752,8 +963,10 @@ static int op_lcreate(struct vb_9p_server *srv, const struct req *r,
 	f->parent_fd = f->path_fd;
 	f->path_fd = path_fd;
 	f->open_fd = fd;
-	f->type = type;
+	f->type = st.st_mode & S_IFMT;
 	snprintf(f->name, sizeof(f->name), "%s", name);
+	struct vb_9p_qid qid;
+	qid_from_stat(&st, &qid);
 	vb_9p_put_qid(out, &qid);
 	vb_9p_put_u32(out, 0);
 	return 0;
@@ -864,6 +1077,48 @@ static uint32_t put_dirents(struct vb_9p_out *out, const uint8_t *buf,
 	return (uint32_t)used;
 }
 
+/* The directory's entries from offset on, as getdents64 writes them into
+ * srv->scratch; returns their bytes or -errno. */
+static long host_dirents(struct vb_9p_server *srv, const struct fid *f,
+			 uint64_t offset, uint32_t count)
+{
+	if (lseek(f->open_fd, (off_t)offset, SEEK_SET) < 0)
+		return -errno;
+	long n = syscall(SYS_getdents64, f->open_fd, srv->scratch,
+			 count < srv->max_msize ? count : srv->max_msize);
+	if (n < 0)
+		return errno == EINVAL ? -ENOBUFS : -errno;
+	return n;
+}
+
+/* A fenced mount point reads as an empty directory: "." and "..", made up
+ * the way host_dirents would give them (offsets 1 and 2). Both fit in
+ * scratch, which is at least VB_9P_MIN_MSIZE bytes; put_dirents keeps to
+ * the guest's count. */
+static long empty_dirents(struct vb_9p_server *srv, const struct fid *f,
+			  uint64_t offset)
+{
+	static const char *const names[] = { ".", ".." };
+	const size_t name_at = offsetof(struct linux_dirent64, d_name);
+	struct stat st;
+	int rc = stat_fd(f->path_fd, &st);
+	if (rc)
+		return rc;
+	long n = 0;
+	for (uint64_t i = offset; i < 2; i++) {
+		struct linux_dirent64 *d = (void *)(srv->scratch + n);
+		size_t len = strlen(names[i]) + 1;
+		size_t reclen = (name_at + len + 7) & ~(size_t)7;
+		d->d_ino = st.st_ino;
+		d->d_off = (int64_t)i + 1;
+		d->d_reclen = (unsigned short)reclen;
+		d->d_type = DT_DIR;
+		memcpy(d->d_name, names[i], len);
+		n += (long)reclen;
+	}
+	return n;
+}
+
 static int op_readdir(struct vb_9p_server *srv, const struct req *r,
 		      struct vb_9p_out *out)
 {
@@ -874,12 +1129,10 @@ static int op_readdir(struct vb_9p_server *srv, const struct req *r,
 	if (offset > INT64_MAX)
 		return -EINVAL;
 	uint32_t count = reply_count(out, r->num[1]);
-	if (lseek(f->open_fd, (off_t)offset, SEEK_SET) < 0)
-		return -errno;
-	long n = syscall(SYS_getdents64, f->open_fd, srv->scratch,
-			 count < srv->max_msize ? count : srv->max_msize);
+	long n = f->fenced ? empty_dirents(srv, f, offset)
+			   : host_dirents(srv, f, offset, count);
 	if (n < 0)
-		return errno == EINVAL ? -ENOBUFS : -errno;
+		return (int)n;
 	size_t start = out->pos;
 	vb_9p_put_u32(out, 0);
 	uint32_t used = put_dirents(out, srv->scratch, n, count);
@@ -907,6 +1160,13 @@ static int op_getattr(struct vb_9p_server *srv, const struct req *r,
 	int rc = stat_fd(r->fid[0]->path_fd, &st);
 	if (rc)
 		return rc;
+	if (r->fid[0]->fenced) {
+		/* The mount's root, emptied: proc's link count, for one,
+		 * would tell how many processes the host runs. */
+		st.st_nlink = S_ISDIR(st.st_mode) ? 2 : 1;
+		st.st_size = 0;
+		st.st_blocks = 0;
+	}
 	struct vb_9p_qid qid;
 	qid_from_stat(&st, &qid);
 	vb_9p_put_u64(out, GETATTR_BASIC);
@@ -934,7 +1194,8 @@ static int op_getattr(struct vb_9p_server *srv, const struct req *r,
 enum { SA_VALID, SA_MODE, SA_UID, SA_GID, SA_SIZE, SA_ATIME_SEC,
        SA_ATIME_NSEC, SA_MTIME_SEC, SA_MTIME_NSEC };
 
-static int set_size(struct vb_9p_server *srv, struct fid *f, uint64_t size)
+static int set_size(struct vb_9p_server *srv, struct fid *f,
+		    const struct stat *st, uint64_t size)
 {
 	if (size > INT64_MAX)
 		return -EFBIG;
@@ -945,7 +1206,9 @@ static int set_size(struct vb_9p_server *srv, struct fid *f, uint64_t size)
 	int fd = reopen(srv, f->path_fd, O_WRONLY);
 	if (fd < 0)
 		return fd;
-	int rc = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+	int rc = drop_setid(srv, fd, st->st_mode);
+	if (!rc && ftruncate(fd, (off_t)size) < 0)
+		rc = -errno;
 	close(fd);
 	return rc;
 }
@@ -963,25 +1226,38 @@ static struct timespec set_time(bool set, bool given, uint64_t sec,
 	return ts;
 }
 
+/* What a Tsetattr may not do, refused before any of it is done: change
+ * an owner (never chown on the host: EPERM, the answer a chown without
+ * CAP_CHOWN gets; naming the current owner is fine, tar and cp -p do) or
+ * the share root's mode. */
+static int check_setattr(const struct vb_9p_server *srv, const struct stat *st,
+			 const uint64_t a[REQ_NUMS])
+{
+	uint64_t valid = a[SA_VALID];
+	if ((valid & ATTR_UID) && (uid_t)a[SA_UID] != st->st_uid)
+		return -EPERM;
+	if ((valid & ATTR_GID) && (gid_t)a[SA_GID] != st->st_gid)
+		return -EPERM;
+	bool root = st->st_dev == srv->root_dev && st->st_ino == srv->root_ino;
+	if ((valid & ATTR_MODE) && root &&
+	    (a[SA_MODE] & 07777) != (st->st_mode & 07777))
+		return -EPERM;
+	return 0;
+}
+
 static int apply_setattr(struct vb_9p_server *srv, struct fid *f,
 			 const uint64_t a[REQ_NUMS])
 {
-	char num[16];
-	snprintf(num, sizeof(num), "%d", f->path_fd);
 	bool link = S_ISLNK(f->type);
 	uint64_t valid = a[SA_VALID];
+	struct stat st;
+	int rc = stat_fd(f->path_fd, &st);
+	if (rc || (rc = check_setattr(srv, &st, a)))
+		return rc;
 	if ((valid & ATTR_MODE) && !link &&
-	    fchmodat(srv->proc_fd, num, (mode_t)(a[SA_MODE] & 07777), 0) < 0)
-		return -errno;
-	if (valid & (ATTR_UID | ATTR_GID)) {
-		uid_t uid = valid & ATTR_UID ? (uid_t)a[SA_UID] : (uid_t)-1;
-		gid_t gid = valid & ATTR_GID ? (gid_t)a[SA_GID] : (gid_t)-1;
-		if (fchownat(f->path_fd, "", uid, gid,
-			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
-	}
-	int rc;
-	if ((valid & ATTR_SIZE) && (rc = set_size(srv, f, a[SA_SIZE])))
+	    (rc = chmod_fd(srv, f->path_fd, (mode_t)(a[SA_MODE] & SAFE_MODE_BITS))))
+		return rc;
+	if ((valid & ATTR_SIZE) && (rc = set_size(srv, f, &st, a[SA_SIZE])))
 		return rc;
 	if ((valid & (ATTR_ATIME | ATTR_MTIME)) && !link) {
 		struct timespec ts[2] = {
@@ -990,6 +1266,8 @@ static int apply_setattr(struct vb_9p_server *srv, struct fid *f,
 			set_time(valid & ATTR_MTIME, valid & ATTR_MTIME_SET,
 				 a[SA_MTIME_SEC], a[SA_MTIME_NSEC]),
 		};
+		char num[16];
+		snprintf(num, sizeof(num), "%d", f->path_fd);
 		if (utimensat(srv->proc_fd, num, ts, 0) < 0)
 			return -errno;
 	}
@@ -1009,8 +1287,11 @@ static int op_statfs(struct vb_9p_server *srv, const struct req *r,
 		     struct vb_9p_out *out)
 {
 	(void)srv;
+	const struct fid *f = r->fid[0];
+	/* A fenced mount point is a directory of the file system around it. */
+	int fd = f->fenced && f->parent_fd >= 0 ? f->parent_fd : f->path_fd;
 	struct statfs s;
-	if (fstatfs(r->fid[0]->path_fd, &s) < 0)
+	if (fstatfs(fd, &s) < 0)
 		return -errno;
 	uint64_t fsid = (uint32_t)s.f_fsid.__val[0] |
 			((uint64_t)(uint32_t)s.f_fsid.__val[1] << 32);
@@ -1054,12 +1335,13 @@ static int reply_made(int made, const struct req *r, struct vb_9p_out *out)
 }
 
 /* num[0] is the mode; the gid after it is ignored (files belong to the
- * vmboot user). */
+ * vmboot user). A setgid directory makes its subdirectories setgid on the
+ * host's own account; the guest never asks for it. */
 static int op_mkdir(struct vb_9p_server *srv, const struct req *r,
 		    struct vb_9p_out *out)
 {
 	(void)srv;
-	mode_t mode = (mode_t)(r->num[0] & 07777);
+	mode_t mode = (mode_t)(r->num[0] & SAFE_MODE_BITS);
 	return reply_made(mkdirat(r->fid[0]->path_fd, r->name[0], mode), r,
 			  out);
 }
@@ -1085,7 +1367,7 @@ static int op_mknod(struct vb_9p_server *srv, const struct req *r,
 	if (type != S_IFIFO && type != S_IFSOCK && type != S_IFREG && type)
 		return -EINVAL;
 	return reply_made(mknodat(r->fid[0]->path_fd, r->name[0],
-				  type | (mode & 07777), 0),
+				  type | (mode & SAFE_MODE_BITS), 0),
 			  r, out);
 }
 
@@ -1212,6 +1494,7 @@ static int op_xattrwalk(struct vb_9p_server *srv, const struct req *r,
 		return rc;
 	x->xattr = true;
 	x->type = f->type;
+	x->fenced = f->fenced;
 	vb_9p_put_u64(out, 0);
 	return 0;
 }
@@ -1366,6 +1649,10 @@ int vb_9p_server_create(const struct vb_9p_config *cfg,
 		return vb_err_errno(err, ENOMEM, "9p: server");
 	srv->root_fd = srv->proc_fd = -1;
 	srv->readonly = cfg->readonly;
+	srv->stop_at_mounts = cfg->stop_at_mounts;
+	srv->classify_mount = cfg->classify_mount ? cfg->classify_mount
+						  : vb_9p_mount_kind;
+	srv->classify_ctx = cfg->classify_ctx;
 	srv->max_msize = srv->msize = msize;
 	srv->max_fids = cfg->max_fids ? cfg->max_fids : VB_9P_DEFAULT_MAX_FIDS;
 	int rc = 0;
@@ -1375,6 +1662,13 @@ int vb_9p_server_create(const struct vb_9p_config *cfg,
 		vb_err_prefix(err, "9p: open");
 		goto fail;
 	}
+	struct stat root;
+	if ((rc = stat_fd(srv->root_fd, &root))) {
+		vb_err_errno(err, -rc, "9p: stat %s", cfg->root_path);
+		goto fail;
+	}
+	srv->root_dev = root.st_dev;
+	srv->root_ino = root.st_ino;
 	srv->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (srv->proc_fd < 0) {
 		rc = vb_err_errno(err, errno,

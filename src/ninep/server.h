@@ -19,6 +19,37 @@
  * path component for a symlink between requests changes nothing.
  * Read-only servers refuse every modifying request with EROFS.
  *
+ * Security model (like QEMU's security_model=none, made safe for a VMM
+ * that runs as root): the guest acts on the host with vmboot's
+ * credentials, so what those credentials could do beyond the share's
+ * files is taken away.
+ *   - No setuid/setgid bits: the modes of Tlcreate, Tmkdir, Tmknod and a
+ *     Tsetattr chmod lose S_ISUID and S_ISGID (S_ISVTX stays), and opening
+ *     or truncating a setuid/setgid file for writing clears them first, as
+ *     the kernel does for a writer without CAP_FSETID.
+ *   - No device nodes: Tmknod of a character or block device is EPERM;
+ *     FIFOs and sockets are made as such. Device nodes already on the host
+ *     are never opened (Tlopen: ENXIO).
+ *   - No chown: ownership is never changed on the host (no chown call
+ *     exists here). A Tsetattr that would change the owner or group is
+ *     EPERM, one naming the current ones succeeds (tar and cp -p do
+ *     that); the gid of Tlcreate, Tmkdir, Tsymlink and Tmknod is ignored,
+ *     so new files belong to vmboot's user. EPERM rather than QEMU's
+ *     mapped-xattr owners: nothing is stored that a host tool would not
+ *     show, and no xattr namespace has to be hidden from the guest.
+ *   - The share root's mode is fixed: a Tsetattr changing it is EPERM.
+ *   - Mounts below the share root (never the root itself: the user named
+ *     it) are classified when a walk enters them, once per crossing
+ *     (RESOLVE_NO_XDEV fails with EXDEV there; without openat2, st_dev
+ *     differs): a kernel-interface file system (vb_9p_mount_kind) is never
+ *     entered, nor is any mount with stop_at_mounts. Such a mount point is
+ *     "fenced": the guest sees it as an empty directory (a walk into it is
+ *     ENOENT, Treaddir gives . and .., Tgetattr shows the mount's root as
+ *     empty, anything modifying it or in it is EACCES, and a file mounted
+ *     there is not opened, by Tlopen or by a Tlcreate of its name).
+ *     Without openat2, a bind mount of the same file system is not seen as
+ *     a mount (its st_dev is the same); with it, every mount is.
+ *
  * Errors sent to the guest (Rlerror ecode, Linux errno values):
  *   EPROTO    message shorter than its header, size field < 7, a field or
  *             string running past the end, or trailing bytes
@@ -29,6 +60,10 @@
  *   EEXIST    newfid already in use
  *   EMFILE    fid table full
  *   EROFS     modifying request on a read-only server
+ *   EPERM     chown to another owner, chmod of the root, Tmknod of a
+ *             device node
+ *   EACCES    modifying request on or in a fenced mount point, opening
+ *             a file that is one (see above)
  *   others    the host syscall's errno
  *
  * Ownership: the server opens the root directory at create and closes every
@@ -50,11 +85,39 @@
 #define VB_9P_MIN_MSIZE 256u
 #define VB_9P_DEFAULT_MAX_FIDS 4096u
 
+/* What a walk step landed on, for the security model. */
+enum vb_9p_mount {
+	VB_9P_MOUNT_SAME,     /* the mount of the directory it was walked from */
+	VB_9P_MOUNT_ORDINARY, /* another mount, of a file system of files */
+	VB_9P_MOUNT_KERNEL,   /* another mount, of a kernel interface: fenced */
+};
+
+/* Classifies fd, an O_PATH descriptor a walk step just opened; crossed
+ * says whether the server saw it on another mount than its parent. */
+typedef enum vb_9p_mount vb_9p_mount_fn(int fd, bool crossed, void *ctx);
+
+/* The classifier servers use by default: VB_9P_MOUNT_SAME unless crossed;
+ * then KERNEL for the file systems of kernel interfaces by their statfs
+ * f_type (proc, sysfs, devpts, debugfs, tracefs, securityfs, cgroup and
+ * cgroup2, bpf, configfs, efivarfs, pstore, selinuxfs, smackfs, fusectl,
+ * binfmt_misc, hugetlbfs, mqueue, nsfs and their kin), for a tmpfs whose
+ * root holds a character device named "null" (devtmpfs reports tmpfs's
+ * magic; a container's /dev is such a tmpfs too), and when fstatfs fails;
+ * ORDINARY otherwise. ctx is unused. */
+enum vb_9p_mount vb_9p_mount_kind(int fd, bool crossed, void *ctx);
+
 struct vb_9p_config {
 	const char *root_path; /* host directory shared with the guest */
 	bool readonly;
+	/* submounts = false: fence every mount below the root, not only the
+	 * kernel-interface ones. */
+	bool stop_at_mounts;
 	uint32_t max_msize; /* transport limit; 0 = VB_9P_DEFAULT_MSIZE */
 	uint32_t max_fids;  /* 0 = VB_9P_DEFAULT_MAX_FIDS */
+	/* NULL: vb_9p_mount_kind. Tests pass their own to declare a plain
+	 * directory a kernel mount; it is called on every walk step. */
+	vb_9p_mount_fn *classify_mount;
+	void *classify_ctx;
 };
 
 struct vb_9p_server;

@@ -135,9 +135,14 @@ static int ninep_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struc
 	np->resp = malloc(VB_VIRTIO_9P_MAX_MSIZE);
 	if (!np->req || !np->resp)
 		return vb_err_errno(err, ENOMEM, "%s", d->name);
+	/* A disk that is a directory (share_tag) has no submounts key: it
+	 * shares what lies below as the 9p type's default does. */
+	bool submounts = !vb_device_value(desc, "submounts") ||
+			 vb_device_bool(desc, "submounts");
 	struct vb_9p_config sc = {
 		.root_path = path,
 		.readonly = vb_device_bool(desc, "readonly"),
+		.stop_at_mounts = !submounts,
 		.max_msize = VB_VIRTIO_9P_MAX_MSIZE,
 	};
 	int r = vb_9p_server_create(&sc, &np->srv, err);
@@ -209,6 +214,10 @@ static const struct vb_key_schema ninep_keys[] = {
 	  .help = "mount tag the guest uses, at most 31 bytes" },
 	{ .name = "readonly", .type = VB_KEY_BOOL, .default_text = "false",
 	  .help = "the guest cannot modify the share" },
+	/* The server's stop_at_mounts, inverted; the security model of the
+	 * share (ninep/server.h) holds either way. */
+	{ .name = "submounts", .type = VB_KEY_BOOL, .default_text = "true",
+	  .help = "the guest enters file systems mounted below path" },
 };
 
 static const struct vb_device_flag ninep_flags[] = {

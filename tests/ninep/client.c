@@ -214,12 +214,18 @@ int c_getattr(struct client *c, uint32_t fid, uint32_t *mode, uint64_t *size,
 int c_setattr(struct client *c, uint32_t fid, uint32_t valid, uint32_t mode,
 	      uint64_t size)
 {
+	return c_setattr_owner(c, fid, valid, mode, 0, 0, size);
+}
+
+int c_setattr_owner(struct client *c, uint32_t fid, uint32_t valid,
+		    uint32_t mode, uint32_t uid, uint32_t gid, uint64_t size)
+{
 	client_begin(c);
 	vb_9p_put_u32(&c->o, fid);
 	vb_9p_put_u32(&c->o, valid);
 	vb_9p_put_u32(&c->o, mode);
-	vb_9p_put_u32(&c->o, 0);
-	vb_9p_put_u32(&c->o, 0);
+	vb_9p_put_u32(&c->o, uid);
+	vb_9p_put_u32(&c->o, gid);
 	vb_9p_put_u64(&c->o, size);
 	for (int i = 0; i < 4; i++)
 		vb_9p_put_u64(&c->o, 0);

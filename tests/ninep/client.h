@@ -52,6 +52,9 @@ int c_getattr(struct client *c, uint32_t fid, uint32_t *mode, uint64_t *size,
 	      uint64_t *nlink);
 int c_setattr(struct client *c, uint32_t fid, uint32_t valid, uint32_t mode,
 	      uint64_t size);
+/* With the uid and gid fields (c_setattr sends 0 for both). */
+int c_setattr_owner(struct client *c, uint32_t fid, uint32_t valid,
+		    uint32_t mode, uint32_t uid, uint32_t gid, uint64_t size);
 int c_mkdir(struct client *c, uint32_t dfid, const char *name, uint32_t mode);
 int c_symlink(struct client *c, uint32_t dfid, const char *name,
 	      const char *target);

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,86 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "client.h"
-
-#define ROOT 1u
-#define O_RDONLY_ 0u
-#define O_WRONLY_ 1u
-#define O_RDWR_ 2u
-#define O_EXCL_ 0200u
-
-struct env {
-	char base[64];
-	char share[96];
-	char outside[96];
-	struct client *c;
-};
-
-static void write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
-
-static struct vb_9p_server *make_server(const char *dir, bool readonly,
-					uint32_t max_fids)
-{
-	struct vb_9p_config cfg = { .root_path = dir, .readonly = readonly,
-				    .max_msize = CLIENT_BUF_BYTES,
-				    .max_fids = max_fids };
-	struct vb_err err = { { 0 } };
-	struct vb_9p_server *srv = NULL;
-	assert_int_equal(vb_9p_server_create(&cfg, &srv, &err), 0);
-	return srv;
-}
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-	e->c = calloc(1, sizeof(*e->c));
-	snprintf(e->base, sizeof(e->base), "/tmp/vb9p-test.XXXXXX");
-	if (!mkdtemp(e->base))
-		return -1;
-	snprintf(e->share, sizeof(e->share), "%s/share", e->base);
-	snprintf(e->outside, sizeof(e->outside), "%s/outside", e->base);
-	if (mkdir(e->share, 0755) || mkdir(e->outside, 0755))
-		return -1;
-	char secret[160];
-	snprintf(secret, sizeof(secret), "%s/secret", e->outside);
-	write_file(secret, "host secret\n");
-	e->c->srv = make_server(e->share, false, 0);
-	assert_int_equal(c_version(e->c, CLIENT_BUF_BYTES, "9P2000.L"), 0);
-	assert_int_equal(c_attach(e->c, ROOT), 0);
-	*state = e;
-	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-	vb_9p_server_destroy(e->c->srv);
-	nftw(e->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(e->c);
-	free(e);
-	return 0;
-}
-
-static void host_path(const struct env *e, const char *rel, char *out,
-		      size_t bytes)
-{
-	snprintf(out, bytes, "%s/%s", e->share, rel);
-}
+#include "fixture.h"
 
 /* ---- round trips ---- */
 
