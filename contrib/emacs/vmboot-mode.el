@@ -129,6 +129,7 @@ That is a .conf file setting devices or kernel at its top level (for
            (vmboot--key "console" "guest console" 'enum '("serial" "virtio" "none"))
            (vmboot--bool-key "tty" "put the guest console on a new pty")
            (vmboot--bool-key "hugepages" "back guest RAM with huge pages")
+           (vmboot--bool-key "acpi" "describe the machine with ACPI tables")
            (vmboot--key "devices" "list of device tables")
            (vmboot--key "debug" "debugging aids"))
      :debug
@@ -149,7 +150,9 @@ That is a .conf file setting devices or kernel at its top level (for
            (cons "9p" (funcall virtio
                                (vmboot--key "path" "host directory to share")
                                (vmboot--key "tag" "mount tag the guest uses")
-                               (vmboot--bool-key "readonly" "the guest cannot write")))
+                               (vmboot--bool-key "readonly" "the guest cannot write")
+                               (vmboot--bool-key "submounts"
+                                                 "the guest enters file systems mounted below path")))
            (cons "balloon" (funcall virtio))
            (cons "rng" (funcall virtio))
            (cons "shmem" (list type id

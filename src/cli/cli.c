@@ -14,6 +14,7 @@
 #include "control/vmctl.h"
 #include "kcheck/extract.h"
 #include "kcheck/kconfig.h"
+#include "machine/acpi.h"
 #include "machine/load.h"
 #include "machine/machine.h"
 #include "machine/registry.h"
@@ -340,6 +341,17 @@ static int one_machine(const struct vb_options *opts, const char *path, enum vb_
 
 static int print_plan(const struct vb_options *opts, const struct loaded *m)
 {
+	if (opts->acpi_dir) {
+		struct vb_err err = { "" };
+		if (!m->graph.acpi.enabled) {
+			vb_log(VB_LOG_ERROR, "--acpi-dir: this machine has no ACPI tables (acpi = false)");
+			return VB_EXIT_INVALID;
+		}
+		if (vb_machine_acpi_write_dir(&m->graph, opts->acpi_dir, &err)) {
+			vb_log(VB_LOG_ERROR, "%s", err.msg);
+			return VB_EXIT_INVALID;
+		}
+	}
 	if (opts->json)
 		vb_plan_print_json(&m->graph, stdout);
 	else

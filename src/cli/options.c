@@ -10,9 +10,9 @@
 #include "util/size.h"
 
 enum flag_id {
-	F_CHECK, F_PLAN, F_STRICT, F_JSON, F_FORMAT, F_HOST_RAM, F_HOST_CPUS,
+	F_CHECK, F_PLAN, F_STRICT, F_JSON, F_FORMAT, F_HOST_RAM, F_HOST_CPUS, F_ACPI_DIR,
 	F_NAME, F_CPUS, F_MEM, F_KERNEL, F_INITRD, F_INITRD_R, F_PARAMS, F_CONSOLE, F_TTY,
-	F_HUGEPAGES, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
+	F_HUGEPAGES, F_NO_ACPI, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
 	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION, F_ALL, F_FORCE, F_TIMEOUT, F_INFLATE, F_DEFLATE,
 	F_DETACH, F_TMUX, F_SPLIT, F_FORCE_PVM, F_COLOR,
 	/* The registry's device flags, in order: F_DEVICE + k for the k-th
@@ -37,6 +37,7 @@ static const struct vb_flag flags_before_devices[] = {
 	{ "--format", 0, "conf|yaml", VB_IN_MACHINE, "machine file syntax, else from its extension", F_FORMAT },
 	{ "--host-ram", 0, "SIZE", VB_IN_CHECK | VB_IN_PLAN, "plan for a host with this much RAM", F_HOST_RAM },
 	{ "--host-cpus", 0, "N", VB_IN_CHECK | VB_IN_PLAN, "plan for a host with this many CPUs", F_HOST_CPUS },
+	{ "--acpi-dir", 0, "DIR", VB_IN_PLAN, "also write the ACPI tables to DIR/SIG.dat (for iasl -d)", F_ACPI_DIR },
 	{ "--name", 0, "NAME", VB_IN_MACHINE, "machine name", F_NAME },
 	{ "--cpus", 'c', "N", VB_IN_MACHINE, "number of virtual CPUs", F_CPUS },
 	{ "--mem", 'm', "SIZE", VB_IN_MACHINE, "guest RAM, in MiB or with a suffix (512M, 2G)", F_MEM },
@@ -50,6 +51,7 @@ static const struct vb_flag flags_after_devices[] = {
 	{ "--console", 0, "serial|virtio|none", VB_IN_MACHINE, "guest console", F_CONSOLE },
 	{ "--tty", 0, NULL, VB_IN_MACHINE, "put the console on a new pty", F_TTY },
 	{ "--hugepages", 0, NULL, VB_IN_MACHINE, "back guest RAM with transparent huge pages", F_HUGEPAGES },
+	{ "--no-acpi", 0, NULL, VB_IN_MACHINE, "no ACPI tables: an MP table and acpi=off", F_NO_ACPI },
 	{ "--detach", 0, NULL, VB_IN_RUN, "run in the background, the console on a new pty", F_DETACH },
 	{ "--force-pvm", 0, NULL, VB_IN_RUN, "KVM-PVM: boot even a kernel without CONFIG_PVM_GUEST", F_FORCE_PVM },
 	{ "--tmux", 0, NULL, VB_IN_CONSOLE, "open the console in a new tmux window", F_TMUX },
@@ -206,6 +208,7 @@ static int apply_machine_flag(struct vb_options *opts, const struct vb_flag *f, 
 	case F_CONSOLE: return put_string(o, "console", arg, f);
 	case F_TTY: return put_bool(o, "tty", true, f);
 	case F_HUGEPAGES: return put_bool(o, "hugepages", true, f);
+	case F_NO_ACPI: return put_bool(o, "acpi", false, f);
 	case F_SINGLE_STEP:
 	case F_IOPORT: {
 		struct vb_node *debug = vb_flag_member(o, "debug", VB_NODE_TABLE, f->long_name);
@@ -282,6 +285,9 @@ static int apply_flag(struct vb_options *opts, const struct vb_flag *f, char *ar
 		opts->host_ram_set = true;
 		return 0;
 	}
+	case F_ACPI_DIR:
+		opts->acpi_dir = arg;
+		return 0;
 	case F_HOST_CPUS:
 		if (parse_uint(arg, 4096, &n) || n == 0)
 			return vb_err_set(err, EINVAL, "--host-cpus: \"%s\": expected 1 to 4096", arg);

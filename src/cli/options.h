@@ -97,6 +97,7 @@ struct vb_options {
 	uint64_t host_ram_bytes;
 	bool host_cpus_set;
 	unsigned host_cpus;
+	const char *acpi_dir;     /* plan --acpi-dir */
 	const char *kvm_device;   /* --dev */
 	bool all;                 /* --all: every running VM */
 	bool force;               /* stop --force */

@@ -34,6 +34,8 @@ struct vb_ctl_server {
 	bool started;
 	bool stop_armed;      /* an orderly stop is waiting for its timeout */
 	struct timespec stop_deadline;
+	bool nudge_armed;     /* ... and will ask the guest once more */
+	struct timespec nudge_at;
 };
 
 /* ---- request -> reply ---- */
@@ -191,8 +193,11 @@ static bool peer_allowed(struct vb_ctl_server *s, int fd)
 static void arm_stop(struct vb_ctl_server *s, uint32_t timeout_s)
 {
 	clock_gettime(CLOCK_MONOTONIC, &s->stop_deadline);
+	s->nudge_at = s->stop_deadline;
 	s->stop_deadline.tv_sec += timeout_s;
+	s->nudge_at.tv_sec += timeout_s / 2 < VB_CTL_STOP_NUDGE_S ? timeout_s / 2 : VB_CTL_STOP_NUDGE_S;
 	s->stop_armed = true;
+	s->nudge_armed = true;
 }
 
 /* Answers one line; returns 0 to go on, -errno to drop the client. */
@@ -249,15 +254,28 @@ static void serve_client(struct vb_ctl_server *s, int fd)
 	}
 }
 
-static void force_stop(struct vb_ctl_server *s)
+/* The guest did not stop by the nudge time (force false) or the deadline
+ * (force true): ask again, or end the run. */
+static void stop_again(struct vb_ctl_server *s, bool force)
 {
 	struct vb_err err = { .msg = "" };
-	s->stop_armed = false;
+	if (force)
+		s->stop_armed = false;
+	s->nudge_armed = false;
 	pthread_mutex_lock(&s->ops_lock);
-	int rc = s->ops.stop ? s->ops.stop(s->ops.ctx, true, &err) : 0;
+	int rc = s->ops.stop ? s->ops.stop(s->ops.ctx, force, &err) : 0;
 	pthread_mutex_unlock(&s->ops_lock);
 	if (rc)
-		vb_log(VB_LOG_ERROR, "control: forced stop failed: %s", err.msg);
+		vb_log(VB_LOG_ERROR, "control: %s stop failed: %s", force ? "forced" : "second", err.msg);
+}
+
+/* Milliseconds until the next stop step, or -1 (poll's forever). */
+static int stop_poll_timeout(const struct vb_ctl_server *s)
+{
+	if (!s->stop_armed)
+		return -1;
+	int64_t ms = ms_until(s->nudge_armed ? &s->nudge_at : &s->stop_deadline);
+	return ms > 1000000 ? 1000000 : (int)ms;
 }
 
 static void *server_main(void *arg)
@@ -266,18 +284,15 @@ static void *server_main(void *arg)
 	for (;;) {
 		struct pollfd p[2] = { { .fd = s->listen_fd, .events = POLLIN },
 				       { .fd = s->wake_fd, .events = POLLIN } };
-		int timeout = -1;
-		if (s->stop_armed) {
-			int64_t ms = ms_until(&s->stop_deadline);
-			timeout = ms > 1000000 ? 1000000 : (int)ms;
-		}
-		int n = poll(p, 2, timeout);
+		int n = poll(p, 2, stop_poll_timeout(s));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN)
 			break;
+		if (s->stop_armed && s->nudge_armed && ms_until(&s->nudge_at) == 0)
+			stop_again(s, false);
 		if (s->stop_armed && ms_until(&s->stop_deadline) == 0)
-			force_stop(s);
+			stop_again(s, true);
 		if (n <= 0 || !(p[0].revents & POLLIN))
 			continue;
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);

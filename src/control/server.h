@@ -21,8 +21,11 @@
  * already started with "ok"; any of them returns 0 or -errno with err
  * filled, which becomes an error reply. A NULL callback answers "not
  * supported". stop(force = false) asks the guest to power off; if the VM
- * is still there after the timeout (the request's, else the server's
- * default), the server calls stop(force = true), which must end the run. */
+ * is still there after VB_CTL_STOP_NUDGE_S (or half the timeout, when
+ * shorter) the server asks once more, the other way the VM knows (the
+ * power button first, Ctrl-Alt-Del second: machine/vm.h); if it is still
+ * there after the timeout (the request's, else the server's default), the
+ * server calls stop(force = true), which must end the run. */
 #ifndef VB_CONTROL_SERVER_H
 #define VB_CONTROL_SERVER_H
 
@@ -34,6 +37,7 @@
 
 #define VB_CTL_IO_TIMEOUT_MS 5000
 #define VB_CTL_STOP_TIMEOUT_DEFAULT_S 30u
+#define VB_CTL_STOP_NUDGE_S 5u
 
 struct vb_ctl_ops {
 	void *ctx;

@@ -1,16 +1,8 @@
 # src/dev: the device framework and the legacy PC devices
-libvmboot_a_SOURCES += \
-	src/dev/irq.h \
-	src/dev/bus.c src/dev/bus.h \
-	src/dev/alloc.c src/dev/alloc.h \
-	src/dev/dev.c src/dev/dev.h src/dev/placement.h \
-	src/dev/ignore.c src/dev/ignore.h \
-	src/dev/port.c src/dev/port.h \
-	src/dev/uart.c src/dev/uart.h \
-	src/dev/i8042.c src/dev/i8042.h \
-	src/dev/rtc.c src/dev/rtc.h \
-	src/dev/pci.c src/dev/pci.h \
-	src/dev/term.c src/dev/term.h
-libvmboot_a_SOURCES += src/dev/ivshmem.c src/dev/ivshmem.h
+dev_modules = src/dev/bus src/dev/alloc src/dev/dev src/dev/ignore src/dev/port \
+	src/dev/uart src/dev/i8042 src/dev/rtc src/dev/acpi_pm src/dev/pci src/dev/term \
+	src/dev/ivshmem
 # The console on a pty (tty = true, run --detach).
-libvmboot_a_SOURCES += src/dev/pty.c src/dev/pty.h
+dev_modules += src/dev/pty
+libvmboot_a_SOURCES += $(dev_modules:=.c) $(dev_modules:=.h) \
+	src/dev/irq.h src/dev/placement.h

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "arch/x86/acpi.h"
 #include "machine/ram.h"
 
 /* The in-memory initrd gets the size limit a file gets from
@@ -44,6 +45,7 @@ int vb_machine_load(const struct vb_machine_graph *g, const uint8_t *initrd_data
 			.initrd_bytes = initrd_len,
 			.cmdline = g->cmdline,
 			.cpus = g->cpus,
+			.rsdp_gpa = g->acpi.enabled ? VB_X86_ACPI_GPA : 0,
 		};
 		rc = vb_x86_load_kernel(&cfg, mem, regs, info, err);
 	}

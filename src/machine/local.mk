@@ -1,6 +1,6 @@
 libvmboot_a_SOURCES += \
 	src/machine/machine.h src/machine/resolve.c src/machine/plan.c \
-	src/machine/load.c src/machine/load.h \
+	src/machine/load.c src/machine/load.h src/machine/acpi.c src/machine/acpi.h \
 	src/machine/registry.c src/machine/registry.h src/machine/device_types.def
 include src/machine/kvm.mk
 # The builder (vm.c), what a built VM answers (vm_control.c), the host

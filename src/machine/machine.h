@@ -105,6 +105,12 @@ struct vb_machine_graph {
 		uint32_t gsi;
 		uint64_t bar_base;
 	} console;
+	/* ACPI tables (machine file's acpi, default true; built for Linux
+	 * kernels, not flat binaries): the power button's line (GED). */
+	struct vb_graph_acpi {
+		bool enabled;
+		uint32_t ged_gsi;
+	} acpi;
 	unsigned host_phys_bits;  /* as in struct vb_host_facts */
 	char *cmdline;
 	/* Shown for the initrd when the machine file names none but vmboot

@@ -1,7 +1,10 @@
 /* --plan: the resolved machine, for a person and as JSON. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "arch/x86/mptable.h"
+#include "machine/acpi.h"
 #include "machine/machine.h"
 #include "parse/devtype.h"
 #include "util/json.h"
@@ -101,6 +104,33 @@ static void print_device_text(const struct vb_device_node *n, FILE *out)
 	fputc('\n', out);
 }
 
+/* How the guest learns the machine: the ACPI tables and what the DSDT
+ * says, or the MP table alone. */
+static void print_platform_text(const struct vb_machine_graph *g, FILE *out)
+{
+	if (!g->acpi.enabled) {
+		fprintf(out, "\nplatform    MP table at 0x%x (acpi = false; acpi=off on the command line)\n",
+			VB_X86_MPTABLE_GPA);
+		return;
+	}
+	fputs("\nplatform    ACPI, hardware-reduced (for Linux kernels; the MP table too)\n", out);
+	uint8_t *buf;
+	struct vb_x86_acpi_layout layout;
+	struct vb_err err = { "" };
+	if (vb_machine_acpi_scratch(g, &buf, &layout, &err)) {
+		fprintf(out, "  (no tables: %s)\n", err.msg);
+		return;
+	}
+	free(buf);
+	for (size_t i = 0; i < layout.n_tables; i++)
+		fprintf(out, "  %-4s  0x%x  %u bytes\n", layout.tables[i].signature,
+			layout.tables[i].gpa, layout.tables[i].bytes);
+	fputs("  DSDT describes\n", out);
+	for (size_t i = 0; i < layout.n_nodes; i++)
+		fprintf(out, "    %-12s %-9s %s\n", layout.nodes[i].path, layout.nodes[i].hid,
+			layout.nodes[i].what);
+}
+
 void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 {
 	const struct vb_memmap *m = &g->memmap;
@@ -155,6 +185,13 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 			"console", "virtio-console", g->console.pci_slot, g->console.gsi,
 			(unsigned long long)g->console.bar_base,
 			(unsigned long long)(g->console.bar_base + VB_VIRTIO_PCI_BAR_BYTES - 1));
+
+	if (g->acpi.enabled)
+		fprintf(out, "  %-10s %-14s ioport 0x%x-0x%x irq %u  ACPI sleep and reset registers, power button\n",
+			"acpi-pm", "legacy", VB_X86_ACPI_PM_PORT,
+			VB_X86_ACPI_PM_PORT + VB_X86_ACPI_PM_PORTS - 1, g->acpi.ged_gsi);
+
+	print_platform_text(g, out);
 
 	fputs("\nvcpus\n", out);
 	for (unsigned i = 0; i < g->cpus; i++)
@@ -223,6 +260,44 @@ static void json_memmap(const struct vb_memmap *m, struct vb_json *w)
 	vb_json_end_array(w);
 }
 
+/* "acpi": null without ACPI, else its tables (by signature, in guest
+ * memory order) and the DSDT's objects. */
+static void json_acpi(const struct vb_machine_graph *g, struct vb_json *w)
+{
+	uint8_t *buf = NULL;
+	struct vb_x86_acpi_layout layout;
+	struct vb_err err = { "" };
+	vb_json_key(w, "acpi");
+	if (!g->acpi.enabled || vb_machine_acpi_scratch(g, &buf, &layout, &err)) {
+		vb_json_null(w);
+		return;
+	}
+	free(buf);
+	vb_json_begin_object(w);
+	vb_json_key_u64(w, "ged_gsi", g->acpi.ged_gsi);
+	vb_json_key(w, "tables");
+	vb_json_begin_object(w);
+	for (size_t i = 0; i < layout.n_tables; i++) {
+		vb_json_key(w, layout.tables[i].signature);
+		vb_json_begin_object(w);
+		vb_json_key_u64(w, "address", layout.tables[i].gpa);
+		vb_json_key_u64(w, "length", layout.tables[i].bytes);
+		vb_json_end_object(w);
+	}
+	vb_json_end_object(w);
+	vb_json_key(w, "dsdt");
+	vb_json_begin_array(w);
+	for (size_t i = 0; i < layout.n_nodes; i++) {
+		vb_json_begin_object(w);
+		vb_json_key_string(w, "path", layout.nodes[i].path);
+		vb_json_key_string(w, "hid", layout.nodes[i].hid);
+		vb_json_key_string(w, "what", layout.nodes[i].what);
+		vb_json_end_object(w);
+	}
+	vb_json_end_array(w);
+	vb_json_end_object(w);
+}
+
 static void json_console_device(const struct vb_machine_graph *g, struct vb_json *w)
 {
 	char pci[16];
@@ -258,6 +333,7 @@ void vb_plan_print_json(const struct vb_machine_graph *g, FILE *out)
 	vb_json_key_bool(&w, "initrd_in_memory", !g->desc->initrd && g->initrd_label);
 	vb_json_key_string(&w, "console", vb_console_name(g->desc->console));
 	vb_json_key_bool(&w, "hugepages", g->desc->hugepages);
+	json_acpi(g, &w);
 	vb_json_key_string(&w, "cmdline", g->cmdline);
 	vb_json_end_object(&w);
 	/* As the text form: a failed write shows in the stream's error. */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "dev/acpi_pm.h"
 #include "dev/i8042.h"
 #include "dev/ignore.h"
 #include "dev/pci.h"
@@ -28,6 +29,7 @@ const struct vb_device_ops *const vb_pc_devices[] = {
 	&vb_i8042_ops,
 	&vb_rtc_ops,
 	&vb_pci_host_ops,
+	&vb_acpi_pm_ops,
 	NULL,
 };
 

@@ -235,6 +235,24 @@ static void place_implied_console(const struct vb_machine_desc *desc, struct vb_
 				      VB_FIRST_PCI_GSI + 1);
 }
 
+/* With ACPI the power button is a GED device with an edge-triggered line
+ * of its own (arch/x86/acpi.h), taken after every device's. */
+static void place_power_button(const struct vb_machine_desc *desc, struct vb_machine_graph *g,
+			       struct line_pool *pool, struct vb_diags *diags)
+{
+	g->acpi.enabled = desc->acpi;
+	if (!desc->acpi)
+		return;
+	struct vb_loc loc = desc->acpi_loc.file ? desc->acpi_loc
+						: (struct vb_loc){ .file = desc->source };
+	if (!take_line(pool, true, &g->acpi.ged_gsi))
+		vb_diag_error(diags, loc,
+			      "acpi: the power button needs an interrupt line and the devices take all %zu; "
+			      "remove a device or set acpi = false",
+			      sizeof(isa_lines) / sizeof(isa_lines[0]) + VB_LAST_PCI_GSI -
+				      VB_FIRST_PCI_GSI + 1);
+}
+
 /* How many devices of devices[i]'s type come before it: its default
  * name's number ("disk1"). */
 static unsigned index_of_type(const struct vb_machine_desc *desc, size_t i)
@@ -283,6 +301,7 @@ static void name_devices(const struct vb_machine_desc *desc, struct vb_machine_g
 	g->n_devices = desc->n_devices;
 	find_dir_root(desc, g, diags);
 	place_implied_console(desc, g, next_slot, &pool, diags);
+	place_power_button(desc, g, &pool, diags);
 }
 
 /* A type's reserve or place hook for devices[i], its BARs kept in the
@@ -362,7 +381,9 @@ static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_g
 	size_t used = 0;
 	for (size_t i = 0; i < g->n_devices; i++) {
 		const struct vb_device_node *n = &g->devices[i];
-		if (!n->mmio_bytes)
+		/* With ACPI the DSDT names them (LNRO0005), for kernels built
+		 * without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES too. */
+		if (!n->mmio_bytes || g->acpi.enabled)
 			continue;
 		used += (size_t)snprintf(extra + used, used < sizeof(extra) ? sizeof(extra) - used : 0,
 					 "%svirtio_mmio.device=%llu@0x%llx:%u", used ? " " : "",
@@ -390,7 +411,7 @@ static int build_cmdline(const struct vb_machine_desc *desc, struct vb_machine_g
 	struct vb_err err;
 	int rc = used >= sizeof(extra) ? -E2BIG : 0;
 	if (!rc)
-		rc = vb_x86_cmdline_build(desc->console, extra, VB_X86_CMDLINE_MAX_LEN,
+		rc = vb_x86_cmdline_build(desc->console, g->acpi.enabled, extra, VB_X86_CMDLINE_MAX_LEN,
 					  g->cmdline, VB_X86_CMDLINE_MAX, &err);
 	if (rc == -E2BIG || rc == -ENOSPC) {
 		struct vb_loc loc = desc->params ? desc->params_loc

@@ -16,6 +16,8 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/insn.h"
 #include "arch/x86/mptable.h"
+#include "dev/acpi_pm.h"
+#include "machine/acpi.h"
 #include "dev/dev.h"
 #include "dev/uart.h"
 #include "machine/console.h"
@@ -176,7 +178,9 @@ static void destroy_vcpus(struct vb_vm *vm)
 static void device_request(void *ctx, enum vb_dev_request req)
 {
 	struct vb_vm *vm = ctx;
-	(void)req; /* reset and poweroff both end the run with status 0 */
+	/* Reset and poweroff both end the run with status 0; the kind only
+	 * names the end (dispatch). */
+	atomic_store(&vm->stop_poweroff, req == VB_DEV_REQ_POWEROFF);
 	atomic_store(&vm->stop_requested, true);
 }
 
@@ -282,6 +286,18 @@ static void init_env(struct vb_vm *vm)
 	};
 }
 
+/* The power-management registers the FADT names, with ACPI only. */
+static int attach_acpi_pm(struct vb_vm *vm, struct vb_err *err)
+{
+	if (!vm->g->acpi.enabled)
+		return 0;
+	const struct vb_acpi_pm_config cfg = { vm->g->acpi.ged_gsi };
+	int rc = vb_dev_set_attach(&vm->devices, &vm->env, &vb_acpi_pm_ops, &cfg, err);
+	if (!rc)
+		vm->acpi_pm = vm->devices.items[vm->devices.count - 1].state;
+	return rc;
+}
+
 static int attach_pc_devices(struct vb_vm *vm, struct vb_err *err)
 {
 	/* The command line comes from the plan (resolve), so the UART does
@@ -298,7 +314,7 @@ static int attach_pc_devices(struct vb_vm *vm, struct vb_err *err)
 		if (is_uart)
 			vm->uart = vm->devices.items[vm->devices.count - 1].state;
 	}
-	return 0;
+	return attach_acpi_pm(vm, err);
 }
 
 static int attach_graph_devices(struct vb_vm *vm, struct vb_err *err)
@@ -405,6 +421,7 @@ static void detach_devices(struct vb_vm *vm)
 	vm->vcon = NULL;
 	vm->vcon_gsi = 0;
 	vm->balloon = NULL;
+	vm->acpi_pm = NULL;
 	vb_bus_free(&vm->mmio);
 	vb_bus_free(&vm->pio);
 }
@@ -412,8 +429,9 @@ static void detach_devices(struct vb_vm *vm)
 /* ---- stage 7: kernel ---- */
 
 /* Linux finds the CPUs, the IOAPIC and every device's interrupt line
- * through the MP table: there is no ACPI. Written into the BIOS area e820
- * marks reserved. */
+ * through the ACPI tables or, with acpi = false or a kernel built without
+ * ACPI, through the MP table, which is always written. Both go into the
+ * BIOS area e820 marks reserved. */
 static int write_mptable(struct vb_vm *vm, struct vb_err *err)
 {
 	struct vb_x86_mp_route items[VB_MAX_DEVICES];
@@ -439,6 +457,20 @@ static int write_mptable(struct vb_vm *vm, struct vb_err *err)
 	return rc < 0 ? rc : 0;
 }
 
+/* Flat binaries (the tiny test guests) read no tables: building them
+ * would only cost startup time. */
+static int write_acpi_tables(struct vb_vm *vm, struct vb_err *err)
+{
+	if (!vm->g->acpi.enabled || vm->boot.kind == VB_X86_KERNEL_FLAT)
+		return 0;
+	uint8_t *area = vb_gmem_ptr(&vm->mem, VB_X86_ACPI_GPA, VB_X86_ACPI_AREA_BYTES);
+	if (!area)
+		return vb_err_set(err, ENOSPC, "ACPI tables: 0x%x+%u is not guest RAM",
+				  VB_X86_ACPI_GPA, VB_X86_ACPI_AREA_BYTES);
+	struct vb_x86_acpi_layout layout;
+	return vb_machine_acpi_build(vm->g, area, VB_X86_ACPI_AREA_BYTES, &layout, err);
+}
+
 /* The same function --check runs on scratch memory (machine/load.h). */
 static int load_kernel(struct vb_vm *vm, struct vb_err *err)
 {
@@ -448,7 +480,10 @@ static int load_kernel(struct vb_vm *vm, struct vb_err *err)
 		return rc;
 	/* A kernel that KVM-PVM cannot run was refused before the build
 	 * (cli/pvm.h); the quiet note covers the rest. */
-	return write_mptable(vm, err);
+	rc = write_mptable(vm, err);
+	if (!rc)
+		rc = write_acpi_tables(vm, err);
+	return rc;
 }
 
 /* ---- stage 8: CPU state ---- */
@@ -592,24 +627,27 @@ static void interrupted_outcome(const struct vb_vm *vm, struct vb_vm_outcome *ou
 /* A port or MMIO access to the bus's device; a reset or poweroff it asked
  * for ends the run. */
 static int dispatch(struct vb_vm *vm, struct vb_bus *bus, uint64_t addr, uint8_t *data,
-		    uint32_t len, bool is_write)
+		    uint32_t len, bool is_write, struct vb_err *err)
 {
 	vb_bus_dispatch(bus, addr, data, len, is_write);
-	return atomic_load(&vm->stop_requested) ? VB_EXIT_STOP : 0;
+	if (!atomic_load(&vm->stop_requested))
+		return 0;
+	vb_err_set(err, 0, "guest %s (%s 0x%llx)",
+		   atomic_load(&vm->stop_poweroff) ? "powered off" : "reset", bus->name,
+		   (unsigned long long)addr);
+	return VB_EXIT_STOP;
 }
 
 static int handle_pio(void *ctx, uint16_t port, bool is_write, uint8_t *data, uint8_t size,
 		      struct vb_err *err)
 {
-	(void)err;
-	return dispatch(ctx, &((struct vb_vm *)ctx)->pio, port, data, size, is_write);
+	return dispatch(ctx, &((struct vb_vm *)ctx)->pio, port, data, size, is_write, err);
 }
 
 static int handle_mmio(void *ctx, uint64_t addr, bool is_write, uint8_t *data, uint32_t len,
 		       struct vb_err *err)
 {
-	(void)err;
-	return dispatch(ctx, &((struct vb_vm *)ctx)->mmio, addr, data, len, is_write);
+	return dispatch(ctx, &((struct vb_vm *)ctx)->mmio, addr, data, len, is_write, err);
 }
 
 static int handle_debug(void *ctx, uint64_t rip, struct vb_err *err)

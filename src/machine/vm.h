@@ -13,12 +13,14 @@
  *   3. memory slots   KVM_SET_USER_MEMORY_REGION per memory-map slot
  *   4. irqchip        in-kernel PIC/IOAPIC/LAPIC and PIT
  *   5. vCPUs          KVM_CREATE_VCPU and the kvm_run mappings
- *   6. devices        buses, the PC devices, then the machine file's
+ *   6. devices        buses, the PC devices (and the ACPI power-management
+ *                     registers), then the machine file's
  *                     devices, all through the device registry, at the
  *                     slots, lines and MMIO ranges resolve laid out
  *   7. kernel         kernel and initrd into RAM, boot params, e820,
  *                     command line (machine/load.h: what --check runs
- *                     on scratch memory), MP table with every device's line
+ *                     on scratch memory), MP table with every device's line,
+ *                     ACPI tables for Linux kernels (machine/acpi.h)
  *   8. CPU state      per-vCPU CPUID (KVM's supported leaves, hypervisor
  *                     leaves 0x40000000+ passed through) and registers
  *   9. console        host terminal in raw mode, input to the console;

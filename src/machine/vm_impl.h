@@ -53,12 +53,15 @@ struct vb_vm {
 	uint32_t vcon_slot;
 	uint32_t vcon_gsi;
 	struct vb_virtio_balloon *balloon; /* the graph's balloon, if any */
+	struct vb_acpi_pm *acpi_pm;        /* with ACPI: the power button */
+	unsigned stop_requests;            /* orderly stops asked so far */
 
 	struct vb_x86_boot_regs regs;
 	struct vb_x86_boot_info boot;
 
 	struct vb_host_console console; /* the host end (console.h) */
 	atomic_bool stop_requested; /* a device asked for reset/poweroff */
+	atomic_bool stop_poweroff;  /* ... and it was a poweroff */
 
 	/* Control: the claimed name, the handle that pauses or stops the
 	 * vCPUs, and the phase the control calls go by. */

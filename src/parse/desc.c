@@ -8,12 +8,14 @@
 
 const char *vb_console_name(enum vb_console_kind console)
 {
-	switch (console) {
-	case VB_CONSOLE_SERIAL: return "serial";
-	case VB_CONSOLE_VIRTIO: return "virtio";
-	case VB_CONSOLE_NONE: return "none";
-	}
-	return "?";
+	static const char *const names[] = {
+		[VB_CONSOLE_SERIAL] = "serial",
+		[VB_CONSOLE_VIRTIO] = "virtio",
+		[VB_CONSOLE_NONE] = "none",
+	};
+	if ((unsigned)console >= sizeof(names) / sizeof(names[0]) || !names[console])
+		return "?";
+	return names[console];
 }
 
 const char *vb_transport_name(enum vb_transport transport)
@@ -25,6 +27,7 @@ void vb_desc_init(struct vb_machine_desc *desc)
 {
 	memset(desc, 0, sizeof(*desc));
 	desc->console = VB_CONSOLE_SERIAL;
+	desc->acpi = true;
 }
 
 static void free_strings(struct vb_strings *s)
@@ -97,7 +100,7 @@ bool vb_desc_equal(const struct vb_machine_desc *a, const struct vb_machine_desc
 	    a->ram_bytes != b->ram_bytes || a->memory_set != b->memory_set ||
 	    !same_string(a->kernel, b->kernel) || !same_string(a->initrd, b->initrd) ||
 	    !same_string(a->params, b->params) || a->console != b->console ||
-	    a->tty != b->tty || a->hugepages != b->hugepages ||
+	    a->tty != b->tty || a->hugepages != b->hugepages || a->acpi != b->acpi ||
 	    a->debug.ioport != b->debug.ioport ||
 	    a->debug.single_step != b->debug.single_step ||
 	    a->debug.iodelay_ms != b->debug.iodelay_ms || a->n_devices != b->n_devices)

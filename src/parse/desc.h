@@ -87,6 +87,9 @@ struct vb_machine_desc {
 	struct vb_loc console_loc;
 	bool tty;
 	bool hugepages;
+	/* ACPI tables (default) or the MP table alone with acpi=off. */
+	bool acpi;
+	struct vb_loc acpi_loc;
 	struct vb_debug_desc debug;
 
 	struct vb_device_desc *devices;

@@ -38,6 +38,10 @@ EXTRA_DIST += tests/cli/test_pvm.sh tests/cli/fixtures/pvm-guest.config \
 # undoes it (util/io.h vb_open_expect, machine/vm.h).
 TESTS += tests/cli/test_nonblock.sh
 EXTRA_DIST += tests/cli/test_nonblock.sh
+# test_acpi_tables.sh: the ACPI tables from vmboot plan --acpi-dir pass
+# iasl -d without errors or warnings and name every device; --no-acpi.
+TESTS += tests/cli/test_acpi_tables.sh
+EXTRA_DIST += tests/cli/test_acpi_tables.sh
 # test_refusals.sh: every rule the builder enforces (src/util/refusal.h)
 # has a --check twin: a fixture per rule (refusals.tab), and every builder
 # error is a refusal with a rule or listed with its reason (refusals.allow).

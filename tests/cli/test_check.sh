@@ -240,11 +240,14 @@ expect_grep "$TMP/err" '^--mem: error: memory: 1073741825 bytes is not a whole n
 # Overrides: -c replaces the file's cpus, devices are added after the file's.
 plan ok.conf -c 3 --rng
 json_eq '[p["cpus"], p["ram_mib"], len(p["devices"])]' '[3, 256, 1]'
-# The mmio transport: a window at the start of the gap, GSI 5 (an ISA line: see resolve.c), announced
-# on the kernel command line.
+# The mmio transport: a window at the start of the gap, GSI 5 (an ISA line: see resolve.c), in the
+# DSDT (ACPI, the default) or, with --no-acpi, announced on the kernel command line.
 plan mmio.yaml
 json_eq '[p["devices"][0][k] for k in ("transport", "mmio_base", "mmio_size", "gsi")]' \
 	'["mmio", 3489660928, 4096, 5]'
+json_eq '[n["hid"] for n in p["acpi"]["dsdt"] if n["path"] == "\\_SB.VR00"]' '["LNRO0005"]'
+json_eq '"virtio_mmio.device=4096@0xd0000000:5" in p["cmdline"].split()' 'false'
+plan mmio.yaml --no-acpi
 json_eq '"virtio_mmio.device=4096@0xd0000000:5" in p["cmdline"].split()' 'true'
 # vsock: --vsock CID adds one, the plan shows its cid (text and JSON);
 # --check holds the range and one per machine, located at the flag.

@@ -61,7 +61,7 @@ static const char *sample_value(const struct vb_flag *f)
 		{ "NAME", "vm" }, { "KERNEL", "k" }, { "INITRD", "i" }, { "PARAMS", "quiet" },
 		{ "PATH", "p" }, { "PATH[,ro]", "p" }, { "DIR,TAG[,ro]", "d,t" },
 		{ "PATH,SIZE[,ADDRESS]", "p,4096" },
-		{ "CID", "3" },
+		{ "CID", "3" }, { "DIR", "d" },
 		{ "MODE[,tap=IF][,mac=MAC][,dhcp=on|off][,forward=SPEC]", "user" },
 	};
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)

@@ -40,3 +40,8 @@ UNIT_TESTS += tests/dev/test_pty
 tests_dev_test_pty_SOURCES = tests/dev/test_pty.c
 tests_dev_test_pty_CFLAGS = $(TEST_CFLAGS)
 tests_dev_test_pty_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/dev/test_acpi_pm
+tests_dev_test_acpi_pm_SOURCES = tests/dev/test_acpi_pm.c tests/dev/fakes.h
+tests_dev_test_acpi_pm_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_acpi_pm_LDADD = $(TEST_LIBS)

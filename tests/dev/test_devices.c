@@ -379,6 +379,10 @@ static size_t all_devices(const struct vb_device_ops **out, size_t max)
  * device type is covered as it is. */
 static bool needs_config(const char *name)
 {
+	/* The ACPI power-management registers take the power button's line
+	 * from the graph (dev/acpi_pm.h). */
+	if (!strcmp(name, "acpi-pm"))
+		return true;
 	size_t n_types;
 	const struct vb_device_type *const *types = vb_device_types(&n_types);
 	for (size_t i = 0; i < n_types; i++) {

@@ -160,7 +160,7 @@ static void test_cmdline(void **state)
 {
 	(void)state;
 	struct resolved r;
-	resolve_text(&r, "kernel = \"k\";\nparams = \"root=/dev/vda1 quiet\";\n"
+	resolve_text(&r, "kernel = \"k\";\nparams = \"root=/dev/vda1 quiet\";\nacpi = false;\n"
 		     "devices = ( { type = \"rng\"; transport = \"mmio\"; } );\n", 16 * GiB, 1);
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.graph.cmdline, "console=ttyS0"));
@@ -170,6 +170,17 @@ static void test_cmdline(void **state)
 	const char *params = strstr(r.graph.cmdline, "root=/dev/vda1 quiet");
 	assert_non_null(params);
 	assert_string_equal(params, "root=/dev/vda1 quiet");
+	release(&r);
+
+	/* ACPI (the default): the DSDT names the mmio device, the MADT the
+	 * CPUs; the power button takes the next free line. */
+	resolve_text(&r, "kernel = \"k\";\n"
+		     "devices = ( { type = \"rng\"; transport = \"mmio\"; } );\n", 16 * GiB, 1);
+	assert_int_equal(r.rc, 0);
+	assert_true(r.graph.acpi.enabled);
+	assert_int_equal(r.graph.acpi.ged_gsi, 16);
+	assert_null(strstr(r.graph.cmdline, "virtio_mmio.device="));
+	assert_null(strstr(r.graph.cmdline, "acpi=off"));
 	release(&r);
 
 	resolve_text(&r, "kernel = \"k\";\nconsole = \"virtio\";\n", 16 * GiB, 1);
@@ -356,11 +367,19 @@ static char *capture(void (*print)(const struct vb_machine_graph *, FILE *),
 	return buf;
 }
 
-static char *read_golden(const char *name)
+/* The golden file's text; with VB_GOLDEN_UPDATE=1 in the environment it
+ * is first rewritten with got (review the diff before committing it). */
+static char *read_golden(const char *name, const char *got)
 {
 	const char *srcdir = getenv("VB_SRCDIR");
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/tests/machine/golden/%s", srcdir ? srcdir : ".", name);
+	const char *update = getenv("VB_GOLDEN_UPDATE");
+	if (update && !strcmp(update, "1")) {
+		FILE *w = fopen(path, "w");
+		if (!w || fputs(got, w) < 0 || fclose(w))
+			fail_msg("cannot write %s", path);
+	}
 	FILE *f = fopen(path, "r");
 	if (!f)
 		fail_msg("cannot open %s", path);
@@ -382,10 +401,10 @@ static void test_plan_golden(void **state)
 		     16 * GiB, 4);
 	assert_int_equal(r.rc, 0);
 	char *text = capture(vb_plan_print_text, &r.graph);
-	assert_string_equal(text, read_golden("plan.txt"));
+	assert_string_equal(text, read_golden("plan.txt", text));
 	free(text);
 	char *json = capture(vb_plan_print_json, &r.graph);
-	assert_string_equal(json, read_golden("plan.json"));
+	assert_string_equal(json, read_golden("plan.json", json));
 	free(json);
 	release(&r);
 }

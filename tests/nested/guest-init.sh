@@ -24,7 +24,7 @@ mkdir -p /tmp && mount -t tmpfs tmp /tmp
 # Modules for whatever devices the machine file gave the guest; a module the
 # kernel has built in, or one that finds no device, is not an error.
 for m in virtio_pci virtio_mmio virtio_blk virtio_console virtio_rng \
-	virtio_balloon virtio_net 9pnet_virtio 9p ext4; do
+	virtio_balloon virtio_net 9pnet_virtio 9p ext4 button evdev; do
 	modprobe -q "$m" 2>/dev/null
 done
 

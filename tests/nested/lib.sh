@@ -48,7 +48,7 @@ NESTED_DISK_MODULES=(virtio_pci virtio_blk)
 NESTED_GUEST_MODULES=(virtio virtio_ring virtio_pci virtio_pci_modern_dev
 	virtio_pci_legacy_dev virtio_mmio virtio_blk virtio_console virtio_rng
 	virtio_balloon virtio_net 9p 9pnet 9pnet_virtio netfs ext4
-	vmw_vsock_virtio_transport)
+	vmw_vsock_virtio_transport button evdev)
 
 nested_log() {
 	printf 'nested: %s\n' "$*" >&2

@@ -87,6 +87,12 @@ TESTS += tests/nested/test_vsock.sh
 EXTRA_DIST += tests/nested/test_vsock.sh tests/nested/vsockecho.c \
 	tests/nested/machines/vsock-pci.conf tests/nested/machines/vsock-mmio.conf \
 	tests/nested/guest-tests/vsock.sh
+# test_acpi.sh: ACPI with the stock Debian kernel: tables, no ACPI errors,
+# the mmio devices found through the DSDT, poweroff and the power button
+# ending vmboot with status 0, 1, 3 and 8 vCPUs.
+TESTS += tests/nested/test_acpi.sh
+EXTRA_DIST += tests/nested/test_acpi.sh tests/nested/machines/acpi-mmio.conf \
+	tests/nested/guest-tests/acpi.sh
 
 # The harness, installed for users of an installed vmboot, who run
 # $(pkgdatadir)/nested/run FILE (vmboot's messages name it there). The
@@ -102,7 +108,7 @@ nestedkerneldir = $(nesteddir)/kernel
 nestedkernel_SCRIPTS = tests/nested/kernel/build
 nestedkernel_DATA = tests/nested/kernel/vmboot.config
 nestedmachinesdir = $(nesteddir)/machines
-nestedmachines_DATA = tests/nested/machines/9p-shmem.conf \
+nestedmachines_DATA = tests/nested/machines/9p-shmem.conf tests/nested/machines/acpi-mmio.conf \
 	tests/nested/machines/balloon-mmio.conf tests/nested/machines/balloon.conf \
 	tests/nested/machines/big.conf tests/nested/machines/blk-mmio.conf \
 	tests/nested/machines/blk-pci.conf tests/nested/machines/debian-image.conf \
@@ -114,6 +120,7 @@ nestedmachines_DATA = tests/nested/machines/9p-shmem.conf \
 	tests/nested/machines/vsock-pci.conf
 nestedguesttestsdir = $(nesteddir)/guest-tests
 nestedguesttests_DATA = tests/nested/guest-tests/README tests/nested/guest-tests/9p-shmem.sh \
+	tests/nested/guest-tests/acpi.sh \
 	tests/nested/guest-tests/balloon.sh tests/nested/guest-tests/blk.sh \
 	tests/nested/guest-tests/hello.sh tests/nested/guest-tests/hvc.sh \
 	tests/nested/guest-tests/hwrng.sh tests/nested/guest-tests/net-common.sh \

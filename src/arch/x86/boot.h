@@ -100,6 +100,9 @@ struct vb_x86_boot_config {
 	size_t initrd_bytes;
 	const char *cmdline;
 	unsigned cpus;           /* 1..VB_X86_MPTABLE_MAX_CPUS */
+	/* Where the ACPI RSDP will be (acpi.h), told to the kernel in
+	 * boot_params.acpi_rsdp_addr or the PVH start info; 0: no ACPI. */
+	uint64_t rsdp_gpa;
 };
 
 /* Where things went, for --plan and logs. */

@@ -25,7 +25,8 @@ _Static_assert(sizeof(struct vb_e820_entry) == 20, "e820 entry is 20 bytes");
 #define VB_E820_MAX_ZEROPAGE 128u
 
 /* Setup header, at file offset 0x1F1 of a bzImage and at the same offset
- * inside struct boot_params. */
+ * inside struct boot_params. Each field carries its offset, as in
+ * boot.rst's table; those the loader uses are pinned below. */
 #define VB_SETUP_HDR_OFFSET 0x1F1u
 #define VB_SETUP_MAGIC 0x53726448u /* "HdrS" */
 #define VB_SETUP_BOOT_FLAG 0xAA55u
@@ -39,43 +40,43 @@ _Static_assert(sizeof(struct vb_e820_entry) == 20, "e820 entry is 20 bytes");
 
 struct vb_setup_header {
 	uint8_t setup_sects;          /* 0x1F1 */
-	uint16_t root_flags;
-	uint32_t syssize;
-	uint16_t ram_size;
-	uint16_t vid_mode;
-	uint16_t root_dev;
+	uint16_t root_flags;          /* 0x1F2 */
+	uint32_t syssize;             /* 0x1F4 */
+	uint16_t ram_size;            /* 0x1F8 */
+	uint16_t vid_mode;            /* 0x1FA */
+	uint16_t root_dev;            /* 0x1FC */
 	uint16_t boot_flag;           /* 0x1FE */
 	uint16_t jump;                /* 0x200: short jmp; its offset byte (0x201) + 0x202 = header end */
 	uint32_t header;              /* 0x202 */
 	uint16_t version;             /* 0x206 */
-	uint32_t realmode_swtch;
-	uint16_t start_sys_seg;
-	uint16_t kernel_version;
+	uint32_t realmode_swtch;      /* 0x208 */
+	uint16_t start_sys_seg;       /* 0x20C */
+	uint16_t kernel_version;      /* 0x20E */
 	uint8_t type_of_loader;       /* 0x210 */
 	uint8_t loadflags;            /* 0x211 */
-	uint16_t setup_move_size;
+	uint16_t setup_move_size;     /* 0x212 */
 	uint32_t code32_start;        /* 0x214 */
 	uint32_t ramdisk_image;       /* 0x218 */
 	uint32_t ramdisk_size;        /* 0x21C */
-	uint32_t bootsect_kludge;
+	uint32_t bootsect_kludge;     /* 0x220 */
 	uint16_t heap_end_ptr;        /* 0x224 */
-	uint8_t ext_loader_ver;
-	uint8_t ext_loader_type;
+	uint8_t ext_loader_ver;       /* 0x226 */
+	uint8_t ext_loader_type;      /* 0x227 */
 	uint32_t cmd_line_ptr;        /* 0x228 */
 	uint32_t initrd_addr_max;     /* 0x22C */
-	uint32_t kernel_alignment;
-	uint8_t relocatable_kernel;
-	uint8_t min_alignment;
+	uint32_t kernel_alignment;    /* 0x230 */
+	uint8_t relocatable_kernel;   /* 0x234 */
+	uint8_t min_alignment;        /* 0x235 */
 	uint16_t xloadflags;          /* 0x236 */
 	uint32_t cmdline_size;        /* 0x238 */
-	uint32_t hardware_subarch;
-	uint64_t hardware_subarch_data;
-	uint32_t payload_offset;
-	uint32_t payload_length;
-	uint64_t setup_data;
+	uint32_t hardware_subarch;    /* 0x23C */
+	uint64_t hardware_subarch_data; /* 0x240 */
+	uint32_t payload_offset;      /* 0x248 */
+	uint32_t payload_length;      /* 0x24C */
+	uint64_t setup_data;          /* 0x250 */
 	uint64_t pref_address;        /* 0x258 */
 	uint32_t init_size;           /* 0x260 */
-	uint32_t handover_offset;
+	uint32_t handover_offset;     /* 0x264 */
 	uint32_t kernel_info_offset;  /* 0x268 */
 } __attribute__((packed));
 
@@ -103,7 +104,9 @@ _Static_assert(sizeof(struct vb_setup_header) == 0x26C - 0x1F1, "setup header si
 struct vb_boot_params {
 	uint8_t screen_info[0x40];         /* 0x000 */
 	uint8_t apm_bios_info[0x14];       /* 0x040 */
-	uint8_t pad_054[0x6C];             /* 0x054 .. 0x0BF */
+	uint8_t pad_054[0x1C];             /* 0x054 .. 0x06F */
+	uint64_t acpi_rsdp_addr;           /* 0x070, read by Linux 5.0+ */
+	uint8_t pad_078[0x48];             /* 0x078 .. 0x0BF */
 	uint32_t ext_ramdisk_image;        /* 0x0C0 */
 	uint32_t ext_ramdisk_size;         /* 0x0C4 */
 	uint32_t ext_cmd_line_ptr;         /* 0x0C8 */
@@ -128,6 +131,7 @@ struct vb_boot_params {
 /* The setup header may grow up to here inside the zero page. */
 #define VB_SETUP_HDR_WINDOW_END 0x290u
 
+_Static_assert(offsetof(struct vb_boot_params, acpi_rsdp_addr) == 0x070, "acpi_rsdp_addr");
 _Static_assert(offsetof(struct vb_boot_params, ext_ramdisk_image) == 0x0C0, "ext_ramdisk_image");
 _Static_assert(offsetof(struct vb_boot_params, ext_cmd_line_ptr) == 0x0C8, "ext_cmd_line_ptr");
 _Static_assert(offsetof(struct vb_boot_params, alt_mem_k) == 0x1E0, "alt_mem_k");

@@ -192,6 +192,7 @@ int vb_x86_load_bzimage(const struct vb_x86_boot_config *cfg,
 				     cfg->initrd ? cfg->initrd_bytes : 0, &zp, err);
 	if (rc < 0)
 		return rc;
+	zp.acpi_rsdp_addr = cfg->rsdp_gpa;
 
 	rc = vb_x86_guest_copy(mem, VB_X86_KERNEL_ADDR, cfg->kernel + bz.setup_bytes,
 			       bz.pm_bytes, "kernel", err);

@@ -20,7 +20,7 @@ static int console_param(enum vb_console_kind console, const char **out)
 	return -EINVAL;
 }
 
-int vb_x86_cmdline_build(enum vb_console_kind console, const char *params,
+int vb_x86_cmdline_build(enum vb_console_kind console, bool acpi, const char *params,
 			 size_t max_len, char *buf, size_t buf_bytes,
 			 struct vb_err *err)
 {
@@ -32,7 +32,8 @@ int vb_x86_cmdline_build(enum vb_console_kind console, const char *params,
 	if (!params)
 		params = "";
 
-	size_t base_len = strlen(VB_X86_CMDLINE_BASE) + strlen(cons);
+	const char *platform = acpi ? "" : VB_X86_CMDLINE_NO_ACPI;
+	size_t base_len = strlen(VB_X86_CMDLINE_BASE) + strlen(platform) + strlen(cons);
 	size_t params_len = strlen(params);
 	size_t len = base_len + (params_len ? 1 + params_len : 0);
 
@@ -44,7 +45,7 @@ int vb_x86_cmdline_build(enum vb_console_kind console, const char *params,
 	if (len >= buf_bytes)
 		return vb_err_set(err, ENOSPC, "kernel command line: %zu bytes do not fit "
 				  "a %zu-byte buffer", len, buf_bytes);
-	snprintf(buf, buf_bytes, "%s%s%s%s", VB_X86_CMDLINE_BASE, cons,
+	snprintf(buf, buf_bytes, "%s%s%s%s%s", VB_X86_CMDLINE_BASE, platform, cons,
 		 params_len ? " " : "", params);
 	return 0;
 }

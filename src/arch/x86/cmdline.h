@@ -12,14 +12,17 @@
  *                 instead of leaving a hung VM behind
  *   i8042.noaux i8042.nomux
  *                 there is no PS/2 mouse or multiplexer; skip probing them
- *   pci=lastbus=0 vmboot has one PCI bus; don't scan the other 255
- *   acpi=off      vmboot describes the machine with an MP table and has no
+ * Without ACPI (acpi = false) two more:
+ *   pci=lastbus=0 vmboot has one PCI bus; don't scan the other 255 (with
+ *                 ACPI the host bridge's _CRS says bus 0 only)
+ *   acpi=off      the MP table describes the machine and there are no
  *                 ACPI tables: without this the kernel searches for an
  *                 RSDP, prints an "ACPI BIOS Error" and wastes boot time
  * Console: serial -> console=ttyS0, virtio -> console=hvc0, none -> none. */
 #ifndef VB_ARCH_X86_CMDLINE_H
 #define VB_ARCH_X86_CMDLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "parse/desc.h"
@@ -31,7 +34,8 @@
 #define VB_X86_CMDLINE_MAX 2048u
 #define VB_X86_CMDLINE_MAX_LEN (VB_X86_CMDLINE_MAX - 1u)
 
-#define VB_X86_CMDLINE_BASE "reboot=k panic=1 i8042.noaux i8042.nomux pci=lastbus=0 acpi=off"
+#define VB_X86_CMDLINE_BASE "reboot=k panic=1 i8042.noaux i8042.nomux"
+#define VB_X86_CMDLINE_NO_ACPI " pci=lastbus=0 acpi=off"
 
 /* Write the command line for console and params (NULL or "" for none) into
  * buf. max_len is the longest line the kernel accepts, without the NUL:
@@ -39,7 +43,7 @@
  * kernel's own cmdline_size. Returns 0, -E2BIG if the line is longer than
  * max_len, -ENOSPC if buf is too small, -EINVAL for an unknown console;
  * fills err on failure. */
-int vb_x86_cmdline_build(enum vb_console_kind console, const char *params,
+int vb_x86_cmdline_build(enum vb_console_kind console, bool acpi, const char *params,
 			 size_t max_len, char *buf, size_t buf_bytes,
 			 struct vb_err *err);
 

@@ -2,12 +2,16 @@
 
 #include <errno.h>
 
+#include "arch/x86/acpi.h"
 #include "arch/x86/layout.h"
 #include "arch/x86/mptable.h"
 
 _Static_assert(VB_X86_MPTABLE_GPA >= VB_X86_BIOS_START &&
 	       VB_X86_MPTABLE_GPA < VB_X86_BIOS_END,
 	       "the MP table must sit in the reserved BIOS area");
+_Static_assert(VB_X86_ACPI_GPA >= VB_X86_BIOS_START &&
+	       VB_X86_ACPI_GPA + VB_X86_ACPI_AREA_BYTES <= VB_X86_MPTABLE_GPA,
+	       "the ACPI tables must sit in the reserved BIOS area, below the MP table");
 
 static int push(struct vb_e820_entry *out, size_t max, size_t *n,
 		uint64_t addr, uint64_t size, uint32_t type, struct vb_err *err)

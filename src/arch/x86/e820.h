@@ -2,7 +2,8 @@
  *
  * [0, 0x9FC00)            RAM
  * [0x9FC00, 0xA0000)      reserved: EBDA
- * [0xF0000, 0x100000)     reserved: BIOS area holding the MP table
+ * [0xE0000, 0x100000)     reserved: BIOS area holding the ACPI tables
+ *                         (0xE0000) and the MP table (0xF0000)
  * [1 MiB, end of low RAM) RAM
  * [4 GiB, 4 GiB + high)   RAM, only when map->has_gap
  * The 32-bit gap is never listed: it is MMIO, not memory. RAM ranges are

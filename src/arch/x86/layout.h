@@ -17,7 +17,8 @@
  *   0x10000  flat binary (real mode, CS:IP = 0x1000:0000)
  *   0x20000  kernel command line
  *   0x9FC00  EBDA (reserved in e820)
- *   0xF0000  BIOS area: MP table (mptable.h), reserved in e820
+ *   0xE0000  BIOS area, reserved in e820: ACPI RSDP and tables (acpi.h)
+ *   0xF0000  MP table (mptable.h)
  *   0x100000 kernel (bzImage protected-mode code or PVH vmlinux segments)
  *   ...      initrd, page-aligned, as high as allowed in low RAM
  *
@@ -82,8 +83,10 @@
 #define VB_X86_EBDA_END 0xA0000ULL
 
 /* Legacy BIOS area: Linux scans [0xF0000, 0x100000) for the MP floating
- * pointer (MP spec 1.4, 4.0); mptable.h writes there (VB_X86_MPTABLE_GPA). */
-#define VB_X86_BIOS_START 0xF0000ULL
+ * pointer (MP spec 1.4, 4.0), where mptable.h writes (VB_X86_MPTABLE_GPA),
+ * and [0xE0000, 0x100000) for the ACPI RSDP (ACPI 6.x, 5.2.5.1), where
+ * acpi.h writes (VB_X86_ACPI_GPA). */
+#define VB_X86_BIOS_START 0xE0000ULL
 #define VB_X86_BIOS_END 0x100000ULL
 
 /* Kernel load address: the bzImage protected-mode code and, by convention,

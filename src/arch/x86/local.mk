@@ -13,3 +13,7 @@ libvmboot_a_SOURCES += \
 	src/arch/x86/regs.c src/arch/x86/regs.h src/arch/x86/kfile.c \
 	src/arch/x86/e820.c src/arch/x86/e820.h \
 	src/arch/x86/cmdline.c src/arch/x86/cmdline.h
+# x86acpi: ACPI tables (RSDP, XSDT, FADT, MADT, DSDT) and the AML encoder
+libvmboot_a_SOURCES += \
+	src/arch/x86/acpi.c src/arch/x86/acpi.h \
+	src/arch/x86/aml.c src/arch/x86/aml.h

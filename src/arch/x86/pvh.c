@@ -219,6 +219,7 @@ static int write_start_info(const struct vb_x86_boot_config *cfg,
 		.magic = VB_HVM_START_MAGIC,
 		.version = VB_HVM_START_VERSION,
 		.cmdline_paddr = VB_X86_CMDLINE_ADDR,
+		.rsdp_paddr = cfg->rsdp_gpa,
 		.memmap_paddr = VB_X86_PVH_MEMMAP_ADDR,
 	};
 	size_t n;

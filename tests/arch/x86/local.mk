@@ -25,3 +25,11 @@ UNIT_TESTS += tests/arch/x86/test_bootparam
 tests_arch_x86_test_bootparam_SOURCES = tests/arch/x86/test_bootparam.c
 tests_arch_x86_test_bootparam_CFLAGS = $(TEST_CFLAGS)
 tests_arch_x86_test_bootparam_LDADD = $(TEST_LIBS)
+# x86acpi: ACPI tables and the AML encoder
+UNIT_TESTS += tests/arch/x86/test_acpi tests/arch/x86/test_aml
+tests_arch_x86_test_acpi_SOURCES = tests/arch/x86/test_acpi.c
+tests_arch_x86_test_acpi_CFLAGS = $(TEST_CFLAGS)
+tests_arch_x86_test_acpi_LDADD = $(TEST_LIBS)
+tests_arch_x86_test_aml_SOURCES = tests/arch/x86/test_aml.c
+tests_arch_x86_test_aml_CFLAGS = $(TEST_CFLAGS)
+tests_arch_x86_test_aml_LDADD = $(TEST_LIBS)

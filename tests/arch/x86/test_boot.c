@@ -161,6 +161,7 @@ static void test_bzimage_zero_page(void **state)
 	struct vb_x86_boot_config cfg = cfg_for(k, kb);
 	cfg.initrd = initrd;
 	cfg.initrd_bytes = ib;
+	cfg.rsdp_gpa = 0xE0000;
 
 	assert_int_equal(load(g, &cfg, &regs, &info, &err), 0);
 	assert_int_equal(info.kind, VB_X86_KERNEL_BZIMAGE);
@@ -168,6 +169,7 @@ static void test_bzimage_zero_page(void **state)
 
 	memcpy(&zp, gp(g, VB_X86_ZERO_PAGE_ADDR), sizeof(zp));
 	assert_int_equal(zp.hdr.header, VB_SETUP_MAGIC);
+	assert_int_equal(zp.acpi_rsdp_addr, 0xE0000);
 	assert_int_equal(zp.hdr.version, 0x20F);
 	assert_int_equal(zp.hdr.type_of_loader, 0xFF);
 	assert_true(zp.hdr.loadflags & VB_CAN_USE_HEAP);
@@ -194,7 +196,7 @@ static void test_bzimage_zero_page(void **state)
 	assert_int_equal(zp.e820_table[0].type, VB_E820_RAM);
 	assert_int_equal(zp.e820_table[1].addr, 0x9FC00);
 	assert_int_equal(zp.e820_table[1].type, VB_E820_RESERVED);
-	assert_int_equal(zp.e820_table[2].addr, 0xF0000);
+	assert_int_equal(zp.e820_table[2].addr, 0xE0000);
 	assert_int_equal(zp.e820_table[2].type, VB_E820_RESERVED);
 	assert_int_equal(zp.e820_table[3].addr, VB_MiB);
 	assert_int_equal(zp.e820_table[3].size, RAM_BYTES - VB_MiB);
@@ -532,6 +534,7 @@ static void test_pvh_load(void **state)
 	struct vb_x86_boot_config cfg = cfg_for(k, kb);
 	cfg.initrd = initrd;
 	cfg.initrd_bytes = ib;
+	cfg.rsdp_gpa = 0xE0000;
 	assert_int_equal(load(g, &cfg, &r, &info, &err), 0);
 	assert_int_equal(info.kind, VB_X86_KERNEL_PVH_ELF);
 
@@ -542,6 +545,7 @@ static void test_pvh_load(void **state)
 	assert_int_equal(si.magic, 0x336EC578);
 	assert_int_equal(si.version, 1);
 	assert_int_equal(si.cmdline_paddr, VB_X86_CMDLINE_ADDR);
+	assert_int_equal(si.rsdp_paddr, 0xE0000);
 	assert_string_equal((char *)gp(g, si.cmdline_paddr), cfg.cmdline);
 	assert_int_equal(si.nr_modules, 1);
 	memcpy(&mod, gp(g, si.modlist_paddr), sizeof(mod));
@@ -555,7 +559,7 @@ static void test_pvh_load(void **state)
 	assert_int_equal(mm[0].addr, 0);
 	assert_int_equal(mm[0].size, 0x9FC00);
 	assert_int_equal(mm[0].type, VB_E820_RAM);
-	assert_int_equal(mm[2].addr, 0xF0000);
+	assert_int_equal(mm[2].addr, 0xE0000);
 	assert_int_equal(mm[2].type, VB_E820_RESERVED);
 	assert_int_equal(mm[3].addr, VB_MiB);
 	assert_int_equal(mm[3].size, RAM_BYTES - VB_MiB);

@@ -42,7 +42,7 @@ static void check(uint64_t ram_bytes, const struct expect *want, size_t n_want)
 	}
 }
 
-#define LOW3 { 0, 0x9FC00, RAM }, { 0x9FC00, 0x400, RES }, { 0xF0000, 0x10000, RES }
+#define LOW3 { 0, 0x9FC00, RAM }, { 0x9FC00, 0x400, RES }, { 0xE0000, 0x20000, RES }
 
 static void test_64m(void **state)
 {
