@@ -5,9 +5,18 @@
  * (virtio.h) whose desc gives the image path and readonly; the placement name (the machine file's id, or the one
  * resolve made up) is the GET_ID string.
  *
- * The image: opened O_RDWR (O_RDONLY for readonly) and locked with
- * flock(LOCK_EX) (LOCK_SH for readonly), non-blocking, so that two VMs
- * never write one image: the second one is refused at attach. A
+ * The image: opened O_RDWR (O_RDONLY for readonly) and locked, never
+ * waiting, so that two VMs never write one image: the second one is
+ * refused at attach with EBUSY, naming what conflicts. Two locks, both
+ * must be free: flock(LOCK_EX) (LOCK_SH for readonly), which another
+ * vmboot (also an older one) takes; and QEMU's image locking, open file
+ * description read locks on bytes 100 + P (permission P held) and
+ * 200 + P (P not shared) of the image, P being QEMU's permission bits
+ * (0 consistent read, 1 write, 2 write unchanged, 3 resize). A disk holds
+ * consistent read, and write unless readonly, and shares neither write
+ * nor resize, like a QEMU guest disk without share-rw (blk_disk.c says
+ * why): QEMU refuses an image a vmboot holds and the other way round,
+ * readonly disks share with each other and with `qemu-io -r`. A
  * directory path (resolve makes such a disk the 9p root and the builder
  * attaches it as "9p", so it only gets here by mistake) and anything that
  * is not a regular file or a block device are refused too. Capacity is the

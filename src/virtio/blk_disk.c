@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -58,8 +59,154 @@ static int check_kind(const char *name, const char *path, const struct stat *st,
 	return 0;
 }
 
-static int lock_image(int fd, const char *name, const char *path, bool readonly,
-		      struct vb_err *err)
+/* Two VMs must never write one image, whichever VMM each is: vmboot
+ * takes two kinds of lock on the open image, and both must be free.
+ *
+ * flock(2), LOCK_EX for a writable disk and LOCK_SH for a readonly one:
+ * what vmboot took before it knew QEMU's scheme, so a vmboot and an older
+ * one (or flock(1)) still see each other. QEMU does not look at it.
+ *
+ * QEMU's image locking (block/file-posix.c, QEMU 2.10 on): what an opener
+ * does with the image is written as open file description read locks on
+ * single bytes. Byte 100 + P is locked while it holds permission P, byte
+ * 200 + P while it will not let anyone else hold P. A newcomer first locks
+ * its own bytes, then asks (F_OFD_GETLK, as if for a write lock) whether
+ * any other open file holds byte 200 + P for a P it wants, or byte 100 + P
+ * for a P it will not share; any holder means refuse. Locking before
+ * looking means two newcomers racing both see each other and both give
+ * up: never both win. OFD locks belong to the open file, not the process,
+ * so one vmboot with two disks on one image refuses itself, and the locks
+ * go when the file is closed. */
+#define QEMU_LOCK_HELD_BASE 100
+#define QEMU_LOCK_UNSHARED_BASE 200
+
+/* QEMU's permission bits (BLK_PERM_* in include/block/block-common.h).
+ * Bit 4 (graph-mod) was dropped in QEMU 6.2 and was shared by every guest
+ * device before that, so its bytes are left alone. */
+enum qemu_perm {
+	QEMU_PERM_CONSISTENT_READ,
+	QEMU_PERM_WRITE,
+	QEMU_PERM_WRITE_UNCHANGED,
+	QEMU_PERM_RESIZE,
+	QEMU_PERM_COUNT
+};
+
+/* The names QEMU prints for them, so both say the same thing. */
+static const char *const qemu_perm_names[QEMU_PERM_COUNT] = {
+	[QEMU_PERM_CONSISTENT_READ] = "consistent read",
+	[QEMU_PERM_WRITE] = "write",
+	[QEMU_PERM_WRITE_UNCHANGED] = "write unchanged",
+	[QEMU_PERM_RESIZE] = "resize",
+};
+
+/* What a vmboot disk holds and what it will not share, as bit masks.
+ * The same as a QEMU guest disk with share-rw=off (hw/block/block.c): it
+ * reads consistently, writes when it is writable, and lets others read
+ * and do writes that change nothing. Write-unchanged is not taken: write
+ * is the stronger of the two and QEMU's devices take only write. QEMU's
+ * virtio-blk also shares resize, since it tells the guest of a new size;
+ * vmboot reads the capacity once at open, so it keeps resize to itself
+ * (`qemu-img resize` is refused while the VM runs). */
+static unsigned qemu_perms_held(bool readonly)
+{
+	unsigned held = 1u << QEMU_PERM_CONSISTENT_READ;
+	return readonly ? held : held | 1u << QEMU_PERM_WRITE;
+}
+
+static unsigned qemu_perms_unshared(void)
+{
+	return 1u << QEMU_PERM_WRITE | 1u << QEMU_PERM_RESIZE;
+}
+
+static int ofd_read_lock(int fd, off_t byte)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+	while (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+/* 1 when another open file holds a lock on byte (with *pid its process
+ * when the kernel can tell: -1 for an OFD lock, which belongs to no
+ * process), 0 when none does, -errno. */
+static int ofd_held_by_other(int fd, off_t byte, pid_t *pid)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return -errno;
+	*pid = fl.l_pid;
+	return fl.l_type != F_UNLCK;
+}
+
+static int qemu_lock_take(int fd, const char *name, const char *path, bool readonly,
+			  struct vb_err *err)
+{
+	const struct {
+		int base;
+		unsigned perms;
+	} sets[] = {
+		{ QEMU_LOCK_HELD_BASE, qemu_perms_held(readonly) },
+		{ QEMU_LOCK_UNSHARED_BASE, qemu_perms_unshared() },
+	};
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++)
+		for (int p = 0; p < QEMU_PERM_COUNT; p++) {
+			if (!(sets[s].perms & 1u << p))
+				continue;
+			int r = ofd_read_lock(fd, sets[s].base + p);
+			/* Only a write lock stops a read lock: not QEMU's way,
+			 * but someone is in the image. */
+			if (r == -EAGAIN || r == -EACCES)
+				return vb_err_set(err, EBUSY,
+						  "disk %s: %s is in use by another VM or QEMU "
+						  "(a write lock on byte %d)",
+						  name, path, sets[s].base + p);
+			if (r < 0)
+				return vb_err_errno(err, -r, "disk %s: lock byte %d of %s", name,
+						    sets[s].base + p, path);
+		}
+	return 0;
+}
+
+/* Refuse when another holder's bytes say no: it does not share a
+ * permission this disk holds, or holds one this disk does not share.
+ * The message names the permission, and the process when the lock is a
+ * classic POSIX one (an OFD lock has no process to name). */
+static int qemu_lock_check(int fd, const char *name, const char *path, bool readonly,
+			   struct vb_err *err)
+{
+	const struct {
+		int base;
+		unsigned perms;
+		const char *verb;
+	} sets[] = {
+		{ QEMU_LOCK_UNSHARED_BASE, qemu_perms_held(readonly), "does not share" },
+		{ QEMU_LOCK_HELD_BASE, qemu_perms_unshared(), "holds" },
+	};
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++)
+		for (int p = 0; p < QEMU_PERM_COUNT; p++) {
+			if (!(sets[s].perms & 1u << p))
+				continue;
+			pid_t pid = -1;
+			int r = ofd_held_by_other(fd, sets[s].base + p, &pid);
+			if (r < 0)
+				return vb_err_errno(err, -r, "disk %s: test byte %d of %s", name,
+						    sets[s].base + p, path);
+			if (!r)
+				continue;
+			char who[32] = "it";
+			if (pid > 0)
+				snprintf(who, sizeof(who), "process %d", (int)pid);
+			return vb_err_set(err, EBUSY,
+					  "disk %s: %s is in use by another VM or QEMU (%s %s %s)",
+					  name, path, who, sets[s].verb, qemu_perm_names[p]);
+		}
+	return 0;
+}
+
+static int flock_image(int fd, const char *name, const char *path, bool readonly,
+		       struct vb_err *err)
 {
 	int op = (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB;
 	while (flock(fd, op) < 0) {
@@ -71,6 +218,19 @@ static int lock_image(int fd, const char *name, const char *path, bool readonly,
 		return vb_err_errno(err, errno, "disk %s: lock %s", name, path);
 	}
 	return 0;
+}
+
+/* flock first: another vmboot, new or old, is named as before. On
+ * failure the caller's close drops whatever was taken. */
+static int lock_image(int fd, const char *name, const char *path, bool readonly,
+		      struct vb_err *err)
+{
+	int r = flock_image(fd, name, path, readonly, err);
+	if (!r)
+		r = qemu_lock_take(fd, name, path, readonly, err);
+	if (!r)
+		r = qemu_lock_check(fd, name, path, readonly, err);
+	return r;
 }
 
 int vb_blk_open(const char *name, const char *path, bool readonly, struct vb_blk_disk **out,
@@ -120,7 +280,7 @@ void vb_blk_close(struct vb_blk_disk *d)
 {
 	if (!d)
 		return;
-	close(d->fd); /* drops the flock */
+	close(d->fd); /* drops the flock and the OFD locks */
 	free(d);
 }
 

@@ -54,3 +54,16 @@ UNIT_TESTS += tests/virtio/test_vsock
 tests_virtio_test_vsock_SOURCES = tests/virtio/test_vsock.c tests/virtio/driver.c tests/virtio/driver.h
 tests_virtio_test_vsock_CFLAGS = $(TEST_CFLAGS)
 tests_virtio_test_vsock_LDADD = $(TEST_LIBS)
+# test_blk_lock: the image locks of a disk (QEMU's lock bytes, flock)
+# against a second disk and stand-ins for QEMU, no KVM. blk_hold holds an
+# image as a disk does, for test_disk_locks.sh: the same against a real
+# qemu-io (skipped without qemu-utils).
+UNIT_TESTS += tests/virtio/test_blk_lock
+tests_virtio_test_blk_lock_SOURCES = tests/virtio/test_blk_lock.c
+tests_virtio_test_blk_lock_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_blk_lock_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/virtio/blk_hold
+tests_virtio_blk_hold_SOURCES = tests/virtio/blk_hold.c
+tests_virtio_blk_hold_LDADD = $(VB_LIBS)
+TESTS += tests/virtio/test_disk_locks.sh
+EXTRA_DIST += tests/virtio/test_disk_locks.sh
