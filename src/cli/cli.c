@@ -439,6 +439,11 @@ static int outcome_status(const struct vb_options *opts, const struct vb_vm_outc
 {
 	if (opts->verbose)
 		vb_log(VB_LOG_DEBUG, "%s", outcome->why);
+	else if (strstr(outcome->why, "triple fault"))
+		/* Linux resets that way only when nothing else worked: the
+		 * guest most likely crashed, which a user must hear of. */
+		vb_log(VB_LOG_WARNING, "%s: the guest crashed, or had no other way to reboot",
+		       outcome->why);
 	switch (outcome->end) {
 	case VB_VM_SIGNALLED:
 		return 128 + outcome->signal;

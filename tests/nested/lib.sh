@@ -456,11 +456,19 @@ nested_boot_outer() {
 	# its first system call; the same boot passed when the host was quiet).
 	# One more try tells a starved run from a hang or a real crash, which
 	# happen again; the log says which it was.
+	# The same goes for an outer VM that died without a word and an inner
+	# guest that triple-faulted (no test reboots that way: they reset
+	# through the keyboard controller), both seen a few times in a day of
+	# runs whose repeats passed.
 	if [ "$status" -eq 124 ]; then
 		why="timed out"
 	elif grep -aq 'Kernel panic - not syncing' "$NESTED_WORK/console" 2>/dev/null; then
 		why="a kernel panicked ($(grep -ao 'Kernel panic - not syncing: .*' \
 			"$NESTED_WORK/console" | head -n 1))"
+	elif [ "$status" -eq 99 ]; then
+		why="the outer VM stopped without its exit marker"
+	elif grep -aq 'guest reset (triple fault)' "$NESTED_WORK/console" 2>/dev/null; then
+		why="an inner guest triple-faulted"
 	fi
 	if [ -n "$why" ] && [ "${VB_NESTED_RETRY:-1}" != 0 ]; then
 		nested_log "$why: trying once more (VB_NESTED_RETRY=0 to disable)"

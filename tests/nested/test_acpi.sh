@@ -31,7 +31,7 @@ rc=0
 	dd if=/dev/zero of=acpi-data.img bs=1M count=8 2>/dev/null
 	mkdir -p share && echo vmboot-acpi-9p-OK >share/hello.txt
 	# Each console line as it arrives, the poweroff line stamped with the
-	# outer VM's uptime (busybox date has no %N), so the time from the
+	# uptime of the outer VM (busybox date has no %N), so the time from the
 	# guest asking to power off to vmboot exiting shows.
 	{ vmboot run acpi-mmio.conf --debug 2>&1; echo "VMBOOT-ACPI-STATUS=$?"; } | while IFS= read -r line; do
 		case $line in
