@@ -8,6 +8,7 @@ include tests/arch/x86/local.mk
 include tests/dev/local.mk
 include tests/guests/local.mk
 include tests/kvm/local.mk
+include tests/sandbox/local.mk
 include tests/control/local.mk
 include tests/nested/local.mk
 include tests/cli/local.mk

@@ -129,6 +129,7 @@ That is a .conf file setting devices or kernel at its top level (for
            (vmboot--key "console" "guest console" 'enum '("serial" "virtio" "none"))
            (vmboot--bool-key "tty" "put the guest console on a new pty")
            (vmboot--bool-key "hugepages" "back guest RAM with huge pages")
+           (vmboot--bool-key "seccomp" "confine each thread to the system calls it needs")
            (vmboot--bool-key "acpi" "describe the machine with ACPI tables")
            (vmboot--key "devices" "list of device tables")
            (vmboot--key "debug" "debugging aids"))

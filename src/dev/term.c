@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sandbox/sandbox.h"
+#include "util/log.h"
+
 /* The one exception to "no global mutable state": a signal handler and an
  * atexit function get no context argument, yet must put the terminal back
  * when vmboot crashes or exits, so the saved mode lives in a static. It is
@@ -67,11 +70,16 @@ static void remove_crash_handlers(void)
 		(void)sigaction(crash_signals[i], &sa, NULL);
 }
 
-int vb_term_open(struct vb_term *term, int in_fd, struct vb_err *err)
+static void term_reset(struct vb_term *term, int in_fd)
 {
 	memset(term, 0, sizeof(*term));
 	term->in_fd = in_fd;
 	term->stop_pipe[0] = term->stop_pipe[1] = -1;
+}
+
+int vb_term_open(struct vb_term *term, int in_fd, struct vb_err *err)
+{
+	term_reset(term, in_fd);
 	if (!isatty(in_fd))
 		return 0;
 	if (tcgetattr(in_fd, &term->saved) < 0)
@@ -99,9 +107,7 @@ int vb_term_open(struct vb_term *term, int in_fd, struct vb_err *err)
 
 void vb_term_attach_fd(struct vb_term *term, int in_fd)
 {
-	memset(term, 0, sizeof(*term));
-	term->in_fd = in_fd;
-	term->stop_pipe[0] = term->stop_pipe[1] = -1;
+	term_reset(term, in_fd);
 }
 
 size_t vb_term_filter(struct vb_term_escape *esc, const uint8_t *in, size_t n,
@@ -150,6 +156,12 @@ static void *reader_main(void *arg)
 {
 	struct vb_term *t = arg;
 	uint8_t in[256], out[2 * sizeof(in)];
+	struct vb_err err;
+	if (t->seccomp && vb_sandbox_enter(VB_SANDBOX_IO, &err) < 0) {
+		vb_log(VB_LOG_ERROR, "console input: %s", err.msg);
+		t->on_event(t->ctx, VB_TERM_ERROR);
+		return NULL;
+	}
 	for (;;) {
 		struct pollfd p[2] = {
 			{.fd = t->stop_pipe[0], .events = POLLIN},

@@ -58,6 +58,11 @@ struct vb_term {
 	vb_term_event_fn on_event;
 	void *ctx;
 	struct vb_term_escape esc;
+	/* The reader confines itself first (VB_SANDBOX_IO, sandbox.h); should
+	 * that fail, it reports VB_TERM_ERROR and reads nothing. Set by the
+	 * owner after vb_term_open or vb_term_attach_fd (which clear it) and
+	 * before vb_term_start_reader. */
+	bool seccomp;
 };
 
 /* Raw mode if in_fd is a terminal (otherwise nothing to change). */

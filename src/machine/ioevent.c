@@ -9,6 +9,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "sandbox/sandbox.h"
+#include "util/log.h"
 #include "util/thread.h"
 
 /* epoll data of the stop eventfd; doorbells carry their slot index. */
@@ -33,6 +35,7 @@ struct vb_ioevent {
 	vb_ioevent_assign_fn assign;
 	void *assign_ctx;
 	pthread_t thread;
+	bool seccomp; /* the thread confines itself first */
 	bool running;
 	bool stopped;
 	unsigned count;
@@ -207,6 +210,11 @@ int vb_ioevent_poll(struct vb_ioevent *s, int timeout_ms)
 static void *thread_main(void *arg)
 {
 	struct vb_ioevent *s = arg;
+	struct vb_err err;
+	if (s->seccomp && vb_sandbox_enter(VB_SANDBOX_IO, &err) < 0) {
+		vb_log(VB_LOG_ERROR, "I/O event service: %s", err.msg);
+		return NULL;
+	}
 	bool stop = false;
 	while (!stop) {
 		/* epoll_wait on our own epoll fd fails only with EINTR (handled
@@ -218,10 +226,11 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-int vb_ioevent_start(struct vb_ioevent *s, struct vb_err *err)
+int vb_ioevent_start(struct vb_ioevent *s, bool seccomp, struct vb_err *err)
 {
 	if (s->running)
 		return 0;
+	s->seccomp = seccomp;
 	int e = vb_thread_start_blocked(&s->thread, thread_main, s);
 	if (e)
 		return vb_err_errno(err, e, "I/O event service: thread");

@@ -61,8 +61,10 @@ int vb_ioevent_add(struct vb_ioevent *s, const struct vb_doorbell *db,
  * ignored. */
 void vb_ioevent_remove(struct vb_ioevent *s, int id);
 
-/* Start the thread (its signals blocked). */
-int vb_ioevent_start(struct vb_ioevent *s, struct vb_err *err);
+/* Start the thread (its signals blocked). With seccomp it enters
+ * VB_SANDBOX_IO first (sandbox/sandbox.h); should that fail it ends at
+ * once, saying why on stderr, and serves no doorbell. */
+int vb_ioevent_start(struct vb_ioevent *s, bool seccomp, struct vb_err *err);
 /* Join the thread (if started), then unbind and close every doorbell;
  * later removes are no-ops and later adds are refused (-ESHUTDOWN). */
 void vb_ioevent_stop(struct vb_ioevent *s);

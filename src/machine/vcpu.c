@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sandbox/sandbox.h"
+
 /* ---- decoding ---- */
 
 static void bad(struct vb_vcpu_exit *e, const char *why)
@@ -384,6 +386,10 @@ static void *vcpu_main(void *arg)
 
 	struct vb_err why = { { 0 } };
 	ctl_count(r->ctl, +1);
+	if (r->h->seccomp && vb_sandbox_enter(VB_SANDBOX_VCPU, &why) < 0) {
+		vb_err_prefix(&why, "vCPU %u", v->index);
+		finish(r, t->i, VB_VCPU_FAIL, -EPERM, &why);
+	}
 	while (!atomic_load(&r->stop)) {
 		hold_if_paused(r, v);
 		if (atomic_load(&r->stop))
@@ -511,6 +517,9 @@ static int run_threads(struct runner *r, int sig_fd, struct vb_run_result *res,
 		return vb_err_errno(err, ENOMEM, "vCPU threads");
 	r->threads = threads;
 	int rc = start_threads(r, threads, err);
+	/* After the last thread this one starts: a filter is inherited. */
+	if (rc == 0 && r->h->seccomp)
+		rc = vb_sandbox_enter(VB_SANDBOX_MAIN, err);
 	if (rc == 0) {
 		pthread_mutex_lock(&r->ctl->lock);
 		r->ctl->run = r;

@@ -110,6 +110,11 @@ struct vb_exit_handlers {
 	 * the run ended first. NULL or 0 ms: no timer. */
 	void (*timer)(void *ctx);
 	unsigned timer_ms;
+	/* Confine the run's threads (sandbox/sandbox.h): each vCPU thread
+	 * enters VB_SANDBOX_VCPU before its first KVM_RUN, and the calling
+	 * thread VB_SANDBOX_MAIN once they all started, for good (the filter
+	 * stays after the run returns). */
+	bool seccomp;
 };
 
 enum vb_vcpu_action { VB_VCPU_CONTINUE, VB_VCPU_STOP, VB_VCPU_FAIL };

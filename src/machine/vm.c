@@ -400,7 +400,7 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 	if (!rc && vm->g->desc->console == VB_CONSOLE_VIRTIO)
 		rc = attach_virtio_console(vm, err);
 	if (!rc && vm->ioevent)
-		rc = vb_ioevent_start(vm->ioevent, err);
+		rc = vb_ioevent_start(vm->ioevent, vm->g->desc->seccomp, err);
 	if (!rc)
 		log_notify_path(vm);
 	return rc;
@@ -737,6 +737,7 @@ static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err 
 		.host_is_pvm = vm->kvm.is_pvm,
 		.timer = vm->opts->quiet_note ? note_quiet_guest : NULL,
 		.timer_ms = vm->opts->quiet_note_s * 1000u,
+		.seccomp = vm->g->desc->seccomp,
 	};
 	struct vb_run_result res;
 	int rc = vb_vcpu_run_all_ctl(vm->vcpus, vm->n_vcpus, &h, vm->vcpu_ctl, &res, err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "netd/netd.h"
+#include "sandbox/sandbox.h"
 
 /* Frames taken from vmboot per wakeup, so slirp's sockets and timers are
  * served between bursts. */
@@ -24,6 +25,7 @@ struct netd {
 
 struct netd_args {
 	long parent;
+	bool seccomp; /* --seccomp: VB_SANDBOX_NETD before the first frame */
 	struct vb_net_user_config cfg;
 	const char **forwards;
 };
@@ -69,6 +71,10 @@ static int parse_args(int argc, char **argv, struct netd_args *a, struct vb_err 
 		const char *o = argv[i];
 		if (strcmp(o, "--no-dhcp") == 0) {
 			a->cfg.dhcp = false;
+			continue;
+		}
+		if (strcmp(o, "--seccomp") == 0) {
+			a->seccomp = true;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -156,7 +162,9 @@ int main(int argc, char **argv)
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	int r = parse_args(argc, argv, &a, &err);
+	int r = vb_sandbox_no_new_privs(&err);
+	if (r == 0)
+		r = parse_args(argc, argv, &a, &err);
 	if (r == 0 && watch_parent(a.parent) < 0)
 		return 1;
 	if (r == 0) {
@@ -164,6 +172,10 @@ int main(int argc, char **argv)
 		r = d.buf ? vb_netd_slirp_create(&a.cfg, &d.be, &err)
 			  : vb_err_errno(&err, ENOMEM, "vmboot-net");
 	}
+	/* Set up: from here on it only serves frames, which the guest
+	 * writes. */
+	if (r == 0 && a.seccomp)
+		r = vb_sandbox_enter(VB_SANDBOX_NETD, &err);
 	if (r < 0) {
 		/* On stderr only when there is no vmboot to read it (run by
 		 * hand): vmboot prints it once, with the NIC's name. */

@@ -100,7 +100,8 @@ bool vb_desc_equal(const struct vb_machine_desc *a, const struct vb_machine_desc
 	    a->ram_bytes != b->ram_bytes || a->memory_set != b->memory_set ||
 	    !same_string(a->kernel, b->kernel) || !same_string(a->initrd, b->initrd) ||
 	    !same_string(a->params, b->params) || a->console != b->console ||
-	    a->tty != b->tty || a->hugepages != b->hugepages || a->acpi != b->acpi ||
+	    a->tty != b->tty || a->hugepages != b->hugepages || a->seccomp != b->seccomp ||
+	    a->acpi != b->acpi ||
 	    a->debug.ioport != b->debug.ioport ||
 	    a->debug.single_step != b->debug.single_step ||
 	    a->debug.iodelay_ms != b->debug.iodelay_ms || a->n_devices != b->n_devices)

@@ -87,6 +87,8 @@ struct vb_machine_desc {
 	struct vb_loc console_loc;
 	bool tty;
 	bool hugepages;
+	/* A seccomp filter on each thread once the VM is built (sandbox.h). */
+	bool seccomp;
 	/* ACPI tables (default) or the MP table alone with acpi=off. */
 	bool acpi;
 	struct vb_loc acpi_loc;

@@ -182,6 +182,7 @@ base = {
     'console': 'serial',
     'tty': False,
     'hugepages': False,
+    'seccomp': False,
     'acpi': True,
     'devices': [
         {'type': 'disk', 'id': 'root', 'path': 'root.img', 'readonly': True,

@@ -1,0 +1,316 @@
+/* The seccomp allowlists, one per thread kind (sandbox.h). libseccomp
+ * builds the BPF and the architecture checks; no filter is assembled by
+ * hand. Each list is made of named groups, each one there for a reason
+ * given beside it; a kind is the groups it needs. */
+#include "sandbox/sandbox.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <linux/vhost.h>
+#include <pthread.h>
+#include <linux/if_tun.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* The ioctl request is an unsigned int in the kernel; compare its low 32
+ * bits so a request passed sign-extended still matches. */
+#define IOCTL_REQUEST_MASK 0xffffffffULL
+
+struct group {
+	const char *why; /* for the reader only */
+	const int *calls;
+	size_t n_calls;
+	const unsigned long *ioctls;
+	size_t n_ioctls;
+};
+
+#define CALLS(...) .calls = (const int[]){ __VA_ARGS__ }, \
+	.n_calls = sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)
+#define IOCTLS(...) .ioctls = (const unsigned long[]){ __VA_ARGS__ }, \
+	.n_ioctls = sizeof((const unsigned long[]){ __VA_ARGS__ }) / sizeof(unsigned long)
+
+/* ---- the groups ---- */
+
+/* What any thread of vmboot does without naming it: libc's malloc, locks,
+ * clocks and stdio, and ending the thread or the process. */
+static const struct group libc_base = {
+	"malloc (brk, mmap, munmap, mremap, mprotect, madvise), pthread locks (futex), "
+	"stderr logging (write, fstat), clocks and sleeps, signal masks, thread exit",
+	CALLS(SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	      SCMP_SYS(mprotect), SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(rseq),
+	      SCMP_SYS(getrandom), SCMP_SYS(sched_yield), SCMP_SYS(clock_gettime),
+	      SCMP_SYS(gettimeofday), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+	      SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
+	      SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(read), SCMP_SYS(write),
+	      SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(close), SCMP_SYS(fstat),
+	      SCMP_SYS(newfstatat), SCMP_SYS(exit), SCMP_SYS(exit_group)),
+};
+
+/* A guest's interrupt lines and doorbells, from whichever thread a device
+ * runs on: KVM_IRQ_LINE for each interrupt (dev/irq.h), and the doorbells
+ * the guest enables or resets at any time (machine/ioevent.c: an eventfd,
+ * epoll_ctl, KVM_IOEVENTFD), vhost's rings set up when the driver is ready
+ * (virtio/vhost.c), a tap's offloads as the driver negotiates them. */
+static const struct group device_control = {
+	"interrupts, doorbells, vhost rings, tap offloads",
+	CALLS(SCMP_SYS(eventfd2), SCMP_SYS(epoll_ctl)),
+	IOCTLS(KVM_IRQ_LINE, KVM_IOEVENTFD, VHOST_SET_MEM_TABLE, VHOST_SET_VRING_NUM,
+	       VHOST_SET_VRING_BASE, VHOST_SET_VRING_ADDR, VHOST_SET_VRING_KICK,
+	       VHOST_SET_VRING_CALL, VHOST_SET_FEATURES, VHOST_RESET_OWNER,
+	       VHOST_VSOCK_SET_RUNNING, TUNSETOFFLOAD),
+};
+
+/* Serving a virtqueue: a disk's reads, writes, flushes and discards
+ * (virtio/blk_disk.c), frames to a tap or the vmboot-net helper
+ * (net/fdio.c, net/backend.c), the console's output. */
+static const struct group device_io = {
+	"disks (pread/pwrite[v], fdatasync, fallocate), frames (send/recv), waiting (poll)",
+	CALLS(SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev),
+	      SCMP_SYS(preadv2), SCMP_SYS(pwritev2), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	      SCMP_SYS(fallocate), SCMP_SYS(lseek), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
+	      SCMP_SYS(sendmsg), SCMP_SYS(recvmsg), SCMP_SYS(poll), SCMP_SYS(ppoll)),
+};
+
+/* The 9P server (ninep/server.c) works on the host's files on the guest's
+ * behalf: walks (openat2 with RESOLVE_BENEATH, fstatfs for the mount fence),
+ * directory reads, and the changes the security model lets through. */
+static const struct group ninep_files = {
+	"the 9P server's file operations below its shares",
+	CALLS(SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(statx), SCMP_SYS(fstatfs),
+	      SCMP_SYS(getdents64), SCMP_SYS(mkdirat), SCMP_SYS(mknodat), SCMP_SYS(unlinkat),
+	      SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(linkat), SCMP_SYS(symlinkat),
+	      SCMP_SYS(readlinkat), SCMP_SYS(fchmod), SCMP_SYS(fchmodat), SCMP_SYS(utimensat),
+	      SCMP_SYS(ftruncate), SCMP_SYS(fcntl), SCMP_SYS(getxattr), SCMP_SYS(lgetxattr),
+	      SCMP_SYS(fgetxattr)),
+};
+
+/* KVM_RUN itself, and nothing else of the vCPU's fd. */
+static const struct group vcpu_run = {
+	"the guest runs",
+	IOCTLS(KVM_RUN),
+};
+
+/* The doorbell thread's wait (machine/ioevent.c). */
+static const struct group io_wait = {
+	"waiting for doorbells",
+	CALLS(SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait)),
+};
+
+/* The control server (control/server.c): answers on its socket, checks the
+ * peer's credentials, pauses the vCPUs (a kick signal to each). */
+static const struct group control_socket = {
+	"the control socket, and kicking vCPU threads for a pause",
+	CALLS(SCMP_SYS(accept4), SCMP_SYS(getsockopt), SCMP_SYS(shutdown), SCMP_SYS(fcntl),
+	      SCMP_SYS(tgkill), SCMP_SYS(eventfd2)),
+};
+
+/* The main thread after the build: waits (poll on the signalfd and the
+ * wake eventfd), kicks vCPU threads, then takes the VM apart in reverse
+ * build order: joins threads, deassigns doorbells and memory slots, resets
+ * vhost owners, restores the terminal, unlinks the control socket, drops
+ * disk locks, ends the vmboot-net helper and tells a service manager. */
+static const struct group main_teardown = {
+	"the run loop and the teardown",
+	CALLS(SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(tgkill), SCMP_SYS(rt_sigaction),
+	      SCMP_SYS(epoll_ctl), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(flock),
+	      SCMP_SYS(fcntl), SCMP_SYS(kill), SCMP_SYS(wait4), SCMP_SYS(socket),
+	      SCMP_SYS(connect), SCMP_SYS(sendto), SCMP_SYS(sendmsg), SCMP_SYS(shutdown),
+	      SCMP_SYS(lseek)),
+	IOCTLS(KVM_SET_USER_MEMORY_REGION, KVM_IOEVENTFD, KVM_IRQ_LINE, KVM_GET_REGS,
+	       KVM_GET_SREGS, KVM_TRANSLATE, VHOST_RESET_OWNER, VHOST_VSOCK_SET_RUNNING,
+	       TCGETS, TCSETS, TCSETSW, TCSETSF),
+};
+
+/* vmboot-net serving frames (netd/main.c, netd/slirp.c): libslirp makes a
+ * host socket for each guest connection or UDP flow, and rereads
+ * /etc/resolv.conf when it changes (its DNS forwarding). */
+static const struct group netd_slirp = {
+	"libslirp's host sockets and its resolv.conf",
+	CALLS(SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
+	      SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),
+	      SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(shutdown),
+	      SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
+	      SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(fcntl), SCMP_SYS(openat),
+	      SCMP_SYS(lseek), SCMP_SYS(eventfd2)),
+	IOCTLS(FIONREAD, FIONBIO),
+};
+
+/* ---- the kinds ---- */
+
+#define MAX_GROUPS 5
+
+struct kind {
+	const char *name;
+	const struct group *groups[MAX_GROUPS];
+};
+
+/* A vCPU thread runs the device handlers of its exits (machine/vcpu.c):
+ * without KVM_CAP_IOEVENTFD every queue is served there, so it needs what a
+ * device's I/O needs, but never a new socket, exec or clone. */
+static const struct kind kinds[] = {
+	[VB_SANDBOX_MAIN] = { "main", { &libc_base, &main_teardown } },
+	[VB_SANDBOX_VCPU] = { "vcpu",
+			      { &libc_base, &vcpu_run, &device_control, &device_io, &ninep_files } },
+	[VB_SANDBOX_IO] = { "io", { &libc_base, &io_wait, &device_control, &device_io, &ninep_files } },
+	[VB_SANDBOX_CONTROL] = { "control", { &libc_base, &control_socket, &device_control,
+					      &device_io } },
+	[VB_SANDBOX_NETD] = { "netd", { &libc_base, &netd_slirp } },
+};
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+const char *vb_sandbox_kind_name(enum vb_sandbox_kind kind)
+{
+	return (unsigned)kind < N_KINDS ? kinds[kind].name : "unknown";
+}
+
+int vb_sandbox_no_new_privs(struct vb_err *err)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return vb_err_errno(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	return 0;
+}
+
+/* ---- the debug mode ---- */
+
+/* What the SIGSYS handler reads: the names, resolved once before any
+ * filter goes in (libseccomp's resolver allocates, which a signal handler
+ * must not), and the kind of the thread that faulted. Written before the
+ * first filter of the process, read-only afterwards. */
+#define DEBUG_MAX_SYSCALL 512
+static const char *debug_names[DEBUG_MAX_SYSCALL];
+static _Thread_local const char *debug_kind = "?";
+
+static void put(const char *s)
+{
+	size_t n = strlen(s);
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, s, n);
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Async-signal-safe: no stdio. */
+static void put_hex(unsigned long v)
+{
+	char buf[2 + 2 * sizeof(v) + 1], *p = buf + sizeof(buf) - 1;
+	*p = '\0';
+	do {
+		*--p = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	put(p);
+}
+
+static void put_dec(unsigned long v)
+{
+	char buf[24], *p = buf + sizeof(buf) - 1;
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(p);
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *uctx)
+{
+	(void)sig;
+	(void)uctx;
+	int nr = si->si_syscall;
+	const char *name = nr >= 0 && nr < DEBUG_MAX_SYSCALL ? debug_names[nr] : NULL;
+	put("vmboot: error: seccomp: the ");
+	put(debug_kind);
+	put(" thread made a forbidden system call: ");
+	put(name ? name : "unknown");
+	put(" (");
+	put_dec((unsigned long)nr);
+	put(") at ");
+	put_hex((unsigned long)(uintptr_t)si->si_call_addr);
+	put("\n");
+	_exit(VB_SANDBOX_DEBUG_EXIT);
+}
+
+static bool debug_wanted(void)
+{
+	const char *v = getenv("VMBOOT_SECCOMP_DEBUG");
+	return v && strcmp(v, "1") == 0;
+}
+
+static void resolve_names(void)
+{
+	for (int nr = 0; nr < DEBUG_MAX_SYSCALL; nr++)
+		debug_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+}
+
+static int debug_prepare(struct vb_err *err)
+{
+	static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+	pthread_once(&names_once, resolve_names);
+	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) < 0)
+		return vb_err_errno(err, errno, "seccomp: SIGSYS handler");
+	sigset_t sys;
+	sigemptyset(&sys);
+	sigaddset(&sys, SIGSYS);
+	pthread_sigmask(SIG_UNBLOCK, &sys, NULL);
+	return 0;
+}
+
+/* ---- building and loading ---- */
+
+static int add_group(scmp_filter_ctx ctx, const struct group *g)
+{
+	for (size_t i = 0; i < g->n_calls; i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, g->calls[i], 0);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < g->n_ioctls; i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					 SCMP_A1(SCMP_CMP_MASKED_EQ, IOCTL_REQUEST_MASK,
+						 g->ioctls[i] & IOCTL_REQUEST_MASK));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err)
+{
+	if ((unsigned)kind >= N_KINDS)
+		return vb_err_set(err, EINVAL, "seccomp: no thread kind %d", (int)kind);
+	const struct kind *k = &kinds[kind];
+	bool debug = debug_wanted();
+	if (debug) {
+		int r = debug_prepare(err);
+		if (r)
+			return r;
+		debug_kind = k->name;
+	}
+	scmp_filter_ctx ctx = seccomp_init(debug ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return vb_err_set(err, ENOMEM, "seccomp: %s filter: seccomp_init failed", k->name);
+	int r = 0;
+	for (size_t i = 0; i < MAX_GROUPS && k->groups[i] && !r; i++)
+		r = add_group(ctx, k->groups[i]);
+	if (!r)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		return vb_err_errno(err, -r, "seccomp: %s filter", k->name);
+	return 0;
+}

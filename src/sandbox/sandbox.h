@@ -1,0 +1,50 @@
+/* Confining vmboot's threads: a seccomp filter per thread kind, and
+ * no_new_privs for the whole process.
+ *
+ * When: vb_sandbox_no_new_privs() first thing in main() (and in the
+ * vmboot-net helper), so every thread and every program vmboot runs
+ * inherits it. vb_sandbox_enter() once per thread, after the build is done
+ * and before the thread touches anything the guest controls: a vCPU thread
+ * just before its first KVM_RUN, a service thread at its start, the main
+ * thread once every thread it starts has started (a filter is inherited by
+ * the threads a thread creates after it, and filters stack).
+ *
+ * What: each kind's allowlist is the system calls that thread kind makes in
+ * vmboot, libc's hidden ones included (sandbox.c names each group and why);
+ * ioctl only with the request numbers the kind uses. Anything else kills the
+ * whole process (SECCOMP_RET_KILL_PROCESS): a thread that does what it never
+ * does is a thread the guest took over. With VMBOOT_SECCOMP_DEBUG=1 in the
+ * environment a forbidden call instead raises SIGSYS, whose handler prints
+ * the call's name and the address it was made from on stderr and ends the
+ * process with status 159 (128 + SIGSYS).
+ *
+ * The filter applies to the calling thread only (no TSYNC) and cannot be
+ * taken off again. Return convention: 0, or -errno with err filled. */
+#ifndef VB_SANDBOX_SANDBOX_H
+#define VB_SANDBOX_SANDBOX_H
+
+#include "util/err.h"
+
+enum vb_sandbox_kind {
+	VB_SANDBOX_MAIN,    /* the run loop, then the teardown */
+	VB_SANDBOX_VCPU,    /* KVM_RUN and the exits' device handlers */
+	VB_SANDBOX_IO,      /* doorbell, device worker and console reader threads */
+	VB_SANDBOX_CONTROL, /* the control socket's server */
+	VB_SANDBOX_NETD,    /* the vmboot-net helper, serving frames */
+};
+
+/* The exit status of a process the debug mode's SIGSYS handler ended. */
+#define VB_SANDBOX_DEBUG_EXIT 159
+
+/* "main", "vcpu", "io", "control", "netd". */
+const char *vb_sandbox_kind_name(enum vb_sandbox_kind kind);
+
+/* PR_SET_NO_NEW_PRIVS on the calling thread and all it creates or runs
+ * afterwards: no exec can gain privileges (setuid bits, file
+ * capabilities) again. */
+int vb_sandbox_no_new_privs(struct vb_err *err);
+
+/* Installs kind's filter on the calling thread (see above). */
+int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err);
+
+#endif

@@ -1,0 +1,12 @@
+# tests/sandbox: each thread kind's seccomp filter, in forked children.
+UNIT_TESTS += tests/sandbox/test_sandbox
+tests_sandbox_test_sandbox_SOURCES = tests/sandbox/test_sandbox.c
+tests_sandbox_test_sandbox_CFLAGS = $(TEST_CFLAGS)
+tests_sandbox_test_sandbox_LDADD = $(TEST_LIBS)
+
+# vmboot run --seccomp on real KVM (tests/kvm/vmboot_child.h: skips
+# without /dev/kvm), the tiny guests of tests/guests.
+UNIT_TESTS += tests/kvm/test_seccomp
+tests_kvm_test_seccomp_SOURCES = tests/kvm/test_seccomp.c tests/kvm/vmboot_child.h
+tests_kvm_test_seccomp_CFLAGS = $(TEST_CFLAGS)
+tests_kvm_test_seccomp_LDADD = $(TEST_LIBS)

@@ -1,0 +1,193 @@
+/* Each thread kind's seccomp filter (src/sandbox): in a child process, a
+ * call the kind never makes kills the process with SIGSYS, and a call it
+ * makes still works; ioctl is filtered by request number; the debug mode
+ * names the forbidden call and exits 159. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sandbox/sandbox.h"
+
+/* What the child does once confined. */
+enum probe { PROBE_WRITE, PROBE_EXECVE, PROBE_PTRACE, PROBE_SOCKET, PROBE_OPENAT,
+	     PROBE_BAD_IOCTL };
+
+/* The child's exit status when the call came back (forbidden or not). */
+#define CAME_BACK 42
+#define ENTER_FAILED 43
+
+static void probe(enum probe p, int out_fd)
+{
+	char *const argv[] = { "/bin/true", NULL };
+	switch (p) {
+	case PROBE_WRITE:
+		_exit(write(out_fd, "ok", 2) == 2 ? 0 : 1);
+	case PROBE_EXECVE:
+		syscall(SYS_execve, "/bin/true", argv, NULL);
+		break;
+	case PROBE_PTRACE:
+		syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
+		break;
+	case PROBE_SOCKET:
+		syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+		break;
+	case PROBE_OPENAT:
+		syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY);
+		break;
+	case PROBE_BAD_IOCTL:
+		/* A KVM request that is not KVM_RUN: on a pipe it would fail
+		 * with ENOTTY, if the filter let it through at all. */
+		syscall(SYS_ioctl, out_fd, KVM_CREATE_VM, 0);
+		break;
+	}
+	_exit(CAME_BACK);
+}
+
+/* Forks a child that enters kind's filter and makes the probe; returns its
+ * wait status. The pipe's read end gets what the child wrote to out_fd
+ * (stderr too, with debug). */
+static int run_child(enum vb_sandbox_kind kind, enum probe p, bool debug, char *out,
+		     size_t out_size)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (debug) {
+			setenv("VMBOOT_SECCOMP_DEBUG", "1", 1);
+			dup2(fds[1], STDERR_FILENO);
+		} else {
+			unsetenv("VMBOOT_SECCOMP_DEBUG");
+		}
+		struct vb_err err;
+		if (vb_sandbox_no_new_privs(&err) < 0 || vb_sandbox_enter(kind, &err) < 0)
+			_exit(ENTER_FAILED);
+		probe(p, fds[1]);
+	}
+	close(fds[1]);
+	size_t used = 0;
+	ssize_t n;
+	while (used + 1 < out_size && (n = read(fds[0], out + used, out_size - 1 - used)) > 0)
+		used += (size_t)n;
+	out[used] = '\0';
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void assert_killed(enum vb_sandbox_kind kind, enum probe p)
+{
+	char out[256];
+	int status = run_child(kind, p, false, out, sizeof(out));
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
+		fail_msg("%s filter, probe %d: want death by SIGSYS, got status 0x%x",
+			 vb_sandbox_kind_name(kind), (int)p, status);
+}
+
+static void assert_allowed_write(enum vb_sandbox_kind kind)
+{
+	char out[256];
+	int status = run_child(kind, PROBE_WRITE, false, out, sizeof(out));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "ok");
+}
+
+static const enum vb_sandbox_kind all_kinds[] = { VB_SANDBOX_MAIN, VB_SANDBOX_VCPU, VB_SANDBOX_IO,
+						  VB_SANDBOX_CONTROL, VB_SANDBOX_NETD };
+
+static void every_kind_writes_and_dies_of_ptrace_and_execve(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(all_kinds) / sizeof(all_kinds[0]); i++) {
+		assert_allowed_write(all_kinds[i]);
+		assert_killed(all_kinds[i], PROBE_PTRACE);
+		assert_killed(all_kinds[i], PROBE_EXECVE);
+	}
+}
+
+static void vcpu_makes_no_socket_and_no_other_kvm_ioctl(void **state)
+{
+	(void)state;
+	assert_killed(VB_SANDBOX_VCPU, PROBE_SOCKET);
+	assert_killed(VB_SANDBOX_VCPU, PROBE_BAD_IOCTL);
+}
+
+static void io_makes_no_socket(void **state)
+{
+	(void)state;
+	assert_killed(VB_SANDBOX_IO, PROBE_SOCKET);
+	assert_killed(VB_SANDBOX_IO, PROBE_BAD_IOCTL);
+}
+
+static void control_and_main_open_no_file(void **state)
+{
+	(void)state;
+	assert_killed(VB_SANDBOX_CONTROL, PROBE_OPENAT);
+	assert_killed(VB_SANDBOX_CONTROL, PROBE_SOCKET);
+	assert_killed(VB_SANDBOX_MAIN, PROBE_OPENAT);
+	assert_killed(VB_SANDBOX_MAIN, PROBE_BAD_IOCTL);
+}
+
+static void netd_makes_no_kvm_ioctl(void **state)
+{
+	(void)state;
+	assert_killed(VB_SANDBOX_NETD, PROBE_BAD_IOCTL);
+}
+
+static void debug_mode_names_the_call(void **state)
+{
+	(void)state;
+	char out[512];
+	int status = run_child(VB_SANDBOX_VCPU, PROBE_SOCKET, true, out, sizeof(out));
+	print_message("%s", out);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), VB_SANDBOX_DEBUG_EXIT);
+	assert_non_null(strstr(out, "the vcpu thread made a forbidden system call: socket ("));
+	assert_non_null(strstr(out, ") at 0x"));
+}
+
+static void unknown_kind_is_refused(void **state)
+{
+	(void)state;
+	struct vb_err err = { { 0 } };
+	/* In this process: a refusal installs nothing. */
+	assert_int_equal(vb_sandbox_enter((enum vb_sandbox_kind)99, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "no thread kind 99"));
+	assert_int_equal(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_kind_writes_and_dies_of_ptrace_and_execve),
+		cmocka_unit_test(vcpu_makes_no_socket_and_no_other_kvm_ioctl),
+		cmocka_unit_test(io_makes_no_socket),
+		cmocka_unit_test(control_and_main_open_no_file),
+		cmocka_unit_test(netd_makes_no_kvm_ioctl),
+		cmocka_unit_test(debug_mode_names_the_call),
+		cmocka_unit_test(unknown_kind_is_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
