@@ -31,6 +31,14 @@ const struct vb_console *vb_host_console_sink(struct vb_host_console *c)
 	return &c->sink;
 }
 
+/* The terminal reader has one context for its sink and its events: the
+ * console. Input goes on to the device with the device's own context. */
+static size_t feed_guest(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct vb_host_console *c = ctx;
+	return c->to_guest(c->to_guest_ctx, buf, n);
+}
+
 static void on_term_event(void *ctx, enum vb_term_event ev)
 {
 	struct vb_host_console *c = ctx;
@@ -51,7 +59,7 @@ static int open_pty(struct vb_host_console *c, const struct vb_host_console_inpu
 		return rc;
 	c->dest = (struct vb_console){ vb_pty_console_write, &c->pty };
 	vb_term_attach_fd(&c->term, c->pty.master_fd);
-	rc = vb_term_start_reader(&c->term, in->to_guest, on_term_event, c, err);
+	rc = vb_term_start_reader(&c->term, feed_guest, on_term_event, c, err);
 	if (!rc && !in->quiet)
 		vb_log(VB_LOG_INFO, "console on %s", c->pty.path);
 	return rc;
@@ -60,13 +68,15 @@ static int open_pty(struct vb_host_console *c, const struct vb_host_console_inpu
 int vb_host_console_open(struct vb_host_console *c, const struct vb_host_console_input *in,
 			 struct vb_err *err)
 {
+	c->to_guest = in->to_guest;
+	c->to_guest_ctx = in->ctx;
 	if (in->tty)
 		return open_pty(c, in, err);
 	if (in->in_fd < 0)
 		return 0;
 	int rc = vb_term_open(&c->term, in->in_fd, err);
 	if (!rc)
-		rc = vb_term_start_reader(&c->term, in->to_guest, on_term_event, c, err);
+		rc = vb_term_start_reader(&c->term, feed_guest, on_term_event, c, err);
 	return rc;
 }
 

@@ -38,6 +38,10 @@ struct vb_host_console {
 	atomic_bool quit_requested; /* Ctrl-A x */
 	struct vb_term term;
 	struct vb_pty pty;          /* tty = true: the console's pty */
+	/* The device taking input and its own context: the reader thread
+	 * calls feed_guest with the console, which passes the bytes on. */
+	vb_term_sink_fn to_guest;
+	void *to_guest_ctx;
 };
 
 /* Where input comes from and goes to (stage 9). */
@@ -47,7 +51,7 @@ struct vb_host_console_input {
 	bool quiet;          /* do not log the pty's path: someone else
 			      * reports it (run --detach, vm.h on_ready) */
 	vb_term_sink_fn to_guest; /* the device taking input; called from
-				   * the reader thread */
+				   * the reader thread with ctx */
 	void *ctx;
 };
 

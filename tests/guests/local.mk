@@ -1,10 +1,11 @@
 # tests/guests: tiny 16-bit real-mode guests (flat binaries loaded at
 # 0x10000), assembled with the host's GNU as; contract in guests.h.
 GUEST_AS = as --32 -I $(srcdir)/tests/guests
-GUEST_BINS = tests/guests/hello.bin tests/guests/smp.bin tests/guests/bootinfo.bin
+GUEST_BINS = tests/guests/hello.bin tests/guests/smp.bin tests/guests/bootinfo.bin \
+	tests/guests/echo.bin
 noinst_DATA += $(GUEST_BINS)
 CLEANFILES += $(GUEST_BINS)
-EXTRA_DIST += tests/guests/guests.h tests/guests/hello.S tests/guests/smp.S \
+EXTRA_DIST += tests/guests/guests.h tests/guests/hello.S tests/guests/smp.S tests/guests/echo.S \
 	tests/guests/bootinfo.S tests/guests/serial.inc
 # The guests that print through serial.inc's putc/puts.
 tests/guests/smp.bin tests/guests/bootinfo.bin tests/guests/ticker.bin: \
@@ -18,6 +19,8 @@ VB_GUEST_BUILD = $(AM_V_GEN)$(MKDIR_P) tests/guests && \
 	$(OBJCOPY) -O binary -j .text $@.o $@ && rm -f $@.o
 
 tests/guests/hello.bin: tests/guests/hello.S
+	$(VB_GUEST_BUILD)
+tests/guests/echo.bin: tests/guests/echo.S
 	$(VB_GUEST_BUILD)
 tests/guests/smp.bin: tests/guests/smp.S
 	$(VB_GUEST_BUILD)

@@ -18,3 +18,8 @@ UNIT_TESTS += tests/kvm/test_open
 tests_kvm_test_open_SOURCES = tests/kvm/test_open.c
 tests_kvm_test_open_CFLAGS = $(TEST_CFLAGS)
 tests_kvm_test_open_LDADD = $(TEST_LIBS)
+
+# test_console_input.sh: stdin piped into vmboot reaches the guest's UART
+# (tests/guests/echo.bin echoes it back), through the whole binary.
+TESTS += tests/kvm/test_console_input.sh
+EXTRA_DIST += tests/kvm/test_console_input.sh
