@@ -337,11 +337,9 @@ int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
 {
 	s->ops = *ops;
 	s->stop_timeout_s = stop_timeout_s;
-	int e = vb_thread_start_blocked(&s->tid, server_main, s);
-	if (e)
-		return vb_err_errno(err, e, "control server: pthread_create");
-	s->started = true;
-	return 0;
+	int rc = vb_thread_start_blocked(&s->tid, server_main, s, "control server", err);
+	s->started = rc == 0;
+	return rc;
 }
 
 void vb_ctl_server_set_ops(struct vb_ctl_server *s, const struct vb_ctl_ops *ops)

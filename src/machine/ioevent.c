@@ -43,6 +43,12 @@ struct vb_ioevent {
 	struct slot slots[VB_IOEVENT_MAX];
 };
 
+/* Doorbell ids come from the devices: anything out of range is none. */
+static bool valid_id(int id)
+{
+	return id >= 0 && (unsigned)id < VB_IOEVENT_MAX;
+}
+
 int vb_ioevent_create(struct vb_ioevent **out, vb_ioevent_assign_fn assign, void *assign_ctx,
 		      struct vb_err *err)
 {
@@ -231,11 +237,9 @@ int vb_ioevent_start(struct vb_ioevent *s, bool seccomp, struct vb_err *err)
 	if (s->running)
 		return 0;
 	s->seccomp = seccomp;
-	int e = vb_thread_start_blocked(&s->thread, thread_main, s);
-	if (e)
-		return vb_err_errno(err, e, "I/O event service: thread");
-	s->running = true;
-	return 0;
+	int rc = vb_thread_start_blocked(&s->thread, thread_main, s, "I/O event service", err);
+	s->running = rc == 0;
+	return rc;
 }
 
 void vb_ioevent_stop(struct vb_ioevent *s)
@@ -286,17 +290,18 @@ uint64_t vb_ioevent_calls(struct vb_ioevent *s)
 
 int vb_ioevent_fd(struct vb_ioevent *s, int id)
 {
-	if (id < 0 || (unsigned)id >= VB_IOEVENT_MAX)
-		return -1;
-	pthread_mutex_lock(&s->lock);
-	int fd = s->slots[id].used ? s->slots[id].fd : -1;
-	pthread_mutex_unlock(&s->lock);
+	int fd = -1;
+	if (valid_id(id)) {
+		pthread_mutex_lock(&s->lock);
+		fd = s->slots[id].used ? s->slots[id].fd : -1;
+		pthread_mutex_unlock(&s->lock);
+	}
 	return fd;
 }
 
 int vb_ioevent_take(struct vb_ioevent *s, int id)
 {
-	if (id < 0 || (unsigned)id >= VB_IOEVENT_MAX)
+	if (!valid_id(id))
 		return -1;
 	pthread_mutex_lock(&s->lock);
 	struct slot *sl = &s->slots[id];
