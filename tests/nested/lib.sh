@@ -448,35 +448,46 @@ nested_drive_args() {
 # NESTED_DISKS, NESTED_VMBOOT and NESTED_TIMEOUT. Returns the command's exit status from
 # the marker line, 124 on timeout, 99 if the VM died without a marker.
 nested_boot_outer() {
-	local status=0 why=''
+	local status=0 why='' left=${VB_NESTED_RETRY:-2}
 	nested_boot_outer_once "$@" || status=$?
 	# QEMU's emulator runs the outer VM at the mercy of the host's load: on
 	# a busy 2-core machine a run can starve past its timeout, and a nested
 	# guest starved under TCG has been seen to die of it (a double fault on
 	# its first system call; the same boot passed when the host was quiet).
-	# One more try tells a starved run from a hang or a real crash, which
+	# More tries tell a starved run from a hang or a real crash, which
 	# happen again; the log says which it was.
-	# The same goes for an outer VM that died without a word and an inner
-	# guest that triple-faulted (no test reboots that way: they reset
-	# through the keyboard controller), both seen a few times in a day of
-	# runs whose repeats passed.
-	if [ "$status" -eq 124 ]; then
-		why="timed out"
-	elif grep -aq 'Kernel panic - not syncing' "$NESTED_WORK/console" 2>/dev/null; then
-		why="a kernel panicked ($(grep -ao 'Kernel panic - not syncing: .*' \
-			"$NESTED_WORK/console" | head -n 1))"
-	elif [ "$status" -eq 99 ]; then
-		why="the outer VM stopped without its exit marker"
-	elif grep -aq 'guest reset (triple fault)' "$NESTED_WORK/console" 2>/dev/null; then
-		why="an inner guest triple-faulted"
-	fi
-	if [ -n "$why" ] && [ "${VB_NESTED_RETRY:-1}" != 0 ]; then
+	# The same goes for an outer VM that died without a word or whose
+	# kernel panicked (a "stack guard page was hit" in vmboot's vCPU
+	# thread, the outer kernel's own exception recursion) and, when the
+	# command failed, an inner guest that triple-faulted (no test reboots
+	# that way: they reset through the keyboard controller): each seen
+	# several times in a day of runs whose repeats passed. VB_NESTED_RETRY
+	# is how many more tries (default 2; 0: none).
+	while [ "$left" -gt 0 ]; do
+		why=$(nested_retry_reason "$status")
+		[ -n "$why" ] || break
+		left=$((left - 1))
 		nested_log "$why: trying once more (VB_NESTED_RETRY=0 to disable)"
 		nested_cleanup
 		status=0
 		nested_boot_outer_once "$@" || status=$?
-	fi
+	done
 	return "$status"
+}
+
+# Why a run that ended with status $1 is worth another try, or nothing.
+nested_retry_reason() {
+	if [ "$1" -eq 124 ]; then
+		echo "timed out"
+	elif grep -aq 'Kernel panic - not syncing' "$NESTED_WORK/console" 2>/dev/null; then
+		echo "a kernel panicked ($(grep -ao 'Kernel panic - not syncing: .*' \
+			"$NESTED_WORK/console" | head -n 1))"
+	elif [ "$1" -eq 99 ]; then
+		echo "the outer VM stopped without its exit marker"
+	elif [ "$1" -ne 0 ] &&
+		grep -aq 'guest reset (triple fault)' "$NESTED_WORK/console" 2>/dev/null; then
+		echo "an inner guest triple-faulted"
+	fi
 }
 
 nested_boot_outer_once() {
