@@ -17,18 +17,12 @@ wait_rx:
 	jz	wait_rx
 	mov	$0x3f8, %dx
 	in	%dx, %al
-	mov	%al, %bl
-wait_thr:
-	mov	$0x3fd, %dx
-	in	%dx, %al
-	test	$0x20, %al
-	jz	wait_thr
-	mov	$0x3f8, %dx
-	mov	%bl, %al
-	out	%al, %dx
-	cmp	$0x0a, %bl
+	call	putc
+	cmp	$0x0a, %al
 	jne	wait_rx
 	mov	$0xfe, %al
 	out	%al, $0x64
 1:	hlt
 	jmp	1b
+
+.include "serial.inc"

@@ -8,8 +8,8 @@ CLEANFILES += $(GUEST_BINS)
 EXTRA_DIST += tests/guests/guests.h tests/guests/hello.S tests/guests/smp.S tests/guests/echo.S \
 	tests/guests/bootinfo.S tests/guests/serial.inc
 # The guests that print through serial.inc's putc/puts.
-tests/guests/smp.bin tests/guests/bootinfo.bin tests/guests/ticker.bin: \
-	tests/guests/serial.inc
+tests/guests/smp.bin tests/guests/bootinfo.bin tests/guests/ticker.bin \
+	tests/guests/echo.bin: tests/guests/serial.inc
 
 # Only .text goes into the image; the i386 REL relocations against .text
 # already hold the right offsets because the image runs at offset 0 of
