@@ -23,28 +23,20 @@ make_tmp
 private_run_dir
 STATUS_TIMEOUT=30
 
-run_echo() { # INPUT-COMMAND: its output piped into vmboot running echo.bin
-	sh -c "$1" | timeout -k 5 20 "$VMBOOT" run -k "$echo_bin" -m 64 -c 1 >"$TMP/out" 2>"$TMP/err"
+# echo_case WHAT INPUT-COMMAND LINE: INPUT-COMMAND's output piped into
+# vmboot running echo.bin; vmboot must exit 0 with LINE on its output.
+echo_case() {
+	checks=$((checks + 1))
+	sh -c "$2" | timeout -k 5 20 "$VMBOOT" run -k "$echo_bin" -m 64 -c 1 >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -eq 0 ] || { fail "$1: exit $rc, want 0"; show "$TMP/err"; }
+	expect_grep "$TMP/out" "^$3\$"
 }
 
-checks=$((checks + 1))
-run_echo "printf 'hello-echo\\n'"
-rc=$?
-[ "$rc" -eq 0 ] || { fail "input ready at start: exit $rc, want 0"; show "$TMP/err"; }
-expect_grep "$TMP/out" '^hello-echo$'
-
-checks=$((checks + 1))
-run_echo "sleep 1; printf 'later-'; sleep 1; printf 'line\\n'"
-rc=$?
-[ "$rc" -eq 0 ] || { fail "input while running: exit $rc, want 0"; show "$TMP/err"; }
-expect_grep "$TMP/out" '^later-line$'
-
+echo_case "input ready at start" "printf 'hello-echo\\n'" hello-echo
+echo_case "input while running" "sleep 1; printf 'later-'; sleep 1; printf 'line\\n'" later-line
 long=$(printf '%0200d' 7)
-checks=$((checks + 1))
-run_echo "printf '%s\\n' $long"
-rc=$?
-[ "$rc" -eq 0 ] || { fail "a 200-byte line: exit $rc, want 0"; show "$TMP/err"; }
-expect_grep "$TMP/out" "^$long\$"
+echo_case "a 200-byte line" "printf '%s\\n' $long" "$long"
 
 # No newline, then end of input: the guest waits for ever; vmboot keeps
 # running it (end of input is not a stop) until timeout's SIGTERM: 124.
