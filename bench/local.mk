@@ -2,6 +2,8 @@
 EXTRA_DIST += bench/run bench/check.sh bench/cputime.c bench/9p.sh bench/9p_read.c bench/readbench.h \
 	bench/boot/run bench/boot/inner.sh bench/boot/bootbench.c
 EXTRA_DIST += bench/blk.sh bench/blk_io.c
+EXTRA_DIST += bench/nested-io bench/nested-io.d/inner.sh bench/nested-io.d/guest.sh \
+	bench/nested-io.d/ioload.c
 
 # bench/9p.sh's virtqueue mode: built on request (make bench/9p_virtq) with
 # the in-process test driver, so it links what the unit tests link.

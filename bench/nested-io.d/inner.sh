@@ -1,0 +1,152 @@
+#!/bin/sh
+# bench/nested-io's outer half: runs inside the nested harness's outer VM
+# (tests/nested/run-cmd), in /work, where bench/nested-io put ioload,
+# nio-extra.cpio.gz (guest.sh as /tests/nestedio.sh and ioload as
+# /bin/ioload, for the inner guest), qemu-system-x86_64 and
+# bios-microvm.bin; vmboot is /bin/vmboot. Usage: inner.sh ROUNDS
+#
+# Boots one guest ROUNDS times under each VMM, alternating (vmboot, QEMU,
+# vmboot, ...): the nested tests' kernel and initramfs plus guest.sh, the
+# same RAM, vCPUs and devices, all virtio over MMIO, the same image on
+# this VM's tmpfs. Prints the report between NESTEDIO-BEGIN and
+# NESTEDIO-END: a header, then one "nio VMM ROUND KEY VALUE..." line per
+# guest result (guest.sh's nio.KEY=VALUE) and, for a run that worked,
+# "nio VMM ROUND run SECONDS", the outer VM's wall time of the whole run,
+# boot included; a "FAILED:" line for one that did not. Exits 1 when a run
+# failed.
+rounds=${1:-3}
+dir=/tmp/nio # tmpfs (outer-init.sh)
+guest_mib=256
+guest_cpus=2
+disk_mib=96
+file_mib=64
+params="quiet vbtest=nestedio"
+run_timeout=480 # a run takes about 100 s
+tcp_port=5001 # guest.sh sends to 10.0.2.2:5001
+
+setup() {
+	mkdir -p "$dir/share" || return 1
+	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+	cat /guest/initrd.img /work/nio-extra.cpio.gz >"$dir/initrd.img" &&
+		dd if=/dev/zero of="$dir/disk.img" bs=1M count="$disk_mib" 2>/dev/null &&
+		dd if=/dev/zero of="$dir/share/file" bs=1M count="$file_mib" 2>/dev/null &&
+		write_machine_file
+}
+
+write_machine_file() {
+	cat >"$dir/nested-io.conf" <<EOF
+name = "nested-io";
+cpus = $guest_cpus;
+memory = $guest_mib;
+kernel = "/guest/vmlinuz";
+initrd = "$dir/initrd.img";
+params = "$params";
+devices = (
+  { type = "disk"; id = "disk0"; path = "$dir/disk.img"; transport = "mmio"; },
+  { type = "net"; mode = "user"; transport = "mmio"; },
+  { type = "9p"; path = "$dir/share"; tag = "nioshare"; transport = "mmio"; }
+);
+EOF
+}
+
+# vmboot's disk is buffered pread/pwrite on the image with fdatasync for a
+# FLUSH (src/virtio/blk_disk.c): QEMU's cache=writeback. aio=threads is
+# QEMU's default for it, named so it shows. rtc stays: without it the
+# Debian kernel hangs in early boot; x-option-roms=off: qboot loads the
+# kernel itself; auto-kernel-cmdline=off: the DSDT describes the devices,
+# as vmboot's does. reboot=t: microvm has no keyboard controller, so the
+# guest init's reboot ends QEMU (-no-reboot) by a triple fault.
+qemu_cmd() {
+	echo "/work/qemu-system-x86_64 -M microvm,x-option-roms=off,auto-kernel-cmdline=off" \
+		"-accel kvm -cpu host -smp $guest_cpus -m $guest_mib" \
+		"-nodefaults -no-user-config -display none -no-reboot -L /work" \
+		"-kernel /guest/vmlinuz -initrd $dir/initrd.img" \
+		"-append 'console=ttyS0 reboot=t panic=-1 $params'" \
+		"-drive id=disk0,file=$dir/disk.img,format=raw,if=none,cache=writeback,aio=threads" \
+		"-device virtio-blk-device,drive=disk0" \
+		"-netdev user,id=net0 -device virtio-net-device,netdev=net0" \
+		"-fsdev local,id=fs0,path=$dir/share,security_model=none" \
+		"-device virtio-9p-device,fsdev=fs0,mount_tag=nioshare"
+}
+
+vmboot_cmd() {
+	echo "vmboot run $dir/nested-io.conf"
+}
+
+uptime_centisec() {
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}"
+}
+
+# Runs VMM ($1) for round $2; the guest console goes to $dir/VMM-ROUND.log.
+run_one() {
+	vmm=$1 round=$2 log=$dir/$1-$2.log
+	t0=$(uptime_centisec)
+	case $vmm in
+	vmboot) eval "timeout $run_timeout $(vmboot_cmd)" >"$log" 2>&1 </dev/null ;;
+	qemu) eval "timeout $run_timeout $(qemu_cmd) -serial file:$log" >"$log.err" 2>&1 </dev/null ;;
+	esac
+	status=$?
+	t1=$(uptime_centisec)
+	tr -d '\r' <"$log" | sed -n 's/.*VMBOOT-GUEST: nio\.\([a-z0-9_]*\)=\(.*\)/\1 \2/p' |
+		while read -r key value; do
+			echo "nio $vmm $round $key $value"
+		done
+	d=$((t1 - t0))
+	secs=$(printf '%d.%02d' $((d / 100)) $((d % 100)))
+	if [ "$status" -ne 0 ] || ! tr -d '\r' <"$log" | grep -q 'VMBOOT-GUEST: nio.done=0'; then
+		echo "FAILED: $vmm round $round: exit status $status after $secs s; the console" \
+			"after the last result:"
+		console_after_results "$log" | sed 's/^/  /'
+		[ ! -s "$log.err" ] || sed 's/^/  qemu: /' "$log.err"
+		return 1
+	fi
+	echo "nio $vmm $round run $secs"
+}
+
+# What the guest printed after its last result, where a hang shows first
+# (the kernel's hung-task and RCU-stall reports): 30 lines, and the last 5.
+console_after_results() {
+	tr -d '\r' <"$1" | awk '
+		{ line[NR] = $0 }
+		/VMBOOT-GUEST: nio\./ { from = NR + 1 }
+		END {
+			if (!from) from = 1
+			for (i = from; i <= NR && i < from + 30; i++) print line[i]
+			if (NR >= from + 30) print "..."
+			for (i = (NR - 4 > from + 30 ? NR - 4 : from + 30); i <= NR; i++) print line[i]
+		}'
+}
+
+header() {
+	echo "guest: the nested tests' Debian kernel and initramfs + bench/nested-io.d/guest.sh;" \
+		"$guest_mib MiB, $guest_cpus vCPUs; disk, net, 9p on virtio-mmio (ACPI DSDT)"
+	echo "disk: a ${disk_mib} MiB raw image on the outer VM's tmpfs, host page cache" \
+		"(vmboot pread/pwrite + fdatasync; QEMU cache=writeback,aio=threads);" \
+		"9p: a ${file_mib} MiB file"
+	echo "vmboot: $(vmboot_cmd) ($(vmboot --version 2>&1 | head -n 1))"
+	echo "qemu:   $(qemu_cmd) ($(/work/qemu-system-x86_64 --version | head -n 1))"
+	echo "host: $(uname -r) kvm-amd on QEMU TCG ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo |
+		head -n 1)), $(nproc) CPUs"
+}
+
+echo NESTEDIO-BEGIN
+if ! setup; then
+	echo "FAILED: setting up $dir"
+	echo NESTEDIO-END
+	exit 1
+fi
+ioload sink "$tcp_port" &
+sink=$!
+header
+failed=0
+round=1
+while [ "$round" -le "$rounds" ]; do
+	for vmm in vmboot qemu; do
+		run_one "$vmm" "$round" || failed=1
+	done
+	round=$((round + 1))
+done
+kill "$sink" 2>/dev/null
+echo NESTEDIO-END
+exit "$failed"
