@@ -7,6 +7,8 @@
 # default build/) and the guest-driver helper of the device tests, then
 # runs 4 KiB random reads and 1 MiB sequential writes at queue depth 1 and
 # 32 both ways (see blk_io.c). Prints IOPS, MB/s and the ratio per line.
+# Then the same again with the I/O thread's seccomp filter loaded, and what
+# the filter costs: virtio-blk IOPS filtered / unfiltered per workload.
 set -euo pipefail
 mib=${1:-256}
 seconds=${2:-6}
@@ -25,4 +27,12 @@ trap 'rm -rf "$dir"' EXIT
 cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$top/src" -I"$build" -o "$dir/blk_io" \
 	"$top/bench/blk_io.c" "$top/tests/virtio/driver.c" $libs
 echo "image: $mib MiB in $dir ($(df -T "$dir" | awk 'NR == 2 { print $2 }')), page cache warm"
-"$dir/blk_io" "$dir/image.raw" "$mib" "$seconds"
+"$dir/blk_io" "$dir/image.raw" "$mib" "$seconds" | tee "$dir/plain.txt"
+"$dir/blk_io" "$dir/image.raw" "$mib" "$seconds" --seccomp | tee "$dir/seccomp.txt"
+# The virtio-blk IOPS is the field after "| virtio-blk".
+echo "seccomp cost (virtio-blk IOPS with the filter / without; 1.00 = free):"
+awk -F'|' '/\| virtio-blk/ {
+		split($1, name, "  pread"); split($2, v, " ")
+		if (FILENAME ~ /plain/) { base[FNR] = v[2]; label[FNR] = name[1] }
+		else if (base[FNR] > 0) printf "  %s  %.3f\n", label[FNR], v[2] / base[FNR]
+	}' "$dir/plain.txt" "$dir/seccomp.txt"

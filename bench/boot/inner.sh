@@ -23,7 +23,9 @@ echo "host: $(uname -r) kvm-amd on QEMU TCG ($(sed -n 's/^model name[^:]*: //p' 
 echo "NOTE: nested KVM on an emulated CPU: absolute times are inflated many times"
 echo "  over bare metal (every VM exit is emulated); compare the ratios."
 # The baselines show what only starting each program costs here.
+# vmboot --no-seccomp: what the filters cost, in the same run.
 bootbench "$runs" "$mib" bench vmboot "$vmboot_cmd" qemu-microvm "$qemu_cmd" \
+	"vmboot --no-seccomp" "$vmboot_cmd --no-seccomp" \
 	"vmboot --version" "vmboot --version" \
 	"qemu --version" "/work/qemu-system-x86_64 --version"
 rc=$?

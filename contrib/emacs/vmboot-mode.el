@@ -129,7 +129,8 @@ That is a .conf file setting devices or kernel at its top level (for
            (vmboot--key "console" "guest console" 'enum '("serial" "virtio" "none"))
            (vmboot--bool-key "tty" "put the guest console on a new pty")
            (vmboot--bool-key "hugepages" "back guest RAM with huge pages")
-           (vmboot--bool-key "seccomp" "confine each thread to the system calls it needs")
+           (vmboot--bool-key "seccomp" "confine each vmboot thread to the system calls it needs; false is unsafe, for debugging")
+           (vmboot--key "user" "started as root: run as this user once the VM is built")
            (vmboot--bool-key "acpi" "describe the machine with ACPI tables")
            (vmboot--key "devices" "list of device tables")
            (vmboot--key "debug" "debugging aids"))
@@ -140,14 +141,16 @@ That is a .conf file setting devices or kernel at its top level (for
      :devices
      (list (cons "disk" (funcall virtio
                                  (vmboot--key "path" "raw image file or directory")
-                                 (vmboot--bool-key "readonly" "the guest cannot write")))
+                                 (vmboot--bool-key "readonly" "the guest cannot write")
+                                 (vmboot--key "queues" "request queues (virtio-blk multiqueue)")))
            (cons "net" (funcall virtio
                                 (vmboot--key "mode" "user-mode networking or tap"
                                              'enum '("user" "tap"))
                                 (vmboot--key "tap" "host tap interface name")
                                 (vmboot--key "mac" "guest MAC address")
                                 (vmboot--bool-key "dhcp" "serve the guest DHCP")
-                                (vmboot--key "forward" "host-to-guest port forwards")))
+                                (vmboot--key "forward" "host-to-guest port forwards")
+                                (vmboot--bool-key "vhost" "tap mode: the kernel's vhost-net moves the frames")))
            (cons "9p" (funcall virtio
                                (vmboot--key "path" "host directory to share")
                                (vmboot--key "tag" "mount tag the guest uses")

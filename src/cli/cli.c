@@ -167,8 +167,10 @@ static int resolve_machine(const struct vb_options *opts, struct loaded *m,
 		return rc;
 	rc = vb_resolve(&m->desc, &host, &m->graph, diags);
 	m->resolved = !rc;
-	if (m->resolved && m->zc.initramfs)
+	if (m->resolved && m->zc.initramfs) {
 		m->graph.initrd_label = "(built in memory: vmboot's init and the kernel's modules)";
+		m->graph.vmboot_init = true;
+	}
 	return rc ? rc : (diags->errors ? -EINVAL : 0);
 }
 
@@ -494,7 +496,7 @@ static int build_machine(const struct vb_options *opts, const struct loaded *m)
 	}
 	struct vb_service service;
 	vb_service_open(&service, opts->detach, &vm_opts);
-	struct vb_vmctl vmctl = { .stop_timeout_s = VB_CTL_STOP_TIMEOUT_DEFAULT_S };
+	struct vb_vmctl vmctl = { .stop_timeout_s = VB_CTL_STOP_TIMEOUT_DEFAULT_S, .statm_fd = -1 };
 	const struct vb_vm_publisher publisher = vb_vmctl_publisher(&vmctl);
 	vm_opts.publisher = &publisher;
 	struct zc_run zc = { .initramfs = NULL };

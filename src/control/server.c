@@ -30,6 +30,7 @@ struct vb_ctl_server {
 	pthread_mutex_t ops_lock;
 	struct vb_ctl_ops ops;
 	uint32_t stop_timeout_s;
+	const struct vb_sandbox_policy *confine;
 	pthread_t tid;
 	bool started;
 	bool stop_armed;      /* an orderly stop is waiting for its timeout */
@@ -332,12 +333,21 @@ int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server *
 	return 0;
 }
 
+static int server_confine(void *arg, struct vb_err *err)
+{
+	struct vb_ctl_server *s = arg;
+	return vb_sandbox_confine(VB_SANDBOX_CONTROL, s->confine, err);
+}
+
 int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
-			uint32_t stop_timeout_s, struct vb_err *err)
+			uint32_t stop_timeout_s, const struct vb_sandbox_policy *confine,
+			struct vb_err *err)
 {
 	s->ops = *ops;
 	s->stop_timeout_s = stop_timeout_s;
-	int rc = vb_thread_start_blocked(&s->tid, server_main, s, "control server", err);
+	s->confine = confine;
+	int rc = vb_thread_start_checked(&s->tid, server_confine, server_main, s, "control server",
+					 err);
 	s->started = rc == 0;
 	return rc;
 }

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "control/proto.h"
+#include "sandbox/sandbox.h"
 #include "util/err.h"
 
 #define VB_CTL_IO_TIMEOUT_MS 5000
@@ -62,9 +63,12 @@ struct vb_ctl_server;
 int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server **out,
 		       struct vb_err *err);
 
-/* Starts the thread. ops is copied; ops->ctx must outlive the server. */
+/* Starts the thread, which confines itself as VB_SANDBOX_CONTROL first
+ * (sandbox/sandbox.h; confine NULL: not at all; it must outlive the
+ * server). ops is copied; ops->ctx must outlive the server. */
 int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
-			uint32_t stop_timeout_s, struct vb_err *err);
+			uint32_t stop_timeout_s, const struct vb_sandbox_policy *confine,
+			struct vb_err *err);
 
 /* Replaces the ops (copied). When it returns, no callback of the old ops
  * runs or will run: a request being answered finishes first. */

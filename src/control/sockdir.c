@@ -11,20 +11,57 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int vb_ctl_dir(char *buf, size_t size, struct vb_err *err)
+/* snprintf's result n into a buffer of size: 0, or the path was too long. */
+static int fits(int n, size_t size, struct vb_err *err)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	int n;
-	/* The XDG base directory spec wants an absolute path; ignore others. */
-	if (xdg && xdg[0] == '/')
-		n = snprintf(buf, size, "%s/vmboot", xdg);
-	else if (geteuid() == 0)
-		n = snprintf(buf, size, "/run/vmboot");
-	else
-		n = snprintf(buf, size, "/tmp/vmboot-%u", (unsigned)geteuid());
 	if (n < 0 || (size_t)n >= size)
 		return vb_err_set(err, ENAMETOOLONG, "control socket directory: path too long");
 	return 0;
+}
+
+/* /run/vmboot for root; else, when look_for_session, /run/user/UID/vmboot
+ * if /run/user/UID is uid's; else /tmp/vmboot-UID. */
+static int default_dir(uid_t uid, bool look_for_session, char *buf, size_t size,
+		       struct vb_err *err)
+{
+	char session[64];
+	struct stat st;
+	int n;
+	snprintf(session, sizeof(session), "/run/user/%u", (unsigned)uid);
+	if (uid == 0)
+		n = snprintf(buf, size, "/run/vmboot");
+	else if (look_for_session && lstat(session, &st) == 0 && S_ISDIR(st.st_mode) &&
+		 st.st_uid == uid)
+		n = snprintf(buf, size, "%s/vmboot", session);
+	else
+		n = snprintf(buf, size, "/tmp/vmboot-%u", (unsigned)uid);
+	return fits(n, size, err);
+}
+
+int vb_ctl_user_dir(uid_t uid, char *buf, size_t size, struct vb_err *err)
+{
+	return default_dir(uid, true, buf, size, err);
+}
+
+/* XDG_RUNTIME_DIR names a directory that exists and is not ours: the
+ * environment came from another user. */
+static bool someone_elses(const char *dir)
+{
+	struct stat st;
+	return stat(dir, &st) == 0 && st.st_uid != geteuid();
+}
+
+int vb_ctl_dir(char *buf, size_t size, struct vb_err *err)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	/* The XDG base directory spec wants an absolute path; ignore others. */
+	bool has_xdg = xdg && xdg[0] == '/';
+	if (geteuid() != getuid() || (has_xdg && someone_elses(xdg)))
+		return vb_ctl_user_dir(geteuid(), buf, size, err);
+	if (has_xdg)
+		return fits(snprintf(buf, size, "%s/vmboot", xdg), size, err);
+	/* The user's own vmboot with no session to go by: as always. */
+	return default_dir(geteuid(), false, buf, size, err);
 }
 
 static int mkdir_parents(const char *dir, struct vb_err *err)

@@ -2,7 +2,10 @@
  *
  * Each running VM listens on DIR/NAME.sock, DIR being
  * $XDG_RUNTIME_DIR/vmboot, or /run/vmboot for root without
- * XDG_RUNTIME_DIR, or /tmp/vmboot-UID otherwise. DIR is mode 0700 and
+ * XDG_RUNTIME_DIR, or /tmp/vmboot-UID otherwise. A VM started as root
+ * with `user` is that user's (its name is claimed as the user:
+ * machine/vm.c), in the directory the user's session would name
+ * (vb_ctl_user_dir). DIR is mode 0700 and
  * owned by the user: a directory owned by someone else, or open to group
  * or others, is refused (it would let another user plant or reach
  * sockets). Sockets are 0600. A socket file nobody listens on
@@ -15,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/err.h"
 
@@ -22,8 +26,18 @@
 #define VB_CTL_PATH_MAX 108
 #define VB_CTL_NAME_MAX 64
 
-/* The socket directory for this user, from the environment. */
+/* The socket directory for the effective user, from the environment.
+ * An environment that is not that user's gives vb_ctl_user_dir's
+ * instead: the effective uid is not the real one (root claiming a name
+ * as the machine's `user`), or XDG_RUNTIME_DIR is a directory of someone
+ * else (root's, still there after the switch to `user`). */
 int vb_ctl_dir(char *buf, size_t size, struct vb_err *err);
+
+/* uid's socket directory as that user's login session would name it,
+ * without its environment: /run/vmboot for root, /run/user/UID/vmboot
+ * when /run/user/UID is uid's (logind made it and points
+ * XDG_RUNTIME_DIR there), else /tmp/vmboot-UID. */
+int vb_ctl_user_dir(uid_t uid, char *buf, size_t size, struct vb_err *err);
 
 /* Creates dir (0700, and missing parents 0755) and checks that it is a
  * directory of ours that nobody else can enter; a directory of ours with

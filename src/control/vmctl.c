@@ -2,6 +2,7 @@
 #include "control/vmctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -152,14 +153,15 @@ static int vmctl_stat(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
 	vb_vm_get_info(c->vm, &info);
 	vb_ctl_reply_add(r, "memory_bytes", "%llu", (unsigned long long)info.ram_bytes);
 	/* /proc/self/statm: size resident shared ... in pages (proc(5)). */
-	FILE *f = fopen("/proc/self/statm", "r");
+	char text[128];
+	ssize_t got = c->statm_fd >= 0 ? pread(c->statm_fd, text, sizeof(text) - 1, 0) : -1;
 	unsigned long long size = 0, resident = 0;
-	if (f) {
-		if (fscanf(f, "%llu %llu", &size, &resident) == 2) {
+	if (got > 0) {
+		text[got] = '\0';
+		if (sscanf(text, "%llu %llu", &size, &resident) == 2) {
 			unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
 			vb_ctl_reply_add(r, "host_rss_bytes", "%llu", resident * page);
 		}
-		fclose(f);
 	}
 	add_balloon_stats(c, r);
 	return 0;
@@ -220,12 +222,14 @@ static int publish_claim(void *ctx, struct vb_vm *vm, const char *name, struct v
 	struct vb_vmctl *c = ctx;
 	char dir[VB_CTL_PATH_MAX];
 	c->vm = vm;
+	c->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	int rc = vb_ctl_dir(dir, sizeof(dir), err);
 	if (!rc)
 		rc = vb_ctl_server_open(dir, name, &c->server, err);
 	const struct vb_ctl_ops ops = ops_for(c, false);
 	if (!rc)
-		rc = vb_ctl_server_start(c->server, &ops, c->stop_timeout_s, err);
+		rc = vb_ctl_server_start(c->server, &ops, c->stop_timeout_s,
+					 vb_vm_confine_policy(vm), err);
 	return rc;
 }
 
@@ -249,6 +253,9 @@ static void publish_release(void *ctx)
 	vb_ctl_server_close(c->server);
 	c->server = NULL;
 	c->vm = NULL;
+	if (c->statm_fd >= 0)
+		close(c->statm_fd);
+	c->statm_fd = -1;
 }
 
 struct vb_vm_publisher vb_vmctl_publisher(struct vb_vmctl *vmctl)

@@ -13,7 +13,7 @@
  *                      info (state "starting") and stop (the build ends,
  *                      undone); every other request is refused, "NAME is
  *                      starting"
- *   stage 10, running  every request: info, pause, resume, stop (Ctrl-Alt-
+ *   stage 11, running  every request: info, pause, resume, stop (Ctrl-Alt-
  *                      Del, or at once with force), debug, stat, balloon,
  *                      console
  *   first undo         as while starting, the state "stopping"; when the
@@ -36,6 +36,9 @@ struct vb_vmctl {
 				       * after this (VB_CTL_STOP_TIMEOUT_DEFAULT_S) */
 	struct vb_ctl_server *server;  /* set by the claim hook */
 	struct vb_vm *vm;
+	/* /proc/self/statm, opened at the claim: the control thread opens no
+	 * file once it is confined. */
+	int statm_fd;
 };
 
 /* The publisher that puts vmctl's VM on its socket. vmctl must outlive

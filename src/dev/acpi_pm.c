@@ -12,6 +12,7 @@ struct vb_acpi_pm {
 	void (*request)(void *ctx, enum vb_dev_request req);
 	void *request_ctx;
 	uint32_t ged_events;     /* pending, cleared by the guest's read */
+	bool button_taken;       /* the guest read the last press */
 };
 _Static_assert(offsetof(struct vb_acpi_pm, port) == 0, "vb_port_dev_new allocates it");
 
@@ -37,6 +38,8 @@ static int pm_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t size
 		if (offset == VB_X86_ACPI_PM_GED_EVENT && size == 4) {
 			value = pm->ged_events;
 			pm->ged_events = 0;
+			if (value & VB_X86_ACPI_GED_POWER_BUTTON)
+				pm->button_taken = true;
 		}
 		for (uint32_t i = 0; i < size; i++)
 			data[i] = (uint8_t)(value >> (8 * i));
@@ -53,8 +56,17 @@ int vb_acpi_pm_press_power_button(struct vb_acpi_pm *pm)
 {
 	pthread_mutex_lock(&pm->port.lock);
 	pm->ged_events |= VB_X86_ACPI_GED_POWER_BUTTON;
+	pm->button_taken = false;
 	pthread_mutex_unlock(&pm->port.lock);
 	return vb_irq_pulse(&pm->ged);
+}
+
+bool vb_acpi_pm_button_taken(struct vb_acpi_pm *pm)
+{
+	pthread_mutex_lock(&pm->port.lock);
+	bool taken = pm->button_taken;
+	pthread_mutex_unlock(&pm->port.lock);
+	return taken;
 }
 
 static int pm_attach(const struct vb_device_ops *self, struct vb_dev_env *env, const void *config,

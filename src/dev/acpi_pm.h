@@ -32,4 +32,8 @@ extern const struct vb_device_ops vb_acpi_pm_ops;
 /* Returns 0 or the irqchip's -errno. */
 int vb_acpi_pm_press_power_button(struct vb_acpi_pm *pm);
 
+/* The guest's ACPI read the last press from the GED event register: an
+ * OS took it (whether it acts on it is up to its userspace). */
+bool vb_acpi_pm_button_taken(struct vb_acpi_pm *pm);
+
 #endif

@@ -31,6 +31,7 @@
 #include "dev/bus.h"
 #include "dev/irq.h"
 #include "mem/guestmem.h"
+#include "sandbox/sandbox.h"
 #include "util/err.h"
 
 /* Where guest console output goes: stdout in production, a buffer in
@@ -100,6 +101,11 @@ struct vb_dev_env {
 	 * path. db NULL adds an event instead: an eventfd that no guest write
 	 * signals but something else does (the kernel's vhost worker, through
 	 * doorbell_fd: virtio/vhost.h), fn running on the same thread. */
+	/* How threads a device starts (a NIC's I/O thread) confine
+	 * themselves before they touch guest data, and what a helper
+	 * process a device starts is told (sandbox/sandbox.h). NULL (tests):
+	 * not at all. */
+	const struct vb_sandbox_policy *confine;
 	int (*doorbell_add)(void *ctx, const struct vb_doorbell *db,
 			    void (*fn)(void *opaque, unsigned queue), void *opaque, unsigned queue,
 			    int *id, struct vb_err *err);
@@ -113,6 +119,25 @@ struct vb_dev_env {
 	 * lock fn takes. */
 	int (*doorbell_fd)(void *ctx, int id, bool take);
 	void *doorbell_ctx;
+	/* Optional message-signalled interrupts (MSI-X, dev/msix.h): NULL
+	 * (tests, or KVM without KVM_CAP_IRQ_ROUTING and KVM_CAP_IRQFD), and
+	 * a device offers its INTx line alone. msi_add makes a route and an
+	 * eventfd bound to it (KVM_IRQFD): writing 1 to *fd sends the route's
+	 * message with no exit and no VMM lock, from any thread; *id names
+	 * the route. The fd stays the env's, closed by msi_remove or when the
+	 * VMM goes. A new route goes nowhere until msi_set points it at a
+	 * message (address, data: the device checks them) or, valid false,
+	 * nowhere again; msi_set changes the env's table only, and
+	 * msi_commit hands the whole table to KVM (KVM_SET_GSI_ROUTING) if
+	 * anything changed since the last: one call per guest table change,
+	 * not per register write. Call them at attach or from register
+	 * handlers, never on an interrupt's path. 0 or -errno with err
+	 * filled (a route is then what it was before). */
+	int (*msi_add)(void *ctx, int *id, int *fd, struct vb_err *err);
+	void (*msi_set)(void *ctx, int id, uint64_t addr, uint32_t data, bool valid);
+	int (*msi_commit)(void *ctx, struct vb_err *err);
+	void (*msi_remove)(void *ctx, int id);
+	void *msi_ctx;
 };
 
 struct vb_device_ops {

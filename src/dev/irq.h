@@ -15,19 +15,24 @@
  * kernel serializes itself. A device orders its own calls (virtio: under
  * the device mutex, so the line follows the ISR).
  *
- * Why not KVM_IRQFD: every line a device drives here is level-triggered
- * (PCI INTx, and virtio-mmio lines, which the MP table declares level,
- * arch/x86/mptable.c) and held while the device's status says so. A plain
- * irqfd injects an edge (assert then deassert, api.rst KVM_IRQFD), so a
- * level that stays up after the guest's EOI would never be seen again: a
- * lost interrupt. KVM_IRQFD_FLAG_RESAMPLE fixes that only with a second
- * eventfd per line and a thread that re-asserts on every EOI, and it moves
- * the deassert from the ISR read to the EOI. An irqfd write is one
- * syscall, like KVM_IRQ_LINE; it would pay off where the kernel itself
- * signals it (vhost), but there the guest must still find its ISR bit
- * set, so vhost's call eventfds are relayed to the device's line by the
- * I/O event thread instead (virtio/vhost.h). So the line stays a level
- * set with KVM_IRQ_LINE. */
+ * Lines are levels, set with KVM_IRQ_LINE, not KVM_IRQFD: every line a
+ * device drives here is level-triggered (PCI INTx, and virtio-mmio lines,
+ * which the MP table declares level, arch/x86/mptable.c) and held while
+ * the device's status says so. A plain irqfd injects an edge (assert then
+ * deassert, api.rst KVM_IRQFD), so a level that stays up after the
+ * guest's EOI would never be seen again: a lost interrupt.
+ * KVM_IRQFD_FLAG_RESAMPLE fixes that only with a second eventfd per line
+ * and a thread that re-asserts on every EOI, and it moves the deassert
+ * from the ISR read to the EOI; and a level-triggered guest handler still
+ * costs an exit for its status read and one for the IOAPIC's EOI.
+ *
+ * That argument is the line's, not the interrupt's: a message-signalled
+ * interrupt (PCI MSI-X, dev/msix.h) is an edge by nature, has no status
+ * register to read and no level to hold. So a PCI function whose driver
+ * enabled MSI-X sends each of its vectors with an eventfd write into an
+ * irqfd on an MSI route (the env's msi hooks, dev/dev.h), from any
+ * thread, without exits; its INTx line here is the fallback for a driver
+ * that does not enable MSI-X, and for KVMs without irqfd or routing. */
 #ifndef VB_DEV_IRQ_H
 #define VB_DEV_IRQ_H
 

@@ -176,6 +176,8 @@ static void cfg_write(struct vb_pci_host *h, uint32_t bus, uint32_t dev,
 		if (now != old_bar[b] && fn->bar_moved)
 			fn->bar_moved(fn->opaque, b, old_bar[b], now);
 	}
+	if (fn->config_written)
+		fn->config_written(fn->opaque, reg, size);
 }
 
 uint32_t vb_pci_config_read(struct vb_pci_host *h, uint32_t bus, uint32_t dev,

@@ -17,11 +17,11 @@
  * spec: a BAR's low bits below its size are read-only, so writing all-ones
  * reads back the size mask with the type bits.
  *
- * Callbacks (bar_moved, command_changed) run with the host's mutex held,
- * on the vCPU thread that wrote config space; they may read fn->config but
- * must not call back into the host. A BAR "moves" also while the guest
- * sizes it: act on the address only when the command register enables
- * that BAR's decoding.
+ * Callbacks (bar_moved, command_changed, config_written) run with the
+ * host's mutex held, on the vCPU thread that wrote config space; they may
+ * read fn->config but must not call back into the host. A BAR "moves"
+ * also while the guest sizes it: act on the address only when the command
+ * register enables that BAR's decoding.
  *
  * Functions return 0 or -errno and fill err. */
 #ifndef VB_DEV_PCI_H
@@ -76,6 +76,10 @@ struct vb_pci_function {
 	void (*bar_moved)(void *opaque, unsigned bar, uint64_t old_addr,
 			  uint64_t new_addr);
 	void (*command_changed)(void *opaque, uint16_t old_cmd, uint16_t new_cmd);
+	/* Any write the function accepted, after the bytes changed and the
+	 * two callbacks above ran: for a capability whose registers act when
+	 * written (MSI-X message control, dev/msix.h). */
+	void (*config_written)(void *opaque, uint32_t reg, uint32_t size);
 	void *opaque;
 };
 

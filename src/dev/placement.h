@@ -25,6 +25,9 @@ struct vb_virtio_placement {
 	/* The machine's name, borrowed; NULL in tests (virtio-net derives
 	 * stable MACs from it). */
 	const char *machine_name;
+	/* The machine's vCPU count (what a device sizes its queues by); 0 in
+	 * tests: unknown. */
+	unsigned cpus;
 	enum vb_virtio_transport transport;
 	uint32_t pci_slot;     /* PCI: device number on bus 0; 0 = any free one */
 	uint64_t mmio_base;    /* MMIO: register window */

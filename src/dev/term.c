@@ -10,6 +10,7 @@
 
 #include "sandbox/sandbox.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 /* The one exception to "no global mutable state": a signal handler and an
  * atexit function get no context argument, yet must put the terminal back
@@ -152,16 +153,16 @@ static bool deliver(struct vb_term *t, const uint8_t *buf, size_t n)
 	return true;
 }
 
+static int reader_confine(void *arg, struct vb_err *err)
+{
+	struct vb_term *t = arg;
+	return vb_sandbox_confine(VB_SANDBOX_IO, t->confine, err);
+}
+
 static void *reader_main(void *arg)
 {
 	struct vb_term *t = arg;
 	uint8_t in[256], out[2 * sizeof(in)];
-	struct vb_err err;
-	if (t->seccomp && vb_sandbox_enter(VB_SANDBOX_IO, &err) < 0) {
-		vb_log(VB_LOG_ERROR, "console input: %s", err.msg);
-		t->on_event(t->ctx, VB_TERM_ERROR);
-		return NULL;
-	}
 	for (;;) {
 		struct pollfd p[2] = {
 			{.fd = t->stop_pipe[0], .events = POLLIN},
@@ -206,12 +207,13 @@ int vb_term_start_reader(struct vb_term *term, vb_term_sink_fn sink,
 	term->sink = sink;
 	term->on_event = on_event;
 	term->ctx = ctx;
-	int r = pthread_create(&term->reader, NULL, reader_main, term);
+	int r = vb_thread_start_checked(&term->reader, reader_confine, reader_main, term,
+					"console input", err);
 	if (r) {
 		close(term->stop_pipe[0]);
 		close(term->stop_pipe[1]);
 		term->stop_pipe[0] = term->stop_pipe[1] = -1;
-		return vb_err_errno(err, r, "terminal: reader thread");
+		return r;
 	}
 	term->reader_running = true;
 	return 0;

@@ -28,6 +28,8 @@
 
 #include "util/err.h"
 
+struct vb_sandbox_policy;
+
 #define VB_TERM_ESCAPE 0x01 /* Ctrl-A */
 #define VB_TERM_RETRY_MS 10
 
@@ -58,11 +60,11 @@ struct vb_term {
 	vb_term_event_fn on_event;
 	void *ctx;
 	struct vb_term_escape esc;
-	/* The reader confines itself first (VB_SANDBOX_IO, sandbox.h); should
-	 * that fail, it reports VB_TERM_ERROR and reads nothing. Set by the
-	 * owner after vb_term_open or vb_term_attach_fd (which clear it) and
-	 * before vb_term_start_reader. */
-	bool seccomp;
+	/* The reader confines itself first (VB_SANDBOX_IO, sandbox.h; NULL:
+	 * not at all); should that fail, vb_term_start_reader fails. Set by
+	 * the owner after vb_term_open or vb_term_attach_fd (which clear it)
+	 * and before vb_term_start_reader; it must outlive the reader. */
+	const struct vb_sandbox_policy *confine;
 };
 
 /* Raw mode if in_fd is a terminal (otherwise nothing to change). */

@@ -59,6 +59,7 @@ static int open_pty(struct vb_host_console *c, const struct vb_host_console_inpu
 		return rc;
 	c->dest = (struct vb_console){ vb_pty_console_write, &c->pty };
 	vb_term_attach_fd(&c->term, c->pty.master_fd);
+	c->term.confine = in->confine;
 	rc = vb_term_start_reader(&c->term, feed_guest, on_term_event, c, err);
 	if (!rc && !in->quiet)
 		vb_log(VB_LOG_INFO, "console on %s", c->pty.path);
@@ -75,6 +76,7 @@ int vb_host_console_open(struct vb_host_console *c, const struct vb_host_console
 	if (in->in_fd < 0)
 		return 0;
 	int rc = vb_term_open(&c->term, in->in_fd, err);
+	c->term.confine = in->confine;
 	if (!rc)
 		rc = vb_term_start_reader(&c->term, feed_guest, on_term_event, c, err);
 	return rc;

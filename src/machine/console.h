@@ -53,6 +53,9 @@ struct vb_host_console_input {
 	vb_term_sink_fn to_guest; /* the device taking input; called from
 				   * the reader thread with ctx */
 	void *ctx;
+	/* How the reader thread confines itself (NULL: not); must outlive
+	 * the console. */
+	const struct vb_sandbox_policy *confine;
 };
 
 /* dest is copied. Nothing is open yet: close is a no-op until open. */

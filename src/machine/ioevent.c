@@ -35,7 +35,7 @@ struct vb_ioevent {
 	vb_ioevent_assign_fn assign;
 	void *assign_ctx;
 	pthread_t thread;
-	bool seccomp; /* the thread confines itself first */
+	const struct vb_sandbox_policy *confine; /* the thread's first step */
 	bool running;
 	bool stopped;
 	unsigned count;
@@ -213,14 +213,15 @@ int vb_ioevent_poll(struct vb_ioevent *s, int timeout_ms)
 	return dispatch(s, timeout_ms, &stop);
 }
 
+static int thread_confine(void *arg, struct vb_err *err)
+{
+	struct vb_ioevent *s = arg;
+	return vb_sandbox_confine(VB_SANDBOX_IO, s->confine, err);
+}
+
 static void *thread_main(void *arg)
 {
 	struct vb_ioevent *s = arg;
-	struct vb_err err;
-	if (s->seccomp && vb_sandbox_enter(VB_SANDBOX_IO, &err) < 0) {
-		vb_log(VB_LOG_ERROR, "I/O event service: %s", err.msg);
-		return NULL;
-	}
 	bool stop = false;
 	while (!stop) {
 		/* epoll_wait on our own epoll fd fails only with EINTR (handled
@@ -232,12 +233,14 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-int vb_ioevent_start(struct vb_ioevent *s, bool seccomp, struct vb_err *err)
+int vb_ioevent_start(struct vb_ioevent *s, const struct vb_sandbox_policy *confine,
+		     struct vb_err *err)
 {
 	if (s->running)
 		return 0;
-	s->seccomp = seccomp;
-	int rc = vb_thread_start_blocked(&s->thread, thread_main, s, "I/O event service", err);
+	s->confine = confine;
+	int rc = vb_thread_start_checked(&s->thread, thread_confine, thread_main, s,
+					 "I/O event service", err);
 	s->running = rc == 0;
 	return rc;
 }

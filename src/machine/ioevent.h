@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "dev/dev.h"
+#include "sandbox/sandbox.h"
 #include "util/err.h"
 
 /* Doorbells per VM: eight queues for each of a handful of devices. */
@@ -61,10 +62,12 @@ int vb_ioevent_add(struct vb_ioevent *s, const struct vb_doorbell *db,
  * ignored. */
 void vb_ioevent_remove(struct vb_ioevent *s, int id);
 
-/* Start the thread (its signals blocked). With seccomp it enters
- * VB_SANDBOX_IO first (sandbox/sandbox.h); should that fail it ends at
- * once, saying why on stderr, and serves no doorbell. */
-int vb_ioevent_start(struct vb_ioevent *s, bool seccomp, struct vb_err *err);
+/* Start the thread (its signals blocked). It confines itself as
+ * VB_SANDBOX_IO first (sandbox/sandbox.h; confine NULL: not at all, and
+ * confine must outlive the thread); should that fail, the thread ends and
+ * the start fails with the reason. */
+int vb_ioevent_start(struct vb_ioevent *s, const struct vb_sandbox_policy *confine,
+		     struct vb_err *err);
 /* Join the thread (if started), then unbind and close every doorbell;
  * later removes are no-ops and later adds are refused (-ESHUTDOWN). */
 void vb_ioevent_stop(struct vb_ioevent *s);

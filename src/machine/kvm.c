@@ -80,6 +80,7 @@ static int probe(struct vb_kvm *kvm, struct vb_err *err)
 	kvm->max_vcpus = max > 0 ? (unsigned)max : kvm->recommended_vcpus;
 	kvm->has_ioeventfd = check_ext(kvm->dev_fd, KVM_CAP_IOEVENTFD) > 0;
 	kvm->has_irqfd = check_ext(kvm->dev_fd, KVM_CAP_IRQFD) > 0;
+	kvm->has_irq_routing = check_ext(kvm->dev_fd, KVM_CAP_IRQ_ROUTING) > 0;
 
 	int mmap_size = ioctl(kvm->dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < 0)
@@ -266,6 +267,28 @@ int vb_kvm_ioeventfd(struct vb_kvm *kvm, int fd, uint64_t gpa, uint32_t len, boo
 	if (ioctl(kvm->vm_fd, KVM_IOEVENTFD, &io) < 0)
 		return vb_err_errno(err, errno, "KVM_IOEVENTFD %s at 0x%llx (%u bytes)",
 				    assign ? "assign" : "deassign", (unsigned long long)gpa, len);
+	return 0;
+}
+
+int vb_kvm_set_gsi_routing(void *ctx, const struct kvm_irq_routing *routing,
+			   struct vb_err *err)
+{
+	struct vb_kvm *kvm = ctx;
+	if (!kvm || kvm->vm_fd < 0 || !kvm->has_irq_routing || !kvm->has_irqchip)
+		return vb_err_set(err, ENODEV, "KVM_SET_GSI_ROUTING: not available");
+	if (ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, routing) < 0)
+		return vb_err_errno(err, errno, "KVM_SET_GSI_ROUTING (%u routes)", routing->nr);
+	return 0;
+}
+
+int vb_kvm_irqfd(void *ctx, int fd, uint32_t gsi, struct vb_err *err)
+{
+	struct vb_kvm *kvm = ctx;
+	if (!kvm || kvm->vm_fd < 0 || !kvm->has_irqfd || !kvm->has_irqchip)
+		return vb_err_set(err, ENODEV, "KVM_IRQFD for GSI %u: not available", gsi);
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = gsi };
+	if (ioctl(kvm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		return vb_err_errno(err, errno, "KVM_IRQFD for GSI %u", gsi);
 	return 0;
 }
 

@@ -53,6 +53,7 @@ struct vb_kvm {
 	unsigned max_vcpus;         /* KVM_CAP_MAX_VCPUS */
 	bool has_ioeventfd;
 	bool has_irqfd;
+	bool has_irq_routing; /* KVM_CAP_IRQ_ROUTING: MSI routes (machine/msi.h) */
 	/* Extra memory slots in use (bit i: slot VB_KVM_FIRST_EXTRA_SLOT + i). */
 	uint32_t extra_slots;
 	size_t vcpu_mmap_bytes;     /* KVM_GET_VCPU_MMAP_SIZE */
@@ -110,6 +111,17 @@ void vb_kvm_unmap_memory(void *ctx, uint32_t slot);
  * with the same fd, gpa, len and match. Needs has_ioeventfd; any thread. */
 int vb_kvm_ioeventfd(struct vb_kvm *kvm, int fd, uint64_t gpa, uint32_t len, bool match,
 		     uint64_t datamatch, bool assign, struct vb_err *err);
+
+/* Message-signalled interrupts (machine/msi.h), ctx being the struct
+ * vb_kvm. KVM_SET_GSI_ROUTING (api.rst): routing replaces the VM's whole
+ * table, the irqchip pins' routes included; needs has_irq_routing and the
+ * irqchip; any thread. KVM_IRQFD: eventfd fd, when signalled, injects GSI
+ * gsi through that table with no exit; closing fd undoes it (KVM drops an
+ * irqfd whose eventfd goes away), so there is no deassign. Needs
+ * has_irqfd. */
+int vb_kvm_set_gsi_routing(void *ctx, const struct kvm_irq_routing *routing,
+			   struct vb_err *err);
+int vb_kvm_irqfd(void *ctx, int fd, uint32_t gsi, struct vb_err *err);
 
 /* KVM_GET_SUPPORTED_CPUID into a malloc'd struct kvm_cpuid2 the caller
  * frees; the buffer grows until the kernel stops answering E2BIG. */

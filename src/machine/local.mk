@@ -8,3 +8,5 @@ include src/machine/kvm.mk
 libvmboot_a_SOURCES += src/machine/vm.c src/machine/vm.h src/machine/vm_impl.h \
 	src/machine/vm_control.c src/machine/console.c src/machine/console.h
 libvmboot_a_SOURCES += src/machine/ioevent.c src/machine/ioevent.h
+# MSI routes and irqfds for MSI-X (msi.h).
+libvmboot_a_SOURCES += src/machine/msi.c src/machine/msi.h

@@ -116,6 +116,9 @@ struct vb_machine_graph {
 	/* Shown for the initrd when the machine file names none but vmboot
 	 * supplies one (the zero-config default); borrowed, may be NULL. */
 	const char *initrd_label;
+	/* The guest's init is vmboot's own (the zero-config default): it has
+	 * no power-button handler, and Ctrl-Alt-Del resets it at once. */
+	bool vmboot_init;
 };
 
 /* Adds located errors and warnings to diags; returns 0, or -EINVAL when
@@ -125,6 +128,10 @@ struct vb_machine_graph {
 int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *host,
 	       struct vb_machine_graph *graph, struct vb_diags *diags);
 void vb_graph_free(struct vb_machine_graph *graph);
+
+/* A device of the graph serves host files for the guest (a 9P share):
+ * then a root-started VM keeps root's file access (sandbox/privs.h). */
+bool vb_graph_serves_host_files(const struct vb_machine_graph *graph);
 
 /* --plan output: for a person, and as one JSON object. */
 void vb_plan_print_text(const struct vb_machine_graph *graph, FILE *out);

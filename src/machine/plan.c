@@ -37,21 +37,24 @@ static bool is_number(const struct vb_device_type *t, const char *key)
 /* The type's plan fields (devtype.h) that have a value, after the
  * placement, as text on out or as JSON members on w (the other NULL);
  * then whether the guest may write, which every device reports. */
-static void plan_fields(const struct vb_device_desc *d, FILE *out, struct vb_json *w)
+static void plan_fields(const struct vb_device_desc *d, unsigned cpus, FILE *out,
+			struct vb_json *w)
 {
 	for (size_t i = 0; i < d->type->n_plan; i++) {
 		const struct vb_plan_field *f = &d->type->plan[i];
 		const char *name = out ? f->text_prefix : f->json_name;
 		const char *text = vb_device_string(d, f->key);
-		bool number = is_number(d->type, f->key) && vb_device_is_set(d, f->key);
+		bool number = f->number ||
+			      (is_number(d->type, f->key) && vb_device_is_set(d, f->key));
+		uint64_t value = f->number ? f->number(d, cpus) : vb_device_number(d, f->key);
 		if (!name || (!text && !number))
 			continue;
 		if (out && number)
-			fprintf(out, "%s%llu", name, (unsigned long long)vb_device_number(d, f->key));
+			fprintf(out, "%s%llu", name, (unsigned long long)value);
 		else if (out)
 			fprintf(out, "%s%s", name, text);
 		else if (number)
-			vb_json_key_u64(w, name, vb_device_number(d, f->key));
+			vb_json_key_u64(w, name, value);
 		else
 			vb_json_key_string(w, name, text);
 	}
@@ -66,6 +69,22 @@ static const char *origin(const struct vb_machine_graph *g, struct vb_loc loc)
 {
 	bool from_file = g->desc->source && loc.file && !strcmp(loc.file, g->desc->source);
 	return from_file ? "from the machine file" : "from the command line";
+}
+
+/* What the threads give up once the VM is built (sandbox/sandbox.h). */
+static void print_confinement(const struct vb_machine_graph *g, FILE *out)
+{
+	fputs("\nconfinement\n", out);
+	fputs(g->desc->seccomp ? "  seccomp filter per thread kind, no_new_privs\n"
+			       : "  no seccomp filter (seccomp = false: unsafe), no_new_privs\n",
+	      out);
+	if (g->desc->user)
+		fprintf(out, "  runs as %s once built: no capabilities\n", g->desc->user);
+	else if (vb_graph_serves_host_files(g))
+		fputs("  started as root: keeps CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER"
+		      " (9P shares), no other capability\n", out);
+	else
+		fputs("  started as root: no capabilities once built\n", out);
 }
 
 static void print_ram_origin(const struct vb_machine_graph *g, FILE *out)
@@ -84,7 +103,7 @@ static void print_ram_origin(const struct vb_machine_graph *g, FILE *out)
 	}
 }
 
-static void print_device_text(const struct vb_device_node *n, FILE *out)
+static void print_device_text(const struct vb_device_node *n, unsigned cpus, FILE *out)
 {
 	const struct vb_device_desc *d = n->desc;
 	fprintf(out, "  %-10s %-14s ", n->id, device_model(n));
@@ -100,7 +119,7 @@ static void print_device_text(const struct vb_device_node *n, FILE *out)
 			(unsigned long long)(n->bar_base + n->bar_bytes - 1));
 	if (n->reg_base)
 		fprintf(out, " regs 0x%llx", (unsigned long long)n->reg_base);
-	plan_fields(d, out, NULL);
+	plan_fields(d, cpus, out, NULL);
 	fputc('\n', out);
 }
 
@@ -168,6 +187,8 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 		fprintf(out, "  host offset 0x%llx\n", (unsigned long long)s->host_offset);
 	}
 
+	print_confinement(g, out);
+
 	fputs("\ndevices\n", out);
 	size_t n_legacy;
 	const struct vb_legacy_device *legacy = vb_legacy_devices(&n_legacy);
@@ -179,7 +200,7 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 		fprintf(out, "  %s\n", legacy[i].what);
 	}
 	for (size_t i = 0; i < g->n_devices; i++)
-		print_device_text(&g->devices[i], out);
+		print_device_text(&g->devices[i], g->cpus, out);
 	if (g->console.present)
 		fprintf(out, "  %-10s %-14s pci 00:%02x.0 gsi %u bar 0x%llx-0x%llx  console = virtio\n",
 			"console", "virtio-console", g->console.pci_slot, g->console.gsi,
@@ -206,7 +227,7 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 	fprintf(out, "cmdline     %s\n", g->cmdline);
 }
 
-static void json_device(const struct vb_device_node *n, struct vb_json *w)
+static void json_device(const struct vb_device_node *n, unsigned cpus, struct vb_json *w)
 {
 	const struct vb_device_desc *d = n->desc;
 	char pci[16];
@@ -230,7 +251,7 @@ static void json_device(const struct vb_device_node *n, struct vb_json *w)
 	}
 	if (n->reg_base)
 		vb_json_key_u64(w, "reg_base", n->reg_base);
-	plan_fields(d, NULL, w);
+	plan_fields(d, cpus, NULL, w);
 	vb_json_end_object(w);
 }
 
@@ -324,7 +345,7 @@ void vb_plan_print_json(const struct vb_machine_graph *g, FILE *out)
 	vb_json_key(&w, "devices");
 	vb_json_begin_array(&w);
 	for (size_t i = 0; i < g->n_devices; i++)
-		json_device(&g->devices[i], &w);
+		json_device(&g->devices[i], g->cpus, &w);
 	vb_json_end_array(&w);
 	if (g->console.present)
 		json_console_device(g, &w);
@@ -333,6 +354,8 @@ void vb_plan_print_json(const struct vb_machine_graph *g, FILE *out)
 	vb_json_key_bool(&w, "initrd_in_memory", !g->desc->initrd && g->initrd_label);
 	vb_json_key_string(&w, "console", vb_console_name(g->desc->console));
 	vb_json_key_bool(&w, "hugepages", g->desc->hugepages);
+	vb_json_key_bool(&w, "seccomp", g->desc->seccomp);
+	vb_json_key_string(&w, "user", g->desc->user);
 	json_acpi(g, &w);
 	vb_json_key_string(&w, "cmdline", g->cmdline);
 	vb_json_end_object(&w);

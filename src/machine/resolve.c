@@ -469,6 +469,14 @@ int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *h
 	return 0;
 }
 
+bool vb_graph_serves_host_files(const struct vb_machine_graph *g)
+{
+	for (size_t i = 0; i < g->n_devices; i++)
+		if (g->devices[i].type->serves_host_files)
+			return true;
+	return false;
+}
+
 void vb_graph_free(struct vb_machine_graph *g)
 {
 	free(g->devices);

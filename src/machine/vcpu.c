@@ -306,7 +306,7 @@ struct runner {
 	const struct vb_exit_handlers *h;
 	struct vb_vcpu_ctl *ctl;
 	struct vcpu_thread *threads;
-	pthread_mutex_t lock;     /* serializes handlers and the result */
+	pthread_mutex_t lock;     /* the result */
 	atomic_bool stop;
 	int wake_fd;              /* eventfd: a vCPU finished the run */
 	bool have_result;
@@ -386,7 +386,7 @@ static void *vcpu_main(void *arg)
 
 	struct vb_err why = { { 0 } };
 	ctl_count(r->ctl, +1);
-	if (r->h->seccomp && vb_sandbox_enter(VB_SANDBOX_VCPU, &why) < 0) {
+	if (vb_sandbox_confine(VB_SANDBOX_VCPU, r->h->confine, &why) < 0) {
 		vb_err_prefix(&why, "vCPU %u", v->index);
 		finish(r, t->i, VB_VCPU_FAIL, -EPERM, &why);
 	}
@@ -404,9 +404,7 @@ static void *vcpu_main(void *arg)
 		}
 		struct vb_vcpu_exit e;
 		vb_vcpu_decode(v->run, v->run_bytes, &e);
-		pthread_mutex_lock(&r->lock);
 		enum vb_vcpu_action a = vb_vcpu_handle_exit(r->h, &e, &why);
-		pthread_mutex_unlock(&r->lock);
 		if (a == VB_VCPU_CONTINUE)
 			continue;
 		if (a == VB_VCPU_FAIL)
@@ -518,8 +516,8 @@ static int run_threads(struct runner *r, int sig_fd, struct vb_run_result *res,
 	r->threads = threads;
 	int rc = start_threads(r, threads, err);
 	/* After the last thread this one starts: a filter is inherited. */
-	if (rc == 0 && r->h->seccomp)
-		rc = vb_sandbox_enter(VB_SANDBOX_MAIN, err);
+	if (rc == 0)
+		rc = vb_sandbox_confine(VB_SANDBOX_MAIN, r->h->confine, err);
 	if (rc == 0) {
 		pthread_mutex_lock(&r->ctl->lock);
 		r->ctl->run = r;

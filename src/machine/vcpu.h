@@ -14,8 +14,10 @@
  *
  * Handler callbacks return 0 (handled), VB_EXIT_STOP (the guest asked for
  * reset or poweroff: vmboot exits with status 0) or -errno with err filled
- * (the run fails with that message). The run loop calls them under one
- * lock, so device models need no locking of their own. */
+ * (the run fails with that message). The run loop calls them from every
+ * vCPU thread at once, under no lock of its own: the buses are fixed
+ * before the first KVM_RUN (dev/bus.h) and each device serializes its own
+ * state, so an exit to one device never waits for another's. */
 #ifndef VB_MACHINE_VCPU_H
 #define VB_MACHINE_VCPU_H
 
@@ -27,6 +29,7 @@
 #include <linux/kvm.h>
 
 #include "machine/kvm.h"
+#include "sandbox/sandbox.h"
 #include "util/err.h"
 
 /* Positive so it cannot collide with -errno. */
@@ -106,15 +109,15 @@ struct vb_exit_handlers {
 	/* Explain emulation failures as KVM-PVM limits (vb_kvm.is_pvm). */
 	bool host_is_pvm;
 	/* Called once, timer_ms after the vCPUs start, by the thread that
-	 * waits for the run to end (not under the handlers' lock), unless
+	 * waits for the run to end (not a vCPU thread), unless
 	 * the run ended first. NULL or 0 ms: no timer. */
 	void (*timer)(void *ctx);
 	unsigned timer_ms;
-	/* Confine the run's threads (sandbox/sandbox.h): each vCPU thread
-	 * enters VB_SANDBOX_VCPU before its first KVM_RUN, and the calling
-	 * thread VB_SANDBOX_MAIN once they all started, for good (the filter
-	 * stays after the run returns). */
-	bool seccomp;
+	/* Confine the run's threads (sandbox/sandbox.h; NULL: not): each
+	 * vCPU thread as VB_SANDBOX_VCPU before its first KVM_RUN, and the
+	 * calling thread as VB_SANDBOX_MAIN once they all started, for good
+	 * (the filter stays after the run returns). */
+	const struct vb_sandbox_policy *confine;
 };
 
 enum vb_vcpu_action { VB_VCPU_CONTINUE, VB_VCPU_STOP, VB_VCPU_FAIL };

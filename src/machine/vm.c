@@ -24,10 +24,12 @@
 #include "machine/ioevent.h"
 #include "machine/kvm.h"
 #include "machine/load.h"
+#include "machine/msi.h"
 #include "machine/ram.h"
 #include "machine/registry.h"
 #include "machine/vcpu.h"
 #include "machine/vm_impl.h"
+#include "sandbox/privs.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "virtio/balloon.h"
@@ -71,12 +73,59 @@ static void test_build_delay(struct vb_vm *vm)
 								   : (int)ms);
 }
 
+/* ---- confinement ---- */
+
+/* What each thread gives up once it serves the guest: every capability a
+ * root-started VM does not use while it runs (privs.h), and with seccomp
+ * (the default) all system calls its kind does not make. */
+static struct vb_sandbox_policy confine_policy(const struct vb_machine_graph *g)
+{
+	return (struct vb_sandbox_policy){
+		.seccomp = g->desc->seccomp,
+		.drop_caps = true,
+		.keep_caps = vb_privs_runtime_caps(vb_graph_serves_host_files(g)),
+		.user_switch_ahead = g->desc->user != NULL,
+	};
+}
+
+const struct vb_sandbox_policy *vb_vm_confine_policy(const struct vb_vm *vm)
+{
+	return &vm->confine;
+}
+
 /* ---- stage 0: the VM's name ---- */
 
 /* Claiming the name first refuses a second VM of the same name before
  * anything is built; the publisher answers from then on, as for a
  * starting VM, until the last stage says the VM runs. The vCPU control
  * exists from here so that a stop while starting is kept for the run. */
+/* With `user` the publisher claims the name as that user (its effective
+ * ids for the moment, sandbox/privs.h): the control socket and its
+ * directory are the user's, where the user's own `vmboot list` looks
+ * (control/sockdir.h), and the user can still remove them at the
+ * teardown after give_up_root. */
+static int publish_claim(struct vb_vm *vm, const struct vb_vm_publisher *pub,
+			 struct vb_err *err)
+{
+	struct vb_user user;
+	struct vb_privs_ids before;
+	if (!vm->g->desc->user)
+		return pub->claim(pub->ctx, vm, vm->name, err);
+	int rc = vb_privs_lookup_user(vm->g->desc->user, &user, err);
+	if (!rc)
+		rc = vb_privs_assume_user(&user, &before, err);
+	if (rc)
+		return rc;
+	rc = pub->claim(pub->ctx, vm, vm->name, err);
+	struct vb_err end_err;
+	int end = vb_privs_end_assume(&before, &end_err);
+	if (!rc && end) {
+		*err = end_err;
+		rc = end;
+	}
+	return rc;
+}
+
 static int claim_name(struct vb_vm *vm, struct vb_err *err)
 {
 	const struct vb_vm_publisher *pub = vm->opts->publisher;
@@ -87,7 +136,7 @@ static int claim_name(struct vb_vm *vm, struct vb_err *err)
 		snprintf(vm->name, sizeof(vm->name), "vmboot-%ld", (long)getpid());
 	int rc = vb_vcpu_ctl_create(&vm->vcpu_ctl, err);
 	if (!rc && pub)
-		rc = pub->claim(pub->ctx, vm, vm->name, err);
+		rc = publish_claim(vm, pub, err);
 	if (!rc)
 		test_build_delay(vm);
 	return rc;
@@ -283,6 +332,7 @@ static void init_env(struct vb_vm *vm)
 		.request = device_request,
 		.request_ctx = vm,
 		.log = device_log,
+		.confine = &vm->confine,
 	};
 }
 
@@ -325,6 +375,7 @@ static int attach_graph_devices(struct vb_vm *vm, struct vb_err *err)
 			.name = n->id,
 			.desc = n->desc,
 			.machine_name = vm->g->name,
+			.cpus = vm->g->cpus,
 			.transport = n->mmio_bytes ? VB_VIRTIO_MMIO : VB_VIRTIO_PCI,
 			.pci_slot = n->pci_slot,
 			.mmio_base = n->mmio_base,
@@ -352,8 +403,7 @@ static int kvm_doorbell_assign(void *ctx, int fd, const struct vb_doorbell *db, 
 }
 
 /* Virtio doorbells through ioeventfd where KVM has it (machine/ioevent.h).
- * Interrupts stay on KVM_IRQ_LINE, from whichever thread completes the
- * request: see dev/irq.h for why not irqfd. */
+ * Interrupts: see start_msi. */
 static int start_ioevent(struct vb_vm *vm, struct vb_err *err)
 {
 	if (!vm->kvm.has_ioeventfd)
@@ -364,15 +414,47 @@ static int start_ioevent(struct vb_vm *vm, struct vb_err *err)
 	return rc;
 }
 
+/* MSI-X for virtio-pci (dev/msix.h) where KVM routes messages and binds
+ * eventfds to them (machine/msi.h): the env's msi hooks, which hold the
+ * route table (msi_ctx) until detach_devices. Elsewhere the hooks stay
+ * NULL and every interrupt is a line set with KVM_IRQ_LINE (dev/irq.h). */
+static int start_msi(struct vb_vm *vm, struct vb_err *err)
+{
+	if (!vm->kvm.has_irq_routing || !vm->kvm.has_irqfd)
+		return 0;
+	const struct vb_msi_kernel k = { vb_kvm_set_gsi_routing, vb_kvm_irqfd, &vm->kvm };
+	struct vb_msi *msi;
+	int rc = vb_msi_create(&msi, &k, err);
+	if (!rc)
+		vb_msi_plug(msi, &vm->env);
+	return rc;
+}
+
+static void stop_msi(struct vb_vm *vm)
+{
+	if (vm->env.msi_ctx && vm->opts->verbose)
+		vb_log(VB_LOG_DEBUG, "MSI routes: %lu routing tables handed to KVM",
+		       vb_msi_commits(vm->env.msi_ctx));
+	vb_msi_destroy(vm->env.msi_ctx);
+	vm->env.msi_ctx = NULL;
+}
+
 static void log_notify_path(const struct vb_vm *vm)
 {
 	if (!vm->opts->verbose)
 		return;
+	char irqs[96] = "interrupts: KVM_IRQ_LINE (no KVM_CAP_IRQ_ROUTING or KVM_CAP_IRQFD)";
+	unsigned routes = vm->env.msi_ctx ? vb_msi_count(vm->env.msi_ctx) : 0;
+	if (routes)
+		snprintf(irqs, sizeof(irqs), "interrupts: MSI-X irqfd (%u routes) once the driver enables it, else KVM_IRQ_LINE",
+			 routes);
+	else if (vm->env.msi_ctx)
+		snprintf(irqs, sizeof(irqs), "interrupts: KVM_IRQ_LINE (no PCI device with MSI-X)");
 	if (vm->ioevent)
-		vb_log(VB_LOG_DEBUG, "virtio notifications: ioeventfd (%u doorbells), interrupts: KVM_IRQ_LINE",
-		       vb_ioevent_count(vm->ioevent));
+		vb_log(VB_LOG_DEBUG, "virtio notifications: ioeventfd (%u doorbells), %s",
+		       vb_ioevent_count(vm->ioevent), irqs);
 	else
-		vb_log(VB_LOG_DEBUG, "virtio notifications: exits (no KVM_CAP_IOEVENTFD), interrupts: KVM_IRQ_LINE");
+		vb_log(VB_LOG_DEBUG, "virtio notifications: exits (no KVM_CAP_IOEVENTFD), %s", irqs);
 }
 
 static int attach_devices(struct vb_vm *vm, struct vb_err *err)
@@ -388,7 +470,9 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 	if (rc)
 		return rc;
 	init_env(vm);
-	rc = start_ioevent(vm, err);
+	rc = start_msi(vm, err);
+	if (!rc)
+		rc = start_ioevent(vm, err);
 	if (!rc)
 		rc = attach_pc_devices(vm, err);
 	/* The UART attached without the console (init_env): with console =
@@ -400,7 +484,7 @@ static int attach_devices(struct vb_vm *vm, struct vb_err *err)
 	if (!rc && vm->g->desc->console == VB_CONSOLE_VIRTIO)
 		rc = attach_virtio_console(vm, err);
 	if (!rc && vm->ioevent)
-		rc = vb_ioevent_start(vm->ioevent, vm->g->desc->seccomp, err);
+		rc = vb_ioevent_start(vm->ioevent, &vm->confine, err);
 	if (!rc)
 		log_notify_path(vm);
 	return rc;
@@ -416,6 +500,7 @@ static void detach_devices(struct vb_vm *vm)
 		       (unsigned long long)vb_ioevent_calls(vm->ioevent));
 	vb_dev_set_detach_all(&vm->devices);
 	vb_ioevent_destroy(vm->ioevent);
+	stop_msi(vm);
 	vm->ioevent = NULL;
 	vm->uart = NULL;
 	vm->vcon = NULL;
@@ -542,6 +627,7 @@ static int open_console(struct vb_vm *vm, struct vb_err *err)
 		.quiet = vm->opts->on_ready != NULL,
 		.to_guest = console_input,
 		.ctx = vm,
+		.confine = &vm->confine,
 	};
 	return vb_host_console_open(&vm->console, &in, err);
 }
@@ -551,7 +637,43 @@ static void close_console(struct vb_vm *vm)
 	vb_host_console_close(&vm->console);
 }
 
-/* ---- stage 10: the VM runs ---- */
+/* ---- stage 10: root ---- */
+
+/* The console's pty is the user's to attach to (vmboot console). */
+static int give_pty(struct vb_vm *vm, const struct vb_user *user, struct vb_err *err)
+{
+	if (!vb_host_console_pty(&vm->console))
+		return 0;
+	if (fchown(vm->console.pty.slave_fd, user->uid, (gid_t)-1) < 0)
+		return vb_err_errno(err, errno, "%s: chown to %s", vm->console.pty.path, user->name);
+	return 0;
+}
+
+/* With `user`, everything that needed root is open by now: the VM goes
+ * on as that user (sandbox/privs.h), with no capability in any thread.
+ * Nothing to undo: the teardown needs no root (it closes descriptors,
+ * drops locks and removes the control socket, which is the user's:
+ * publish_claim). */
+static int give_up_root(struct vb_vm *vm, struct vb_err *err)
+{
+	struct vb_user user;
+	if (!vm->g->desc->user)
+		return 0;
+	int rc = vb_privs_lookup_user(vm->g->desc->user, &user, err);
+	if (!rc)
+		rc = give_pty(vm, &user, err);
+	if (!rc)
+		rc = vb_privs_switch_user(&user, err);
+	/* Threads that confine themselves from now on need nothing for it. */
+	if (!rc)
+		atomic_store(&vm->confine.user_switch_ahead, false);
+	if (!rc && vm->opts->verbose)
+		vb_log(VB_LOG_DEBUG, "running as %s (uid %u, gid %u)", user.name,
+		       (unsigned)user.uid, (unsigned)user.gid);
+	return rc;
+}
+
+/* ---- stage 11: the VM runs ---- */
 
 /* Every part is built: the publisher may now use them all (vm.h). */
 static int publish_running(struct vb_vm *vm, struct vb_err *err)
@@ -593,6 +715,7 @@ static const struct stage stages[] = {
 	{ "load kernel", load_kernel, NULL },
 	{ "set CPUID and registers", set_cpu_state, NULL },
 	{ "open console", open_console, close_console },
+	{ "give up root", give_up_root, NULL },
 	{ "answer on the control socket", publish_running, publish_stopping },
 };
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))
@@ -737,7 +860,7 @@ static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err 
 		.host_is_pvm = vm->kvm.is_pvm,
 		.timer = vm->opts->quiet_note ? note_quiet_guest : NULL,
 		.timer_ms = vm->opts->quiet_note_s * 1000u,
-		.seccomp = vm->g->desc->seccomp,
+		.confine = &vm->confine,
 	};
 	struct vb_run_result res;
 	int rc = vb_vcpu_run_all_ctl(vm->vcpus, vm->n_vcpus, &h, vm->vcpu_ctl, &res, err);
@@ -768,6 +891,7 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 	vm->g = graph;
 	vm->opts = opts;
 	vm->kvm.dev_fd = vm->kvm.vm_fd = -1;
+	vm->confine = confine_policy(graph);
 	memset(outcome, 0, sizeof(*outcome));
 
 	/* SIGINT/SIGTERM are taken from a signalfd by the run loop: block

@@ -26,7 +26,11 @@
  *   9. console        host terminal in raw mode, input to the console;
  *                     or (tty = true) a new pty (dev/pty.h) that takes the
  *                     console's output and input instead (console.h)
- *  10. running        the publisher may use every control call (pause,
+ *  10. root           with `user`, the whole process becomes that user
+ *                     (sandbox/privs.h); every thread drops the
+ *                     capabilities it does not use as it confines itself
+ *                     (sandbox/sandbox.h)
+ *  11. running        the publisher may use every control call (pause,
  *                     registers, balloon ...); undone first, it makes the
  *                     publisher say "stopping" while the rest is taken
  *                     apart
@@ -81,7 +85,7 @@ struct vb_vm_publisher {
 	 * VM: only vb_vm_get_info and vb_vm_stop may be called on vm until
 	 * running. */
 	int (*claim)(void *ctx, struct vb_vm *vm, const char *name, struct vb_err *err);
-	/* Stage 10, every part built: any control call from now on. */
+	/* Stage 11, every part built: any control call from now on. */
 	void (*running)(void *ctx);
 	/* The first undo: vb_vm_get_info and vb_vm_stop only, again. When it
 	 * returns, no other call may be in progress or start later. */
@@ -160,6 +164,11 @@ enum vb_vm_state { VB_VM_STARTING, VB_VM_RUNNING, VB_VM_PAUSED, VB_VM_STOPPING }
 
 /* "starting", "running", "paused", "stopping". */
 const char *vb_vm_state_name(enum vb_vm_state state);
+
+/* How vm's threads confine themselves (sandbox/sandbox.h): a thread the
+ * publisher starts (the control server) does it at its start. Valid from
+ * the claim to the release. */
+const struct vb_sandbox_policy *vb_vm_confine_policy(const struct vb_vm *vm);
 
 struct vb_vm_info {
 	const char *name;     /* valid while vm is */

@@ -71,29 +71,38 @@ static struct vb_i8042 *find_i8042(struct vb_vm *vm)
 	return NULL;
 }
 
+/* Flat binaries get no ACPI tables (vm.c): no button to press; vmboot's
+ * own init has no handler for it. */
+static bool button_first(const struct vb_vm *vm)
+{
+	return vm->acpi_pm && vm->boot.kind != VB_X86_KERNEL_FLAT && !vm->g->vmboot_init;
+}
+
 /* With ACPI the first request presses the power button: the guest's OS
  * powers off (systemd-logind or acpid), which ends the run with status 0.
  * The second (the control server's nudge, or another `vmboot stop`), or
- * the first without ACPI: Ctrl-Alt-Del on the keyboard controller, the
- * PC's other way to ask its OS to shut down (with reboot=k the guest then
- * resets, which ends the run); nothing in the guest may listen for the
- * button. systemd refuses the reboot Ctrl-Alt-Del asks for once a
- * poweroff is under way, so the nudge cannot turn one into a reboot. A
- * paused guest could not react: resume it. Called on the control thread
- * only (server.h), so the count needs no lock. */
+ * the first without the button: Ctrl-Alt-Del on the keyboard controller,
+ * the PC's other way to ask its OS to shut down (with reboot=k the guest
+ * then resets, which ends the run), for a guest whose OS never read the
+ * press. One that did is powering off, slowly: Ctrl-Alt-Del would turn
+ * that into a reboot (systemd starts its reboot target even then), so
+ * the timeout alone forces a guest that never gets there. A paused guest
+ * could not react: resume it. Called on the control thread only
+ * (server.h), so the count needs no lock. */
 static int ask_guest_to_stop(struct vb_vm *vm, struct vb_err *err)
 {
-	/* Flat binaries get no ACPI tables (vm.c): no button to press. */
-	bool acpi = vm->acpi_pm && vm->boot.kind != VB_X86_KERNEL_FLAT;
+	bool button = button_first(vm);
 	unsigned asked = vm->stop_requests++;
-	if (acpi && asked == 0) {
+	if (button && asked == 0) {
 		int rc = vb_acpi_pm_press_power_button(vm->acpi_pm);
 		if (rc)
 			return vb_err_errno(err, -rc, "pressing the power button");
 		vb_vcpu_ctl_resume(vm->vcpu_ctl);
 		return 0;
 	}
-	if (asked > (acpi ? 1u : 0u))
+	if (button && vb_acpi_pm_button_taken(vm->acpi_pm))
+		return 0;
+	if (asked > (button ? 1u : 0u))
 		return 0; /* asked both ways already: the timeout ends it */
 	struct vb_i8042 *kbc = find_i8042(vm);
 	if (!kbc)

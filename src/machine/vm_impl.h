@@ -26,7 +26,7 @@
 /* What the VM's control calls may touch (vm.h, "Controlling a VM"). */
 enum vm_phase {
 	VM_STARTING, /* stages 0 to 9: the name, the graph, the vCPU control */
-	VM_RUNNING,  /* stage 10 done: every part */
+	VM_RUNNING,  /* stage 11 done: every part */
 	VM_STOPPING, /* being taken apart: the name and the graph again */
 };
 
@@ -44,6 +44,7 @@ struct vb_vm {
 	struct vb_bus mmio;
 	struct vb_alloc alloc;
 	struct vb_dev_env env;
+	struct vb_sandbox_policy confine; /* every thread's, once built */
 	struct vb_dev_set devices;
 	struct vb_ioevent *ioevent; /* NULL: no KVM_CAP_IOEVENTFD, doorbells exit */
 	struct vb_uart *uart;

@@ -96,6 +96,11 @@ struct vb_net_backend_ops {
 	void (*poll_dispatch)(struct vb_net_backend *b, const struct vb_net_pollset *set);
 	/* Optional: tell the backend which offloads the guest accepted. */
 	int (*set_offload)(struct vb_net_backend *b, unsigned offloads);
+	/* Optional: the descriptor the host kernel's vhost-net can serve
+	 * frames on itself (VHOST_NET_SET_BACKEND: a tap's), still owned by
+	 * the backend. While the kernel serves it nobody calls send or polls
+	 * the backend. NULL: only vmboot can move this backend's frames. */
+	int (*vhost_fd)(const struct vb_net_backend *b);
 	void (*destroy)(struct vb_net_backend *b);
 };
 
@@ -129,6 +134,7 @@ struct vb_net_user_config {
 	const char *const *forwards;
 	size_t n_forwards;
 	const char *hostname; /* offered by DHCP; may be NULL */
+	bool seccomp;         /* the helper confines itself (--seccomp) */
 };
 int vb_net_user_create(const struct vb_net_user_config *cfg, struct vb_net_backend **out,
 		       struct vb_err *err);

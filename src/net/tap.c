@@ -29,7 +29,14 @@ static int tap_set_offload(struct vb_net_backend *b, unsigned offloads)
 	return ioctl(vb_net_fdio_fd(b), TUNSETOFFLOAD, f) < 0 ? -errno : 0;
 }
 
-static const struct vb_net_backend_ops tap_ops = VB_NET_FDIO_OPS("tap", tap_set_offload);
+/* VB_NET_FDIO_OPS, and the tap's own two: its offloads, and its fd for
+ * vhost-net, which reads and writes the tap in the kernel (the header
+ * size set below is the one vhost-net expects: virtio 1.x's 12 bytes). */
+static const struct vb_net_backend_ops tap_ops = {
+	.kind = "tap", .send = vb_net_fdio_send, .poll_prepare = vb_net_fdio_prepare,
+	.poll_dispatch = vb_net_fdio_dispatch, .set_offload = tap_set_offload,
+	.vhost_fd = vb_net_fdio_fd, .destroy = vb_net_fdio_destroy,
+};
 
 static int tap_error(struct vb_err *err, int e, const char *tun_path, const char *name)
 {

@@ -99,6 +99,8 @@ static const char **build_argv(const char *path, const struct vb_net_user_config
 	av[i++] = parent;
 	if (!cfg->dhcp)
 		av[i++] = "--no-dhcp";
+	if (cfg->seccomp)
+		av[i++] = "--seccomp";
 	if (cfg->hostname) {
 		av[i++] = "--hostname";
 		av[i++] = cfg->hostname;

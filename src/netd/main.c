@@ -151,6 +151,21 @@ static int watch_parent(long parent)
 	return getppid() == (pid_t)parent ? 0 : -ESRCH;
 }
 
+/* What serving frames never needs: capabilities (a forward's privileged
+ * port is bound already), and every file but the one libslirp rereads for
+ * its DNS forwarding. */
+static int give_up_privileges(bool seccomp, struct vb_err *err)
+{
+	static const char *const readable[] = { "/etc/resolv.conf" };
+	bool enforced;
+	int r = vb_privs_drop_caps(0, err);
+	if (r == 0)
+		r = vb_sandbox_restrict_files(readable, 1, &enforced, err);
+	if (r == 0 && seccomp)
+		r = vb_sandbox_enter(VB_SANDBOX_NETD, err);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct netd_args a = { 0 };
@@ -174,8 +189,8 @@ int main(int argc, char **argv)
 	}
 	/* Set up: from here on it only serves frames, which the guest
 	 * writes. */
-	if (r == 0 && a.seccomp)
-		r = vb_sandbox_enter(VB_SANDBOX_NETD, &err);
+	if (r == 0)
+		r = give_up_privileges(a.seccomp, &err);
 	if (r < 0) {
 		/* On stderr only when there is no vmboot to read it (run by
 		 * hand): vmboot prints it once, with the NIC's name. */

@@ -28,6 +28,7 @@ void vb_desc_init(struct vb_machine_desc *desc)
 	memset(desc, 0, sizeof(*desc));
 	desc->console = VB_CONSOLE_SERIAL;
 	desc->acpi = true;
+	desc->seccomp = true;
 }
 
 static void free_strings(struct vb_strings *s)
@@ -47,6 +48,7 @@ void vb_desc_free(struct vb_machine_desc *desc)
 	free(desc->kernel);
 	free(desc->initrd);
 	free(desc->params);
+	free(desc->user);
 	vb_desc_init(desc);
 }
 
@@ -101,7 +103,7 @@ bool vb_desc_equal(const struct vb_machine_desc *a, const struct vb_machine_desc
 	    !same_string(a->kernel, b->kernel) || !same_string(a->initrd, b->initrd) ||
 	    !same_string(a->params, b->params) || a->console != b->console ||
 	    a->tty != b->tty || a->hugepages != b->hugepages || a->seccomp != b->seccomp ||
-	    a->acpi != b->acpi ||
+	    !same_string(a->user, b->user) || a->acpi != b->acpi ||
 	    a->debug.ioport != b->debug.ioport ||
 	    a->debug.single_step != b->debug.single_step ||
 	    a->debug.iodelay_ms != b->debug.iodelay_ms || a->n_devices != b->n_devices)

@@ -89,6 +89,10 @@ struct vb_machine_desc {
 	bool hugepages;
 	/* A seccomp filter on each thread once the VM is built (sandbox.h). */
 	bool seccomp;
+	/* Started as root: become this user once the VM is built
+	 * (sandbox/privs.h); NULL: stay who vmboot was started as. */
+	char *user;
+	struct vb_loc user_loc;
 	/* ACPI tables (default) or the MP table alone with acpi=off. */
 	bool acpi;
 	struct vb_loc acpi_loc;

@@ -102,6 +102,10 @@ struct vb_plan_field {
 	const char *key;
 	const char *text_prefix;
 	const char *json_name;
+	/* Optional, for a number key whose default depends on the machine
+	 * (a disk's queues: one per vCPU): its value for a machine of cpus
+	 * vCPUs, shown whether or not the key is set. */
+	uint64_t (*number)(const struct vb_device_desc *d, unsigned cpus);
 };
 
 /* Where resolve put a device's PCI memory: BAR base and size, and a
@@ -160,6 +164,10 @@ struct vb_device_type {
 	/* Carries the guest console (console = "virtio"): without one in the
 	 * file, the builder adds one on PCI (resolve.c, vm.c). */
 	bool guest_console;
+	/* Serves host files on the guest's behalf: a VM started as root keeps
+	 * root's access to files for it (sandbox/privs.h
+	 * vb_privs_runtime_caps); every other capability goes. */
+	bool serves_host_files;
 
 	/* ---- the builder (machine/vm.c) ---- */
 	/* attach gets a const struct vb_virtio_placement * (dev/placement.h)

@@ -5,6 +5,7 @@
 
 #include "parse/devtype.h"
 #include "parse/schema.h"
+#include "sandbox/privs.h"
 #include "util/size.h"
 
 static void check_unique_ids(const struct vb_machine_desc *desc, struct vb_diags *diags)
@@ -42,6 +43,16 @@ static void check_singletons(const struct vb_machine_desc *desc, struct vb_diags
 	}
 }
 
+/* The user the VM is to run as exists (and is not root), so that --check
+ * says so at the key rather than run after the whole build. */
+static void check_user(const struct vb_machine_desc *desc, struct vb_diags *diags)
+{
+	struct vb_user user;
+	struct vb_err err = { "" };
+	if (desc->user && vb_privs_lookup_user(desc->user, &user, &err))
+		vb_diag_error(diags, desc->user_loc, "%s", err.msg);
+}
+
 void vb_desc_validate(const struct vb_machine_desc *desc, struct vb_diags *diags)
 {
 	if (desc->memory_set && desc->ram_bytes < VB_MIN_RAM_BYTES) {
@@ -50,6 +61,7 @@ void vb_desc_validate(const struct vb_machine_desc *desc, struct vb_diags *diags
 		vb_diag_error(diags, desc->memory_loc, "memory: %s is below the minimum of 64 MiB",
 			      shown);
 	}
+	check_user(desc, diags);
 	check_unique_ids(desc, diags);
 	check_singletons(desc, diags);
 	for (size_t i = 0; i < desc->n_devices; i++) {

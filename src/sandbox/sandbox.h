@@ -23,6 +23,10 @@
 #ifndef VB_SANDBOX_SANDBOX_H
 #define VB_SANDBOX_SANDBOX_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "sandbox/privs.h"
 #include "util/err.h"
 
 enum vb_sandbox_kind {
@@ -44,7 +48,39 @@ const char *vb_sandbox_kind_name(enum vb_sandbox_kind kind);
  * capabilities) again. */
 int vb_sandbox_no_new_privs(struct vb_err *err);
 
+/* The calling thread and all it creates afterwards give up the file
+ * system (Landlock), all but reading the files in readable (a missing one
+ * is skipped): no open, create, write, exec or directory listing anywhere
+ * else, whatever the permissions. Needs no_new_privs. Without Landlock in
+ * the kernel it changes nothing and leaves *enforced false. */
+int vb_sandbox_restrict_files(const char *const *readable, size_t n, bool *enforced,
+			      struct vb_err *err);
+
 /* Installs kind's filter on the calling thread (see above). */
 int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err);
+
+/* How a VM's threads confine themselves: seccomp (the machine's
+ * `seccomp`, on unless turned off) and the capabilities each thread keeps
+ * (privs.h; drop_caps false in tests that run no VM). */
+struct vb_sandbox_policy {
+	bool seccomp;
+	bool drop_caps;
+	vb_caps keep_caps;
+	/* A user switch is still to come (privs.h): libc will run it on
+	 * every thread, so a thread confining itself now keeps what that
+	 * takes. The builder clears it once switched. */
+	atomic_bool user_switch_ahead;
+};
+
+/* False in a build with AddressSanitizer, whose exit-time leak check
+ * needs calls the filters forbid: vb_sandbox_confine then loads no filter
+ * (vb_sandbox_enter still does). */
+bool vb_sandbox_filters_for_vms(void);
+
+/* The calling thread gives up what policy says: capabilities first
+ * (capset is not in any allowlist), then kind's filter. NULL policy: a
+ * no-op (a device driven by a test). */
+int vb_sandbox_confine(enum vb_sandbox_kind kind, const struct vb_sandbox_policy *policy,
+		       struct vb_err *err);
 
 #endif

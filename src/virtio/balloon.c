@@ -228,15 +228,7 @@ void vb_virtio_balloon_set_target(struct vb_virtio_balloon *b, uint32_t target_p
 	struct vb_virtio *v = &b->vdev.vio;
 	pthread_mutex_lock(&v->lock);
 	b->st.target_pages = target_pages;
-	/* 4.1.4.3 / 4.2.2: a config change bumps the generation and, once
-	 * the driver is up, raises the configuration-change interrupt. The
-	 * core has no helper for a device-initiated change, so do it here
-	 * as vb_virtio_fail_locked does. */
-	v->config_generation++;
-	if ((v->status & VB_VIRTIO_S_DRIVER_OK) && !v->broken) {
-		v->isr |= VB_VIRTIO_ISR_CONFIG;
-		(void)vb_irq_set(&v->irq, true);
-	}
+	vb_virtio_config_changed_locked(v);
 	pthread_mutex_unlock(&v->lock);
 }
 

@@ -22,10 +22,27 @@
  * is not a regular file or a block device are refused too. Capacity is the
  * image size in 512-byte sectors, rounded down.
  *
- * One request queue. Requests are served synchronously, in ring order,
- * on the notifying vCPU thread (the device mutex held): data moves with
- * one preadv/pwritev over the chain's buffers, a flush is an fdatasync,
- * DISCARD and WRITE_ZEROES are fallocate (PUNCH_HOLE / ZERO_RANGE). When
+ * Queues: `queues` request queues (VIRTIO_BLK_F_MQ, num_queues in the
+ * configuration space, 5.2.3 and 5.2.4), 1 to VB_BLK_MAX_QUEUES, each
+ * served on its own: a guest's driver gives each of its CPUs one.
+ *
+ * Requests in flight: with the I/O event thread (an event for the ring's
+ * completions, dev/dev.h doorbell_add with db NULL) and a working
+ * io_uring (blk_uring.h), reads, writes and flushes of a chain go to the
+ * ring as they are popped, up to the queue's size in flight per queue,
+ * one submission per doorbell; what the kernel did at once (the page
+ * cache) is pushed right after it, the rest when the completion event
+ * fires on the I/O event thread, which pushes it, raises one interrupt
+ * per queue and batch, and refills the queues it had to leave at their
+ * limit. A device reset (and a detach) waits for
+ * every request in flight and drops it: nothing is written to the rings
+ * the driver has just taken back, and nothing completes twice. Without
+ * the event (no KVM_CAP_IOEVENTFD, tests) or when io_uring cannot be set
+ * up (one log line says why), requests are served synchronously, in ring
+ * order, on the notifying thread (the device mutex held): data moves with
+ * one preadv/pwritev over the chain's buffers. Either way a flush is an
+ * fdatasync, and DISCARD, WRITE_ZEROES and GET_ID are served at once
+ * (DISCARD and WRITE_ZEROES are fallocate: PUNCH_HOLE / ZERO_RANGE). When
  * the driver did not negotiate FLUSH the device is write-through: every
  * write is followed by fdatasync (5.2.6.2: without FLUSH there is no way
  * for the driver to ask for durability).
@@ -61,13 +78,14 @@
 #define VB_BLK_F_RO 5
 #define VB_BLK_F_BLK_SIZE 6
 #define VB_BLK_F_FLUSH 9
+#define VB_BLK_F_MQ 12
 #define VB_BLK_F_DISCARD 13
 #define VB_BLK_F_WRITE_ZEROES 14
 /* What a disk offers (vb_blk_features): a read-only one says so and
  * offers neither DISCARD nor WRITE_ZEROES. */
 #define VB_BLK_FEATURES_COMMON                                                \
 	(1ULL << VB_BLK_F_SIZE_MAX | 1ULL << VB_BLK_F_SEG_MAX |                 \
-	 1ULL << VB_BLK_F_BLK_SIZE | 1ULL << VB_BLK_F_FLUSH)
+	 1ULL << VB_BLK_F_BLK_SIZE | 1ULL << VB_BLK_F_FLUSH | 1ULL << VB_BLK_F_MQ)
 #define VB_BLK_FEATURES_RW                                                    \
 	(VB_BLK_FEATURES_COMMON | 1ULL << VB_BLK_F_DISCARD | 1ULL << VB_BLK_F_WRITE_ZEROES)
 #define VB_BLK_FEATURES_RO (VB_BLK_FEATURES_COMMON | 1ULL << VB_BLK_F_RO)
@@ -99,12 +117,17 @@
 #define VB_BLK_MAX_DISCARD_SEGS 32u
 #define VB_BLK_DISCARD_ALIGN_SECTORS 8u       /* 4 KiB: file system blocks */
 #define VB_BLK_CONFIG_BYTES 60u
+/* Request queues per disk: as many as the core has (virtio.h), which is
+ * also well within the doorbells a VM has (machine/ioevent.h) and the
+ * notify area of virtio-pci's BAR. */
+#define VB_BLK_MAX_QUEUES 8u
 
 /* Config space offsets (5.2.4, struct virtio_blk_config). */
 #define VB_BLK_CFG_CAPACITY 0
 #define VB_BLK_CFG_SIZE_MAX 8
 #define VB_BLK_CFG_SEG_MAX 12
 #define VB_BLK_CFG_BLK_SIZE 20
+#define VB_BLK_CFG_NUM_QUEUES 34
 #define VB_BLK_CFG_MAX_DISCARD_SECTORS 36
 #define VB_BLK_CFG_MAX_DISCARD_SEG 40
 #define VB_BLK_CFG_DISCARD_ALIGN 44
@@ -130,6 +153,29 @@ uint64_t vb_blk_features(const struct vb_blk_disk *d);
 /* The configuration space, little-endian, VB_BLK_CONFIG_BYTES. */
 void vb_blk_config(const struct vb_blk_disk *d, uint8_t cfg[VB_BLK_CONFIG_BYTES]);
 
+/* The number of request queues of a disk described by d (NULL: no
+ * description) on a machine of cpus vCPUs: its `queues` key, else one per
+ * vCPU up to VB_BLK_MAX_QUEUES. */
+unsigned vb_blk_queue_count(const struct vb_device_desc *d, unsigned cpus);
+
+/* A disk's requests in flight (blk.c), for tests: popped, completed
+ * (pushed to the used ring), and dropped because the device was reset or
+ * broken before they completed. popped == completed + dropped + in flight. */
+struct vb_blk_stats {
+	uint64_t popped;
+	uint64_t completed;
+	uint64_t dropped;
+	unsigned in_flight;
+	unsigned max_in_flight; /* the most in flight on one queue, ever */
+	bool ring;              /* served through io_uring */
+};
+/* state is what the "disk" ops' attach made. */
+void vb_virtio_blk_stats(void *state, struct vb_blk_stats *out);
+/* For tests: with defer, requests the ring did at once stay in flight
+ * until the completion event (not pushed at the doorbell), so a test can
+ * hold them there. */
+void vb_virtio_blk_defer(void *state, bool defer);
+
 /* Serve one request: iov[0, n_readable) are the device-readable buffers,
  * iov[n_readable, n_readable + n_writable) the device-writable ones
  * (struct vb_virtq_chain order); features is what the driver
@@ -140,5 +186,39 @@ void vb_blk_config(const struct vb_blk_disk *d, uint8_t cfg[VB_BLK_CONFIG_BYTES]
 int vb_blk_request(struct vb_blk_disk *d, uint64_t features, const struct iovec *iov,
 		   unsigned n_readable, unsigned n_writable, uint32_t *used_len,
 		   struct vb_err *err);
+
+/* The same in three steps, for requests served later (through io_uring).
+ *
+ * vb_blk_begin checks the request as vb_blk_request does and serves at
+ * once whatever moves no data through the image's file position space
+ * (GET_ID, DISCARD, WRITE_ZEROES, and every bad request): io->kind is then
+ * VB_BLK_IO_DONE with io->result its status. A read, write or flush is left
+ * to the caller: io->iov (the caller's data array, data_cap >= n_readable +
+ * n_writable entries) describes the guest's data buffers, io->pos where in
+ * the image. vb_blk_run moves the data synchronously and returns the
+ * status; vb_blk_end writes a status into the guest's status byte and
+ * returns the used length. Same return convention as vb_blk_request. */
+enum vb_blk_io_kind { VB_BLK_IO_DONE, VB_BLK_IO_READ, VB_BLK_IO_WRITE, VB_BLK_IO_FLUSH };
+
+struct vb_blk_io {
+	enum vb_blk_io_kind kind;
+	uint8_t result;     /* VB_BLK_IO_DONE: the status */
+	bool sync_after;    /* a write on a write-through disk: fdatasync next */
+	uint8_t *status;    /* the guest's status byte */
+	uint32_t data_len;  /* bytes of data for the driver when it succeeds */
+	uint64_t pos;       /* READ, WRITE: byte offset in the image */
+	struct iovec *iov;  /* READ, WRITE: the data buffers */
+	unsigned n_iov;
+};
+
+int vb_blk_begin(struct vb_blk_disk *d, uint64_t features, const struct iovec *iov,
+		 unsigned n_readable, unsigned n_writable, struct iovec *data, unsigned data_cap,
+		 struct vb_blk_io *io, struct vb_err *err);
+uint8_t vb_blk_run(struct vb_blk_disk *d, struct vb_blk_io *io);
+uint32_t vb_blk_end(const struct vb_blk_io *io, uint8_t status);
+/* After n bytes of a READ or WRITE moved: io->iov and io->pos past them. */
+void vb_blk_io_advance(struct vb_blk_io *io, size_t n);
+/* The image's file descriptor (the disk keeps it). */
+int vb_blk_fd(const struct vb_blk_disk *d);
 
 #endif

@@ -374,7 +374,8 @@ static bool range_ok(const struct vb_blk_disk *d, uint64_t sector, uint64_t coun
 
 /* ---- file I/O ---- */
 
-/* Skip n bytes of an iovec array in place (after a short transfer). */
+/* Skip n bytes of an iovec array in place (after a short transfer), and
+ * the empty entries after them. */
 static void iov_advance(struct iovec **iov, int *cnt, size_t n)
 {
 	while (n && *cnt > 0) {
@@ -384,6 +385,10 @@ static void iov_advance(struct iovec **iov, int *cnt, size_t n)
 			return;
 		}
 		n -= (*iov)->iov_len;
+		(*iov)++;
+		(*cnt)--;
+	}
+	while (*cnt > 0 && (*iov)->iov_len == 0) {
 		(*iov)++;
 		(*cnt)--;
 	}
@@ -411,10 +416,6 @@ static int rw_all(int fd, bool write, struct iovec *iov, int cnt, uint64_t pos)
 			return -EIO; /* the image shrank under us */
 		pos += (uint64_t)got;
 		iov_advance(&iov, &cnt, (size_t)got);
-		while (cnt > 0 && iov->iov_len == 0) {
-			iov++;
-			cnt--;
-		}
 	}
 	return 0;
 }
@@ -473,23 +474,36 @@ struct req {
 	uint64_t wr_bytes;      /* before the status byte */
 	uint32_t type;
 	uint64_t sector;
+	struct vb_blk_io *io;   /* what is left to do, for a transfer or flush */
+	struct iovec *data;     /* the caller's array for io->iov */
+	unsigned data_cap;
 };
 
-static uint8_t do_in(struct req *q, uint32_t *data_len)
+/* A transfer of [off, off + bytes) of the given buffers at q->sector, left
+ * to whoever moves the data. */
+static uint8_t transfer(struct req *q, enum vb_blk_io_kind kind, const struct iovec *bufs,
+			unsigned n_bufs, uint64_t off, uint64_t bytes)
+{
+	if (!range_ok(q->d, q->sector, bytes / VB_BLK_SECTOR_BYTES))
+		return VB_BLK_S_IOERR;
+	int n = iov_slice(bufs, n_bufs, off, bytes, q->data, q->data_cap);
+	if (n < 0)
+		return VB_BLK_S_IOERR;
+	q->io->kind = kind;
+	q->io->iov = q->data;
+	q->io->n_iov = (unsigned)n;
+	q->io->pos = q->sector * VB_BLK_SECTOR_BYTES;
+	return VB_BLK_S_OK;
+}
+
+static uint8_t do_in(struct req *q)
 {
 	/* A read carries no data for the device (5.2.6: only the header is
 	 * device-readable) and whole sectors. */
 	if (q->rd_bytes || q->wr_bytes % VB_BLK_SECTOR_BYTES || q->wr_bytes > UINT32_MAX - 1)
 		return VB_BLK_S_IOERR;
-	if (!range_ok(q->d, q->sector, q->wr_bytes / VB_BLK_SECTOR_BYTES))
-		return VB_BLK_S_IOERR;
-	int n = iov_slice(q->wr, q->n_wr, 0, q->wr_bytes, q->d->iov, VB_BLK_QUEUE_SIZE);
-	if (n < 0)
-		return VB_BLK_S_IOERR;
-	if (rw_all(q->d->fd, false, q->d->iov, n, q->sector * VB_BLK_SECTOR_BYTES) < 0)
-		return VB_BLK_S_IOERR;
-	*data_len = (uint32_t)q->wr_bytes;
-	return VB_BLK_S_OK;
+	q->io->data_len = (uint32_t)q->wr_bytes;
+	return transfer(q, VB_BLK_IO_READ, q->wr, q->n_wr, 0, q->wr_bytes);
 }
 
 static uint8_t do_out(struct req *q)
@@ -498,25 +512,17 @@ static uint8_t do_out(struct req *q)
 		return VB_BLK_S_IOERR; /* 5.2.6.2 with VIRTIO_BLK_F_RO */
 	if (q->wr_bytes || q->rd_bytes % VB_BLK_SECTOR_BYTES)
 		return VB_BLK_S_IOERR;
-	if (!range_ok(q->d, q->sector, q->rd_bytes / VB_BLK_SECTOR_BYTES))
-		return VB_BLK_S_IOERR;
-	int n = iov_slice(q->rd, q->n_rd, VB_BLK_HDR_BYTES, q->rd_bytes, q->d->iov,
-			  VB_BLK_QUEUE_SIZE);
-	if (n < 0)
-		return VB_BLK_S_IOERR;
-	if (rw_all(q->d->fd, true, q->d->iov, n, q->sector * VB_BLK_SECTOR_BYTES) < 0)
-		return VB_BLK_S_IOERR;
-	if (!(q->features & BIT(VB_BLK_F_FLUSH)) && sync_data(q->d->fd) < 0)
-		return VB_BLK_S_IOERR;
-	return VB_BLK_S_OK;
+	q->io->sync_after = !(q->features & BIT(VB_BLK_F_FLUSH));
+	return transfer(q, VB_BLK_IO_WRITE, q->rd, q->n_rd, VB_BLK_HDR_BYTES, q->rd_bytes);
 }
 
 static uint8_t do_flush(struct req *q)
 {
-	return sync_data(q->d->fd) < 0 ? VB_BLK_S_IOERR : VB_BLK_S_OK;
+	q->io->kind = VB_BLK_IO_FLUSH;
+	return VB_BLK_S_OK;
 }
 
-static uint8_t do_get_id(struct req *q, uint32_t *data_len)
+static uint8_t do_get_id(struct req *q)
 {
 	if (q->rd_bytes || q->wr_bytes == 0)
 		return VB_BLK_S_IOERR;
@@ -527,7 +533,7 @@ static uint8_t do_get_id(struct req *q, uint32_t *data_len)
 		memcpy(q->wr[i].iov_base, q->d->id + done, take);
 		done += take;
 	}
-	*data_len = (uint32_t)n;
+	q->io->data_len = (uint32_t)n;
 	return VB_BLK_S_OK;
 }
 
@@ -575,17 +581,17 @@ static uint8_t do_zero(struct req *q, bool discard)
 	return VB_BLK_S_OK;
 }
 
-static uint8_t dispatch(struct req *q, uint32_t *data_len)
+static uint8_t dispatch(struct req *q)
 {
 	switch (q->type) {
 	case VB_BLK_T_IN:
-		return do_in(q, data_len);
+		return do_in(q);
 	case VB_BLK_T_OUT:
 		return do_out(q);
 	case VB_BLK_T_FLUSH:
 		return do_flush(q);
 	case VB_BLK_T_GET_ID:
-		return do_get_id(q, data_len);
+		return do_get_id(q);
 	case VB_BLK_T_DISCARD:
 		return do_zero(q, true);
 	case VB_BLK_T_WRITE_ZEROES:
@@ -595,11 +601,11 @@ static uint8_t dispatch(struct req *q, uint32_t *data_len)
 	}
 }
 
-int vb_blk_request(struct vb_blk_disk *d, uint64_t features, const struct iovec *iov,
-		   unsigned n_readable, unsigned n_writable, uint32_t *used_len,
-		   struct vb_err *err)
+int vb_blk_begin(struct vb_blk_disk *d, uint64_t features, const struct iovec *iov,
+		 unsigned n_readable, unsigned n_writable, struct iovec *data, unsigned data_cap,
+		 struct vb_blk_io *io, struct vb_err *err)
 {
-	*used_len = 0;
+	memset(io, 0, sizeof(*io));
 	/* 5.2.6: the status byte is the last device-writable byte; with
 	 * none there is nowhere to report anything. */
 	const struct iovec *wr = iov + n_readable;
@@ -609,18 +615,18 @@ int vb_blk_request(struct vb_blk_disk *d, uint64_t features, const struct iovec 
 	if (last == 0)
 		return vb_err_set(err, EINVAL, "block request without a writable status byte");
 	const struct iovec *st = &wr[last - 1];
-	uint8_t *status = (uint8_t *)st->iov_base + st->iov_len - 1;
+	io->status = (uint8_t *)st->iov_base + st->iov_len - 1;
 
 	struct req q = {
 		.d = d, .features = features,
 		.rd = iov, .n_rd = n_readable, .wr = wr, .n_wr = last,
+		.io = io, .data = data, .data_cap = data_cap,
 	};
 	q.wr_bytes = iov_bytes(wr, last) - 1;
 	uint64_t rd_total = iov_bytes(iov, n_readable);
 	uint8_t hdr[VB_BLK_HDR_BYTES];
 	/* The header is copied out once so the guest cannot change it
 	 * between the checks and the I/O. */
-	uint32_t data_len = 0;
 	uint8_t s;
 	if (!iov_copy_out(iov, n_readable, 0, hdr, sizeof(hdr))) {
 		s = VB_BLK_S_IOERR;
@@ -628,9 +634,62 @@ int vb_blk_request(struct vb_blk_disk *d, uint64_t features, const struct iovec 
 		q.rd_bytes = rd_total - VB_BLK_HDR_BYTES;
 		q.type = (uint32_t)vb_le_get(hdr, 4);
 		q.sector = vb_le_get(hdr + 8, 8);
-		s = dispatch(&q, &data_len);
+		s = dispatch(&q);
 	}
-	*status = s;
-	*used_len = data_len + 1;
+	if (s != VB_BLK_S_OK)
+		io->kind = VB_BLK_IO_DONE;
+	io->result = s;
+	return 0;
+}
+
+uint8_t vb_blk_run(struct vb_blk_disk *d, struct vb_blk_io *io)
+{
+	bool write = io->kind == VB_BLK_IO_WRITE;
+	switch (io->kind) {
+	case VB_BLK_IO_DONE:
+		return io->result;
+	case VB_BLK_IO_FLUSH:
+		return sync_data(d->fd) < 0 ? VB_BLK_S_IOERR : VB_BLK_S_OK;
+	case VB_BLK_IO_READ:
+	case VB_BLK_IO_WRITE:
+		if (rw_all(d->fd, write, io->iov, (int)io->n_iov, io->pos) < 0)
+			return VB_BLK_S_IOERR;
+		if (write && io->sync_after && sync_data(d->fd) < 0)
+			return VB_BLK_S_IOERR;
+		return VB_BLK_S_OK;
+	}
+	return VB_BLK_S_IOERR;
+}
+
+uint32_t vb_blk_end(const struct vb_blk_io *io, uint8_t status)
+{
+	*io->status = status;
+	return (status == VB_BLK_S_OK ? io->data_len : 0) + 1;
+}
+
+void vb_blk_io_advance(struct vb_blk_io *io, size_t n)
+{
+	int cnt = (int)io->n_iov;
+	iov_advance(&io->iov, &cnt, n);
+	io->n_iov = (unsigned)cnt;
+	io->pos += n;
+}
+
+int vb_blk_fd(const struct vb_blk_disk *d)
+{
+	return d->fd;
+}
+
+int vb_blk_request(struct vb_blk_disk *d, uint64_t features, const struct iovec *iov,
+		   unsigned n_readable, unsigned n_writable, uint32_t *used_len,
+		   struct vb_err *err)
+{
+	*used_len = 0;
+	struct vb_blk_io io;
+	int r = vb_blk_begin(d, features, iov, n_readable, n_writable, d->iov, VB_BLK_QUEUE_SIZE,
+			     &io, err);
+	if (r < 0)
+		return r;
+	*used_len = vb_blk_end(&io, vb_blk_run(d, &io));
 	return 0;
 }

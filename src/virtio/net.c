@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "parse/desc.h"
+#include "util/thread.h"
 #include "virtio/device.h"
+#include "virtio/vhost_net.h"
 
 #define BIT(n) (1ULL << (n))
 /* Frames moved per queue per wakeup, so one busy direction cannot starve
@@ -24,8 +26,14 @@ struct net {
 	struct vb_virtio_dev vdev;
 	struct vb_net_backend *be;
 	uint8_t config[NET_CONFIG_BYTES];
-	int evfd;
+	const struct vb_dev_env *env;
+	/* Both queues are vhost-net's (net.h), chosen at setup; the rest
+	 * of this struct is then unused but the stats' offloads. */
+	bool in_kernel;
+	struct vb_vhost_net vn;
+	int evfd; /* -1 until vmboot's own path makes it */
 	pthread_t thread;
+	const struct vb_sandbox_policy *confine; /* the I/O thread's first step */
 	atomic_bool stop;
 	uint8_t *txbuf; /* VB_NET_FRAME_MAX_BYTES; I/O thread only */
 	struct vb_virtio_net_stats stats; /* under vdev.vio.lock */
@@ -77,9 +85,14 @@ static bool running_locked(const struct vb_virtio *v, unsigned q)
 static int net_notify(struct vb_virtio *v, void *dev, unsigned q, struct vb_err *err)
 {
 	(void)v;
-	(void)q;
 	(void)err;
-	kick(dev);
+	struct net *n = dev;
+	/* A doorbell that exited rather than reaching the kernel's kick
+	 * eventfd directly (no ioeventfd). */
+	if (n->in_kernel)
+		vb_vhost_kick(&n->vn.vhost, q);
+	else
+		kick(n);
 	return 0;
 }
 
@@ -89,11 +102,19 @@ static void net_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t siz
 	memcpy(data, n->config + off, size);
 }
 
+static void set_offloads_locked(struct net *n, unsigned want);
+
 static void net_reset(void *dev)
 {
+	struct net *n = dev;
+	if (n->in_kernel) {
+		vb_vhost_net_stop(&n->vn);
+		set_offloads_locked(n, 0);
+		return;
+	}
 	/* Nothing is held across calls; the thread re-reads the (now empty)
 	 * feature set and withdraws offloads from the backend. */
-	kick(dev);
+	kick(n);
 }
 
 /* ---- transmit: guest -> backend ---- */
@@ -327,6 +348,34 @@ static void sync_offloads(struct net *n)
 	pthread_mutex_unlock(&n->vdev.vio.lock);
 }
 
+/* vhost-net's path (mutex held, at DRIVER_OK and reset): the tap's
+ * offloads follow the driver's features as on vmboot's path, set on the
+ * calling thread as there is no I/O thread (the backend is a tap, whose
+ * set_offload is one ioctl: holding the mutex around it is harmless). A
+ * tap that refuses keeps what it had, which from a reset on is none:
+ * whole frames, which any guest takes. */
+static void set_offloads_locked(struct net *n, unsigned want)
+{
+	if (want != n->stats.offloads && n->be->ops->set_offload &&
+	    n->be->ops->set_offload(n->be, want) == 0)
+		n->stats.offloads = want;
+}
+
+static int net_activate(struct vb_virtio *v, void *dev, struct vb_err *err)
+{
+	struct net *n = dev;
+	if (!n->in_kernel)
+		return 0;
+	set_offloads_locked(n, wanted_offloads_locked(v));
+	return vb_vhost_net_start(&n->vn, v, err);
+}
+
+static int io_thread_confine(void *arg, struct vb_err *err)
+{
+	struct net *n = arg;
+	return vb_sandbox_confine(VB_SANDBOX_IO, n->confine, err);
+}
+
 static void *io_thread(void *arg)
 {
 	struct net *n = arg;
@@ -391,43 +440,93 @@ void vb_virtio_net_mac_generate(const char *machine_name, const char *nic_name, 
 	mac[5] = (uint8_t)(h >> 24);
 }
 
-/* What vb_virtio_net_attach_backend hands the model's setup. */
+/* What vb_virtio_net_attach_kernel hands the model's setup. */
 struct net_args {
 	const uint8_t *mac;        /* NULL: generated from the instance name */
 	struct vb_net_backend *be; /* NULL once the device owns it */
+	const struct vb_vhost_kernel *kernel; /* vhost-net's; NULL: the host's */
 };
+
+/* Whether vhost-net serves the NIC (net.h: the `vhost` key); sets
+ * n->in_kernel. Fails only when the description insists on vhost-net
+ * and it cannot be had; otherwise such a failure is one warning, and
+ * vmboot's own path serves the NIC. */
+static int choose_path(struct net *n, const struct vb_virtio_setup *s,
+		       const struct vb_vhost_kernel *kernel, struct vb_err *err)
+{
+	const struct vb_device_desc *desc = s->p->desc;
+	bool insist = desc && vb_device_is_set(desc, "vhost") && vb_device_bool(desc, "vhost");
+	bool refuse = desc && vb_device_is_set(desc, "vhost") && !vb_device_bool(desc, "vhost");
+	int fd = n->be->ops->vhost_fd ? n->be->ops->vhost_fd(n->be) : -1;
+	if (refuse || fd < 0)
+		return 0;
+	int r = vb_vhost_net_open(&n->vn, kernel, n->vdev.name, fd, s->env->mem, err);
+	if (r < 0 && !insist) {
+		vb_dev_env_log(s->env, "%s; serving the NIC in vmboot", err->msg);
+		return 0;
+	}
+	n->in_kernel = r == 0;
+	return r;
+}
+
+/* vmboot's own path: the I/O thread's wakeup, its frame buffer, and the
+ * backend's frames to the device. */
+static int setup_own_path(struct net *n, struct vb_err *err)
+{
+	n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	n->txbuf = malloc(VB_NET_FRAME_MAX_BYTES);
+	if (n->evfd < 0 || !n->txbuf)
+		return vb_err_errno(err, n->txbuf ? errno : ENOMEM, "%s", n->vdev.name);
+	n->be->sink = (struct vb_net_sink){ rx_ready, rx_deliver, n };
+	return 0;
+}
 
 static int net_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct vb_err *err)
 {
 	struct net *n = (struct net *)d;
 	struct net_args *a = s->arg;
+	n->evfd = -1;
 	n->be = a->be;
 	a->be = NULL;
-	n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	n->txbuf = malloc(VB_NET_FRAME_MAX_BYTES);
-	if (n->evfd < 0 || !n->txbuf)
-		return vb_err_errno(err, n->txbuf ? errno : ENOMEM, "%s", d->name);
+	n->env = s->env;
+	n->confine = s->env->confine;
 	if (a->mac)
 		memcpy(n->config, a->mac, 6);
 	else
 		vb_virtio_net_mac_generate(NULL, d->name, n->config);
 	n->config[6] = NET_S_LINK_UP;
-	n->be->sink = (struct vb_net_sink){ rx_ready, rx_deliver, n };
 	if (n->be->offloads)
 		s->features |= offload_features;
-	return 0;
+	int r = choose_path(n, s, a->kernel, err);
+	if (r < 0)
+		return r;
+	if (n->in_kernel) {
+		s->features |= vb_vhost_net_features(&n->vn);
+		return 0;
+	}
+	return setup_own_path(n, err);
 }
 
 static int net_start(struct vb_virtio_dev *d, struct vb_err *err)
 {
 	struct net *n = (struct net *)d;
-	int r = pthread_create(&n->thread, NULL, io_thread, n);
-	return r ? vb_err_errno(err, r, "%s: I/O thread", d->name) : 0;
+	if (n->in_kernel)
+		return vb_vhost_wire(&n->vn.vhost, n->env, &d->vio, err);
+	char what[80];
+	snprintf(what, sizeof(what), "%s: I/O", d->name);
+	return vb_thread_start_checked(&n->thread, io_thread_confine, io_thread, n, what, err);
 }
 
 static void net_stop(struct vb_virtio_dev *d)
 {
 	struct net *n = (struct net *)d;
+	if (n->in_kernel) {
+		pthread_mutex_lock(&d->vio.lock);
+		vb_vhost_net_release(&n->vn);
+		pthread_mutex_unlock(&d->vio.lock);
+		vb_vhost_unwire(&n->vn.vhost);
+		return;
+	}
 	atomic_store(&n->stop, true);
 	kick(n);
 	pthread_join(n->thread, NULL);
@@ -436,6 +535,8 @@ static void net_stop(struct vb_virtio_dev *d)
 static void net_teardown(struct vb_virtio_dev *d)
 {
 	struct net *n = (struct net *)d;
+	/* The kernel lets go of the tap before the backend closes it. */
+	vb_vhost_close(&n->vn.vhost);
 	vb_net_backend_destroy(n->be);
 	if (n->evfd >= 0)
 		close(n->evfd);
@@ -449,8 +550,8 @@ static const struct vb_virtio_device_ops net_device = {
 	.features = BIT(VB_VIRTIO_NET_F_MAC) | BIT(VB_VIRTIO_NET_F_STATUS),
 	.num_queues = 2, .queue_max_size = VB_VIRTIO_NET_QUEUE_SIZE, .config_bytes = NET_CONFIG_BYTES,
 	.config_read = net_config_read, .queue_notify = net_notify, .reset = net_reset,
-	.state_bytes = sizeof(struct net), .setup = net_setup, .start = net_start,
-	.stop = net_stop, .teardown = net_teardown,
+	.activate = net_activate, .state_bytes = sizeof(struct net), .setup = net_setup,
+	.start = net_start, .stop = net_stop, .teardown = net_teardown,
 };
 
 static int net_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
@@ -460,20 +561,27 @@ const struct vb_device_ops vb_virtio_net_ops = {
 	.name = "net", .attach = net_attach, .detach = vb_virtio_dev_detach, .data = &net_device,
 };
 
-int vb_virtio_net_attach_backend(struct vb_dev_env *env, const struct vb_virtio_placement *p,
-				 const uint8_t *mac, struct vb_net_backend *be, void **state,
-				 struct vb_err *err)
+int vb_virtio_net_attach_kernel(struct vb_dev_env *env, const struct vb_virtio_placement *p,
+				const uint8_t *mac, struct vb_net_backend *be,
+				const struct vb_vhost_kernel *k, void **state, struct vb_err *err)
 {
-	struct net_args a = { mac, be };
+	struct net_args a = { mac, be, k };
 	int r = vb_virtio_dev_attach_arg(&vb_virtio_net_ops, env, p, &a, state, err);
 	/* Refused before setup took it: it is still ours to free. */
 	vb_net_backend_destroy(a.be);
 	return r;
 }
 
+int vb_virtio_net_attach_backend(struct vb_dev_env *env, const struct vb_virtio_placement *p,
+				 const uint8_t *mac, struct vb_net_backend *be, void **state,
+				 struct vb_err *err)
+{
+	return vb_virtio_net_attach_kernel(env, p, mac, be, NULL, state, err);
+}
+
 /* The backend the description asks for: a tap device, or user mode. */
-static int make_backend(const struct vb_virtio_placement *p, struct vb_net_backend **be,
-			struct vb_err *err)
+static int make_backend(const struct vb_dev_env *env, const struct vb_virtio_placement *p,
+			struct vb_net_backend **be, struct vb_err *err)
 {
 	const struct vb_device_desc *d = p->desc;
 	const char *mode = d ? vb_device_string(d, "mode") : NULL;
@@ -485,6 +593,7 @@ static int make_backend(const struct vb_virtio_placement *p, struct vb_net_backe
 		.forwards = forwards ? (const char *const *)forwards->strings.items : NULL,
 		.n_forwards = forwards ? forwards->strings.count : 0,
 		.hostname = p->machine_name,
+		.seccomp = env->confine && env->confine->seccomp,
 	};
 	return vb_net_user_create(&cfg, be, err);
 }
@@ -496,7 +605,7 @@ static int net_attach(const struct vb_device_ops *self, struct vb_dev_env *env,
 	const struct vb_virtio_placement *p = config ? config : &pc_default;
 	const char *name = p->name ? p->name : self->name;
 	struct vb_net_backend *be = NULL;
-	int r = make_backend(p, &be, err);
+	int r = make_backend(env, p, &be, err);
 	if (r < 0) {
 		vb_err_prefix(err, "%s", name);
 		return r;
@@ -586,11 +695,17 @@ static void net_validate(const struct vb_machine_desc *m, size_t i, struct vb_di
 	if (ifname && (strlen(ifname) == 0 || strlen(ifname) >= 16))
 		vb_diag_error(diags, tap_loc, "devices[%zu].tap: interface names are 1 to 15 bytes",
 			      i);
+	/* vhost = false is what user mode does anyway; true asks for
+	 * something it cannot have (its frames go through vmboot-net). */
+	if (!tap && vb_device_is_set(dev, "vhost") && vb_device_bool(dev, "vhost"))
+		vb_diag_error(diags, vb_device_loc(dev, "vhost"),
+			      "devices[%zu].vhost: vhost-net serves tap NICs only (mode = \"tap\")",
+			      i);
 	check_forwards(dev, i, tap, diags);
 }
 
-/* -n MODE[,tap=IF][,mac=MAC][,dhcp=on|off][,forward=SPEC], kvmtool's
- * spellings (tapif, guest_mac) too. */
+/* -n MODE[,tap=IF][,mac=MAC][,dhcp=on|off][,forward=SPEC][,vhost=on|off],
+ * kvmtool's spellings (tapif, guest_mac) too. */
 static int net_option(struct vb_node *dev, const char *flag, char *key, char *value)
 {
 	if (!value && (!strcmp(key, "user") || !strcmp(key, "tap")))
@@ -601,8 +716,9 @@ static int net_option(struct vb_node *dev, const char *flag, char *key, char *va
 		return vb_flag_put_string(dev, "tap", value, flag);
 	if (value && (!strcmp(key, "mac") || !strcmp(key, "guest_mac")))
 		return vb_flag_put_string(dev, "mac", value, flag);
-	if (value && !strcmp(key, "dhcp") && (!strcmp(value, "on") || !strcmp(value, "off")))
-		return vb_flag_put_bool(dev, "dhcp", !strcmp(value, "on"), flag);
+	bool on_off = value && (!strcmp(value, "on") || !strcmp(value, "off"));
+	if (on_off && (!strcmp(key, "dhcp") || !strcmp(key, "vhost")))
+		return vb_flag_put_bool(dev, key, !strcmp(value, "on"), flag);
 	if (value && !strcmp(key, "forward"))
 		return vb_flag_append_string(dev, "forward", value, flag);
 	return -EINVAL;
@@ -648,6 +764,8 @@ static const struct vb_key_schema net_keys[] = {
 	  .help = "user mode: serve the guest an address by DHCP" },
 	{ .name = "forward", .type = VB_KEY_STRINGS, .default_text = "none",
 	  .help = "user mode: host-to-guest port forwards, \"tcp:127.0.0.1:2222-:22\"" },
+	{ .name = "vhost", .type = VB_KEY_BOOL, .default_text = "when available (unset)",
+	  .help = "tap mode: the kernel's vhost-net moves the frames; true: required" },
 };
 
 static const struct vb_device_flag net_flags[] = {

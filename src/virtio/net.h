@@ -1,6 +1,17 @@
 /* virtio-net (virtio 1.x, 5.1): one receive queue (0) and one transmit
  * queue (1); no control queue, no multiqueue.
  *
+ * Two data paths. A tap NIC is served by the host kernel's vhost-net
+ * when it can be (vhost_net.h): both queues run in the kernel, and
+ * vmboot keeps the configuration, features, status and interrupts. The
+ * `vhost` key decides: unset, vhost-net when /dev/vhost-net can be opened
+ * and set up at attach, else one warning line naming why and vmboot's own
+ * path; true, vhost-net or the machine does not start; false, never.
+ * Everything below is vmboot's own path, which user mode always takes;
+ * with vhost-net the kernel adds MRG_RXBUF to the features (it merges
+ * receive buffers itself), the offloads go to the tap at DRIVER_OK and
+ * back to none at reset, and there is no I/O thread.
+ *
  * Features: VERSION_1 (so the header is always the 12-byte
  * virtio_net_hdr_v1), MAC, STATUS (link always up), and, when the backend
  * passes headers through (tap with IFF_VNET_HDR), CSUM, GUEST_CSUM,
@@ -26,9 +37,9 @@
  *
  * Registry glue: vb_virtio_net_type, the device type "net" (-n,
  * --no-dhcp), and its vb_virtio_net_ops; config is a const struct
- * vb_virtio_placement * whose desc (mode, tap, mac, dhcp, forward) picks
- * and sets up the backend at attach, so a tap that cannot be opened fails
- * the build before any vCPU runs. */
+ * vb_virtio_placement * whose desc (mode, tap, mac, dhcp, forward,
+ * vhost) picks and sets up the backend and the data path at attach, so a
+ * tap that cannot be opened fails the build before any vCPU runs. */
 #ifndef VB_VIRTIO_NET_H
 #define VB_VIRTIO_NET_H
 
@@ -51,6 +62,7 @@
 #define VB_VIRTIO_NET_F_HOST_TSO4 11
 #define VB_VIRTIO_NET_F_HOST_TSO6 12
 #define VB_VIRTIO_NET_F_HOST_ECN 13
+#define VB_VIRTIO_NET_F_MRG_RXBUF 15
 #define VB_VIRTIO_NET_F_STATUS 16
 
 #define VB_VIRTIO_NET_RXQ 0u
@@ -76,6 +88,14 @@ void vb_virtio_net_mac_generate(const char *machine_name, const char *nic_name, 
 int vb_virtio_net_attach_backend(struct vb_dev_env *env, const struct vb_virtio_placement *p,
 				 const uint8_t *mac, struct vb_net_backend *be, void **state,
 				 struct vb_err *err);
+
+/* The same with vhost-net on kernel k (NULL: the host's), which serves a
+ * backend that has a vhost_fd (a tap) as p->desc's `vhost` key says
+ * (unset without a description). */
+struct vb_vhost_kernel;
+int vb_virtio_net_attach_kernel(struct vb_dev_env *env, const struct vb_virtio_placement *p,
+				const uint8_t *mac, struct vb_net_backend *be,
+				const struct vb_vhost_kernel *k, void **state, struct vb_err *err);
 
 struct vb_virtio_net_stats {
 	unsigned long tx_frames;  /* handed to the backend */

@@ -1,14 +1,21 @@
 /* virtio-pci modern (virtio 1.x, 4.1).
  *
- * Interrupts are INTx (pin A) on a GSI from the allocator, not MSI-X.
- * Why: devices see interrupts only through struct vb_irq (a line level,
- * dev/irq.h) and the env offers no MSI path, while a line is what both
- * transports and the legacy devices already use. The allocator hands out
- * lines from 5 upwards; the MP table (arch/x86/mptable.h) maps ISA IRQ n
- * to IOAPIC pin n for n < 16, so Linux can use the Interrupt Line register
- * for such a line. The line is held while ISR is non-zero (level
- * semantics); on an edge-programmed pin every 0->1 after the driver's ISR
- * read is a fresh edge, so no interrupt is lost either way.
+ * Interrupts: MSI-X where the env routes messages (dev/msix.h), with one
+ * vector per queue plus one for configuration changes, and INTx (pin A)
+ * on a GSI from the allocator as the fallback until the driver enables
+ * MSI-X, or always where the env cannot route messages (no
+ * KVM_CAP_IRQ_ROUTING or KVM_CAP_IRQFD, and the tests without a fake):
+ * the function then has no MSI-X capability at all. With MSI-X a queue's
+ * interrupt is one eventfd write into KVM's irqfd, from whichever thread
+ * completes the request, and the guest reads no ISR and takes no EOI exit;
+ * the core (virtio.h) keeps the vectors the driver mapped (4.1.5.1.2).
+ *
+ * INTx: the allocator hands out lines from 5 upwards; the MP table
+ * (arch/x86/mptable.h) maps ISA IRQ n to IOAPIC pin n for n < 16, so
+ * Linux can use the Interrupt Line register for such a line. The line is
+ * held while ISR is non-zero (level semantics); on an edge-programmed pin
+ * every 0->1 after the driver's ISR read is a fresh edge, so no interrupt
+ * is lost either way.
  *
  * The BAR is placed once at attach and registered on the MMIO bus at that
  * address; bus registration cannot change while vCPUs run (bus.h), so if
@@ -21,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev/msix.h"
 #include "dev/pci.h"
 #include "util/le.h"
 #include "virtio/doorbell.h"
@@ -34,7 +42,8 @@
 /* Capability cfg_type values (4.1.4). */
 enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
 
-/* One BAR, one page per structure. */
+/* One BAR, one page per structure: the MSI-X table and PBA on pages of
+ * their own too, as PCI 3.0 6.8.2 recommends. */
 #define BAR_INDEX 0u
 #define BAR_BYTES VB_VIRTIO_PCI_BAR_BYTES
 #define COMMON_OFF 0x0000u
@@ -44,6 +53,8 @@ enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
 #define DEVICE_OFF 0x2000u
 #define NOTIFY_OFF 0x3000u
 #define NOTIFY_MULTIPLIER 4u
+#define MSIX_TABLE_OFF 0x4000u
+#define MSIX_PBA_OFF 0x5000u
 #define REGION_BYTES 0x1000u
 
 /* Common configuration layout (4.1.4.3). */
@@ -66,8 +77,6 @@ enum {
 	C_QUEUE_DEVICE = 0x30,
 };
 
-#define NO_VECTOR 0xffffu /* 4.1.4.3: VIRTIO_MSI_NO_VECTOR */
-
 struct vb_virtio_pci {
 	struct vb_virtio *v;
 	struct vb_dev_env *env;
@@ -84,6 +93,8 @@ struct vb_virtio_pci {
 	uint32_t gfselect;
 	uint16_t queue_select;
 	struct vb_virtio_doorbells doorbells;
+	bool has_msix; /* the env routes messages: msix is set up */
+	struct vb_msix msix;
 };
 
 
@@ -96,14 +107,14 @@ static void common_image(struct vb_virtio_pci *d, uint8_t img[COMMON_BYTES])
 	vb_le_put(img + C_DF, vb_virtio_device_features(v, d->dfselect), 4);
 	vb_le_put(img + C_GFSELECT, d->gfselect, 4);
 	vb_le_put(img + C_GF, vb_virtio_driver_features(v, d->gfselect), 4);
-	vb_le_put(img + C_MSIX_CONFIG, NO_VECTOR, 2);
+	vb_le_put(img + C_MSIX_CONFIG, vb_virtio_vector(v, true, 0), 2);
 	vb_le_put(img + C_NUM_QUEUES, v->ops->num_queues, 2);
 	struct vb_virtio_regs regs = vb_virtio_regs(v);
 	img[C_STATUS] = regs.status;
 	img[C_CONFIG_GEN] = (uint8_t)regs.config_generation;
 	vb_le_put(img + C_QUEUE_SELECT, q, 2);
 	vb_le_put(img + C_QUEUE_SIZE, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_SIZE), 2);
-	vb_le_put(img + C_QUEUE_MSIX, NO_VECTOR, 2);
+	vb_le_put(img + C_QUEUE_MSIX, vb_virtio_vector(v, false, q), 2);
 	vb_le_put(img + C_QUEUE_ENABLE, vb_virtio_queue_enabled(v, q), 2);
 	vb_le_put(img + C_QUEUE_NOTIFY_OFF, q, 2);
 	vb_le_put(img + C_QUEUE_DESC, vb_virtio_queue_get(v, q, VB_VIRTIO_Q_DESC), 8);
@@ -137,15 +148,32 @@ static void common_write(struct vb_virtio_pci *d, uint32_t off, uint64_t val, ui
 	case C_DFSELECT | 4 << 8: d->dfselect = (uint32_t)val; break;
 	case C_GFSELECT | 4 << 8: d->gfselect = (uint32_t)val; break;
 	case C_GF | 4 << 8: vb_virtio_set_driver_features(v, d->gfselect, (uint32_t)val); break;
+	case C_MSIX_CONFIG | 2 << 8: vb_virtio_set_vector(v, true, 0, (uint16_t)val); break;
 	case C_STATUS | 1 << 8: vb_virtio_set_status(v, (uint8_t)val); break;
 	case C_QUEUE_SELECT | 2 << 8: d->queue_select = (uint16_t)val; break;
 	case C_QUEUE_SIZE | 2 << 8: vb_virtio_queue_set(v, q, VB_VIRTIO_Q_SIZE, val); break;
+	case C_QUEUE_MSIX | 2 << 8: vb_virtio_set_vector(v, false, q, (uint16_t)val); break;
 	case C_QUEUE_ENABLE | 2 << 8:
 		if (val == 1)
 			vb_virtio_queue_enable(v, q);
 		break;
-	default: break; /* MSI-X vectors (none), read-only fields: dropped */
+	default: break; /* read-only fields, other widths: dropped */
 	}
+}
+
+/* The pages after the notify structure: the MSI-X table and PBA, if the
+ * function has them, and nothing (reads 0) after. */
+static void msix_region_access(struct vb_virtio_pci *d, uint64_t off, uint8_t *data,
+			       uint32_t size, bool is_write)
+{
+	bool table = off >= MSIX_TABLE_OFF && off < MSIX_TABLE_OFF + REGION_BYTES;
+	bool pba = off >= MSIX_PBA_OFF && off < MSIX_PBA_OFF + REGION_BYTES;
+	if (d->has_msix && table)
+		vb_msix_table_access(&d->msix, off - MSIX_TABLE_OFF, data, size, is_write);
+	else if (d->has_msix && pba)
+		vb_msix_pba_access(&d->msix, off - MSIX_PBA_OFF, data, size, is_write);
+	else if (!is_write)
+		memset(data, 0, size);
 }
 
 static void region_access(struct vb_virtio_pci *d, uint64_t off, uint8_t *data, uint32_t size,
@@ -172,12 +200,14 @@ static void region_access(struct vb_virtio_pci *d, uint64_t off, uint8_t *data, 
 		}
 	} else if (off < DEVICE_OFF + REGION_BYTES) {
 		vb_virtio_config_access(v, (uint32_t)(off - DEVICE_OFF), data, size, is_write);
-	} else {
+	} else if (off < NOTIFY_OFF + REGION_BYTES) {
 		uint64_t rel = off - NOTIFY_OFF;
 		if (is_write && rel % NOTIFY_MULTIPLIER == 0)
 			vb_virtio_notify(v, (unsigned)(rel / NOTIFY_MULTIPLIER));
 		else if (!is_write)
 			memset(data, 0, size);
+	} else {
+		msix_region_access(d, off, data, size, is_write);
 	}
 }
 
@@ -242,6 +272,42 @@ static void bar_moved(void *opaque, unsigned bar, uint64_t old_addr, uint64_t ne
 	update_decoding(d);
 }
 
+/* The driver enabled or disabled MSI-X: the core moves its interrupts. */
+static void config_written(void *opaque, uint32_t reg, uint32_t size)
+{
+	struct vb_virtio_pci *d = opaque;
+	if (d->has_msix && vb_msix_control_written(&d->msix, &d->fn, reg, size))
+		vb_virtio_msg_enable(d->v, vb_msix_enabled(&d->msix));
+}
+
+/* The core's message interrupt (v->msg), device mutex held. */
+static void msg_send(void *opaque, unsigned vector)
+{
+	struct vb_virtio_pci *d = opaque;
+	vb_msix_send(&d->msix, vector);
+}
+
+/* One vector per queue and one for configuration changes, where the env
+ * routes messages; otherwise, or if that fails, INTx alone. */
+static void offer_msix(struct vb_virtio_pci *d)
+{
+	struct vb_virtio *v = d->v;
+	if (!vb_msix_available(d->env))
+		return;
+	const struct vb_msix_layout layout = {
+		.n_vectors = v->ops->num_queues + 1u, .bar = BAR_INDEX,
+		.table_off = MSIX_TABLE_OFF, .pba_off = MSIX_PBA_OFF,
+	};
+	struct vb_err err;
+	if (vb_msix_init(&d->msix, d->env, &d->fn, &layout, v->name, &err) < 0) {
+		vb_dev_env_log(d->env, "%s: %s; interrupts stay on INTx", v->name, err.msg);
+		return;
+	}
+	d->has_msix = true;
+	d->fn.config_written = config_written;
+	v->msg = (struct vb_virtio_msg){ .send = msg_send, .ctx = d, .n_vectors = layout.n_vectors };
+}
+
 static int add_cap(struct vb_virtio_pci *d, uint8_t type, uint32_t off, uint32_t len,
 		   bool notify, struct vb_err *err)
 {
@@ -283,6 +349,8 @@ static int build_function(struct vb_virtio_pci *d, struct vb_err *err)
 		r = add_cap(d, CAP_ISR, ISR_OFF, ISR_BYTES, false, err);
 	if (!r && ops->config_bytes)
 		r = add_cap(d, CAP_DEVICE, DEVICE_OFF, ops->config_bytes, false, err);
+	if (!r)
+		offer_msix(d);
 	d->bar_now = d->bar_addr;
 	return r;
 }
@@ -315,6 +383,12 @@ static int take_resources(struct vb_dev_env *env, struct vb_virtio_pci *d, struc
 
 static void give_back(struct vb_virtio_pci *d)
 {
+	if (d->has_msix) {
+		d->v->msg = (struct vb_virtio_msg){ 0 };
+		d->v->msg_on = false;
+		vb_msix_destroy(&d->msix);
+		d->has_msix = false;
+	}
 	vb_alloc_gsi_release(d->env->alloc, d->gsi);
 	vb_alloc_pci_slot_release(d->env->alloc, d->slot);
 }

@@ -7,8 +7,9 @@
  * pci.c: virtio-pci modern (4.1), non-transitional: 1af4:(1040 + id) on
  * the PCI host bridge (env->pci, which must be attached first), one
  * 32-bit memory BAR from the MMIO allocator holding the common, ISR,
- * notify and device configuration structures, and INTx pin A on a GSI
- * from the allocator. Why INTx and not MSI-X: see pci.c.
+ * notify and device configuration structures (and the MSI-X table and
+ * PBA), MSI-X where the env routes messages, INTx pin A on a GSI from
+ * the allocator as the fallback: see pci.c.
  *
  * Both register their ranges on env->mmio at attach and unregister them
  * at detach; both set v->irq; both add their doorbells (doorbell.h).

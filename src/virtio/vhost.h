@@ -6,16 +6,17 @@
  * and where each ring is (VHOST_SET_VRING_*), hands it one eventfd per
  * queue that the guest's doorbell signals (kick) and one it signals when
  * it has used buffers (call), and from then on the kernel's worker pops,
- * serves and pushes without vmboot. vhost-vsock is the first user; the
- * same calls will serve vhost-net for tap NICs.
+ * serves and pushes without vmboot. Two users: vhost-vsock (vsock.c)
+ * and vhost-net for tap NICs (vhost_net.h, net.c).
  *
  * The rest of the device stays in vmboot's virtio core (virtio.h):
  * feature negotiation, status, configuration space, the transports, and
  * the checks of the rings the driver sets up; the device type adds its
- * own ioctls (vhost-vsock: the guest's CID, running) with vb_vhost_ioctl.
- * Only queues 0 .. n_queues-1 go to the kernel (vhost-vsock serves rx and
- * tx; the event queue stays with the core, and so would vhost-net's
- * control queue).
+ * own ioctls (vhost-vsock: the guest's CID, running; vhost-net: the tap
+ * as each queue's backend) with vb_vhost_ioctl. Only queues
+ * 0 .. n_queues-1 go to the kernel (vhost-vsock serves rx and tx; the
+ * event queue stays with the core, and so would a control queue of
+ * vhost-net's, which virtio-net here does not have).
  *
  * The life of a device, each step in the device's hooks (device.h):
  *   setup     vb_vhost_open: open the node, VHOST_SET_OWNER (the kernel's
@@ -28,11 +29,14 @@
  *   activate  vb_vhost_start (mutex held, the driver just set DRIVER_OK):
  *             VHOST_SET_FEATURES with what the driver acked, then per queue
  *             VHOST_SET_VRING_NUM, _BASE (0: a fresh ring), _ADDR, _KICK,
- *             _CALL; then the device's own "run" ioctl.
+ *             _CALL; then the device's own "run" ioctl (vhost-vsock's
+ *             SET_RUNNING 1, vhost-net's SET_BACKEND with the tap).
  *   reset     the device's own "stop" ioctl; the next DRIVER_OK starts
  *             again from the driver's new rings.
- *   stop      the device's "stop" ioctl, then vb_vhost_unwire: the
- *             eventfds go back before the transport and the core go.
+ *   stop      the device's "stop" ioctl (vhost-net: VHOST_RESET_OWNER,
+ *             the one the main thread's seccomp filter allows), then
+ *             vb_vhost_unwire: the eventfds go back before the transport
+ *             and the core go.
  *   teardown  vb_vhost_close, in reverse of open: VHOST_RESET_OWNER
  *             (vhost-net has it; vhost-vsock answers ENOTTY, and closing
  *             does the same), close the vhost fd (the kernel drops its
@@ -57,18 +61,19 @@
  * vb_vhost_kick, which signals the same eventfd, or one of our own when
  * the transport has no doorbell.
  *
- * Call: a relay, not KVM_IRQFD. vmboot's virtio lines are level-triggered
- * INTx or virtio-mmio lines whose level follows the device's ISR
- * (dev/irq.h, virtio.h), and the guest's handler reads the ISR to see
- * whether the interrupt is its own (a shared INTx line): an irqfd would
- * inject the interrupt with ISR bit 0 clear, which the driver takes for
- * someone else's, and KVM_IRQFD_FLAG_RESAMPLE would need a resample
- * eventfd and a thread re-asserting on every EOI anyway. So each call
- * eventfd is an event of the I/O event service (dev/dev.h doorbell_add
- * with no doorbell) that its thread, the one that already serves the
- * doorbells, turns into vb_virtio_interrupt: the ISR bit and KVM_IRQ_LINE,
- * as for every other device. It costs that thread one wakeup per
- * interrupt; the kick, the hot path, costs vmboot nothing.
+ * Call: a relay, not the kernel's own irqfd. Without MSI-X, vmboot's
+ * virtio lines are level-triggered INTx or virtio-mmio lines whose level
+ * follows the device's ISR (dev/irq.h, virtio.h), and the guest's handler
+ * reads the ISR to see whether the interrupt is its own: an irqfd would
+ * inject it with ISR bit 0 clear. With MSI-X, vmboot must see each
+ * interrupt to keep the vector's mask and pending bits (dev/msix.h);
+ * handing vhost the vector's irqfd would mean swapping VHOST_SET_VRING_CALL
+ * on every mask, unmask and vector change. So each call eventfd is an
+ * event of the I/O event service (dev/dev.h doorbell_add with no
+ * doorbell) that its thread, the one that already serves the doorbells,
+ * turns into vb_virtio_interrupt: the vector's eventfd write, or the ISR
+ * bit and KVM_IRQ_LINE. It costs that thread one wakeup per interrupt;
+ * the kick, the hot path, costs vmboot nothing.
  *
  * The kernel side is injected (struct vb_vhost_kernel) so that everything
  * above runs in tests without /dev/vhost-*; vb_vhost_host_kernel is the

@@ -18,7 +18,7 @@ static const uint64_t core_features =
 	BIT(VB_VIRTIO_F_VERSION_1) | BIT(VB_VIRTIO_F_INDIRECT_DESC) | BIT(VB_VIRTIO_F_EVENT_IDX);
 
 /* 4.1.4.3.2: after reset queue_size reads the maximum, which the driver
- * may lower. */
+ * may lower; 4.1.5.1.2.1: every event is unmapped. */
 static void reset_queues(struct vb_virtio *v)
 {
 	for (unsigned q = 0; q < VB_VIRTIO_MAX_QUEUES; q++) {
@@ -26,6 +26,9 @@ static void reset_queues(struct vb_virtio *v)
 		if (q < v->ops->num_queues)
 			v->queues[q].size = v->ops->queue_max_size;
 	}
+	for (unsigned q = 0; q < VB_VIRTIO_MAX_QUEUES; q++)
+		v->queue_vector[q] = VB_VIRTIO_NO_VECTOR;
+	v->config_vector = VB_VIRTIO_NO_VECTOR;
 }
 
 int vb_virtio_init(struct vb_virtio *v, const struct vb_virtio_device_ops *ops,
@@ -69,15 +72,28 @@ void vb_virtio_destroy(struct vb_virtio *v)
 	v->ops = NULL;
 }
 
+/* With message interrupts on, the line stays low (PCI 3.0 6.8.2: a
+ * function with MSI-X enabled does not use INTx). */
 static void update_line(struct vb_virtio *v)
 {
-	(void)vb_irq_set(&v->irq, v->isr != 0);
+	(void)vb_irq_set(&v->irq, v->isr != 0 && !v->msg_on);
 }
 
-static void raise_isr(struct vb_virtio *v, uint8_t bits)
+/* An interrupt with ISR bits bits: the configuration change's, or queue
+ * q's. */
+static void raise_isr(struct vb_virtio *v, uint8_t bits, unsigned q)
 {
-	v->isr |= bits;
-	update_line(v);
+	if (!v->msg_on) {
+		v->isr |= bits;
+		update_line(v);
+		return;
+	}
+	/* 4.1.4.5.1: the configuration bit is set before the notification
+	 * whatever carries it; a queue's only without MSI-X. */
+	v->isr |= bits & VB_VIRTIO_ISR_CONFIG;
+	uint16_t vector = bits & VB_VIRTIO_ISR_CONFIG ? v->config_vector : v->queue_vector[q];
+	if (vector != VB_VIRTIO_NO_VECTOR)
+		v->msg.send(v->msg.ctx, vector);
 }
 
 static uint64_t now_ns(void)
@@ -127,7 +143,52 @@ void vb_virtio_fail_locked(struct vb_virtio *v, const char *why)
 	v->status |= VB_VIRTIO_S_NEEDS_RESET;
 	v->config_generation++;
 	if (v->status & VB_VIRTIO_S_DRIVER_OK)
-		raise_isr(v, VB_VIRTIO_ISR_CONFIG);
+		raise_isr(v, VB_VIRTIO_ISR_CONFIG, 0);
+}
+
+void vb_virtio_config_changed_locked(struct vb_virtio *v)
+{
+	/* 4.1.4.3 / 4.2.2: a new generation, and the interrupt once the
+	 * driver is up. */
+	v->config_generation++;
+	if ((v->status & VB_VIRTIO_S_DRIVER_OK) && !v->broken)
+		raise_isr(v, VB_VIRTIO_ISR_CONFIG, 0);
+}
+
+void vb_virtio_msg_enable(struct vb_virtio *v, bool on)
+{
+	pthread_mutex_lock(&v->lock);
+	v->msg_on = on && v->msg.send;
+	update_line(v);
+	pthread_mutex_unlock(&v->lock);
+}
+
+/* The vector register of the configuration change or of queue q; NULL
+ * for a queue the device does not have. */
+static uint16_t *vector_of(struct vb_virtio *v, bool config, unsigned q)
+{
+	if (config)
+		return &v->config_vector;
+	return q < v->ops->num_queues ? &v->queue_vector[q] : NULL;
+}
+
+uint16_t vb_virtio_vector(struct vb_virtio *v, bool config, unsigned q)
+{
+	pthread_mutex_lock(&v->lock);
+	const uint16_t *reg = vector_of(v, config, q);
+	uint16_t r = reg ? *reg : VB_VIRTIO_NO_VECTOR;
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+void vb_virtio_set_vector(struct vb_virtio *v, bool config, unsigned q, uint16_t vector)
+{
+	pthread_mutex_lock(&v->lock);
+	uint16_t *reg = vector_of(v, config, q);
+	bool have = v->msg.send && vector < v->msg.n_vectors;
+	if (reg)
+		*reg = have ? vector : VB_VIRTIO_NO_VECTOR;
+	pthread_mutex_unlock(&v->lock);
 }
 
 static void reset_locked(struct vb_virtio *v)
@@ -418,13 +479,13 @@ void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q)
 {
 	struct vb_virtq *vq = queue(v, q);
 	if (vq && vb_virtq_should_interrupt(vq))
-		raise_isr(v, VB_VIRTIO_ISR_QUEUE);
+		raise_isr(v, VB_VIRTIO_ISR_QUEUE, q);
 }
 
 void vb_virtio_interrupt(struct vb_virtio *v, unsigned q)
 {
 	pthread_mutex_lock(&v->lock);
 	if (queue(v, q) && !v->broken && (v->status & VB_VIRTIO_S_DRIVER_OK))
-		raise_isr(v, VB_VIRTIO_ISR_QUEUE);
+		raise_isr(v, VB_VIRTIO_ISR_QUEUE, q);
 	pthread_mutex_unlock(&v->lock);
 }

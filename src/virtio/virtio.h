@@ -16,7 +16,13 @@
  * Interrupts: one line per device. isr bit 0 means "used buffers", bit 1
  * "configuration changed" (4.1.4.5). The line is held high while isr is
  * non-zero; the transport clears isr (PCI: reading ISR; MMIO:
- * InterruptACK) and the line drops.
+ * InterruptACK) and the line drops. A transport with message interrupts
+ * (virtio-pci MSI-X) sets v->msg, and while the driver has them enabled
+ * (vb_virtio_msg_enable) each queue's interrupt and the configuration
+ * interrupt go to the vector the driver mapped them to (4.1.5.1.2) and
+ * the line stays low: no ISR bit for a queue, and the configuration bit
+ * only because 4.1.4.5.1 still asks for it. An event mapped to no vector
+ * sends nothing (4.1.5.1.2.1).
  *
  * Threads: register accesses and notifications arrive on any vCPU
  * thread, and latched doorbells (ioeventfd) on the VMM's I/O event
@@ -57,6 +63,9 @@
 #define VB_VIRTIO_ISR_CONFIG 0x2u
 
 #define VB_VIRTIO_MAX_QUEUES 8u
+
+/* 4.1.4.3: VIRTIO_MSI_NO_VECTOR, an event mapped to no vector. */
+#define VB_VIRTIO_NO_VECTOR 0xffffu
 
 /* Virtio device ids (5). */
 #define VB_VIRTIO_ID_RNG 4u
@@ -106,6 +115,14 @@ struct vb_virtio_device_ops {
 	void (*teardown)(struct vb_virtio_dev *d);
 };
 
+/* A transport's message interrupts: send(ctx, vector) for a vector below
+ * n_vectors, called with the device mutex held, from any thread. */
+struct vb_virtio_msg {
+	void (*send)(void *ctx, unsigned vector);
+	void *ctx;
+	uint16_t n_vectors;
+};
+
 struct vb_virtio_ratelimit {
 	uint64_t window_start_ns;
 	unsigned in_window;
@@ -119,6 +136,13 @@ struct vb_virtio {
 	pthread_mutex_t lock;
 	const struct vb_guest_mem *mem;
 	struct vb_irq irq;
+	/* Set by a transport that has message interrupts (send NULL: none),
+	 * before the guest runs; msg_on while the driver enabled them; the
+	 * vector of each source (VB_VIRTIO_NO_VECTOR: none). */
+	struct vb_virtio_msg msg;
+	bool msg_on;
+	uint16_t queue_vector[VB_VIRTIO_MAX_QUEUES];
+	uint16_t config_vector;
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
 
@@ -212,10 +236,25 @@ void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q);
 void vb_virtio_interrupt(struct vb_virtio *v, unsigned q);
 /* Put the device into NEEDS_RESET (see above). why is the violation. */
 void vb_virtio_fail_locked(struct vb_virtio *v, const char *why);
+/* The device changed its configuration (a balloon's target): a new
+ * generation and, once DRIVER_OK and not broken, the configuration
+ * interrupt on the line or the configuration vector. */
+void vb_virtio_config_changed_locked(struct vb_virtio *v);
+
+/* Message interrupts (see above), for the transport. enable: the driver
+ * turned them on or off (the line follows at once). The vector of the
+ * configuration change (config) or of queue q: set stores
+ * VB_VIRTIO_NO_VECTOR for a vector the transport does not have, which the
+ * driver reads back as the refusal (4.1.5.1.2.1); a queue the device does
+ * not have reads VB_VIRTIO_NO_VECTOR and keeps it. A reset unmaps all. */
+void vb_virtio_msg_enable(struct vb_virtio *v, bool on);
+uint16_t vb_virtio_vector(struct vb_virtio *v, bool config, unsigned q);
+void vb_virtio_set_vector(struct vb_virtio *v, bool config, unsigned q, uint16_t vector);
 
 /* A virtio-pci device's one memory BAR: a page for each of the common,
- * ISR, device and notify structures (pci.c). */
-#define VB_VIRTIO_PCI_BAR_BYTES 0x4000u
+ * ISR, device and notify structures and for the MSI-X table and PBA,
+ * rounded up to a power of two (pci.c). */
+#define VB_VIRTIO_PCI_BAR_BYTES 0x8000u
 
 struct vb_virtio_mmio;
 struct vb_virtio_pci;

@@ -17,7 +17,8 @@ EXTRA_DIST += tests/cli/test_machines.sh tests/cli/test_check.sh \
 	tests/cli/fixtures/ok.conf tests/cli/fixtures/bad.conf \
 	tests/cli/fixtures/bad.yaml tests/cli/fixtures/syntax.conf \
 	tests/cli/fixtures/nokernel.yaml tests/cli/fixtures/missing-kernel.yaml \
-	tests/cli/fixtures/mmio.yaml tests/cli/fixtures/dummy-kernel
+	tests/cli/fixtures/mmio.yaml tests/cli/fixtures/dummy-kernel \
+	tests/cli/fixtures/user.conf tests/cli/fixtures/user.yaml
 # test_install.sh: make install DESTDIR=... and make uninstall from the
 # build tree; the installed vmboot finds its helpers (vmboot --version).
 TESTS += tests/cli/test_install.sh

@@ -77,6 +77,16 @@ expect_line "$TMP/err" 'bad.yaml:5:11: error: devices[0].type: unknown device ty
 expect_line "$TMP/err" 'bad.yaml:12:10: error: devices[2].tag: "share" already used by devices[1]'
 expect_line "$TMP/err" 'bad.yaml:13:5: error: devices[3]: a tap network needs a tap interface name (tap = "tap0")'
 
+# user: a user that does not exist is refused where it is named, in
+# either syntax or as a flag; root would give up nothing.
+expect_status 1 "$VMBOOT" --check user.conf
+expect_line "$TMP/err" 'user.conf:3:8: error: user "nosuchuser": no such user in /etc/passwd'
+expect_status 1 "$VMBOOT" --check user.yaml
+expect_line "$TMP/err" 'user.yaml:3:9: error: user "nosuchuser": no such user in /etc/passwd'
+expect_status 1 "$VMBOOT" --check ok.conf --user root
+expect_grep "$TMP/err" '^--user: error: user "root": has uid 0'
+expect_status 0 "$VMBOOT" --check user.conf --user nobody
+
 expect_status 1 "$VMBOOT" --check syntax.conf
 expect_grep "$TMP/err" '^syntax\.conf:2(:[0-9]+)?: error: syntax error'
 # No kernel: the zero-config default fills in the host's own (vmboot(1));
@@ -232,7 +242,7 @@ json_eq 'p["cmdline"].endswith(" root=/dev/vda1")' 'true'
 plan -k x -m 0x40000000 --rng --shmem /vb-test-shm,0x1000000,0xe0000000
 json_eq '[p["ram_mib"], p["devices"][1]["bar_base"], p["devices"][1]["bar_size"]]' \
 	'[1024, 3758096384, 16777216]'
-json_eq '[p["devices"][0]["bar_base"], p["devices"][0]["bar_size"]]' '[3489660928, 16384]'
+json_eq '[p["devices"][0]["bar_base"], p["devices"][0]["bar_size"]]' '[3489660928, 32768]'
 expect_status 1 "$VMBOOT" --check ok.conf --shmem /vb-test-shm,16M,0xc8000000
 expect_grep "$TMP/err" '^--shmem: error: devices\[0\]\.address: 0xc8000000 \(16 MiB\) is not inside the 32-bit PCI window'
 expect_status 1 "$VMBOOT" --check ok.conf -m 0x40000001
@@ -261,6 +271,23 @@ expect_status 1 "$VMBOOT" --check ok.conf --vsock 3 --vsock 4
 expect_grep "$TMP/err" '^--vsock: error: devices\[1\]: only one vsock device is allowed'
 expect_status 2 "$VMBOOT" --check ok.conf --vsock three
 expect_grep "$TMP/err" '--vsock: "three" is not a CID'
+# disk queues: the plan shows the count (text and JSON); --check holds the
+# range, located at the file's key or at the flag.
+plan -k x -d img,queues=3
+json_eq '[[d["model"], d["queues"]] for d in p["devices"]]' '[["virtio-blk", 3]]'
+# Without the key: one queue per vCPU, at most 8.
+plan -k x -c 3 -d img -d img2
+json_eq '[d["queues"] for d in p["devices"]]' '[3, 3]'
+plan -k x -c 12 -d img
+json_eq '[d["queues"] for d in p["devices"]]' '[8]'
+expect_status 0 "$VMBOOT" --plan --host-ram 16G --host-cpus 4 -k x -d img,queues=3
+expect_grep "$TMP/out" '^  disk0 +virtio-blk +pci 00:01\.0 .* img +queues 3$'
+expect_status 1 "$VMBOOT" --check ok.conf -d img,queues=9
+expect_line "$TMP/err" '--disk: error: devices[0].queues: must be between 1 and 8, got 9'
+printf 'kernel = "k";\ndevices = ({ type = "disk"; path = "img";\n  queues = 0; });\n' \
+	>"$TMP/queues.conf"
+expect_status 1 "$VMBOOT" --check "$TMP/queues.conf"
+expect_grep "$TMP/err" '/queues\.conf:3:12: error: devices\[0\]\.queues: must be between 1 and 8, got 0$'
 
 # The console commands (tests/control/test_console_cli.sh drives a live
 # console): --tmux outside tmux and an unknown VM are errors; run --detach

@@ -143,7 +143,7 @@ cases() {
 	expect "$m" "$e" "vmboot -n " "tap user"
 	expect "$m" "$e" "vmboot --network u" "user"
 	# After a comma: the [,word] and [,key=VALUE] parts of the argument.
-	expect "$m" "$e" "vmboot -d img.raw," "img.raw,ro"
+	expect "$m" "$e" "vmboot -d img.raw," "img.raw,queues= img.raw,ro"
 	expect "$m" "$e" "vmboot -n user,d" "user,dhcp=off user,dhcp=on"
 	expect "$m" "$e" "vmboot -n user,t" "user,tap="
 	# Readline replaces what follows the last '=': the value alone.

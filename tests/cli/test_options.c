@@ -59,9 +59,9 @@ static const char *sample_value(const struct vb_flag *f)
 		{ "N", "2" }, { "SIZE", "1M" }, { "MS", "5" }, { "S", "5" },
 		{ "conf|yaml", "conf" }, { "serial|virtio|none", "serial" },
 		{ "NAME", "vm" }, { "KERNEL", "k" }, { "INITRD", "i" }, { "PARAMS", "quiet" },
-		{ "PATH", "p" }, { "PATH[,ro]", "p" }, { "DIR,TAG[,ro]", "d,t" },
+		{ "PATH", "p" }, { "PATH[,ro][,queues=N]", "p" }, { "DIR,TAG[,ro]", "d,t" },
 		{ "PATH,SIZE[,ADDRESS]", "p,4096" },
-		{ "CID", "3" }, { "DIR", "d" },
+		{ "CID", "3" }, { "DIR", "d" }, { "USER", "nobody" },
 		{ "MODE[,tap=IF][,mac=MAC][,dhcp=on|off][,forward=SPEC]", "user" },
 	};
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
@@ -292,7 +292,7 @@ static void test_device_flags(void **state)
 	(void)state;
 	struct vb_options opts;
 	struct vb_err err;
-	assert_int_equal(parse(&opts, &err, (const char *const[]){ "--plan", "-d", "img,ro",
+	assert_int_equal(parse(&opts, &err, (const char *const[]){ "--plan", "-d", "img,ro,queues=4",
 		"-n", "tap,tap=t0,forward=tcp::1-:2", "--no-dhcp", "--9p", "d,t,ro",
 		"--shmem", "/x,1M,0x1000", "--balloon", "--rng", NULL }), 0);
 	const struct vb_node *devices = vb_node_get(opts.overrides, "devices");
@@ -308,6 +308,8 @@ static void test_device_flags(void **state)
 	const struct vb_node *disk = devices->items[0], *nic = devices->items[1];
 	assert_string_equal(vb_node_get(disk, "path")->string, "img");
 	assert_true(vb_node_get(disk, "readonly")->boolean);
+	assert_int_equal(vb_node_get(disk, "queues")->integer, 4);
+	assert_string_equal(vb_node_get(disk, "queues")->loc.file, "--disk");
 	assert_string_equal(vb_node_get(nic, "mode")->string, "tap");
 	assert_string_equal(vb_node_get(nic, "tap")->string, "t0");
 	assert_int_equal(vb_node_get(nic, "forward")->n_items, 1);
@@ -320,7 +322,11 @@ static void test_device_flags(void **state)
 	expect_error((const char *const[]){ "--plan", "--no-dhcp", NULL },
 		     "--no-dhcp: must follow a --network");
 	expect_error((const char *const[]){ "--plan", "-d", "img,rw", NULL },
-		     "--disk: unknown option \"rw\" (only \"ro\")");
+		     "--disk: unknown option \"rw\" (\"ro\" or \"queues=N\")");
+	expect_error((const char *const[]){ "--plan", "-d", "img,queues=2x", NULL },
+		     "--disk: queues=2x: not a number");
+	expect_error((const char *const[]){ "--plan", "-d", "img,queues=", NULL },
+		     "--disk: queues=: not a number");
 	expect_error((const char *const[]){ "--plan", "--9p", "dir", NULL },
 		     "--9p: expected DIR,TAG[,ro]");
 	expect_error((const char *const[]){ "--plan", "--shmem", "/x,1M,zz", NULL },

@@ -183,10 +183,11 @@ base = {
     'tty': False,
     'hugepages': False,
     'seccomp': False,
+    'user': 'nobody',
     'acpi': True,
     'devices': [
         {'type': 'disk', 'id': 'root', 'path': 'root.img', 'readonly': True,
-         'transport': 'mmio'},
+         'queues': 4, 'transport': 'mmio'},
         {'type': 'net', 'mode': 'user', 'mac': '52:54:00:12:34:56', 'dhcp': True,
          'forward': ['tcp:127.0.0.1:2222-:22']},
         {'type': '9p', 'path': '/', 'tag': 'host', 'readonly': True},
@@ -243,6 +244,8 @@ mutation('transport on shmem', put('devices', SHMEM, 'transport', 'pci'))
 mutation('bad console', put('console', 'serail'))
 mutation('bad transport', put('devices', DISK, 'transport', 'virtio'))
 mutation('bad net mode', put('devices', NET, 'mode', 'bridge'))
+mutation('disk queues 0', put('devices', DISK, 'queues', 0))
+mutation('disk queues 9', put('devices', DISK, 'queues', 9))
 mutation('cpus 0', put('cpus', 0))
 mutation('cpus 255', put('cpus', 255))
 mutation('iodelay 1001', put('debug', 'iodelay', 1001))

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 		.stat = fake_stat, .debug = fake_debug,
 	};
 	if (vb_ctl_dir(dir, sizeof(dir), &err) || vb_ctl_server_open(dir, f.name, &server, &err) ||
-	    vb_pty_open(&f.pty, &err) || vb_ctl_server_start(server, &ops, 5, &err)) {
+	    vb_pty_open(&f.pty, &err) || vb_ctl_server_start(server, &ops, 5, NULL, &err)) {
 		fprintf(stderr, "fakevm: %s\n", err.msg);
 		vb_ctl_server_close(server);
 		return 1;

@@ -85,7 +85,7 @@ static int setup(void **state)
 		.ctx = &f->fake, .info = fake_info, .pause = fake_pause,
 		.resume = fake_resume, .stop = fake_stop,
 	};
-	if (vb_ctl_server_start(f->s, &ops, 30, &err))
+	if (vb_ctl_server_start(f->s, &ops, 30, NULL, &err))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s", vb_ctl_server_path(f->s));
 	*state = f;

@@ -45,3 +45,10 @@ UNIT_TESTS += tests/dev/test_acpi_pm
 tests_dev_test_acpi_pm_SOURCES = tests/dev/test_acpi_pm.c tests/dev/fakes.h
 tests_dev_test_acpi_pm_CFLAGS = $(TEST_CFLAGS)
 tests_dev_test_acpi_pm_LDADD = $(TEST_LIBS)
+
+# test_msix: the MSI-X capability, table and PBA of a PCI function with
+# fake MSI routes (fakes.h), a hostile driver included.
+UNIT_TESTS += tests/dev/test_msix
+tests_dev_test_msix_SOURCES = tests/dev/test_msix.c tests/dev/fakes.h
+tests_dev_test_msix_CFLAGS = $(TEST_CFLAGS)
+tests_dev_test_msix_LDADD = $(TEST_LIBS)

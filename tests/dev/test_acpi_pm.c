@@ -104,10 +104,17 @@ static void test_power_button(void **state)
 	/* An edge on the GED's line: raised once and lowered again. */
 	assert_int_equal(r.chip.raises[GED_GSI], 1);
 	assert_int_equal(r.chip.level[GED_GSI], 0);
-	/* _EVT reads the event once: the read clears it. */
+	assert_false(vb_acpi_pm_button_taken(r.pm));
+	/* _EVT reads the event once: the read clears it, and tells that the
+	 * guest's OS took the press. */
 	assert_int_equal(in32(&r, VB_X86_ACPI_PM_GED_EVENT), VB_X86_ACPI_GED_POWER_BUTTON);
+	assert_true(vb_acpi_pm_button_taken(r.pm));
 	assert_int_equal(in32(&r, VB_X86_ACPI_PM_GED_EVENT), 0);
+	assert_true(vb_acpi_pm_button_taken(r.pm));
 	assert_int_equal(r.req.poweroffs, 0);
+	/* A new press is not taken until read again. */
+	assert_int_equal(vb_acpi_pm_press_power_button(r.pm), 0);
+	assert_false(vb_acpi_pm_button_taken(r.pm));
 	rig_down(&r);
 }
 

@@ -18,3 +18,10 @@ tests_machine_test_ioevent_SOURCES = tests/machine/test_ioevent.c \
 	tests/virtio/driver.c tests/virtio/driver.h
 tests_machine_test_ioevent_CFLAGS = $(TEST_CFLAGS)
 tests_machine_test_ioevent_LDADD = $(TEST_LIBS)
+
+# test_msi: the VM's MSI routes (machine/msi.h) on a fake KVM: KVM's
+# default irqchip routes first in every table, one table per change.
+UNIT_TESTS += tests/machine/test_msi
+tests_machine_test_msi_SOURCES = tests/machine/test_msi.c
+tests_machine_test_msi_CFLAGS = $(TEST_CFLAGS)
+tests_machine_test_msi_LDADD = $(TEST_LIBS)

@@ -140,7 +140,7 @@ static void test_thread_dispatch_remove_stop(void **state)
 	assert_true(c->db.match);
 	assert_int_equal(c->db.datamatch, 1);
 
-	assert_int_equal(vb_ioevent_start(s, false, &err), 0);
+	assert_int_equal(vb_ioevent_start(s, NULL, &err), 0);
 	ring(fda);
 	assert_int_equal(wait_fired(&r, 1, 1), 1);
 	assert_ptr_equal(r.last_opaque, &r);
@@ -445,7 +445,7 @@ static void test_transport_detach_unbinds(void **state)
 	int fd = f->rec.calls[0].fd;
 	/* Detach with the service still running (the transport's own
 	 * remove), as a failed attach later in the stage would. */
-	assert_int_equal(vb_ioevent_start(f->svc, false, &(struct vb_err){ { 0 } }), 0);
+	assert_int_equal(vb_ioevent_start(f->svc, NULL, &(struct vb_err){ { 0 } }), 0);
 	vb_dev_set_detach_all(&f->env.devices);
 	assert_int_equal(vb_ioevent_count(f->svc), 0);
 	const struct call *c = find_call(&f->rec, fd, false);

@@ -289,7 +289,7 @@ static void test_mmio_layout(void **state)
 	assert_int_equal(r.rc, 0);
 	const struct vb_device_node *d = r.graph.devices;
 	assert_true(d[0].mmio_base == 0xd0000000ULL && d[0].bar_bytes == 0);
-	assert_true(d[1].bar_base == 0xd0004000ULL && d[1].bar_bytes == 0x4000);
+	assert_true(d[1].bar_base == 0xd0008000ULL && d[1].bar_bytes == 0x8000);
 	/* 256 MiB aligned: 0xd0000000 is taken, so 0xe0000000. */
 	assert_true(d[2].bar_base == 0xe0000000ULL && d[2].bar_bytes == 256 * MiB);
 	/* Bump allocation: the registers follow, skipping the fixed region. */
@@ -299,7 +299,7 @@ static void test_mmio_layout(void **state)
 	assert_true(r.graph.console.present);
 	assert_int_equal(r.graph.console.pci_slot, 4);
 	assert_int_equal(r.graph.console.gsi, 17);
-	assert_true(r.graph.console.bar_base == 0xf0104000ULL);
+	assert_true(r.graph.console.bar_base == 0xf0108000ULL);
 	release(&r);
 
 	/* kvmtool's own shmem address is guest RAM here. */

@@ -1,12 +1,14 @@
 /* Each thread kind's seccomp filter (src/sandbox): in a child process, a
  * call the kind never makes kills the process with SIGSYS, and a call it
- * makes still works; ioctl is filtered by request number; the debug mode
- * names the forbidden call and exits 159. */
+ * makes still works; ioctl is filtered by request number, kill by target
+ * and signal; the debug mode names the forbidden call and exits 159; the
+ * policy's switches; Landlock's file restriction. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,7 +29,7 @@
 
 /* What the child does once confined. */
 enum probe { PROBE_WRITE, PROBE_EXECVE, PROBE_PTRACE, PROBE_SOCKET, PROBE_OPENAT,
-	     PROBE_BAD_IOCTL };
+	     PROBE_BAD_IOCTL, PROBE_KILL_INIT, PROBE_SETRESUID };
 
 /* The child ends with exit_group itself: _exit goes through the
  * sanitizers' interceptor, whose leak check (ptrace, clone) a filter
@@ -64,6 +66,14 @@ static void probe(enum probe p, int out_fd)
 		/* A KVM request that is not KVM_RUN: on a pipe it would fail
 		 * with ENOTTY, if the filter let it through at all. */
 		syscall(SYS_ioctl, out_fd, KVM_CREATE_VM, 0);
+		break;
+	case PROBE_KILL_INIT:
+		/* Signal 0 only checks: harmless if it came back. */
+		syscall(SYS_kill, 1, 0);
+		break;
+	case PROBE_SETRESUID:
+		/* -1s change nothing: what the filter allows is the point. */
+		syscall(SYS_setresuid, -1, -1, -1);
 		break;
 	}
 	child_exit(CAME_BACK);
@@ -177,6 +187,129 @@ static void debug_mode_names_the_call(void **state)
 	assert_non_null(strstr(out, ") at 0x"));
 }
 
+/* The console reader's Ctrl-A x: SIGTERM to vmboot itself, and no other
+ * signal to anyone. */
+static void io_ends_vmboot_with_sigterm_only(void **state)
+{
+	(void)state;
+	assert_killed(VB_SANDBOX_IO, PROBE_KILL_INIT);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vb_err err;
+		signal(SIGTERM, SIG_DFL);
+		if (vb_sandbox_no_new_privs(&err) < 0 || vb_sandbox_enter(VB_SANDBOX_IO, &err) < 0)
+			child_exit(ENTER_FAILED);
+		syscall(SYS_kill, getpid(), SIGTERM);
+		child_exit(CAME_BACK);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGTERM);
+}
+
+/* Forks a child that confines itself as kind with policy, then probes. */
+static int confine_child(enum vb_sandbox_kind kind, const struct vb_sandbox_policy *policy,
+			 enum probe p)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vb_err err;
+		unsetenv("VMBOOT_SECCOMP_DEBUG");
+		if (vb_sandbox_no_new_privs(&err) < 0 || vb_sandbox_confine(kind, policy, &err) < 0)
+			child_exit(ENTER_FAILED);
+		probe(p, STDOUT_FILENO);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/* A thread that confines itself before a user switch lets libc's setxid
+ * broadcast through; after it (or without one) the call is forbidden. */
+static void user_switch_ahead_allows_setresuid(void **state)
+{
+	(void)state;
+	if (!vb_sandbox_filters_for_vms()) {
+		print_message("a sanitizer build: vb_sandbox_confine loads no filter\n");
+		return;
+	}
+	struct vb_sandbox_policy ahead = { .seccomp = true };
+	atomic_store(&ahead.user_switch_ahead, true);
+	int status = confine_child(VB_SANDBOX_IO, &ahead, PROBE_SETRESUID);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CAME_BACK);
+	struct vb_sandbox_policy done = { .seccomp = true };
+	status = confine_child(VB_SANDBOX_IO, &done, PROBE_SETRESUID);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSYS);
+}
+
+/* seccomp = false loads no filter; a NULL policy changes nothing. */
+static void confine_without_seccomp_loads_no_filter(void **state)
+{
+	(void)state;
+	struct vb_sandbox_policy off = { .seccomp = false };
+	int status = confine_child(VB_SANDBOX_VCPU, &off, PROBE_SOCKET);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CAME_BACK);
+	status = confine_child(VB_SANDBOX_VCPU, NULL, PROBE_SOCKET);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CAME_BACK);
+}
+
+/* Landlock: after vb_sandbox_restrict_files, the one file named reads,
+ * and nothing else opens or gets made. Exit codes tell which step went
+ * wrong. */
+static void restrict_files_leaves_only_the_named_file(void **state)
+{
+	(void)state;
+	char allowed[64], made[80];
+	snprintf(allowed, sizeof(allowed), "/tmp/vb-landlock-%d", (int)getpid());
+	snprintf(made, sizeof(made), "%s.new", allowed);
+	int fd = open(allowed, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vb_err err;
+		const char *const readable[] = { allowed, "/nonexistent/skipped" };
+		bool enforced;
+		if (vb_sandbox_no_new_privs(&err) < 0 ||
+		    vb_sandbox_restrict_files(readable, 2, &enforced, &err) < 0)
+			child_exit(ENTER_FAILED);
+		if (!enforced)
+			child_exit(77);
+		int ok = open(allowed, O_RDONLY);
+		if (ok < 0)
+			child_exit(1);
+		if (open(allowed, O_WRONLY) >= 0 || errno != EACCES)
+			child_exit(2);
+		if (open("/etc/passwd", O_RDONLY) >= 0 || errno != EACCES)
+			child_exit(3);
+		if (open(made, O_WRONLY | O_CREAT, 0600) >= 0 || errno != EACCES)
+			child_exit(4);
+		child_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(allowed);
+	unlink(made);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		print_message("Landlock is not available here: nothing enforced\n");
+		return;
+	}
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void unknown_kind_is_refused(void **state)
 {
 	(void)state;
@@ -196,6 +329,10 @@ int main(void)
 		cmocka_unit_test(control_and_main_open_no_file),
 		cmocka_unit_test(netd_makes_no_kvm_ioctl),
 		cmocka_unit_test(debug_mode_names_the_call),
+		cmocka_unit_test(io_ends_vmboot_with_sigterm_only),
+		cmocka_unit_test(user_switch_ahead_allows_setresuid),
+		cmocka_unit_test(confine_without_seccomp_loads_no_filter),
+		cmocka_unit_test(restrict_files_leaves_only_the_named_file),
 		cmocka_unit_test(unknown_kind_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dev/msix.h"
 #include "dev/pci.h"
 #include "machine/registry.h"
 
@@ -27,9 +28,11 @@
 #define P_DF 0x04
 #define P_GFSELECT 0x08
 #define P_GF 0x0c
+#define P_MSIX_CONFIG 0x10
 #define P_STATUS 0x14
 #define P_QUEUE_SELECT 0x16
 #define P_QUEUE_SIZE 0x18
+#define P_QUEUE_MSIX 0x1a
 #define P_QUEUE_ENABLE 0x1c
 #define P_QUEUE_NOTIFY_OFF 0x1e
 #define P_QUEUE_DESC 0x20
@@ -92,6 +95,17 @@ void vt_env_fini(struct vt_env *e)
 	vb_ram_unmap(&e->ram);
 }
 
+/* Tests assert on what they read back, so a short write here shows. */
+void vt_make_image(const char *path, uint64_t bytes, uint8_t (*byte)(uint64_t i))
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	for (uint64_t i = 0; i < bytes; i++)
+		putc(byte(i), f);
+	fclose(f);
+}
+
 int vt_env_attach(struct vt_env *e, const char *type, const struct vb_virtio_placement *p)
 {
 	struct vb_err err;
@@ -107,6 +121,16 @@ int vt_env_attach(struct vt_env *e, const char *type, const struct vb_virtio_pla
 uint8_t *vt_gpa(struct vt_env *e, uint64_t gpa)
 {
 	return e->ram.host_base + gpa;
+}
+
+void vt_env_msi(struct vt_env *e)
+{
+	fake_msi_plug(&e->msi, &e->env);
+}
+
+uint64_t vt_msi_fired(struct vt_env *e, uint32_t data)
+{
+	return fake_msi_fired_data(&e->msi, data);
 }
 
 static uint64_t bus_read(struct vt_drv *d, uint64_t addr, uint32_t size)
@@ -156,6 +180,18 @@ int vt_drv_open_pci(struct vt_drv *d, struct vt_env *e, uint32_t slot)
 	for (int guard = 0; cap && guard < 48; guard++) {
 		uint32_t id = vb_pci_config_read(h, 0, slot, 0, cap, 1);
 		uint32_t next = vb_pci_config_read(h, 0, slot, 0, cap + 1, 1);
+		if (id == VB_MSIX_CAP_ID) {
+			uint32_t table = vb_pci_config_read(h, 0, slot, 0, cap + VB_MSIX_TABLE, 4);
+			uint32_t pba = vb_pci_config_read(h, 0, slot, 0, cap + VB_MSIX_PBA, 4);
+			uint32_t ctl = vb_pci_config_read(h, 0, slot, 0, cap + VB_MSIX_CONTROL, 2);
+			/* Both in BAR 0, the only one virtio-pci has. */
+			if ((table & 7u) || (pba & 7u))
+				return -1;
+			d->msix_cap = cap;
+			d->msix_table = (uint64_t)bar + table;
+			d->msix_pba = (uint64_t)bar + pba;
+			d->msix_vectors = (ctl & 0x7ffu) + 1;
+		}
 		if (id == 0x09) {
 			uint32_t type = vb_pci_config_read(h, 0, slot, 0, cap + 3, 1);
 			uint32_t off = vb_pci_config_read(h, 0, slot, 0, cap + 8, 4);
@@ -306,6 +342,12 @@ void vt_drv_notify(struct vt_drv *d, unsigned q)
 	}
 }
 
+/* virtio-mmio's configuration space starts at 0x100 (4.2.2). */
+uint64_t vt_drv_config(struct vt_drv *d, uint32_t off, uint32_t size)
+{
+	return bus_read(d, (d->pci ? d->device : d->base + 0x100) + off, size);
+}
+
 uint8_t vt_drv_isr(struct vt_drv *d)
 {
 	if (d->pci)
@@ -398,4 +440,50 @@ bool vt_used_next(struct vt_drv *d, uint32_t *id, uint32_t *len)
 	*len = (uint32_t)get(el + 4, 4);
 	d->used_seen++;
 	return true;
+}
+
+void vt_drv_msix_control(struct vt_drv *d, bool enable, bool mask_all)
+{
+	uint32_t v = (enable ? VB_MSIX_CONTROL_ENABLE : 0u) | (mask_all ? VB_MSIX_CONTROL_MASKALL : 0u);
+	vb_pci_config_write(d->e->env.pci, 0, d->slot, 0, d->msix_cap + VB_MSIX_CONTROL, 2, v);
+}
+
+void vt_drv_msix_table_write(struct vt_drv *d, uint64_t off, uint64_t v, uint32_t size)
+{
+	bus_write(d, d->msix_table + off, v, size);
+}
+
+void vt_drv_msix_mask(struct vt_drv *d, unsigned i, bool masked)
+{
+	vt_drv_msix_table_write(d, (uint64_t)i * VB_MSIX_ENTRY_BYTES + VB_MSIX_ENTRY_CTRL,
+				masked ? VB_MSIX_CTRL_MASKED : 0u, 4);
+}
+
+void vt_drv_msix_vector(struct vt_drv *d, unsigned i, uint32_t data, bool masked)
+{
+	uint64_t at = (uint64_t)i * VB_MSIX_ENTRY_BYTES;
+	vt_drv_msix_mask(d, i, true);
+	vt_drv_msix_table_write(d, at + VB_MSIX_ENTRY_ADDR_LO, 0xfee00000u, 4);
+	vt_drv_msix_table_write(d, at + VB_MSIX_ENTRY_ADDR_HI, 0, 4);
+	vt_drv_msix_table_write(d, at + VB_MSIX_ENTRY_DATA, data, 4);
+	if (!masked)
+		vt_drv_msix_mask(d, i, false);
+}
+
+uint64_t vt_drv_msix_pba(struct vt_drv *d)
+{
+	return bus_read(d, d->msix_pba, 8);
+}
+
+uint16_t vt_drv_config_vector(struct vt_drv *d, uint16_t vector)
+{
+	bus_write(d, d->common + P_MSIX_CONFIG, vector, 2);
+	return (uint16_t)bus_read(d, d->common + P_MSIX_CONFIG, 2);
+}
+
+uint16_t vt_drv_queue_vector(struct vt_drv *d, unsigned q, uint16_t vector)
+{
+	queue_select(d, q);
+	bus_write(d, d->common + P_QUEUE_MSIX, vector, 2);
+	return (uint16_t)bus_read(d, d->common + P_QUEUE_MSIX, 2);
 }

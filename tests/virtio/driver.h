@@ -3,10 +3,11 @@
  * struct vt_env is a small machine without KVM: guest RAM mapped the way
  * the builder maps it (vb_ram_map over a memory map with a 32-bit gap: 1
  * MiB of RAM above 4 GiB, so the gap and "past RAM" are real), the two
- * buses, the allocator, a PCI host bridge, a recording irqchip and a log
- * that counts lines. struct vt_drv plays the driver of one device over
- * either transport through the MMIO bus and PCI config space exactly as
- * a guest would, and lays out split virtqueues in guest RAM.
+ * buses, the allocator, a PCI host bridge, a recording irqchip, a log
+ * that counts lines and, on request, MSI routes (tests/dev/fakes.h).
+ * struct vt_drv plays the driver of one device over either transport
+ * through the MMIO bus and PCI config space exactly as a guest would, and
+ * lays out split virtqueues in guest RAM.
  *
  * Functions return 0 or -1 (tests assert on them); nothing here knows
  * vmboot internals beyond the public headers. */
@@ -16,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../dev/fakes.h"
 #include "dev/dev.h"
 #include "machine/ram.h"
 #include "virtio/virtio.h"
@@ -37,14 +39,22 @@ struct vt_env {
 	unsigned raises[32];
 	unsigned log_lines;
 	char last_log[512];
+	struct fake_msi msi; /* with vt_env_msi */
 };
 
 /* 0, or -1 when guest RAM cannot be mapped (the caller skips). */
 int vt_env_init(struct vt_env *e);
 void vt_env_fini(struct vt_env *e);
+/* A fresh file of bytes bytes, byte i being byte(i): a disk image. */
+void vt_make_image(const char *path, uint64_t bytes, uint8_t (*byte)(uint64_t i));
 /* Attach a registry device with a placement; returns the vb_dev_set rc. */
 int vt_env_attach(struct vt_env *e, const char *type, const struct vb_virtio_placement *p);
 uint8_t *vt_gpa(struct vt_env *e, uint64_t gpa);
+/* Route messages (the env's msi hooks over e->msi), so PCI devices
+ * attached from now on offer MSI-X. */
+void vt_env_msi(struct vt_env *e);
+/* Messages delivered as data since the last look (fakes.h). */
+uint64_t vt_msi_fired(struct vt_env *e, uint32_t data);
 
 struct vt_drv {
 	struct vt_env *e;
@@ -54,6 +64,10 @@ struct vt_drv {
 	uint64_t common, isr, notify, device;
 	uint32_t notify_mult;
 	uint32_t gsi;
+	/* MSI-X, when the function has the capability. */
+	uint32_t msix_cap;
+	uint64_t msix_table, msix_pba;
+	unsigned msix_vectors;
 	/* Queue 0 as laid out by vt_drv_queue. */
 	uint16_t qsize;
 	uint64_t desc, avail, used;
@@ -77,9 +91,24 @@ void vt_drv_queue_regs(struct vt_drv *d, unsigned q, uint16_t size, uint64_t gpa
 void vt_drv_queue_enable(struct vt_drv *d, unsigned q);
 bool vt_drv_queue_ready(struct vt_drv *d, unsigned q);
 void vt_drv_notify(struct vt_drv *d, unsigned q);
+/* size bytes (1, 2, 4 or 8) of the device configuration space at off. */
+uint64_t vt_drv_config(struct vt_drv *d, uint32_t off, uint32_t size);
 /* Read (and acknowledge) the interrupt status. */
 uint8_t vt_drv_isr(struct vt_drv *d);
 bool vt_drv_line(struct vt_drv *d);
+
+/* MSI-X (PCI): message control's enable and function mask; vector i
+ * pointed at the local APIC with data, masked or not, the way Linux
+ * writes it (mask, address, data, unmask); its mask alone; a raw table
+ * access; the PBA. The vector registers of common configuration: write
+ * then read back (NO_VECTOR: refused). */
+void vt_drv_msix_control(struct vt_drv *d, bool enable, bool mask_all);
+void vt_drv_msix_vector(struct vt_drv *d, unsigned i, uint32_t data, bool masked);
+void vt_drv_msix_mask(struct vt_drv *d, unsigned i, bool masked);
+void vt_drv_msix_table_write(struct vt_drv *d, uint64_t off, uint64_t v, uint32_t size);
+uint64_t vt_drv_msix_pba(struct vt_drv *d);
+uint16_t vt_drv_config_vector(struct vt_drv *d, uint16_t vector);
+uint16_t vt_drv_queue_vector(struct vt_drv *d, unsigned q, uint16_t vector);
 
 void vt_desc(struct vt_drv *d, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
 	     uint16_t next);

@@ -20,6 +20,15 @@ tests_virtio_test_blk_SOURCES = tests/virtio/test_blk.c tests/virtio/driver.c te
 tests_virtio_test_blk_CFLAGS = $(TEST_CFLAGS)
 tests_virtio_test_blk_LDADD = $(TEST_LIBS)
 
+# test_blk_uring: a disk's requests in flight through io_uring, driven
+# with a hand-run I/O event service (machine/ioevent.h); multiqueue; the
+# ring's restrictions; the preadv/pwritev fallback.
+UNIT_TESTS += tests/virtio/test_blk_uring
+tests_virtio_test_blk_uring_SOURCES = tests/virtio/test_blk_uring.c tests/virtio/driver.c \
+	tests/virtio/driver.h
+tests_virtio_test_blk_uring_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_blk_uring_LDADD = $(TEST_LIBS)
+
 UNIT_TESTS += tests/virtio/test_net
 tests_virtio_test_net_SOURCES = tests/virtio/test_net.c tests/virtio/driver.c tests/virtio/driver.h
 tests_virtio_test_net_CFLAGS = $(TEST_CFLAGS)
@@ -54,6 +63,13 @@ UNIT_TESTS += tests/virtio/test_vsock
 tests_virtio_test_vsock_SOURCES = tests/virtio/test_vsock.c tests/virtio/driver.c tests/virtio/driver.h
 tests_virtio_test_vsock_CFLAGS = $(TEST_CFLAGS)
 tests_virtio_test_vsock_LDADD = $(TEST_LIBS)
+# test_vhost_net: a tap NIC on a fake vhost-net (virtio/vhost_net.h), the
+# fallback to vmboot's own path, a hostile driver, the `vhost` key.
+UNIT_TESTS += tests/virtio/test_vhost_net
+tests_virtio_test_vhost_net_SOURCES = tests/virtio/test_vhost_net.c tests/virtio/driver.c \
+	tests/virtio/driver.h
+tests_virtio_test_vhost_net_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_vhost_net_LDADD = $(TEST_LIBS)
 # test_blk_lock: the image locks of a disk (QEMU's lock bytes, flock)
 # against a second disk and stand-ins for QEMU, no KVM. blk_hold holds an
 # image as a disk does, for test_disk_locks.sh: the same against a real
@@ -67,3 +83,10 @@ tests_virtio_blk_hold_SOURCES = tests/virtio/blk_hold.c
 tests_virtio_blk_hold_LDADD = $(VB_LIBS)
 TESTS += tests/virtio/test_disk_locks.sh
 EXTRA_DIST += tests/virtio/test_disk_locks.sh
+# test_pci_msix: virtio-pci's MSI-X on fake MSI routes (tests/dev/fakes.h),
+# a hostile driver included.
+UNIT_TESTS += tests/virtio/test_pci_msix
+tests_virtio_test_pci_msix_SOURCES = tests/virtio/test_pci_msix.c tests/virtio/driver.c \
+	tests/virtio/driver.h
+tests_virtio_test_pci_msix_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_pci_msix_LDADD = $(TEST_LIBS)

@@ -54,15 +54,7 @@ static uint8_t image_byte(uint64_t i)
 
 static void make_image(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	uint8_t *buf = malloc(IMAGE_BYTES);
-	assert_non_null(buf);
-	for (uint64_t i = 0; i < IMAGE_BYTES; i++)
-		buf[i] = image_byte(i);
-	assert_int_equal(pwrite(fd, buf, IMAGE_BYTES, 0), IMAGE_BYTES);
-	free(buf);
-	close(fd);
+	vt_make_image(path, IMAGE_BYTES, image_byte);
 }
 
 static void file_read(struct fixture *f, uint64_t off, void *out, size_t n)
@@ -131,13 +123,7 @@ static void start(struct fixture *f, uint64_t features)
 
 static uint64_t cfg_read(struct fixture *f, uint32_t off, uint32_t size)
 {
-	uint64_t at = (f->pci ? f->drv.device : f->drv.base + 0x100) + off;
-	uint8_t b[8] = { 0 };
-	vb_bus_dispatch(&f->env.mmio, at, b, size, false);
-	uint64_t v = 0;
-	for (uint32_t i = 0; i < size; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
+	return vt_drv_config(&f->drv, off, size);
 }
 
 static void put_hdr(struct fixture *f, uint64_t gpa, uint32_t type, uint64_t sector)
@@ -226,6 +212,9 @@ static void test_config(void **state)
 	assert_true(feat & F(VB_BLK_F_DISCARD));
 	assert_true(feat & F(VB_BLK_F_WRITE_ZEROES));
 	assert_false(feat & F(VB_BLK_F_RO));
+	/* Multiqueue is offered; a disk without `queues` has one. */
+	assert_true(feat & F(VB_BLK_F_MQ));
+	assert_int_equal(cfg_read(f, VB_BLK_CFG_NUM_QUEUES, 2), 1);
 	assert_int_equal(cfg_read(f, VB_BLK_CFG_CAPACITY, 8), SECTORS);
 	assert_int_equal(cfg_read(f, VB_BLK_CFG_CAPACITY, 4), SECTORS); /* 32-bit halves */
 	assert_int_equal(cfg_read(f, VB_BLK_CFG_CAPACITY + 4, 4), 0);

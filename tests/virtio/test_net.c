@@ -182,6 +182,21 @@ static void test_config_mac(void **state)
 	assert_int_equal(mac[6], 1); /* VIRTIO_NET_S_LINK_UP */
 }
 
+/* The I/O thread counts a frame after handing it to the backend, so the
+ * peer can see it first: wait for the count (bounded). */
+static struct vb_virtio_net_stats wait_tx_counted(struct fixture *f, uint64_t frames)
+{
+	struct vb_virtio_net_stats st;
+	for (int i = 0; i < 5000; i++) {
+		vb_virtio_net_get_stats(f->nic, &st);
+		if (st.tx_frames >= frames)
+			break;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return st;
+}
+
 static void test_tx_frame(void **state)
 {
 	struct fixture *f = *state;
@@ -198,8 +213,7 @@ static void test_tx_frame(void **state)
 	assert_int_equal(n, sizeof(frame));
 	frame[10] = 0;
 	assert_memory_equal(got, frame, sizeof(frame));
-	struct vb_virtio_net_stats st;
-	vb_virtio_net_get_stats(f->nic, &st);
+	struct vb_virtio_net_stats st = wait_tx_counted(f, 1);
 	assert_int_equal(st.tx_frames, 1);
 	assert_int_equal(st.tx_dropped, 0);
 }
@@ -289,16 +303,7 @@ static void test_offload_tx_not_negotiated(void **state)
 	guest_send(f, frame, 100);
 	uint8_t got[2048];
 	assert_int_equal(peer_recv(f, got, sizeof(got)), 100);
-	/* The I/O thread counts a frame after handing it to the backend, so
-	 * the peer can see it first: wait for the count (bounded). */
-	struct vb_virtio_net_stats st;
-	for (int i = 0; i < 5000; i++) {
-		vb_virtio_net_get_stats(f->nic, &st);
-		if (st.tx_frames >= 1)
-			break;
-		struct timespec ts = { 0, 1000000 };
-		nanosleep(&ts, NULL);
-	}
+	struct vb_virtio_net_stats st = wait_tx_counted(f, 1);
 	assert_int_equal(st.tx_dropped, 2);
 	assert_int_equal(st.tx_frames, 1);
 	assert_false(vt_drv_status(&f->drv) & VB_VIRTIO_S_NEEDS_RESET);

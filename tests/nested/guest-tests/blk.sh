@@ -4,6 +4,9 @@
 # dd conv=fsync (a FLUSH request), sync, read it back. On ro: the kernel must see
 # it read-only, a write must fail, and its first sector must read as the
 # host wrote it. The host checks the image files after vmboot exits.
+# Over PCI, both disks' interrupts must be MSI-X vectors (virtioN-config,
+# virtioN-req.0 on a PCI-MSI or PCI-MSIX chip in /proc/interrupts), and
+# data's request vector must have taken the completions of the I/O.
 fail=0
 find_disk() {
 	for d in /sys/block/vd*; do
@@ -44,6 +47,34 @@ else
 	echo "VMBOOT-GUEST: blk.readback=fail"
 	fail=1
 fi
+
+# The interrupts /proc/interrupts counts for disk $1's lines matching $2.
+irq_count() {
+	awk -v name="$1-$2" '$NF ~ "^" name {
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i
+	} END { print n + 0 }' /proc/interrupts
+}
+# Disk $1 (/dev/vdX) on PCI: every interrupt line of its virtio device is
+# an MSI one, and there is a request vector that counted $2 or more.
+check_msix() {
+	dev=$(readlink -f "/sys/block/${1#/dev/}/device")
+	name=${dev##*/}
+	case $dev in
+	*/pci*) ;;
+	*) echo "VMBOOT-GUEST: blk.msix.$name=not-pci"; return 0 ;;
+	esac
+	lines=$(grep -c " $name-" /proc/interrupts)
+	msi=$(grep " $name-" /proc/interrupts | grep -c MSI)
+	reqs=$(irq_count "$name" req)
+	echo "VMBOOT-GUEST: blk.msix.$name=lines:$lines,msi:$msi,req_irqs:$reqs"
+	if [ "$lines" -lt 2 ] || [ "$msi" -ne "$lines" ] || [ "$reqs" -lt "$2" ]; then
+		grep "virtio" /proc/interrupts
+		return 1
+	fi
+	echo "VMBOOT-GUEST: blk.msix=ok"
+}
+check_msix "$data" 2 || fail=1
+check_msix "$ro" 0 || fail=1
 
 head=$(dd if="$ro" bs=16 count=1 2>/dev/null)
 echo "VMBOOT-GUEST: blk.ro.head=$head"
