@@ -326,6 +326,26 @@ static int add_group(scmp_filter_ctx ctx, const struct group *g)
 	return 0;
 }
 
+/* Under AddressSanitizer a process's exit runs LeakSanitizer's check,
+ * which stops the world with clone and ptrace: a filtered vmboot would die
+ * at its very end. A sanitizer build drops capabilities but loads no
+ * filter for a VM (tests/sandbox loads them by hand there). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* The sanitizers' runtime itself: AddressSanitizer unpoisons the signal
+ * stack (sigaltstack) before every call that does not return, such as
+ * exit. Only in a sanitizer build. */
+static const struct group sanitizer_runtime = {
+	"AddressSanitizer's own calls",
+	CALLS(SCMP_SYS(sigaltstack)),
+};
+
 static int add_self_sigterm(scmp_filter_ctx ctx)
 {
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
@@ -357,6 +377,8 @@ static int enter(enum vb_sandbox_kind kind, bool user_switch_ahead, struct vb_er
 		r = add_group(ctx, k->groups[i]);
 	if (!r && user_switch_ahead)
 		r = add_group(ctx, &user_switch);
+	if (!r && !vb_sandbox_filters_for_vms())
+		r = add_group(ctx, &sanitizer_runtime);
 	if (!r && k->may_end_vmboot)
 		r = add_self_sigterm(ctx);
 	if (!r)
@@ -372,17 +394,6 @@ int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err)
 	return enter(kind, false, err);
 }
 
-/* Under AddressSanitizer a process's exit runs LeakSanitizer's check,
- * which stops the world with clone and ptrace: a filtered vmboot would die
- * at its very end. A sanitizer build drops capabilities but loads no
- * filter for a VM (tests/sandbox loads them by hand there). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
 bool vb_sandbox_filters_for_vms(void)
 {
 #ifdef UNDER_ASAN
