@@ -408,7 +408,8 @@ static int enter(enum vb_sandbox_kind kind, bool user_switch_ahead, struct vb_er
 		if (r < 0)
 			vb_err_errno(err, -r, "seccomp: %s filter", kinds[kind].name);
 	}
-	seccomp_release(ctx);
+	if (ctx)
+		seccomp_release(ctx);
 	return r;
 }
 
@@ -462,7 +463,8 @@ static int compile(enum vb_sandbox_kind kind, bool debug, bool user_switch_ahead
 		if (r)
 			vb_err_errno(err, -r, "seccomp: %s filter: export", kinds[kind].name);
 	}
-	seccomp_release(ctx);
+	if (ctx)
+		seccomp_release(ctx);
 	return r;
 }
 
