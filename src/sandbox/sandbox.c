@@ -408,8 +408,7 @@ static int enter(enum vb_sandbox_kind kind, bool user_switch_ahead, struct vb_er
 		if (r < 0)
 			vb_err_errno(err, -r, "seccomp: %s filter", kinds[kind].name);
 	}
-	if (ctx)
-		seccomp_release(ctx);
+	seccomp_release(ctx);
 	return r;
 }
 
@@ -463,8 +462,7 @@ static int compile(enum vb_sandbox_kind kind, bool debug, bool user_switch_ahead
 		if (r)
 			vb_err_errno(err, -r, "seccomp: %s filter: export", kinds[kind].name);
 	}
-	if (ctx)
-		seccomp_release(ctx);
+	seccomp_release(ctx);
 	return r;
 }
 
