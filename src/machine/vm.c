@@ -910,8 +910,6 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 	vm->abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->build_sig_fd < 0 || vm->abort_fd < 0)
 		rc = vb_err_errno(err, errno, "build: %s", vm->build_sig_fd < 0 ? "signalfd" : "eventfd");
-	if (!rc)
-		rc = vb_sandbox_prepare(&vm->confine, err);
 
 	size_t done = 0;
 	for (; !rc && done < N_STAGES && !build_interrupted(vm, 0); done++) {
@@ -949,7 +947,6 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 	if (vm->abort_fd >= 0)
 		close(vm->abort_fd);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-	vb_sandbox_policy_free(&vm->confine);
 	free(vm);
 	return rc;
 }

@@ -10,10 +10,7 @@
 #include <pthread.h>
 #include <linux/if_tun.h>
 #include <seccomp.h>
-#include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -203,7 +200,6 @@ static const struct kind kinds[] = {
 	[VB_SANDBOX_NETD] = { .name = "netd", .groups = { &libc_base, &netd_slirp } },
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
-_Static_assert(N_KINDS == VB_SANDBOX_KINDS, "sandbox.h counts the kinds");
 
 const char *vb_sandbox_kind_name(enum vb_sandbox_kind kind)
 {
@@ -357,13 +353,19 @@ static int add_self_sigterm(scmp_filter_ctx ctx)
 				SCMP_A1(SCMP_CMP_EQ, SIGTERM, 0));
 }
 
-/* kind's filter in a new libseccomp context (*out), not loaded. */
-static int build(enum vb_sandbox_kind kind, bool debug, bool user_switch_ahead,
-		 scmp_filter_ctx *out, struct vb_err *err)
+static int enter(enum vb_sandbox_kind kind, bool user_switch_ahead, struct vb_err *err)
 {
+	if ((unsigned)kind >= N_KINDS)
+		return vb_err_set(err, EINVAL, "seccomp: no thread kind %d", (int)kind);
 	const struct kind *k = &kinds[kind];
+	bool debug = debug_wanted();
+	if (debug) {
+		int r = debug_prepare(err);
+		if (r)
+			return r;
+		debug_kind = k->name;
+	}
 	scmp_filter_ctx ctx = seccomp_init(debug ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
-	*out = ctx;
 	if (!ctx)
 		return vb_err_set(err, ENOMEM, "seccomp: %s filter: seccomp_init failed", k->name);
 	/* A binary tree of the system call numbers instead of a list: a
@@ -379,135 +381,11 @@ static int build(enum vb_sandbox_kind kind, bool debug, bool user_switch_ahead,
 		r = add_group(ctx, &sanitizer_runtime);
 	if (!r && k->may_end_vmboot)
 		r = add_self_sigterm(ctx);
+	if (!r)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
 	if (r < 0)
 		return vb_err_errno(err, -r, "seccomp: %s filter", k->name);
-	return 0;
-}
-
-/* The debug mode's handler and the thread's kind for it. */
-static int debug_thread(enum vb_sandbox_kind kind, bool *debug, struct vb_err *err)
-{
-	*debug = debug_wanted();
-	if (!*debug)
-		return 0;
-	debug_kind = kinds[kind].name;
-	return debug_prepare(err);
-}
-
-static int enter(enum vb_sandbox_kind kind, bool user_switch_ahead, struct vb_err *err)
-{
-	if ((unsigned)kind >= N_KINDS)
-		return vb_err_set(err, EINVAL, "seccomp: no thread kind %d", (int)kind);
-	bool debug;
-	scmp_filter_ctx ctx = NULL;
-	int r = debug_thread(kind, &debug, err);
-	if (!r)
-		r = build(kind, debug, user_switch_ahead, &ctx, err);
-	if (!r) {
-		r = seccomp_load(ctx);
-		if (r < 0)
-			vb_err_errno(err, -r, "seccomp: %s filter", kinds[kind].name);
-	}
-	seccomp_release(ctx);
-	return r;
-}
-
-/* ---- compiled once, loaded by each thread ---- */
-
-/* The BPF libseccomp made of ctx, through a pipe (its export writes to a
- * descriptor); a few hundred instructions, far below a pipe's buffer. */
-static int export_program(scmp_filter_ctx ctx, struct vb_sandbox_program *prog)
-{
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	int r = seccomp_export_bpf(ctx, fds[1]);
-	close(fds[1]);
-	uint8_t *buf = NULL;
-	size_t used = 0;
-	while (r == 0) {
-		uint8_t *grown = realloc(buf, used + 4096);
-		if (!grown) {
-			r = -ENOMEM;
-			break;
-		}
-		buf = grown;
-		ssize_t n = read(fds[0], buf + used, 4096);
-		if (n <= 0) {
-			r = n < 0 && errno != EAGAIN ? -errno : 0;
-			break;
-		}
-		used += (size_t)n;
-	}
-	close(fds[0]);
-	size_t len = used / sizeof(struct sock_filter);
-	if (r == 0 && (used % sizeof(struct sock_filter) || !len || len > BPF_MAXINSNS))
-		r = -EPROTO;
-	if (r) {
-		free(buf);
-		return r;
-	}
-	prog->insns = buf;
-	prog->len = (unsigned short)len;
-	return 0;
-}
-
-static int compile(enum vb_sandbox_kind kind, bool debug, bool user_switch_ahead,
-		   struct vb_sandbox_program *prog, struct vb_err *err)
-{
-	scmp_filter_ctx ctx = NULL;
-	int r = build(kind, debug, user_switch_ahead, &ctx, err);
-	if (!r) {
-		r = export_program(ctx, prog);
-		if (r)
-			vb_err_errno(err, -r, "seccomp: %s filter: export", kinds[kind].name);
-	}
-	seccomp_release(ctx);
-	return r;
-}
-
-int vb_sandbox_prepare(struct vb_sandbox_policy *p, struct vb_err *err)
-{
-	if (!p->seccomp || !vb_sandbox_filters_for_vms())
-		return 0;
-	bool debug = debug_wanted();
-	bool ahead = atomic_load(&p->user_switch_ahead);
-	/* The threads that start before a user switch (control, I/O) confine
-	 * with its calls; main and the vCPUs confine after it. */
-	static const enum vb_sandbox_kind early[] = { VB_SANDBOX_IO, VB_SANDBOX_CONTROL };
-	static const enum vb_sandbox_kind late[] = { VB_SANDBOX_MAIN, VB_SANDBOX_VCPU };
-	int r = 0;
-	for (size_t i = 0; i < 2 && !r; i++)
-		r = compile(early[i], debug, ahead, &p->programs[early[i]][ahead], err);
-	for (size_t i = 0; i < 2 && !r; i++)
-		r = compile(late[i], debug, false, &p->programs[late[i]][false], err);
-	if (r)
-		vb_sandbox_policy_free(p);
-	return r;
-}
-
-void vb_sandbox_policy_free(struct vb_sandbox_policy *p)
-{
-	for (size_t k = 0; k < VB_SANDBOX_KINDS; k++) {
-		for (size_t v = 0; v < 2; v++) {
-			free(p->programs[k][v].insns);
-			p->programs[k][v] = (struct vb_sandbox_program){ 0 };
-		}
-	}
-}
-
-/* As seccomp_load does for a context: no_new_privs is the process's
- * already (vb_sandbox_no_new_privs). */
-static int load(enum vb_sandbox_kind kind, const struct vb_sandbox_program *prog,
-		struct vb_err *err)
-{
-	bool debug;
-	int r = debug_thread(kind, &debug, err);
-	if (r)
-		return r;
-	struct sock_fprog fprog = { .len = prog->len, .filter = prog->insns };
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0)
-		return vb_err_errno(err, errno, "seccomp: %s filter", kinds[kind].name);
 	return 0;
 }
 
@@ -539,9 +417,5 @@ int vb_sandbox_confine(enum vb_sandbox_kind kind, const struct vb_sandbox_policy
 		if (r)
 			return r;
 	}
-	if (!policy->seccomp || !vb_sandbox_filters_for_vms())
-		return 0;
-	const struct vb_sandbox_program *prog =
-		(unsigned)kind < VB_SANDBOX_KINDS ? &policy->programs[kind][switch_ahead] : NULL;
-	return prog && prog->insns ? load(kind, prog, err) : enter(kind, switch_ahead, err);
+	return policy->seccomp && vb_sandbox_filters_for_vms() ? enter(kind, switch_ahead, err) : 0;
 }

@@ -62,15 +62,6 @@ int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err);
 /* How a VM's threads confine themselves: seccomp (the machine's
  * `seccomp`, on unless turned off) and the capabilities each thread keeps
  * (privs.h; drop_caps false in tests that run no VM). */
-/* One kind's filter as libseccomp compiled it: loading it is one
- * system call, with no allocation on the loading thread. */
-struct vb_sandbox_program {
-	void *insns; /* struct sock_filter[len]; NULL: not compiled */
-	unsigned short len;
-};
-
-#define VB_SANDBOX_KINDS 5
-
 struct vb_sandbox_policy {
 	bool seccomp;
 	bool drop_caps;
@@ -79,22 +70,12 @@ struct vb_sandbox_policy {
 	 * every thread, so a thread confining itself now keeps what that
 	 * takes. The builder clears it once switched. */
 	atomic_bool user_switch_ahead;
-	/* vb_sandbox_prepare's: [kind][with the user switch's calls]. */
-	struct vb_sandbox_program programs[VB_SANDBOX_KINDS][2];
 };
 
 /* False in a build with AddressSanitizer, whose exit-time leak check
  * needs calls the filters forbid: vb_sandbox_confine then loads no filter
  * (vb_sandbox_enter still does). */
 bool vb_sandbox_filters_for_vms(void);
-
-/* Compiles, on the calling thread, the filters the VM's threads will
- * load (its main, vCPU, I/O and control kinds), so that each thread only
- * loads one: libseccomp's work and memory once per kind, not once per
- * thread and in every thread's malloc arena. A thread whose program is
- * missing compiles its own. Free with vb_sandbox_policy_free. */
-int vb_sandbox_prepare(struct vb_sandbox_policy *policy, struct vb_err *err);
-void vb_sandbox_policy_free(struct vb_sandbox_policy *policy);
 
 /* The calling thread gives up what policy says: capabilities first
  * (capset is not in any allowlist), then kind's filter. NULL policy: a

@@ -249,33 +249,6 @@ static void user_switch_ahead_allows_setresuid(void **state)
 	assert_int_equal(WTERMSIG(status), SIGSYS);
 }
 
-/* A prepared policy's threads load the compiled programs: the same
- * allowlists as a filter built on the spot. */
-static void prepared_programs_filter_as_built_ones(void **state)
-{
-	(void)state;
-	if (!vb_sandbox_filters_for_vms()) {
-		print_message("a sanitizer build: vb_sandbox_confine loads no filter\n");
-		return;
-	}
-	struct vb_sandbox_policy p = { .seccomp = true };
-	struct vb_err err;
-	assert_int_equal(vb_sandbox_prepare(&p, &err), 0);
-	assert_non_null(p.programs[VB_SANDBOX_VCPU][0].insns);
-	assert_non_null(p.programs[VB_SANDBOX_IO][0].insns);
-	int status = confine_child(VB_SANDBOX_VCPU, &p, PROBE_SOCKET);
-	assert_true(WIFSIGNALED(status));
-	assert_int_equal(WTERMSIG(status), SIGSYS);
-	status = confine_child(VB_SANDBOX_IO, &p, PROBE_KILL_INIT);
-	assert_true(WIFSIGNALED(status));
-	assert_int_equal(WTERMSIG(status), SIGSYS);
-	status = confine_child(VB_SANDBOX_MAIN, &p, PROBE_WRITE);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	vb_sandbox_policy_free(&p);
-	assert_null(p.programs[VB_SANDBOX_VCPU][0].insns);
-}
-
 /* seccomp = false loads no filter; a NULL policy changes nothing. */
 static void confine_without_seccomp_loads_no_filter(void **state)
 {
@@ -358,7 +331,6 @@ int main(void)
 		cmocka_unit_test(debug_mode_names_the_call),
 		cmocka_unit_test(io_ends_vmboot_with_sigterm_only),
 		cmocka_unit_test(user_switch_ahead_allows_setresuid),
-		cmocka_unit_test(prepared_programs_filter_as_built_ones),
 		cmocka_unit_test(confine_without_seccomp_loads_no_filter),
 		cmocka_unit_test(restrict_files_leaves_only_the_named_file),
 		cmocka_unit_test(unknown_kind_is_refused),
