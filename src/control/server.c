@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "control/sockdir.h"
+#include "sandbox/sandbox.h"
 #include "util/io.h"
-#include "util/thread.h"
 #include "util/log.h"
 
 #ifndef PACKAGE_VERSION
@@ -333,12 +333,6 @@ int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server *
 	return 0;
 }
 
-static int server_confine(void *arg, struct vb_err *err)
-{
-	struct vb_ctl_server *s = arg;
-	return vb_sandbox_confine(VB_SANDBOX_CONTROL, s->confine, err);
-}
-
 int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
 			uint32_t stop_timeout_s, const struct vb_sandbox_policy *confine,
 			struct vb_err *err)
@@ -346,8 +340,8 @@ int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
 	s->ops = *ops;
 	s->stop_timeout_s = stop_timeout_s;
 	s->confine = confine;
-	int rc = vb_thread_start_checked(&s->tid, server_confine, server_main, s, "control server",
-					 err);
+	int rc = vb_sandbox_thread_start(&s->tid, VB_SANDBOX_CONTROL, s->confine, server_main, s,
+					 "control server", err);
 	s->started = rc == 0;
 	return rc;
 }

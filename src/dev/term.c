@@ -10,7 +10,6 @@
 
 #include "sandbox/sandbox.h"
 #include "util/log.h"
-#include "util/thread.h"
 
 /* The one exception to "no global mutable state": a signal handler and an
  * atexit function get no context argument, yet must put the terminal back
@@ -153,12 +152,6 @@ static bool deliver(struct vb_term *t, const uint8_t *buf, size_t n)
 	return true;
 }
 
-static int reader_confine(void *arg, struct vb_err *err)
-{
-	struct vb_term *t = arg;
-	return vb_sandbox_confine(VB_SANDBOX_IO, t->confine, err);
-}
-
 static void *reader_main(void *arg)
 {
 	struct vb_term *t = arg;
@@ -207,8 +200,8 @@ int vb_term_start_reader(struct vb_term *term, vb_term_sink_fn sink,
 	term->sink = sink;
 	term->on_event = on_event;
 	term->ctx = ctx;
-	int r = vb_thread_start_checked(&term->reader, reader_confine, reader_main, term,
-					"console input", err);
+	int r = vb_sandbox_thread_start(&term->reader, VB_SANDBOX_IO, term->confine, reader_main,
+					term, "console input", err);
 	if (r) {
 		close(term->stop_pipe[0]);
 		close(term->stop_pipe[1]);

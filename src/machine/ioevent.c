@@ -11,7 +11,6 @@
 
 #include "sandbox/sandbox.h"
 #include "util/log.h"
-#include "util/thread.h"
 
 /* epoll data of the stop eventfd; doorbells carry their slot index. */
 #define STOP_TAG UINT32_MAX
@@ -213,12 +212,6 @@ int vb_ioevent_poll(struct vb_ioevent *s, int timeout_ms)
 	return dispatch(s, timeout_ms, &stop);
 }
 
-static int thread_confine(void *arg, struct vb_err *err)
-{
-	struct vb_ioevent *s = arg;
-	return vb_sandbox_confine(VB_SANDBOX_IO, s->confine, err);
-}
-
 static void *thread_main(void *arg)
 {
 	struct vb_ioevent *s = arg;
@@ -239,7 +232,7 @@ int vb_ioevent_start(struct vb_ioevent *s, const struct vb_sandbox_policy *confi
 	if (s->running)
 		return 0;
 	s->confine = confine;
-	int rc = vb_thread_start_checked(&s->thread, thread_confine, thread_main, s,
+	int rc = vb_sandbox_thread_start(&s->thread, VB_SANDBOX_IO, s->confine, thread_main, s,
 					 "I/O event service", err);
 	s->running = rc == 0;
 	return rc;

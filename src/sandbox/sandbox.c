@@ -1,209 +1,28 @@
-/* The seccomp allowlists, one per thread kind (sandbox.h). libseccomp
- * builds the BPF and the architecture checks; no filter is assembled by
- * hand. Each list is made of named groups, each one there for a reason
- * given beside it; a kind is the groups it needs. */
+/* Loading the seccomp programs of vmboot's thread kinds (sandbox.h),
+ * which libseccomp compiled from the allowlists when vmboot was built
+ * (filters.h), and the debug mode's SIGSYS handler. */
 #include "sandbox/sandbox.h"
 
 #include <errno.h>
-#include <linux/kvm.h>
-#include <linux/vhost.h>
-#include <pthread.h>
-#include <linux/if_tun.h>
-#include <seccomp.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
 
-/* The ioctl request is an unsigned int in the kernel; compare its low 32
- * bits so a request passed sign-extended still matches. */
-#define IOCTL_REQUEST_MASK 0xffffffffULL
-
-struct group {
-	const char *why; /* for the reader only */
-	const int *calls;
-	size_t n_calls;
-	const unsigned long *ioctls;
-	size_t n_ioctls;
-};
-
-#define CALLS(...) .calls = (const int[]){ __VA_ARGS__ }, \
-	.n_calls = sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)
-#define IOCTLS(...) .ioctls = (const unsigned long[]){ __VA_ARGS__ }, \
-	.n_ioctls = sizeof((const unsigned long[]){ __VA_ARGS__ }) / sizeof(unsigned long)
-
-/* ---- the groups ---- */
-
-/* What any thread of vmboot does without naming it: libc's malloc, locks,
- * clocks and stdio, and ending the thread or the process. */
-static const struct group libc_base = {
-	"malloc (brk, mmap, munmap, mremap, mprotect, madvise), pthread locks (futex), "
-	"stderr logging (write, fstat), clocks and sleeps, signal masks, thread exit",
-	CALLS(SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
-	      SCMP_SYS(mprotect), SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(rseq),
-	      SCMP_SYS(getrandom), SCMP_SYS(sched_yield), SCMP_SYS(clock_gettime),
-	      SCMP_SYS(gettimeofday), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
-	      SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
-	      SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(read), SCMP_SYS(write),
-	      SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(close), SCMP_SYS(fstat),
-	      SCMP_SYS(newfstatat), SCMP_SYS(exit), SCMP_SYS(exit_group)),
-};
-
-/* A guest's interrupt lines and doorbells, from whichever thread a device
- * runs on: KVM_IRQ_LINE for each interrupt (dev/irq.h), the MSI routes a
- * guest's MSI-X table and capability writes change on a vCPU thread
- * (dev/msix.c, machine/msi.c: KVM_SET_GSI_ROUTING; sending is an eventfd
- * write), and the doorbells the guest enables or resets at any time
- * (machine/ioevent.c: an eventfd, epoll_ctl, KVM_IOEVENTFD), vhost's rings
- * set up when the driver is ready (virtio/vhost.c), a tap's offloads as
- * the driver negotiates them, and vhost-net given the tap at DRIVER_OK and
- * taking it back at reset (VHOST_NET_SET_BACKEND, virtio/vhost_net.c; at
- * detach VHOST_RESET_OWNER does that, which main_teardown has). */
-static const struct group device_control = {
-	"interrupts, MSI routes, doorbells, vhost rings, tap offloads",
-	CALLS(SCMP_SYS(eventfd2), SCMP_SYS(epoll_ctl)),
-	IOCTLS(KVM_IRQ_LINE, KVM_SET_GSI_ROUTING, KVM_IOEVENTFD, VHOST_SET_MEM_TABLE,
-	       VHOST_SET_VRING_NUM, VHOST_SET_VRING_BASE, VHOST_SET_VRING_ADDR,
-	       VHOST_SET_VRING_KICK, VHOST_SET_VRING_CALL, VHOST_SET_FEATURES,
-	       VHOST_RESET_OWNER, VHOST_VSOCK_SET_RUNNING, VHOST_NET_SET_BACKEND, TUNSETOFFLOAD),
-};
-
-/* Serving a virtqueue: a disk's reads, writes, flushes and discards
- * (virtio/blk_disk.c), frames to a tap or the vmboot-net helper
- * (net/fdio.c, net/backend.c), the console's output. io_uring_enter
- * submits and reaps a disk's requests in flight on its ring
- * (virtio/blk_uring.c), which was made and locked down to the image
- * before any filter went in: never io_uring_setup nor io_uring_register,
- * so no thread can make or widen a ring. */
-static const struct group device_io = {
-	"disks (pread/pwrite[v], fdatasync, fallocate, io_uring_enter), frames (send/recv), "
-	"waiting (poll)",
-	CALLS(SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev),
-	      SCMP_SYS(preadv2), SCMP_SYS(pwritev2), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
-	      SCMP_SYS(fallocate), SCMP_SYS(lseek), SCMP_SYS(io_uring_enter), SCMP_SYS(sendto),
-	      SCMP_SYS(recvfrom), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg), SCMP_SYS(poll),
-	      SCMP_SYS(ppoll)),
-};
-
-/* The 9P server (ninep/server.c) works on the host's files on the guest's
- * behalf: walks (openat2 with RESOLVE_BENEATH, fstatfs for the mount fence),
- * directory reads, and the changes the security model lets through. */
-static const struct group ninep_files = {
-	"the 9P server's file operations below its shares",
-	CALLS(SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(statx), SCMP_SYS(fstatfs),
-	      SCMP_SYS(getdents64), SCMP_SYS(mkdirat), SCMP_SYS(mknodat), SCMP_SYS(unlinkat),
-	      SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(linkat), SCMP_SYS(symlinkat),
-	      SCMP_SYS(readlinkat), SCMP_SYS(fchmod), SCMP_SYS(fchmodat), SCMP_SYS(utimensat),
-	      SCMP_SYS(ftruncate), SCMP_SYS(fcntl), SCMP_SYS(getxattr), SCMP_SYS(lgetxattr),
-	      SCMP_SYS(fgetxattr)),
-};
-
-/* KVM_RUN itself, and nothing else of the vCPU's fd. */
-static const struct group vcpu_run = {
-	"the guest runs",
-	IOCTLS(KVM_RUN),
-};
-
-/* The doorbell thread's wait (machine/ioevent.c). */
-static const struct group io_wait = {
-	"waiting for doorbells",
-	CALLS(SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait)),
-};
-
-/* The control server (control/server.c): answers on its socket, checks the
- * peer's credentials, pauses the vCPUs (a kick signal to each) and reads
- * their registers while they are held (vmboot debug), and rereads the
- * already open /proc/self/statm (vmboot stat, pread). */
-static const struct group control_socket = {
-	"the control socket, kicking vCPU threads for a pause, their registers",
-	CALLS(SCMP_SYS(accept4), SCMP_SYS(getsockopt), SCMP_SYS(shutdown), SCMP_SYS(fcntl),
-	      SCMP_SYS(tgkill), SCMP_SYS(eventfd2)),
-	IOCTLS(KVM_GET_REGS, KVM_GET_SREGS),
-};
-
-/* A user switch still to come (privs.h): libc runs setresuid and its kin
- * on every thread of the process, this one included. Without
- * CAP_SETUID/CAP_SETGID, which only a thread that confined itself before
- * the switch keeps, they can change nothing. */
-static const struct group user_switch = {
-	"libc's user switch, broadcast to every thread",
-	CALLS(SCMP_SYS(setresuid), SCMP_SYS(setresgid), SCMP_SYS(setgroups), SCMP_SYS(setuid),
-	      SCMP_SYS(setgid)),
-};
-
-/* The main thread after the build: waits (poll on the signalfd and the
- * wake eventfd), kicks vCPU threads, then takes the VM apart in reverse
- * build order: joins threads, deassigns doorbells and memory slots, resets
- * vhost owners, restores the terminal, unlinks the control socket, drops
- * disk locks, ends the vmboot-net helper and tells a service manager. */
-static const struct group main_teardown = {
-	"the run loop and the teardown",
-	CALLS(SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(tgkill), SCMP_SYS(rt_sigaction),
-	      SCMP_SYS(epoll_ctl), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(flock),
-	      SCMP_SYS(fcntl), SCMP_SYS(kill), SCMP_SYS(wait4), SCMP_SYS(socket),
-	      SCMP_SYS(connect), SCMP_SYS(sendto), SCMP_SYS(sendmsg), SCMP_SYS(shutdown),
-	      SCMP_SYS(lseek)),
-	IOCTLS(KVM_SET_USER_MEMORY_REGION, KVM_IOEVENTFD, KVM_IRQ_LINE, KVM_GET_REGS,
-	       KVM_GET_SREGS, KVM_TRANSLATE, VHOST_RESET_OWNER, VHOST_VSOCK_SET_RUNNING,
-	       TCGETS, TCSETS, TCSETSW, TCSETSF),
-};
-
-/* vmboot-net serving frames (netd/main.c, netd/slirp.c): libslirp makes a
- * host socket for each guest connection or UDP flow, and rereads
- * /etc/resolv.conf when it changes (its DNS forwarding). */
-static const struct group netd_slirp = {
-	"libslirp's host sockets and its resolv.conf",
-	CALLS(SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
-	      SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),
-	      SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(shutdown),
-	      SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
-	      SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(fcntl), SCMP_SYS(openat),
-	      SCMP_SYS(lseek), SCMP_SYS(eventfd2)),
-	IOCTLS(FIONREAD, FIONBIO),
-};
-
-/* ---- the kinds ---- */
-
-#define MAX_GROUPS 6
-
-struct kind {
-	const char *name;
-	const struct group *groups[MAX_GROUPS];
-	/* SIGTERM to vmboot itself: the console reader's Ctrl-A x, which
-	 * the run loop's signalfd takes (machine/console.c). */
-	bool may_end_vmboot;
-};
-
-/* A vCPU thread runs the device handlers of its exits (machine/vcpu.c):
- * without KVM_CAP_IOEVENTFD every queue is served there, so it needs what a
- * device's I/O needs, but never a new socket, exec or clone. */
-static const struct kind kinds[] = {
-	[VB_SANDBOX_MAIN] = { .name = "main", .groups = { &libc_base, &main_teardown } },
-	[VB_SANDBOX_VCPU] = { .name = "vcpu",
-			      .groups = { &libc_base, &vcpu_run, &device_control, &device_io,
-					  &ninep_files } },
-	[VB_SANDBOX_IO] = { .name = "io",
-			    .groups = { &libc_base, &io_wait, &device_control, &device_io,
-					&ninep_files },
-			    .may_end_vmboot = true },
-	[VB_SANDBOX_CONTROL] = { .name = "control",
-				 .groups = { &libc_base, &control_socket, &device_control,
-					     &device_io } },
-	[VB_SANDBOX_NETD] = { .name = "netd", .groups = { &libc_base, &netd_slirp } },
-};
-#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+#include "sandbox/filters.h"
+#include "util/thread.h"
 
 const char *vb_sandbox_kind_name(enum vb_sandbox_kind kind)
 {
-	return (unsigned)kind < N_KINDS ? kinds[kind].name : "unknown";
+	return (unsigned)kind < VB_SANDBOX_KINDS ? vb_filter_kind_names[kind] : "unknown";
 }
 
 int vb_sandbox_no_new_privs(struct vb_err *err)
@@ -215,12 +34,8 @@ int vb_sandbox_no_new_privs(struct vb_err *err)
 
 /* ---- the debug mode ---- */
 
-/* What the SIGSYS handler reads: the names, resolved once before any
- * filter goes in (libseccomp's resolver allocates, which a signal handler
- * must not), and the kind of the thread that faulted. Written before the
- * first filter of the process, read-only afterwards. */
-#define DEBUG_MAX_SYSCALL 512
-static const char *debug_names[DEBUG_MAX_SYSCALL];
+/* The kind of the thread that faulted, for the SIGSYS handler; the
+ * names of the calls are filters.h's, resolved when vmboot was built. */
 static _Thread_local const char *debug_kind = "?";
 
 static void put(const char *s)
@@ -265,7 +80,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 	(void)sig;
 	(void)uctx;
 	int nr = si->si_syscall;
-	const char *name = nr >= 0 && nr < DEBUG_MAX_SYSCALL ? debug_names[nr] : NULL;
+	const char *name = nr >= 0 && nr < VB_FILTER_SYSCALL_NAMES ? vb_filter_syscall_names[nr] : NULL;
 	put("vmboot: error: seccomp: the ");
 	put(debug_kind);
 	put(" thread made a forbidden system call: ");
@@ -286,16 +101,8 @@ static bool debug_wanted(void)
 	return v && strcmp(v, "1") == 0;
 }
 
-static void resolve_names(void)
-{
-	for (int nr = 0; nr < DEBUG_MAX_SYSCALL; nr++)
-		debug_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-}
-
 static int debug_prepare(struct vb_err *err)
 {
-	static pthread_once_t names_once = PTHREAD_ONCE_INIT;
-	pthread_once(&names_once, resolve_names);
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
@@ -307,86 +114,47 @@ static int debug_prepare(struct vb_err *err)
 	return 0;
 }
 
-/* ---- building and loading ---- */
+/* ---- loading ---- */
 
-static int add_group(scmp_filter_ctx ctx, const struct group *g)
+/* The program as compiled, or a copy with this process's pid where the
+ * I/O kind's kill(self, SIGTERM) compares it. */
+static int load(enum vb_sandbox_kind kind, const struct vb_filter_program *p,
+		struct vb_err *err)
 {
-	for (size_t i = 0; i < g->n_calls; i++) {
-		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, g->calls[i], 0);
-		if (r < 0)
-			return r;
+	const char *name = vb_filter_kind_names[kind];
+	struct sock_fprog prog = { .len = p->len, .filter = (struct sock_filter *)p->insns };
+	struct sock_filter *patched = NULL;
+	if (p->n_pid_slots) {
+		patched = malloc(p->len * sizeof(*patched));
+		if (!patched)
+			return vb_err_set(err, ENOMEM, "seccomp: %s filter: out of memory", name);
+		memcpy(patched, p->insns, p->len * sizeof(*patched));
+		for (unsigned i = 0; i < p->n_pid_slots; i++)
+			patched[p->pid_slots[i]].k = (uint32_t)getpid();
+		prog.filter = patched;
 	}
-	for (size_t i = 0; i < g->n_ioctls; i++) {
-		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-					 SCMP_A1(SCMP_CMP_MASKED_EQ, IOCTL_REQUEST_MASK,
-						 g->ioctls[i] & IOCTL_REQUEST_MASK));
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* Under AddressSanitizer a process's exit runs LeakSanitizer's check,
- * which stops the world with clone and ptrace: a filtered vmboot would die
- * at its very end. A sanitizer build drops capabilities but loads no
- * filter for a VM (tests/sandbox loads them by hand there). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-/* The sanitizers' runtime itself: AddressSanitizer unpoisons the signal
- * stack (sigaltstack) before every call that does not return, such as
- * exit. Only in a sanitizer build. */
-static const struct group sanitizer_runtime = {
-	"AddressSanitizer's own calls",
-	CALLS(SCMP_SYS(sigaltstack)),
-};
-
-static int add_self_sigterm(scmp_filter_ctx ctx)
-{
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
-				SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0),
-				SCMP_A1(SCMP_CMP_EQ, SIGTERM, 0));
+	/* PR_SET_SECCOMP wants no_new_privs (or CAP_SYS_ADMIN); vmboot set
+	 * it first thing, a test may not have. */
+	int r = 0;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+		r = vb_err_errno(err, errno, "seccomp: %s filter", name);
+	free(patched);
+	return r;
 }
 
 static int enter(enum vb_sandbox_kind kind, bool user_switch_ahead, struct vb_err *err)
 {
-	if ((unsigned)kind >= N_KINDS)
+	if ((unsigned)kind >= VB_SANDBOX_KINDS)
 		return vb_err_set(err, EINVAL, "seccomp: no thread kind %d", (int)kind);
-	const struct kind *k = &kinds[kind];
 	bool debug = debug_wanted();
 	if (debug) {
 		int r = debug_prepare(err);
 		if (r)
 			return r;
-		debug_kind = k->name;
+		debug_kind = vb_filter_kind_names[kind];
 	}
-	scmp_filter_ctx ctx = seccomp_init(debug ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return vb_err_set(err, ENOMEM, "seccomp: %s filter: seccomp_init failed", k->name);
-	/* A binary tree of the system call numbers instead of a list: a
-	 * pread on the I/O path then costs a few comparisons, not ~80.
-	 * libseccomp before 2.5 lacks it and keeps the list. */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	int r = 0;
-	for (size_t i = 0; i < MAX_GROUPS && k->groups[i] && !r; i++)
-		r = add_group(ctx, k->groups[i]);
-	if (!r && user_switch_ahead)
-		r = add_group(ctx, &user_switch);
-	if (!r && !vb_sandbox_filters_for_vms())
-		r = add_group(ctx, &sanitizer_runtime);
-	if (!r && k->may_end_vmboot)
-		r = add_self_sigterm(ctx);
-	if (!r)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (r < 0)
-		return vb_err_errno(err, -r, "seccomp: %s filter", k->name);
-	return 0;
+	return load(kind, &vb_filter_programs[kind][debug][user_switch_ahead], err);
 }
 
 int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err)
@@ -396,7 +164,7 @@ int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err)
 
 bool vb_sandbox_filters_for_vms(void)
 {
-#ifdef UNDER_ASAN
+#ifdef VB_SANDBOX_UNDER_ASAN
 	return false;
 #else
 	return true;
@@ -418,4 +186,23 @@ int vb_sandbox_confine(enum vb_sandbox_kind kind, const struct vb_sandbox_policy
 			return r;
 	}
 	return policy->seccomp && vb_sandbox_filters_for_vms() ? enter(kind, switch_ahead, err) : 0;
+}
+
+struct confine_start {
+	enum vb_sandbox_kind kind;
+	const struct vb_sandbox_policy *policy;
+};
+
+static int confine_first(void *arg, struct vb_err *err)
+{
+	const struct confine_start *c = arg;
+	return vb_sandbox_confine(c->kind, c->policy, err);
+}
+
+int vb_sandbox_thread_start(pthread_t *thread, enum vb_sandbox_kind kind,
+			    const struct vb_sandbox_policy *policy, void *(*fn)(void *), void *arg,
+			    const char *what, struct vb_err *err)
+{
+	struct confine_start c = { kind, policy };
+	return vb_thread_start_checked(thread, confine_first, &c, fn, arg, what, err);
 }

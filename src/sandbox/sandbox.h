@@ -10,7 +10,8 @@
  * the threads a thread creates after it, and filters stack).
  *
  * What: each kind's allowlist is the system calls that thread kind makes in
- * vmboot, libc's hidden ones included (sandbox.c names each group and why);
+ * vmboot, libc's hidden ones included (allowlist.c names each group and
+ * why; libseccomp compiles them when vmboot is built, filters.h);
  * ioctl only with the request numbers the kind uses. Anything else kills the
  * whole process (SECCOMP_RET_KILL_PROCESS): a thread that does what it never
  * does is a thread the guest took over. With VMBOOT_SECCOMP_DEBUG=1 in the
@@ -23,6 +24,7 @@
 #ifndef VB_SANDBOX_SANDBOX_H
 #define VB_SANDBOX_SANDBOX_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -36,6 +38,7 @@ enum vb_sandbox_kind {
 	VB_SANDBOX_CONTROL, /* the control socket's server */
 	VB_SANDBOX_NETD,    /* the vmboot-net helper, serving frames */
 };
+#define VB_SANDBOX_KINDS (VB_SANDBOX_NETD + 1)
 
 /* The exit status of a process the debug mode's SIGSYS handler ended. */
 #define VB_SANDBOX_DEBUG_EXIT 159
@@ -82,5 +85,12 @@ bool vb_sandbox_filters_for_vms(void);
  * no-op (a device driven by a test). */
 int vb_sandbox_confine(enum vb_sandbox_kind kind, const struct vb_sandbox_policy *policy,
 		       struct vb_err *err);
+
+/* A service thread of kind (vb_thread_start_checked): it confines itself
+ * as policy says before fn(arg) runs, and a thread that cannot is joined
+ * and its error returned here. */
+int vb_sandbox_thread_start(pthread_t *thread, enum vb_sandbox_kind kind,
+			    const struct vb_sandbox_policy *policy, void *(*fn)(void *), void *arg,
+			    const char *what, struct vb_err *err);
 
 #endif

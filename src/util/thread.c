@@ -18,7 +18,8 @@ int vb_thread_start_blocked(pthread_t *thread, void *(*fn)(void *), void *arg, c
 
 /* Lives on the starting thread's stack until ready is posted. */
 struct checked_start {
-	int (*first)(void *arg, struct vb_err *err);
+	int (*first)(void *first_arg, struct vb_err *err);
+	void *first_arg;
 	void *(*fn)(void *);
 	void *arg;
 	sem_t ready;
@@ -31,16 +32,17 @@ static void *checked_main(void *p)
 	struct checked_start *st = p;
 	void *(*fn)(void *) = st->fn;
 	void *arg = st->arg;
-	int rc = st->first(arg, &st->err);
+	int rc = st->first(st->first_arg, &st->err);
 	st->rc = rc;
 	sem_post(&st->ready);
 	return rc ? NULL : fn(arg);
 }
 
-int vb_thread_start_checked(pthread_t *thread, int (*first)(void *arg, struct vb_err *err),
-			    void *(*fn)(void *), void *arg, const char *what, struct vb_err *err)
+int vb_thread_start_checked(pthread_t *thread, int (*first)(void *first_arg, struct vb_err *err),
+			    void *first_arg, void *(*fn)(void *), void *arg, const char *what,
+			    struct vb_err *err)
 {
-	struct checked_start st = { .first = first, .fn = fn, .arg = arg };
+	struct checked_start st = { .first = first, .first_arg = first_arg, .fn = fn, .arg = arg };
 	if (sem_init(&st.ready, 0, 0) < 0)
 		return vb_err_errno(err, errno, "%s: thread", what);
 	int rc = vb_thread_start_blocked(thread, checked_main, &st, what, err);

@@ -13,11 +13,13 @@
 int vb_thread_start_blocked(pthread_t *thread, void *(*fn)(void *), void *arg, const char *what,
 			    struct vb_err *err);
 
-/* The same, but the new thread first runs first(arg, err) and the caller
- * waits for it: a thread that cannot get ready (a seccomp filter that
- * would not load) is joined and its error returned here, so a service
- * never runs half started. fn(arg) runs only when first returned 0. */
-int vb_thread_start_checked(pthread_t *thread, int (*first)(void *arg, struct vb_err *err),
-			    void *(*fn)(void *), void *arg, const char *what, struct vb_err *err);
+/* The same, but the new thread first runs first(first_arg, err) and the
+ * caller waits for it (first_arg may live on the caller's stack): a
+ * thread that cannot get ready (a seccomp filter that would not load) is
+ * joined and its error returned here, so a service never runs half
+ * started. fn(arg) runs only when first returned 0. */
+int vb_thread_start_checked(pthread_t *thread, int (*first)(void *first_arg, struct vb_err *err),
+			    void *first_arg, void *(*fn)(void *), void *arg, const char *what,
+			    struct vb_err *err);
 
 #endif

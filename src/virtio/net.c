@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "parse/desc.h"
-#include "util/thread.h"
+#include "sandbox/sandbox.h"
 #include "virtio/device.h"
 #include "virtio/vhost_net.h"
 
@@ -370,12 +370,6 @@ static int net_activate(struct vb_virtio *v, void *dev, struct vb_err *err)
 	return vb_vhost_net_start(&n->vn, v, err);
 }
 
-static int io_thread_confine(void *arg, struct vb_err *err)
-{
-	struct net *n = arg;
-	return vb_sandbox_confine(VB_SANDBOX_IO, n->confine, err);
-}
-
 static void *io_thread(void *arg)
 {
 	struct net *n = arg;
@@ -514,7 +508,7 @@ static int net_start(struct vb_virtio_dev *d, struct vb_err *err)
 		return vb_vhost_wire(&n->vn.vhost, n->env, &d->vio, err);
 	char what[80];
 	snprintf(what, sizeof(what), "%s: I/O", d->name);
-	return vb_thread_start_checked(&n->thread, io_thread_confine, io_thread, n, what, err);
+	return vb_sandbox_thread_start(&n->thread, VB_SANDBOX_IO, n->confine, io_thread, n, what, err);
 }
 
 static void net_stop(struct vb_virtio_dev *d)

@@ -24,3 +24,11 @@ UNIT_TESTS += tests/kvm/test_user
 tests_kvm_test_user_SOURCES = tests/kvm/test_user.c tests/kvm/vmboot_child.h
 tests_kvm_test_user_CFLAGS = $(TEST_CFLAGS)
 tests_kvm_test_user_LDADD = $(TEST_LIBS)
+
+# The programs compiled when vmboot was built against libseccomp's output
+# now (src/sandbox/filters.h), the run-time pid patch included.
+UNIT_TESTS += tests/sandbox/test_filters
+tests_sandbox_test_filters_SOURCES = tests/sandbox/test_filters.c src/sandbox/allowlist.c \
+	src/sandbox/allowlist.h
+tests_sandbox_test_filters_CFLAGS = $(TEST_CFLAGS)
+tests_sandbox_test_filters_LDADD = $(TEST_LIBS) $(SECCOMP_LIBS)

@@ -1,0 +1,99 @@
+/* The programs vmboot loads (filters.gen.c, compiled when vmboot was
+ * built) are, once patched with a pid, what libseccomp compiles from the
+ * allowlists for that pid now: the build-time compilation and the run-time
+ * pid patch lose nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sandbox/allowlist.h"
+#include "sandbox/filters.h"
+
+static struct sock_filter *export_now(enum vb_sandbox_kind kind, struct vb_allowlist_variant v,
+				      size_t *len)
+{
+	scmp_filter_ctx ctx;
+	assert_int_equal(vb_allowlist_build(kind, &v, &ctx), 0);
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(seccomp_export_bpf(ctx, fileno(f)), 0);
+	seccomp_release(ctx);
+	off_t size = lseek(fileno(f), 0, SEEK_END);
+	assert_true(size > 0);
+	struct sock_filter *insns = malloc((size_t)size);
+	assert_non_null(insns);
+	assert_int_equal(pread(fileno(f), insns, (size_t)size, 0), size);
+	fclose(f);
+	*len = (size_t)size / sizeof(*insns);
+	return insns;
+}
+
+static void check_variant(enum vb_sandbox_kind kind, bool debug, bool ahead, pid_t pid)
+{
+	struct vb_allowlist_variant v = { .debug = debug, .user_switch_ahead = ahead,
+					  .self_pid = pid };
+#ifdef VB_SANDBOX_UNDER_ASAN
+	v.sanitizer = true;
+#endif
+	size_t len;
+	struct sock_filter *now = export_now(kind, v, &len);
+	const struct vb_filter_program *p = &vb_filter_programs[kind][debug][ahead];
+	assert_int_equal(p->len, len);
+	struct sock_filter *patched = malloc(len * sizeof(*patched));
+	assert_non_null(patched);
+	memcpy(patched, p->insns, len * sizeof(*patched));
+	for (unsigned i = 0; i < p->n_pid_slots; i++)
+		patched[p->pid_slots[i]].k = (uint32_t)pid;
+	if (memcmp(patched, now, len * sizeof(*patched)))
+		fail_msg("%s debug=%d user_switch_ahead=%d pid %d: the built program differs",
+			 vb_sandbox_kind_name(kind), debug, ahead, (int)pid);
+	free(patched);
+	free(now);
+}
+
+static void built_programs_match_libseccomp_now(void **state)
+{
+	(void)state;
+	static const pid_t pids[] = { 1, 4242, 4194303 };
+	for (int kind = 0; kind < VB_SANDBOX_KINDS; kind++)
+		for (int debug = 0; debug < 2; debug++)
+			for (int ahead = 0; ahead < 2; ahead++)
+				for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++)
+					check_variant(kind, debug, ahead, pids[i]);
+}
+
+/* Only the kind that may end vmboot compares with a pid. */
+static void only_the_io_kind_has_pid_slots(void **state)
+{
+	(void)state;
+	for (int kind = 0; kind < VB_SANDBOX_KINDS; kind++) {
+		const struct vb_filter_program *p = &vb_filter_programs[kind][0][0];
+		assert_int_equal(p->n_pid_slots > 0, vb_allowlist_ends_vmboot(kind));
+		assert_int_equal(p->n_pid_slots > 0, kind == VB_SANDBOX_IO);
+	}
+}
+
+static void names_are_resolved(void **state)
+{
+	(void)state;
+	assert_string_equal(vb_filter_syscall_names[0], "read");
+	assert_string_equal(vb_filter_syscall_names[59], "execve");
+	assert_string_equal(vb_filter_kind_names[VB_SANDBOX_VCPU], "vcpu");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(built_programs_match_libseccomp_now),
+		cmocka_unit_test(only_the_io_kind_has_pid_slots),
+		cmocka_unit_test(names_are_resolved),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
