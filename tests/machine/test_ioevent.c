@@ -328,12 +328,9 @@ struct dev_fixture {
 
 static int dev_setup(void **state, bool pci)
 {
-	struct dev_fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct dev_fixture *f = VT_FIXTURE_NEW(struct dev_fixture);
+	if (!f)
 		return -1;
-	}
 	f->pci = pci;
 	rec_init(&f->rec);
 	struct vb_err err;
@@ -347,10 +344,7 @@ static int dev_setup(void **state, bool pci)
 		.pci_slot = 1, .mmio_base = MMIO_BASE, .mmio_bytes = 0x1000, .gsi = MMIO_GSI,
 	};
 	assert_int_equal(vt_env_attach(&f->env, "rng", &p), 0);
-	if (pci)
-		assert_int_equal(vt_drv_open_pci(&f->drv, &f->env, 1), 0);
-	else
-		assert_int_equal(vt_drv_open_mmio(&f->drv, &f->env, MMIO_BASE, MMIO_GSI), 0);
+	assert_int_equal(vt_drv_open_either(&f->drv, &f->env, pci, 1, MMIO_BASE, MMIO_GSI), 0);
 	*state = f;
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "driver.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dev/msix.h"
@@ -93,6 +94,20 @@ void vt_env_fini(struct vt_env *e)
 	vb_bus_free(&e->mmio);
 	vb_bus_free(&e->pio);
 	vb_ram_unmap(&e->ram);
+}
+
+void *vt_fixture_new(size_t bytes, size_t env_offset)
+{
+	unsigned char *f = calloc(1, bytes);
+	if (!f || vt_env_init((struct vt_env *)(f + env_offset)) < 0) {
+		free(f);
+		/* What cmocka's print_message does (stdout, flushed): this file
+		 * also links without cmocka, into bench/9p_virtq. */
+		printf("SKIP: cannot map test guest RAM\n");
+		fflush(stdout);
+		return NULL;
+	}
+	return f;
 }
 
 /* Tests assert on what they read back, so a short write here shows. */
@@ -210,6 +225,12 @@ int vt_drv_open_pci(struct vt_drv *d, struct vt_env *e, uint32_t slot)
 		cap = next;
 	}
 	return found == 7 ? 0 : -1;
+}
+
+int vt_drv_open_either(struct vt_drv *d, struct vt_env *e, bool pci, uint32_t pci_slot,
+		       uint64_t mmio_base, uint32_t mmio_gsi)
+{
+	return pci ? vt_drv_open_pci(d, e, pci_slot) : vt_drv_open_mmio(d, e, mmio_base, mmio_gsi);
 }
 
 uint8_t vt_drv_status(struct vt_drv *d)

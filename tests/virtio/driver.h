@@ -15,6 +15,7 @@
 #define VB_TESTS_VIRTIO_DRIVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../dev/fakes.h"
@@ -45,6 +46,17 @@ struct vt_env {
 /* 0, or -1 when guest RAM cannot be mapped (the caller skips). */
 int vt_env_init(struct vt_env *e);
 void vt_env_fini(struct vt_env *e);
+/* A test's fixture: bytes zeroed, the struct vt_env at env_offset
+ * initialised; NULL, with the SKIP line printed, when guest RAM cannot be
+ * mapped. The caller ends it with vt_env_fini and free, in its own order.
+ * A bare environment is vt_fixture_new(sizeof(struct vt_env), 0). */
+void *vt_fixture_new(size_t bytes, size_t env_offset);
+/* The same for a struct whose member env is the struct vt_env. _Generic
+ * refuses any other member called env, struct vt_env's own among them (a
+ * struct vb_dev_env), which would otherwise compile and be overwritten. */
+#define VT_FIXTURE_NEW(type) \
+	((type *)vt_fixture_new(sizeof(type), \
+				_Generic(&((type *)0)->env, struct vt_env *: offsetof(type, env))))
 /* A fresh file of bytes bytes, byte i being byte(i): a disk image. */
 void vt_make_image(const char *path, uint64_t bytes, uint8_t (*byte)(uint64_t i));
 /* Attach a registry device with a placement; returns the vb_dev_set rc. */
@@ -77,6 +89,9 @@ struct vt_drv {
 
 int vt_drv_open_mmio(struct vt_drv *d, struct vt_env *e, uint64_t base, uint32_t gsi);
 int vt_drv_open_pci(struct vt_drv *d, struct vt_env *e, uint32_t slot);
+/* vt_drv_open_pci at pci_slot when pci, else vt_drv_open_mmio. */
+int vt_drv_open_either(struct vt_drv *d, struct vt_env *e, bool pci, uint32_t pci_slot,
+		       uint64_t mmio_base, uint32_t mmio_gsi);
 
 uint8_t vt_drv_status(struct vt_drv *d);
 void vt_drv_set_status(struct vt_drv *d, uint8_t s);

@@ -70,12 +70,9 @@ static void make_share(struct fixture *f)
 /* A 9p share, or (type disk) a directory root disk served by 9p. */
 static int setup(void **state, bool pci, const struct vb_device_type *type, bool readonly)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	make_share(f);
 	assert_int_equal(vb_device_desc_init(&f->desc, type), 0);
 	assert_int_equal(vb_device_set_string(&f->desc, "path", f->dir), 0);
@@ -88,10 +85,7 @@ static int setup(void **state, bool pci, const struct vb_device_type *type, bool
 		.pci_slot = 1, .mmio_base = MMIO_BASE, .mmio_bytes = 0x1000, .gsi = MMIO_GSI,
 	};
 	assert_int_equal(vt_env_attach(&f->env, "9p", &p), 0);
-	if (pci)
-		assert_int_equal(vt_drv_open_pci(&f->drv, &f->env, 1), 0);
-	else
-		assert_int_equal(vt_drv_open_mmio(&f->drv, &f->env, MMIO_BASE, MMIO_GSI), 0);
+	assert_int_equal(vt_drv_open_either(&f->drv, &f->env, pci, 1, MMIO_BASE, MMIO_GSI), 0);
 	*state = f;
 	return 0;
 }

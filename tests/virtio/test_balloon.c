@@ -31,12 +31,9 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	struct vb_virtio_placement p = { .name = "balloon0", .transport = VB_VIRTIO_PCI,
 					 .pci_slot = SLOT };
 	assert_int_equal(vt_env_attach(&f->env, "balloon", &p), 0);

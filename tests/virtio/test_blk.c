@@ -67,12 +67,9 @@ static void file_read(struct fixture *f, uint64_t off, void *out, size_t n)
 
 static int setup(void **state, bool pci, bool readonly)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	f->pci = pci;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vb-test-blk-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
@@ -87,10 +84,7 @@ static int setup(void **state, bool pci, bool readonly)
 		.pci_slot = 1, .mmio_base = MMIO_BASE, .mmio_bytes = 0x1000, .gsi = MMIO_GSI,
 	};
 	assert_int_equal(vt_env_attach(&f->env, "disk", &p), 0);
-	if (pci)
-		assert_int_equal(vt_drv_open_pci(&f->drv, &f->env, 1), 0);
-	else
-		assert_int_equal(vt_drv_open_mmio(&f->drv, &f->env, MMIO_BASE, MMIO_GSI), 0);
+	assert_int_equal(vt_drv_open_either(&f->drv, &f->env, pci, 1, MMIO_BASE, MMIO_GSI), 0);
 	*state = f;
 	return 0;
 }

@@ -91,12 +91,9 @@ static int setup_queues(void **state, bool want_ring, unsigned queues, bool pci)
 		print_message("SKIP: no io_uring here\n");
 		skip();
 	}
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		skip();
-	}
 	struct vb_err err;
 	assert_int_equal(vb_ioevent_create(&f->io, NULL, NULL, &err), 0);
 	vb_ioevent_plug(f->io, &f->env.env);
@@ -121,10 +118,7 @@ static int setup_queues(void **state, bool want_ring, unsigned queues, bool pci)
 	/* Completions wait for the event, so the tests can see requests in
 	 * flight (test_multiqueue takes the doorbell's own). */
 	vb_virtio_blk_defer(f->disk, queues == 0);
-	if (pci)
-		assert_int_equal(vt_drv_open_pci(&f->drv, &f->env, 1), 0);
-	else
-		assert_int_equal(vt_drv_open_mmio(&f->drv, &f->env, MMIO_BASE, MMIO_GSI), 0);
+	assert_int_equal(vt_drv_open_either(&f->drv, &f->env, pci, 1, MMIO_BASE, MMIO_GSI), 0);
 	*state = f;
 	return 0;
 }

@@ -40,12 +40,9 @@ static long record(void *ctx, const uint8_t *buf, size_t n)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	f->out = (struct vb_console){ record, f };
 	f->env.env.console = &f->out;
 	struct vb_virtio_placement p = {

@@ -96,12 +96,9 @@ static const struct vb_virtio_placement mmio_place = {
 
 static int setup(void **state)
 {
-	struct vt_env *e = calloc(1, sizeof(*e));
-	if (!e || vt_env_init(e) < 0) {
-		free(e);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct vt_env *e = vt_fixture_new(sizeof(*e), 0);
+	if (!e)
 		return -1;
-	}
 	*state = e;
 	return 0;
 }

@@ -41,12 +41,9 @@ static const uint8_t test_mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
 
 static int setup(void **state, bool pci, bool offloads)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 	f->peer = sv[1];
@@ -62,10 +59,7 @@ static int setup(void **state, bool pci, bool offloads)
 	/* vt_env_fini detaches it with the rest. */
 	f->env.devices.items[f->env.devices.count].ops = &vb_virtio_net_ops;
 	f->env.devices.items[f->env.devices.count++].state = f->nic;
-	if (pci)
-		assert_int_equal(vt_drv_open_pci(&f->drv, &f->env, 2), 0);
-	else
-		assert_int_equal(vt_drv_open_mmio(&f->drv, &f->env, VB_GAP_START_BYTES, 16), 0);
+	assert_int_equal(vt_drv_open_either(&f->drv, &f->env, pci, 2, VB_GAP_START_BYTES, 16), 0);
 	*state = f;
 	return 0;
 }

@@ -37,12 +37,9 @@ struct fixture {
 
 static int open_rng(void **state, bool msi)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	if (msi)
 		vt_env_msi(&f->env);
 	struct vb_virtio_placement p = { .name = "rng0", .transport = VB_VIRTIO_PCI,

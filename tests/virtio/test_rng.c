@@ -31,22 +31,16 @@ struct fixture {
 
 static int setup(void **state, bool pci)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	f->pci = pci;
 	struct vb_virtio_placement p = {
 		.name = "rng0", .transport = pci ? VB_VIRTIO_PCI : VB_VIRTIO_MMIO,
 		.pci_slot = 1, .mmio_base = MMIO_BASE, .mmio_bytes = 0x1000, .gsi = MMIO_GSI,
 	};
 	assert_int_equal(vt_env_attach(&f->env, "rng", &p), 0);
-	if (pci)
-		assert_int_equal(vt_drv_open_pci(&f->drv, &f->env, 1), 0);
-	else
-		assert_int_equal(vt_drv_open_mmio(&f->drv, &f->env, MMIO_BASE, MMIO_GSI), 0);
+	assert_int_equal(vt_drv_open_either(&f->drv, &f->env, pci, 1, MMIO_BASE, MMIO_GSI), 0);
 	*state = f;
 	return 0;
 }
@@ -420,10 +414,7 @@ static void test_other_device_unaffected(void **state)
 	};
 	assert_int_equal(vt_env_attach(&f->env, "rng", &p), 0);
 	struct vt_drv other;
-	if (f->pci)
-		assert_int_equal(vt_drv_open_pci(&other, &f->env, 2), 0);
-	else
-		assert_int_equal(vt_drv_open_mmio(&other, &f->env, p.mmio_base, p.gsi), 0);
+	assert_int_equal(vt_drv_open_either(&other, &f->env, f->pci, 2, p.mmio_base, p.gsi), 0);
 	assert_int_not_equal(other.gsi, f->drv.gsi);
 
 	start(f, base_features, 8);

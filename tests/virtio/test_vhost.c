@@ -335,12 +335,9 @@ static int attach(struct fixture *f, struct vb_err *err)
 
 static int setup(void **state, bool pci)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	f->pci = pci;
 	f->fake.features = RING_FEATURES | DEV_BIT | VHOST_ONLY_BIT;
 	f->kernel = (struct vb_vhost_kernel){ fake_open, fake_ioctl, fake_close, &f->fake };
@@ -359,10 +356,7 @@ static int setup_attached(void **state, bool pci)
 	struct vb_err err;
 	if (attach(f, &err) < 0)
 		fail_msg("attach: %s", err.msg);
-	if (pci)
-		assert_int_equal(vt_drv_open_pci(&f->drv, &f->env, 1), 0);
-	else
-		assert_int_equal(vt_drv_open_mmio(&f->drv, &f->env, MMIO_BASE, MMIO_GSI), 0);
+	assert_int_equal(vt_drv_open_either(&f->drv, &f->env, pci, 1, MMIO_BASE, MMIO_GSI), 0);
 	return 0;
 }
 

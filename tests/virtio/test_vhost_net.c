@@ -240,21 +240,17 @@ static int attach(struct fixture *f, struct vb_err *err)
 	f->nic = NULL;
 	int r = vb_virtio_net_attach_kernel(&f->env.env, &p, mac, tap_new(&f->fake),
 					    &f->fake.table, &f->nic, err);
-	if (r == 0 && f->pci)
-		assert_int_equal(vt_drv_open_pci(&f->drv, &f->env, SLOT), 0);
-	else if (r == 0)
-		assert_int_equal(vt_drv_open_mmio(&f->drv, &f->env, MMIO_BASE, MMIO_GSI), 0);
+	if (r == 0)
+		assert_int_equal(vt_drv_open_either(&f->drv, &f->env, f->pci, SLOT, MMIO_BASE,
+						    MMIO_GSI), 0);
 	return r;
 }
 
 static int setup(void **state, bool pci, bool attached)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f || vt_env_init(&f->env) < 0) {
-		free(f);
-		print_message("SKIP: cannot map test guest RAM\n");
+	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
+	if (!f)
 		return -1;
-	}
 	f->pci = pci;
 	f->fake.table = (struct vb_vhost_kernel){ fake_open, fake_ioctl, fake_close, &f->fake };
 	assert_int_equal(vb_device_desc_init(&f->desc, &vb_virtio_net_type), 0);
