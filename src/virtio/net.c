@@ -729,7 +729,7 @@ static int net_flag(struct vb_node *dev, const char *flag, char *arg, struct vb_
 		int rc = net_option(dev, flag, key, value);
 		if (rc == -EINVAL)
 			return vb_flag_error(err, flag,
-					     "unknown option \"%s\" (expected user, tap, tap=IF, mac=MAC, dhcp=on|off, forward=SPEC)",
+					     "unknown option \"%s\" (expected user, tap, tap=IF, mac=MAC, dhcp=on|off, forward=SPEC, vhost=on|off)",
 					     key);
 		if (rc)
 			return -ENOMEM;

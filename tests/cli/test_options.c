@@ -332,7 +332,7 @@ static void test_device_flags(void **state)
 	expect_error((const char *const[]){ "--plan", "--shmem", "/x,1M,zz", NULL },
 		     "--shmem: \"zz\" is not an address");
 	expect_error((const char *const[]){ "--plan", "-n", "bogus", NULL },
-		     "--network: unknown option \"bogus\" (expected user, tap, tap=IF, mac=MAC, dhcp=on|off, forward=SPEC)");
+		     "--network: unknown option \"bogus\" (expected user, tap, tap=IF, mac=MAC, dhcp=on|off, forward=SPEC, vhost=on|off)");
 }
 
 /* Device flags come from the registry, after --params, in its order. */
