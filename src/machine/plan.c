@@ -114,6 +114,10 @@ static void print_device_text(const struct vb_device_node *n, unsigned cpus, FIL
 		fprintf(out, "pci 00:%02x.0", n->pci_slot);
 	if (n->gsi && !n->mmio_bytes)
 		fprintf(out, " gsi %u", n->gsi);
+	/* Its queues signal MSI-X messages where KVM routes them (every
+	 * hardware-virtualization KVM); the gsi is for a driver without. */
+	if (!n->mmio_bytes && !strncmp(device_model(n), "virtio-", 7))
+		fputs(" msi-x", out);
 	if (n->bar_bytes)
 		fprintf(out, " bar 0x%llx-0x%llx", (unsigned long long)n->bar_base,
 			(unsigned long long)(n->bar_base + n->bar_bytes - 1));
@@ -202,7 +206,7 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 	for (size_t i = 0; i < g->n_devices; i++)
 		print_device_text(&g->devices[i], g->cpus, out);
 	if (g->console.present)
-		fprintf(out, "  %-10s %-14s pci 00:%02x.0 gsi %u bar 0x%llx-0x%llx  console = virtio\n",
+		fprintf(out, "  %-10s %-14s pci 00:%02x.0 gsi %u msi-x bar 0x%llx-0x%llx  console = virtio\n",
 			"console", "virtio-console", g->console.pci_slot, g->console.gsi,
 			(unsigned long long)g->console.bar_base,
 			(unsigned long long)(g->console.bar_base + VB_VIRTIO_PCI_BAR_BYTES - 1));
