@@ -384,6 +384,7 @@ static void explain_kvm_failure(int rc, const struct vb_pvm_request *req)
 struct zc_run {
 	uint8_t *initramfs;
 	size_t initramfs_bytes;
+	struct vb_console_fd tty_fd;
 	struct vb_console tty, filtered;
 	struct vb_zeroconf_status status;
 };
@@ -407,7 +408,8 @@ static int zc_prepare(const struct vb_options *opts, const struct loaded *m,
 	}
 	vm_opts->initrd_data = zc->initramfs;
 	vm_opts->initrd_bytes = zc->initramfs_bytes;
-	zc->tty = (struct vb_console){ vb_console_write_fd, &vm_opts->console_out_fd };
+	zc->tty_fd = (struct vb_console_fd){ vm_opts->console_out_fd, -1 };
+	zc->tty = (struct vb_console){ vb_console_write_fd, &zc->tty_fd };
 	/* A command's output may end without a newline, so its status line
 	 * can start mid-line; a shell's ends with the echoed "exit". */
 	vb_zeroconf_status_init(&zc->status, &zc->tty, opts->n_guest_args > 0);

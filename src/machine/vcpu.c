@@ -433,6 +433,8 @@ static void kick_threads(struct runner *r, struct vcpu_thread *threads)
 
 static void kick_all(struct runner *r, struct vcpu_thread *threads)
 {
+	if (r->h->ending)
+		r->h->ending(r->h->ctx);
 	pthread_mutex_lock(&r->ctl->lock);
 	atomic_store(&r->stop, true);
 	r->ctl->run = NULL;

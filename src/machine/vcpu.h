@@ -119,6 +119,10 @@ struct vb_exit_handlers {
 	 * calling thread as VB_SANDBOX_MAIN once they all started, for good
 	 * (the filter stays after the run returns). */
 	const struct vb_sandbox_policy *confine;
+	/* Called once when the run ends, before the vCPU threads are kicked
+	 * and joined (NULL: nothing): whatever could keep one of them from
+	 * coming back gives up. */
+	void (*ending)(void *ctx);
 };
 
 enum vb_vcpu_action { VB_VCPU_CONTINUE, VB_VCPU_STOP, VB_VCPU_FAIL };

@@ -310,8 +310,8 @@ static int check_and_reserve(struct vb_vm *vm, struct vb_err *err)
 
 static void init_env(struct vb_vm *vm)
 {
-	const struct vb_console stdout_console = { vb_console_write_fd,
-						   (void *)&vm->opts->console_out_fd };
+	vm->stdout_fd = (struct vb_console_fd){ vm->opts->console_out_fd, vm->console_cancel_fd };
+	const struct vb_console stdout_console = { vb_console_write_fd, &vm->stdout_fd };
 	vb_host_console_init(&vm->console,
 			     vm->opts->console_out ? vm->opts->console_out : &stdout_console);
 	vm->env = (struct vb_dev_env){
@@ -850,6 +850,16 @@ static void note_quiet_guest(void *ctx)
 	vb_host_console_note_if_quiet(&vm->console, vm->opts->quiet_note);
 }
 
+/* The run ends: a vCPU or the doorbell thread blocked writing guest
+ * output to a stdout nobody reads must not hold the VM up. */
+static void cancel_console_writes(void *ctx)
+{
+	struct vb_vm *vm = ctx;
+	uint64_t one = 1;
+	if (write(vm->console_cancel_fd, &one, sizeof(one)) < 0)
+		vb_log(VB_LOG_DEBUG, "console: cancelling writes: %s", strerror(errno));
+}
+
 static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err *err)
 {
 	struct vb_exit_handlers h = {
@@ -861,6 +871,7 @@ static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err 
 		.timer = vm->opts->quiet_note ? note_quiet_guest : NULL,
 		.timer_ms = vm->opts->quiet_note_s * 1000u,
 		.confine = &vm->confine,
+		.ending = cancel_console_writes,
 	};
 	struct vb_run_result res;
 	int rc = vb_vcpu_run_all_ctl(vm->vcpus, vm->n_vcpus, &h, vm->vcpu_ctl, &res, err);
@@ -908,7 +919,8 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 	int rc = 0;
 	vm->build_sig_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	vm->abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->build_sig_fd < 0 || vm->abort_fd < 0)
+	vm->console_cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->build_sig_fd < 0 || vm->abort_fd < 0 || vm->console_cancel_fd < 0)
 		rc = vb_err_errno(err, errno, "build: %s", vm->build_sig_fd < 0 ? "signalfd" : "eventfd");
 
 	size_t done = 0;
@@ -946,6 +958,8 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 		close(vm->build_sig_fd);
 	if (vm->abort_fd >= 0)
 		close(vm->abort_fd);
+	if (vm->console_cancel_fd >= 0)
+		close(vm->console_cancel_fd);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	free(vm);
 	return rc;

@@ -22,6 +22,7 @@
 #include "machine/vcpu.h"
 #include "machine/vm.h"
 #include "mem/guestmem.h"
+#include "util/io.h"
 
 /* What the VM's control calls may touch (vm.h, "Controlling a VM"). */
 enum vm_phase {
@@ -61,6 +62,10 @@ struct vb_vm {
 	struct vb_x86_boot_info boot;
 
 	struct vb_host_console console; /* the host end (console.h) */
+	/* stdout as the console (no opts->console_out): its writes give up
+	 * once the run ends (console_cancel_fd, an eventfd). */
+	struct vb_console_fd stdout_fd;
+	int console_cancel_fd;
 	atomic_bool stop_requested; /* a device asked for reset/poweroff */
 	atomic_bool stop_poweroff;  /* ... and it was a poweroff */
 

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -67,9 +69,45 @@ int vb_self_dir(char *buf, size_t size)
 	return 0;
 }
 
+/* Until fd may take at least PIPE_BUF bytes (a pipe's POLLOUT), or it
+ * cannot and the cancel came: 1, 0 (cancelled) or -errno. */
+static int wait_writable(const struct vb_console_fd *c)
+{
+	struct pollfd p[2] = { { .fd = c->fd, .events = POLLOUT },
+			       { .fd = c->cancel_fd, .events = POLLIN } };
+	for (;;) {
+		int r = poll(p, c->cancel_fd >= 0 ? 2 : 1, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		/* Output still goes while fd takes it, cancelled or not: what
+		 * the guest wrote just before it powered off is kept. */
+		if (p[0].revents)
+			return 1;
+		if (c->cancel_fd >= 0 && (p[1].revents & POLLIN))
+			return 0;
+	}
+}
+
 long vb_console_write_fd(void *ctx, const uint8_t *buf, size_t n)
 {
-	return vb_write_all(*(const int *)ctx, buf, n);
+	const struct vb_console_fd *c = ctx;
+	size_t done = 0;
+	while (done < n) {
+		int r = wait_writable(c);
+		if (r <= 0)
+			return done ? (long)done : (r ? r : -ECANCELED);
+		/* No more than POLLOUT promised: the write cannot block. */
+		size_t chunk = n - done < PIPE_BUF ? n - done : PIPE_BUF;
+		ssize_t w = write(c->fd, buf + done, chunk);
+		if (w < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (w <= 0)
+			return done ? (long)done : (w < 0 ? -errno : -EIO);
+		done += (size_t)w;
+	}
+	return (long)done;
 }
 
 const char *vb_file_kind_name(mode_t mode)

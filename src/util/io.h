@@ -22,8 +22,18 @@ long vb_write_all(int fd, const uint8_t *buf, size_t n);
 int vb_write_all_wait(int fd, const void *buf, size_t n, bool is_socket,
 		      int (*room)(void *ctx, int fd), void *ctx);
 
-/* The struct vb_console write function for a file descriptor: ctx points
- * at an int holding it (dev/dev.h). */
+/* A console on a host file descriptor (dev/dev.h's struct vb_console,
+ * write vb_console_write_fd, ctx one of these). A write waits for fd to
+ * take more only until cancel_fd (an eventfd; -1: never) is readable:
+ * a reader that stopped reading (a full pipe, a terminal on XOFF) cannot
+ * keep a VM from ending. What fd takes is written, cancelled or not. */
+struct vb_console_fd {
+	int fd;
+	int cancel_fd;
+};
+
+/* Returns n, what was written before an error or the cancel, or -errno
+ * (-ECANCELED) when nothing was. */
 long vb_console_write_fd(void *ctx, const uint8_t *buf, size_t n);
 
 /* The running executable's path (/proc/self/exe), and its directory, where

@@ -6,8 +6,9 @@
 # back to COM1 until a newline, then resets: so the line comes back and
 # vmboot exits 0. Cases: input there before the guest starts, input that
 # arrives while it runs, a long line (more than the UART's FIFO holds),
-# and end of input before the newline (the guest keeps running: vmboot
-# must neither exit nor crash; the timeout ends it).
+# end of input before the newline (the guest keeps running: vmboot
+# must neither exit nor crash; the timeout ends it), and output nobody
+# reads (SIGTERM still ends vmboot).
 # Needs /dev/kvm (any: KVM-PVM runs these flat guests too); SKIPs without.
 set -u
 
@@ -46,6 +47,24 @@ sh -c "printf 'no-newline'" |
 rc=$?
 [ "$rc" -eq 124 ] || { fail "end of input without a newline: exit $rc, want 124 (still running at the timeout)"; show "$TMP/err"; }
 expect_grep "$TMP/out" '^no-newline'
+
+# Nobody reads vmboot's output: its stdout is a pipe already full, so
+# ticker.bin's first line leaves the vCPU waiting to write. SIGTERM must
+# still end vmboot (124 from timeout) before timeout's SIGKILL 5 s later
+# (137).
+ticker_bin=$VB_BUILDDIR/tests/guests/ticker.bin
+checks=$((checks + 1))
+mkfifo "$TMP/stalled"
+sleep 60 <"$TMP/stalled" &
+holder=$!
+exec 4>"$TMP/stalled"
+head -c 65536 /dev/zero >&4
+timeout -k 5 3 "$VMBOOT" run -k "$ticker_bin" -m 64 -c 1 >&4 2>"$TMP/err" </dev/null
+rc=$?
+exec 4>&-
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+[ "$rc" -eq 124 ] || { fail "output nobody reads: exit $rc, want 124 (ended by SIGTERM)"; show "$TMP/err"; }
 
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -180,6 +182,48 @@ static void test_fd_expect(void **state)
 	close(fd);
 }
 
+/* A console on a pipe nobody reads: what fits is written, then the write
+ * waits until the cancel, and says how much went. */
+static void test_console_write_cancelled_when_full(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	int size = fcntl(p[1], F_GETPIPE_SZ);
+	assert_true(size > 0);
+	int cancel = eventfd(0, EFD_CLOEXEC);
+	assert_true(cancel >= 0);
+	struct vb_console_fd c = { p[1], cancel };
+	uint8_t *buf = calloc(1, (size_t)size + 100);
+	assert_non_null(buf);
+	uint64_t one = 1;
+	assert_int_equal(write(cancel, &one, sizeof(one)), sizeof(one));
+	/* The cancel is seen only while waiting: the pipe's worth goes first. */
+	assert_int_equal(vb_console_write_fd(&c, buf, (size_t)size + 100), size);
+	assert_int_equal(vb_console_write_fd(&c, buf, 1), -ECANCELED);
+	free(buf);
+	close(cancel);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Without a cancel it is a plain write-all; a reader gone is an error. */
+static void test_console_write_all_and_broken_pipe(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	struct vb_console_fd c = { p[1], -1 };
+	assert_int_equal(vb_console_write_fd(&c, (const uint8_t *)"hello", 5), 5);
+	char got[6] = { 0 };
+	assert_int_equal(read(p[0], got, 5), 5);
+	assert_string_equal(got, "hello");
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(vb_console_write_fd(&c, (const uint8_t *)"x", 1), -EPIPE);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +233,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_regular_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_expect, setup, teardown),
+		cmocka_unit_test(test_console_write_cancelled_when_full),
+		cmocka_unit_test(test_console_write_all_and_broken_pipe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
