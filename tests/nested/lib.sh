@@ -490,6 +490,27 @@ nested_retry_reason() {
 	fi
 }
 
+# The outer kernel has also been seen to wedge without a word (a corrupted
+# kernel stack during an 8-vCPU inner boot): no soft lockup report, only
+# silence until the timeout, 25 minutes for some tests. outer-init.sh
+# writes a line to the outer VM's second serial port ($work/heartbeat)
+# every 10 s while that kernel still schedules; after VB_NESTED_SILENCE
+# seconds (default 300) without one, the VM is ended as a hang, and
+# nested_boot_outer tries once more. A hang of vmboot inside a live outer
+# VM keeps the heartbeat going: that one still runs into the timeout.
+nested_watch_heartbeat() {
+	local work=$1 limit=${VB_NESTED_SILENCE:-300} quiet
+	while sleep 15; do
+		[ -s "$work/heartbeat" ] || continue # not booted yet
+		quiet=$(($(date +%s) - $(stat -c %Y "$work/heartbeat")))
+		if [ "$quiet" -ge "$limit" ]; then
+			echo "no heartbeat from the outer kernel for $quiet s" >"$work/stuck"
+			pkill -f -- "-initrd $work/initrd" || true
+			return
+		fi
+	done
+}
+
 nested_boot_outer_once() {
 	local work start status=0 ready_t end_t line
 	work=$(mktemp -d "${TMPDIR:-/tmp}/vmboot-nested.XXXXXX")
@@ -511,12 +532,15 @@ nested_boot_outer_once() {
 	# them on a 2-core machine (make -j2 check) starve each other's guests
 	# into soft lockups and time-outs. The wait is not part of the timeout.
 	mkdir -p "$(nested_cache_root)"
+	nested_watch_heartbeat "$work" &
+	local watch=$!
 	flock "$(nested_cache_root)/qemu.lock" \
 		timeout --kill-after=10 "$NESTED_TIMEOUT" "$NESTED_QEMU" \
 		-accel tcg -cpu EPYC,+svm,+npt -m 6G -smp 2 \
-		-nographic -no-reboot -nic none "${NESTED_DRIVE_ARGS[@]}" \
+		-nographic -serial mon:stdio -serial "file:$work/heartbeat" \
+		-no-reboot -nic none "${NESTED_DRIVE_ARGS[@]}" \
 		-kernel "$NESTED_KERNEL" -initrd "$work/initrd" \
-		-append "console=ttyS0 quiet panic=-1" </dev/null \
+		-append "console=ttyS0 quiet panic=-1 vbheartbeat=ttyS1" </dev/null \
 		2> >(grep -v "TCG doesn't support requested feature" >&2) |
 		while IFS= read -r line || [ -n "$line" ]; do
 			line=${line%$'\r'}
@@ -536,6 +560,8 @@ nested_boot_outer_once() {
 				pkill -f -- "-initrd $work/initrd" || true
 			fi
 		done || status=$?
+	kill "$watch" 2>/dev/null || true
+	wait "$watch" 2>/dev/null || true
 	end_t=$(nested_now)
 	ready_t=$(cat "$work/ready")
 	if [ -n "$ready_t" ]; then
