@@ -12,8 +12,11 @@
 #include <linux/vhost.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <unistd.h>
 
 /* The ioctl request is an unsigned int in the kernel; compare its low 32
  * bits so a request passed sign-extended still matches. */
@@ -267,4 +270,40 @@ int vb_allowlist_build(enum vb_sandbox_kind kind, const struct vb_allowlist_vari
 bool vb_allowlist_ends_vmboot(enum vb_sandbox_kind kind)
 {
 	return (unsigned)kind < N_KINDS && kinds[kind].may_end_vmboot;
+}
+
+/* libseccomp's export writes to a descriptor: a temporary file. */
+int vb_allowlist_compile(enum vb_sandbox_kind kind, const struct vb_allowlist_variant *variant,
+			 size_t max_len, struct sock_filter **insns, size_t *len)
+{
+	*insns = NULL;
+	scmp_filter_ctx ctx;
+	int r = vb_allowlist_build(kind, variant, &ctx);
+	if (r)
+		return r;
+	FILE *f = tmpfile();
+	if (!f) {
+		seccomp_release(ctx);
+		return -errno;
+	}
+	r = seccomp_export_bpf(ctx, fileno(f));
+	seccomp_release(ctx);
+	long size = r ? -1 : lseek(fileno(f), 0, SEEK_END);
+	if (!r && (size <= 0 || size % (long)sizeof(struct sock_filter) ||
+		   (size_t)size / sizeof(struct sock_filter) > max_len))
+		r = -EFBIG;
+	if (!r) {
+		*len = (size_t)size / sizeof(struct sock_filter);
+		*insns = malloc((size_t)size);
+		if (!*insns)
+			r = -ENOMEM;
+		else if (pread(fileno(f), *insns, (size_t)size, 0) != size)
+			r = -EIO;
+	}
+	fclose(f);
+	if (r) {
+		free(*insns);
+		*insns = NULL;
+	}
+	return r;
 }

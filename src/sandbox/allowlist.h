@@ -6,6 +6,7 @@
 #ifndef VB_SANDBOX_ALLOWLIST_H
 #define VB_SANDBOX_ALLOWLIST_H
 
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -23,6 +24,11 @@ struct vb_allowlist_variant {
 /* kind's filter in a new libseccomp context (*out, to seccomp_release). */
 int vb_allowlist_build(enum vb_sandbox_kind kind, const struct vb_allowlist_variant *variant,
 		       scmp_filter_ctx *out);
+
+/* kind's program as libseccomp exports it: *insns (to free) holding *len
+ * instructions, at most max_len (-EFBIG beyond). */
+int vb_allowlist_compile(enum vb_sandbox_kind kind, const struct vb_allowlist_variant *variant,
+			 size_t max_len, struct sock_filter **insns, size_t *len);
 
 /* "main", "vcpu", ...; NULL for no kind. */
 const char *vb_allowlist_kind_name(enum vb_sandbox_kind kind);

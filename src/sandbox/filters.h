@@ -24,8 +24,10 @@
 #endif
 #endif
 
-/* Longest program the generator accepts: a loading thread copies the
- * one program that needs patching onto its stack. */
+/* Longest program the generator accepts, a quarter of the kernel's
+ * BPF_MAXINSNS: an allowlist grown past it wants a look, not a bigger
+ * bound. (The one program a loading thread patches is copied to the
+ * heap.) */
 #define VB_FILTER_MAX_INSNS 1024
 /* The instructions that compare with the process's own pid. */
 #define VB_FILTER_MAX_PID_SLOTS 4

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sandbox/allowlist.h"
 #include "sandbox/filters.h"
@@ -30,35 +29,10 @@ static int fail(const char *what, int r)
 	return 1;
 }
 
-/* libseccomp's export writes to a descriptor: a temporary file. */
-static int compile(enum vb_sandbox_kind kind, struct vb_allowlist_variant v,
+static int compile(enum vb_sandbox_kind kind, const struct vb_allowlist_variant *v,
 		   struct program *out)
 {
-	scmp_filter_ctx ctx;
-	int r = vb_allowlist_build(kind, &v, &ctx);
-	if (r)
-		return r;
-	FILE *f = tmpfile();
-	if (!f) {
-		seccomp_release(ctx);
-		return -errno;
-	}
-	r = seccomp_export_bpf(ctx, fileno(f));
-	seccomp_release(ctx);
-	long size = r ? -1 : lseek(fileno(f), 0, SEEK_END);
-	if (!r && (size <= 0 || size % (long)sizeof(struct sock_filter) ||
-		   size / (long)sizeof(struct sock_filter) > VB_FILTER_MAX_INSNS))
-		r = -EFBIG;
-	if (!r) {
-		out->len = (size_t)size / sizeof(struct sock_filter);
-		out->insns = malloc((size_t)size);
-		if (!out->insns)
-			r = -ENOMEM;
-		else if (pread(fileno(f), out->insns, (size_t)size, 0) != size)
-			r = -EIO;
-	}
-	fclose(f);
-	return r;
+	return vb_allowlist_compile(kind, v, VB_FILTER_MAX_INSNS, &out->insns, &out->len);
 }
 
 /* The instructions of a (pid A) and b (pid B) that differ, which must be
@@ -100,10 +74,10 @@ static int print_kind(enum vb_sandbox_kind kind, struct vb_filter_program table[
 #endif
 			struct program a = { 0 }, b = { 0 };
 			v.self_pid = PID_A;
-			int r = compile(kind, v, &a);
+			int r = compile(kind, &v, &a);
 			v.self_pid = PID_B;
 			if (!r)
-				r = compile(kind, v, &b);
+				r = compile(kind, &v, &b);
 			struct vb_filter_program *slots = &table[debug][ahead];
 			if (!r)
 				r = pid_slots(&a, &b, slots);
