@@ -116,7 +116,7 @@ static void print_device_text(const struct vb_device_node *n, unsigned cpus, FIL
 		fprintf(out, " gsi %u", n->gsi);
 	/* Its queues signal MSI-X messages where KVM routes them (every
 	 * hardware-virtualization KVM); the gsi is for a driver without. */
-	if (!n->mmio_bytes && !strncmp(device_model(n), "virtio-", 7))
+	if (!n->mmio_bytes && n->type->virtio)
 		fputs(" msi-x", out);
 	if (n->bar_bytes)
 		fprintf(out, " bar 0x%llx-0x%llx", (unsigned long long)n->bar_base,
