@@ -3,6 +3,8 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -66,6 +68,15 @@ static int open_pty(struct vb_host_console *c, const struct vb_host_console_inpu
 	return rc;
 }
 
+/* /dev/null, what service managers and --detach give: a reader thread
+ * would only read its end of file, at the cost of a thread and its
+ * seccomp filter. */
+static bool never_has_input(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
 int vb_host_console_open(struct vb_host_console *c, const struct vb_host_console_input *in,
 			 struct vb_err *err)
 {
@@ -73,7 +84,7 @@ int vb_host_console_open(struct vb_host_console *c, const struct vb_host_console
 	c->to_guest_ctx = in->ctx;
 	if (in->tty)
 		return open_pty(c, in, err);
-	if (in->in_fd < 0)
+	if (in->in_fd < 0 || never_has_input(in->in_fd))
 		return 0;
 	int rc = vb_term_open(&c->term, in->in_fd, err);
 	c->term.confine = in->confine;

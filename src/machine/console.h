@@ -46,7 +46,8 @@ struct vb_host_console {
 
 /* Where input comes from and goes to (stage 9). */
 struct vb_host_console_input {
-	int in_fd;           /* the terminal or pipe to read; -1: no input */
+	int in_fd;           /* the terminal or pipe to read; -1 (or
+			      * /dev/null): no input, no reader thread */
 	bool tty;            /* a new pty instead, input and output */
 	bool quiet;          /* do not log the pty's path: someone else
 			      * reports it (run --detach, vm.h on_ready) */

@@ -231,6 +231,16 @@ int vb_ioevent_start(struct vb_ioevent *s, const struct vb_sandbox_policy *confi
 {
 	if (s->running)
 		return 0;
+	/* Nothing to wait for: a machine without virtio devices would keep an
+	 * idle thread, and load its seccomp filter, for nothing. Later adds
+	 * are refused as after a stop, so none can go unwatched. */
+	pthread_mutex_lock(&s->lock);
+	bool empty = s->count == 0;
+	if (empty)
+		s->stopped = true;
+	pthread_mutex_unlock(&s->lock);
+	if (empty)
+		return 0;
 	s->confine = confine;
 	int rc = vb_sandbox_thread_start(&s->thread, VB_SANDBOX_IO, s->confine, thread_main, s,
 					 "I/O event service", err);

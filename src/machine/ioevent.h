@@ -65,7 +65,9 @@ void vb_ioevent_remove(struct vb_ioevent *s, int id);
 /* Start the thread (its signals blocked). It confines itself as
  * VB_SANDBOX_IO first (sandbox/sandbox.h; confine NULL: not at all, and
  * confine must outlive the thread); should that fail, the thread ends and
- * the start fails with the reason. */
+ * the start fails with the reason. With nothing registered no thread
+ * starts, and later adds are refused (-ESHUTDOWN) as after stop: devices
+ * add their doorbells as they attach, before the start. */
 int vb_ioevent_start(struct vb_ioevent *s, const struct vb_sandbox_policy *confine,
 		     struct vb_err *err);
 /* Join the thread (if started), then unbind and close every doorbell;

@@ -19,6 +19,12 @@ tests_machine_test_ioevent_SOURCES = tests/machine/test_ioevent.c \
 tests_machine_test_ioevent_CFLAGS = $(TEST_CFLAGS)
 tests_machine_test_ioevent_LDADD = $(TEST_LIBS)
 
+# The host console's input: a reader thread only where input can come.
+UNIT_TESTS += tests/machine/test_host_console
+tests_machine_test_host_console_SOURCES = tests/machine/test_host_console.c
+tests_machine_test_host_console_CFLAGS = $(TEST_CFLAGS)
+tests_machine_test_host_console_LDADD = $(TEST_LIBS)
+
 # test_msi: the VM's MSI routes (machine/msi.h) on a fake KVM: KVM's
 # default irqchip routes first in every table, one table per change.
 UNIT_TESTS += tests/machine/test_msi

@@ -260,6 +260,48 @@ static void test_refusals(void **state)
 	rec_fini(&r);
 }
 
+static unsigned thread_count(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/stat", O_RDONLY);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* Field 20, num_threads; the name (field 2) ends at the last ')'. */
+	char *p = strrchr(buf, ')');
+	assert_non_null(p);
+	unsigned field = 2;
+	while (field < 20 && (p = strchr(p + 1, ' ')))
+		field++;
+	assert_non_null(p);
+	return (unsigned)strtoul(p + 1, NULL, 10);
+}
+
+/* A machine without doorbells gets no thread: nothing would wake it. */
+static void test_start_with_nothing_registered(void **state)
+{
+	(void)state;
+	struct rec r;
+	rec_init(&r);
+	struct vb_ioevent *s;
+	struct vb_err err;
+	assert_int_equal(vb_ioevent_create(&s, fake_assign, &r, &err), 0);
+	unsigned before = thread_count();
+	assert_int_equal(vb_ioevent_start(s, NULL, &err), 0);
+	assert_int_equal(thread_count(), before);
+	/* Nobody would watch it: refused, nothing bound. */
+	struct vb_doorbell db = { .gpa = 0x2000, .len = 2 };
+	int id = -1;
+	assert_int_equal(vb_ioevent_add(s, &db, on_doorbell, &r, 0, &id, &err), -ESHUTDOWN);
+	assert_int_equal(id, -1);
+	assert_int_equal(vb_ioevent_count(s), 0);
+	assert_int_equal(r.n_calls, 0);
+	vb_ioevent_destroy(s);
+	rec_fini(&r);
+}
+
 /* An event (no doorbell) is watched but never bound; a taken doorbell
  * stays bound but is no longer watched: what the vhost backend uses for
  * its call and kick eventfds (virtio/vhost.h). */
@@ -493,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_thread_dispatch_remove_stop),
 		cmocka_unit_test(test_poll_coalesces),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_start_with_nothing_registered),
 		cmocka_unit_test(test_events_and_take),
 		cmocka_unit_test_setup_teardown(test_transport_doorbells, dev_setup_mmio, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_transport_doorbells, dev_setup_pci, dev_teardown),
