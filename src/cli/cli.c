@@ -408,7 +408,11 @@ static int zc_prepare(const struct vb_options *opts, const struct loaded *m,
 	}
 	vm_opts->initrd_data = zc->initramfs;
 	vm_opts->initrd_bytes = zc->initramfs_bytes;
-	zc->tty_fd = (struct vb_console_fd){ vm_opts->console_out_fd, -1 };
+	vb_console_fd_open(&zc->tty_fd, vm_opts->console_out_fd, -1);
+	/* Detached, stdout becomes /dev/null once the VM is ready: holding
+	 * the user's pipe would keep it open after the parent (service.c). */
+	if (opts->detach)
+		vb_console_fd_close(&zc->tty_fd);
 	zc->tty = (struct vb_console){ vb_console_write_fd, &zc->tty_fd };
 	/* A command's output may end without a newline, so its status line
 	 * can start mid-line; a shell's ends with the echoed "exit". */
@@ -425,6 +429,7 @@ static int zc_finish(const struct vb_options *opts, const struct loaded *m, stru
 	if (!m->zc.initramfs)
 		return status;
 	vb_zeroconf_status_flush(&zc->status);
+	vb_console_fd_close(&zc->tty_fd);
 	free(zc->initramfs);
 	zc->initramfs = NULL;
 	int guest = vb_zeroconf_status_exit(&zc->status);

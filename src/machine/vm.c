@@ -310,7 +310,6 @@ static int check_and_reserve(struct vb_vm *vm, struct vb_err *err)
 
 static void init_env(struct vb_vm *vm)
 {
-	vm->stdout_fd = (struct vb_console_fd){ vm->opts->console_out_fd, vm->console_cancel_fd };
 	const struct vb_console stdout_console = { vb_console_write_fd, &vm->stdout_fd };
 	vb_host_console_init(&vm->console,
 			     vm->opts->console_out ? vm->opts->console_out : &stdout_console);
@@ -922,6 +921,7 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 	vm->console_cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->build_sig_fd < 0 || vm->abort_fd < 0 || vm->console_cancel_fd < 0)
 		rc = vb_err_errno(err, errno, "build: %s", vm->build_sig_fd < 0 ? "signalfd" : "eventfd");
+	vb_console_fd_open(&vm->stdout_fd, opts->console_out_fd, vm->console_cancel_fd);
 
 	size_t done = 0;
 	for (; !rc && done < N_STAGES && !build_interrupted(vm, 0); done++) {
@@ -942,8 +942,14 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 	bool announced = !rc && !interrupted && opts->on_running;
 	if (announced)
 		opts->on_running(opts->notify_ctx, vm->name, vm->n_vcpus);
-	if (!rc && !interrupted && opts->on_ready)
+	if (!rc && !interrupted && opts->on_ready) {
 		opts->on_ready(opts->ready_ctx, vm->name, vb_host_console_pty(&vm->console));
+		/* It may have pointed stdout elsewhere (run --detach lets go of
+		 * the user's terminal): a description of the old pipe held on
+		 * to would keep it open. No vCPU runs yet to write meanwhile. */
+		vb_console_fd_close(&vm->stdout_fd);
+		vb_console_fd_open(&vm->stdout_fd, opts->console_out_fd, vm->console_cancel_fd);
+	}
 	if (!rc && !interrupted)
 		rc = run_vcpus(vm, outcome, err);
 	if (announced && opts->on_stopping)
@@ -958,6 +964,7 @@ int vb_vm_run(const struct vb_machine_graph *graph, const struct vb_vm_options *
 		close(vm->build_sig_fd);
 	if (vm->abort_fd >= 0)
 		close(vm->abort_fd);
+	vb_console_fd_close(&vm->stdout_fd);
 	if (vm->console_cancel_fd >= 0)
 		close(vm->console_cancel_fd);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);

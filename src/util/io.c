@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -69,8 +70,30 @@ int vb_self_dir(char *buf, size_t size)
 	return 0;
 }
 
-/* Until fd may take at least PIPE_BUF bytes (a pipe's POLLOUT), or it
- * cannot and the cancel came: 1, 0 (cancelled) or -errno. */
+void vb_console_fd_open(struct vb_console_fd *c, int fd, int cancel_fd)
+{
+	*c = (struct vb_console_fd){ .fd = fd, .cancel_fd = cancel_fd, .nonblock_fd = -1 };
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return;
+	c->is_socket = S_ISSOCK(st.st_mode);
+	c->is_regular = S_ISREG(st.st_mode);
+	if (S_ISFIFO(st.st_mode)) {
+		char path[32];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		c->nonblock_fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	}
+}
+
+void vb_console_fd_close(struct vb_console_fd *c)
+{
+	if (c->nonblock_fd >= 0)
+		close(c->nonblock_fd);
+	c->nonblock_fd = -1;
+}
+
+/* Until fd polls writable (a pipe: a free page), or the cancel came: 1, 0
+ * (cancelled) or -errno. */
 static int wait_writable(const struct vb_console_fd *c)
 {
 	struct pollfd p[2] = { { .fd = c->fd, .events = POLLOUT },
@@ -90,22 +113,47 @@ static int wait_writable(const struct vb_console_fd *c)
 	}
 }
 
+/* A write that cannot block: what fd takes now, or -1 with errno (EAGAIN:
+ * nothing fits). Elsewhere a write waited for by wait_writable, no more
+ * than PIPE_BUF bytes, which POLLOUT promises room for. */
+static ssize_t write_some(const struct vb_console_fd *c, const uint8_t *buf, size_t n,
+			  bool polled)
+{
+	if (c->is_socket)
+		return send(c->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (c->is_regular)
+		return write(c->fd, buf, n);
+	if (c->nonblock_fd >= 0)
+		return write(c->nonblock_fd, buf, n);
+	if (!polled) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return write(c->fd, buf, n < PIPE_BUF ? n : PIPE_BUF);
+}
+
 long vb_console_write_fd(void *ctx, const uint8_t *buf, size_t n)
 {
 	const struct vb_console_fd *c = ctx;
 	size_t done = 0;
+	bool polled = false;
 	while (done < n) {
+		ssize_t w = write_some(c, buf + done, n - done, polled);
+		polled = false;
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w == 0)
+			return done ? (long)done : -EIO;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return done ? (long)done : -errno;
 		int r = wait_writable(c);
 		if (r <= 0)
 			return done ? (long)done : (r ? r : -ECANCELED);
-		/* No more than POLLOUT promised: the write cannot block. */
-		size_t chunk = n - done < PIPE_BUF ? n - done : PIPE_BUF;
-		ssize_t w = write(c->fd, buf + done, chunk);
-		if (w < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w <= 0)
-			return done ? (long)done : (w < 0 ? -errno : -EIO);
-		done += (size_t)w;
+		polled = true;
 	}
 	return (long)done;
 }

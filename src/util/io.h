@@ -23,14 +23,26 @@ int vb_write_all_wait(int fd, const void *buf, size_t n, bool is_socket,
 		      int (*room)(void *ctx, int fd), void *ctx);
 
 /* A console on a host file descriptor (dev/dev.h's struct vb_console,
- * write vb_console_write_fd, ctx one of these). A write waits for fd to
- * take more only until cancel_fd (an eventfd; -1: never) is readable:
- * a reader that stopped reading (a full pipe, a terminal on XOFF) cannot
- * keep a VM from ending. What fd takes is written, cancelled or not. */
+ * write vb_console_write_fd, ctx one of these, set up by
+ * vb_console_fd_open). A write waits for fd to take more only until
+ * cancel_fd (an eventfd; -1: never) is readable: a reader that stopped
+ * reading (a full pipe, a terminal on XOFF) cannot keep a VM from ending.
+ * What fd takes is written, cancelled or not; to a pipe or a socket
+ * without waiting for poll's idea of room (a page), so the last bytes a
+ * nearly full pipe holds still go. */
 struct vb_console_fd {
 	int fd;
 	int cancel_fd;
+	int nonblock_fd; /* fd's pipe opened anew, O_NONBLOCK; or -1 */
+	bool is_socket;
+	bool is_regular; /* a file: written at once, never waited for */
 };
+
+/* For a pipe or FIFO, a second open file description of it with
+ * O_NONBLOCK, which leaves the one fd shares with other processes
+ * blocking (/proc/self/fd; where that fails, writes wait for poll). */
+void vb_console_fd_open(struct vb_console_fd *c, int fd, int cancel_fd);
+void vb_console_fd_close(struct vb_console_fd *c);
 
 /* Returns n, what was written before an error or the cancel, or -errno
  * (-ECANCELED) when nothing was. */

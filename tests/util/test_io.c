@@ -7,6 +7,7 @@
  * guards against) into a failure. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -193,7 +194,9 @@ static void test_console_write_cancelled_when_full(void **state)
 	assert_true(size > 0);
 	int cancel = eventfd(0, EFD_CLOEXEC);
 	assert_true(cancel >= 0);
-	struct vb_console_fd c = { p[1], cancel };
+	struct vb_console_fd c;
+	vb_console_fd_open(&c, p[1], cancel);
+	assert_true(c.nonblock_fd >= 0);
 	uint8_t *buf = calloc(1, (size_t)size + 100);
 	assert_non_null(buf);
 	uint64_t one = 1;
@@ -201,6 +204,7 @@ static void test_console_write_cancelled_when_full(void **state)
 	/* The cancel is seen only while waiting: the pipe's worth goes first. */
 	assert_int_equal(vb_console_write_fd(&c, buf, (size_t)size + 100), size);
 	assert_int_equal(vb_console_write_fd(&c, buf, 1), -ECANCELED);
+	vb_console_fd_close(&c);
 	free(buf);
 	close(cancel);
 	close(p[0]);
@@ -213,7 +217,8 @@ static void test_console_write_all_and_broken_pipe(void **state)
 	(void)state;
 	int p[2];
 	assert_int_equal(pipe(p), 0);
-	struct vb_console_fd c = { p[1], -1 };
+	struct vb_console_fd c;
+	vb_console_fd_open(&c, p[1], -1);
 	assert_int_equal(vb_console_write_fd(&c, (const uint8_t *)"hello", 5), 5);
 	char got[6] = { 0 };
 	assert_int_equal(read(p[0], got, 5), 5);
@@ -221,6 +226,40 @@ static void test_console_write_all_and_broken_pipe(void **state)
 	close(p[0]);
 	signal(SIGPIPE, SIG_IGN);
 	assert_int_equal(vb_console_write_fd(&c, (const uint8_t *)"x", 1), -EPIPE);
+	vb_console_fd_close(&c);
+	close(p[1]);
+}
+
+/* A pipe with room for one byte but no free page: poll says it is full,
+ * yet that byte goes, and only the next waits (for the cancel). The
+ * other end of the pipe is what it was: blocking. */
+static void test_console_write_last_byte_of_full_pipe(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	long page = sysconf(_SC_PAGESIZE);
+	assert_int_equal(fcntl(p[1], F_SETPIPE_SZ, (int)page), page);
+	uint8_t *fill = calloc(1, (size_t)page);
+	assert_non_null(fill);
+	assert_int_equal(write(p[1], fill, (size_t)page - 1), page - 1);
+	struct pollfd pf = { .fd = p[1], .events = POLLOUT };
+	assert_int_equal(poll(&pf, 1, 0), 0);
+	int cancel = eventfd(0, EFD_CLOEXEC);
+	assert_true(cancel >= 0);
+	struct vb_console_fd c;
+	vb_console_fd_open(&c, p[1], cancel);
+	assert_int_equal(vb_console_write_fd(&c, (const uint8_t *)"b", 1), 1);
+	uint64_t one = 1;
+	assert_int_equal(write(cancel, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(vb_console_write_fd(&c, (const uint8_t *)"e", 1), -ECANCELED);
+	assert_false(fcntl(p[1], F_GETFL) & O_NONBLOCK);
+	assert_int_equal(read(p[0], fill, (size_t)page), page);
+	assert_int_equal(fill[page - 1], 'b');
+	vb_console_fd_close(&c);
+	free(fill);
+	close(cancel);
+	close(p[0]);
 	close(p[1]);
 }
 
@@ -235,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fd_expect, setup, teardown),
 		cmocka_unit_test(test_console_write_cancelled_when_full),
 		cmocka_unit_test(test_console_write_all_and_broken_pipe),
+		cmocka_unit_test(test_console_write_last_byte_of_full_pipe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
