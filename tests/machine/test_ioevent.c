@@ -116,14 +116,22 @@ static const struct call *find_call(const struct rec *r, int fd, bool assign)
 	return NULL;
 }
 
+/* A fresh service whose kernel side r records. */
+static struct vb_ioevent *new_service(struct rec *r)
+{
+	rec_init(r);
+	struct vb_ioevent *s;
+	struct vb_err err;
+	assert_int_equal(vb_ioevent_create(&s, fake_assign, r, &err), 0);
+	return s;
+}
+
 static void test_thread_dispatch_remove_stop(void **state)
 {
 	(void)state;
 	struct rec r;
-	rec_init(&r);
-	struct vb_ioevent *s;
 	struct vb_err err;
-	assert_int_equal(vb_ioevent_create(&s, fake_assign, &r, &err), 0);
+	struct vb_ioevent *s = new_service(&r);
 	struct vb_doorbell a = { .gpa = 0xd0000050, .len = 4, .match = true, .datamatch = 1 };
 	struct vb_doorbell b = { .gpa = 0xd0003000, .len = 2 };
 	int ida, idb;
@@ -217,10 +225,8 @@ static void test_refusals(void **state)
 {
 	(void)state;
 	struct rec r;
-	rec_init(&r);
-	struct vb_ioevent *s;
 	struct vb_err err;
-	assert_int_equal(vb_ioevent_create(&s, fake_assign, &r, &err), 0);
+	struct vb_ioevent *s = new_service(&r);
 	int id = -1;
 	struct vb_doorbell bad = { .gpa = 0x1000, .len = 3 };
 	assert_int_equal(vb_ioevent_add(s, &bad, on_doorbell, &r, 0, &id, &err), -EINVAL);
@@ -284,10 +290,8 @@ static void test_start_with_nothing_registered(void **state)
 {
 	(void)state;
 	struct rec r;
-	rec_init(&r);
-	struct vb_ioevent *s;
 	struct vb_err err;
-	assert_int_equal(vb_ioevent_create(&s, fake_assign, &r, &err), 0);
+	struct vb_ioevent *s = new_service(&r);
 	unsigned before = thread_count();
 	assert_int_equal(vb_ioevent_start(s, NULL, &err), 0);
 	assert_int_equal(thread_count(), before);
@@ -309,10 +313,8 @@ static void test_events_and_take(void **state)
 {
 	(void)state;
 	struct rec r;
-	rec_init(&r);
-	struct vb_ioevent *s;
 	struct vb_err err;
-	assert_int_equal(vb_ioevent_create(&s, fake_assign, &r, &err), 0);
+	struct vb_ioevent *s = new_service(&r);
 	int ev;
 	assert_int_equal(vb_ioevent_add(s, NULL, on_doorbell, &r, 3, &ev, &err), 0);
 	assert_int_equal(r.n_calls, 0); /* nothing bound */
