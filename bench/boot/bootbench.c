@@ -33,6 +33,10 @@
  *   RSS counts into the peak only now and then, and KVM faults guest RAM
  *   in from the vCPU thread), so either alone may undercount.
  *
+ * Env: BOOTBENCH_MAX_CPU_RATIO, the goal for NAME1's CPU over NAME2's
+ *   (default 0.10: vmboot against QEMU; 1.05 for vmboot against itself
+ *   without its seccomp filters).
+ *
  * Exit status: 0 when every run booted and printed EXPECT, 1 otherwise,
  * 2 on usage errors. Whether the goals are met is printed, not returned:
  * on a nested, emulated CPU absolute times say little. */
@@ -82,6 +86,7 @@ struct bench {
 	int runs;
 	uint64_t guest_bytes;
 	const char *expect;
+	double max_cpu_ratio; /* the goal for NAME1's CPU over NAME2's */
 	/* Shared with the child: the time just before execve(). */
 	struct timespec *exec_ts;
 };
@@ -395,8 +400,8 @@ static void report(const struct bench *b, struct vmm *v)
 	row("guest RAM resident", "MiB", guest[0], guest[1]);
 	row("RSS overhead (max - guest)", "MiB", over[0], over[1]);
 	double ratio = cpu[1] > 0 ? cpu[0] / cpu[1] : 0;
-	printf("goal: %s CPU <= 0.10 x %s CPU: %s (%.3f)\n", v[0].name, v[1].name,
-	       ratio <= 0.10 ? "met" : "NOT met", ratio);
+	printf("goal: %s CPU <= %.2f x %s CPU: %s (%.3f)\n", v[0].name, b->max_cpu_ratio,
+	       v[1].name, ratio <= b->max_cpu_ratio ? "met" : "NOT met", ratio);
 	printf("goal: %s CPU < 2 ms: %s (%.3f ms; inflated by the nesting)\n", v[0].name,
 	       cpu[0] < 2 ? "met" : "NOT met", cpu[0]);
 	printf("goal: %s RSS overhead < 3 MiB: %s (%.3f MiB)\n", v[0].name,
@@ -411,7 +416,8 @@ int main(int argc, char **argv)
 				"[NAME CMD]... (at most %d)\n", MAX_VMMS);
 		return 2;
 	}
-	struct bench b = { .expect = argv[3] };
+	const char *max_ratio = getenv("BOOTBENCH_MAX_CPU_RATIO");
+	struct bench b = { .expect = argv[3], .max_cpu_ratio = max_ratio ? atof(max_ratio) : 0.10 };
 	char *end;
 	long runs = strtol(argv[1], &end, 10);
 	long mib = strtol(argv[2], NULL, 10);
