@@ -48,9 +48,10 @@ static int advise(struct vb_ram *ram, struct vb_err *err)
 		return vb_err_errno(err, errno, "guest RAM: madvise(MADV_MERGEABLE)");
 	if (ram->hugepages &&
 	    madvise(ram->host_base, ram->mmap_bytes, MADV_HUGEPAGE) != 0) {
-		if (errno != EINVAL)
-			return vb_err_errno(err, errno, "guest RAM: madvise(MADV_HUGEPAGE)");
-		ram->hugepages = false; /* no THP in this kernel */
+		if (errno == EINVAL)
+			return vb_err_set(err, EINVAL,
+					  "guest RAM: hugepages requested but this kernel has no transparent huge pages (madvise MADV_HUGEPAGE: Invalid argument)");
+		return vb_err_errno(err, errno, "guest RAM: madvise(MADV_HUGEPAGE)");
 	}
 	return 0;
 }

@@ -10,12 +10,10 @@
  * MAP_NORESERVE: guest RAM is committed lazily as the guest touches it, so
  * a large, mostly idle guest does not need matching swap reservation.
  * The whole mapping is offered to KSM (MADV_MERGEABLE); a kernel without
- * KSM answers EINVAL, which is not an error. With hugepages (the
- * default), the mapping is 2 MiB aligned so transparent huge pages can
- * back guest-physical 2 MiB pages one to one, and advised MADV_HUGEPAGE: a
- * guest's first touch of RAM then costs KVM one fault per 2 MiB, not per
- * 4 KiB, which a guest filling its page cache feels. A kernel without THP
- * answers EINVAL: 4 KiB pages then, and ram->hugepages says so.
+ * KSM answers EINVAL, which is not an error. With hugepages, the mapping
+ * is 2 MiB aligned so transparent huge pages can back guest-physical 2 MiB
+ * pages one to one, and advised MADV_HUGEPAGE (an error if the kernel has
+ * no THP: the user asked for it).
  *
  * Ownership: struct vb_ram owns the mapping; vb_ram_unmap releases it and
  * is safe on a zeroed or already unmapped struct. Returns 0 or -errno with
@@ -36,7 +34,7 @@
 struct vb_ram {
 	uint8_t *host_base;   /* host address of guest physical 0; NULL if unmapped */
 	uint64_t mmap_bytes;  /* bytes mapped at host_base */
-	bool hugepages; /* advised MADV_HUGEPAGE, and the kernel took it */
+	bool hugepages;
 };
 
 int vb_ram_map(struct vb_ram *ram, const struct vb_memmap *map, bool hugepages,

@@ -29,7 +29,6 @@ void vb_desc_init(struct vb_machine_desc *desc)
 	desc->console = VB_CONSOLE_SERIAL;
 	desc->acpi = true;
 	desc->seccomp = true;
-	desc->hugepages = true;
 }
 
 static void free_strings(struct vb_strings *s)
