@@ -28,6 +28,13 @@ mount -t devtmpfs dev /dev
 mount -t sysfs sys /sys
 mount -t tmpfs tmp /tmp
 
+# khugepaged stays asleep: collapsing the VMMs' memory into huge pages
+# wants a TLB flush on every emulated CPU, and one outer boot stalled on
+# it ("soft lockup - CPU#1 stuck for 130s! [khugepaged]") while the other
+# CPU ran a nested guest. Huge pages still come at fault time, which is
+# where a VMM's MADV_HUGEPAGE RAM gets them.
+echo 86400000 >/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs 2>/dev/null
+
 # The host's watchdog (lib.sh nested_watch_heartbeat): a line on the second
 # serial port every 10 s for as long as this kernel schedules at all.
 case " $(cat /proc/cmdline) " in
