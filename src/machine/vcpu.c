@@ -308,6 +308,10 @@ struct runner {
 	struct vcpu_thread *threads;
 	pthread_mutex_t lock;     /* serializes handlers and the result */
 	atomic_bool stop;
+	/* The start gate, under ctl->lock: no vCPU enters the guest before
+	 * every vCPU thread and the main thread have their seccomp filter. */
+	unsigned confined;        /* vCPU threads past their confinement */
+	bool gate_open;
 	int wake_fd;              /* eventfd: a vCPU finished the run */
 	bool have_result;
 	struct vb_run_result res;
@@ -374,6 +378,40 @@ static void ctl_count(struct vb_vcpu_ctl *c, int delta)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* A vCPU thread, confined (or failed to be): counted, then held until
+ * the gate opens or the run stops. */
+static void pass_gate(struct runner *r)
+{
+	struct vb_vcpu_ctl *c = r->ctl;
+	pthread_mutex_lock(&c->lock);
+	r->confined++;
+	pthread_cond_broadcast(&c->cond);
+	while (!r->gate_open && !atomic_load(&r->stop))
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The main thread: once the first n vCPU threads are confined, it
+ * confines itself and opens the gate. Until then guest code has not run,
+ * so a guest that takes over a vCPU thread through a device bug finds
+ * every other thread of vmboot filtered too. */
+static int confine_then_open_gate(struct runner *r, unsigned n, struct vb_err *err)
+{
+	struct vb_vcpu_ctl *c = r->ctl;
+	pthread_mutex_lock(&c->lock);
+	while (r->confined < n && !atomic_load(&r->stop))
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	int rc = vb_sandbox_confine(VB_SANDBOX_MAIN, r->h->confine, err);
+	if (rc == 0) {
+		pthread_mutex_lock(&c->lock);
+		r->gate_open = true;
+		pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return rc;
+}
+
 static void *vcpu_main(void *arg)
 {
 	struct vcpu_thread *t = arg;
@@ -390,6 +428,7 @@ static void *vcpu_main(void *arg)
 		vb_err_prefix(&why, "vCPU %u", v->index);
 		finish(r, t->i, VB_VCPU_FAIL, -EPERM, &why);
 	}
+	pass_gate(r);
 	while (!atomic_load(&r->stop)) {
 		hold_if_paused(r, v);
 		if (atomic_load(&r->stop))
@@ -521,7 +560,7 @@ static int run_threads(struct runner *r, int sig_fd, struct vb_run_result *res,
 	int rc = start_threads(r, threads, err);
 	/* After the last thread this one starts: a filter is inherited. */
 	if (rc == 0)
-		rc = vb_sandbox_confine(VB_SANDBOX_MAIN, r->h->confine, err);
+		rc = confine_then_open_gate(r, r->n, err);
 	if (rc == 0) {
 		pthread_mutex_lock(&r->ctl->lock);
 		r->ctl->run = r;
