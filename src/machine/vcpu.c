@@ -391,15 +391,15 @@ static void pass_gate(struct runner *r)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* The main thread: once the first n vCPU threads are confined, it
+/* The main thread: once every vCPU thread is confined, it
  * confines itself and opens the gate. Until then guest code has not run,
  * so a guest that takes over a vCPU thread through a device bug finds
  * every other thread of vmboot filtered too. */
-static int confine_then_open_gate(struct runner *r, unsigned n, struct vb_err *err)
+static int confine_then_open_gate(struct runner *r, struct vb_err *err)
 {
 	struct vb_vcpu_ctl *c = r->ctl;
 	pthread_mutex_lock(&c->lock);
-	while (r->confined < n && !atomic_load(&r->stop))
+	while (r->confined < r->n && !atomic_load(&r->stop))
 		pthread_cond_wait(&c->cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
 	int rc = vb_sandbox_confine(VB_SANDBOX_MAIN, r->h->confine, err);
@@ -560,7 +560,7 @@ static int run_threads(struct runner *r, int sig_fd, struct vb_run_result *res,
 	int rc = start_threads(r, threads, err);
 	/* After the last thread this one starts: a filter is inherited. */
 	if (rc == 0)
-		rc = confine_then_open_gate(r, r->n, err);
+		rc = confine_then_open_gate(r, err);
 	if (rc == 0) {
 		pthread_mutex_lock(&r->ctl->lock);
 		r->ctl->run = r;
