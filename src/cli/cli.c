@@ -408,11 +408,14 @@ static int zc_prepare(const struct vb_options *opts, const struct loaded *m,
 	}
 	vm_opts->initrd_data = zc->initramfs;
 	vm_opts->initrd_bytes = zc->initramfs_bytes;
-	vb_console_fd_open(&zc->tty_fd, vm_opts->console_out_fd, -1);
-	/* Detached, stdout becomes /dev/null once the VM is ready: holding
-	 * the user's pipe would keep it open after the parent (service.c). */
+	/* Detached, stdout becomes /dev/null once the VM is ready (service.c):
+	 * nothing is learnt about the user's pipe, nor a description of it
+	 * held, that would outlive that; writes wait for poll instead. */
 	if (opts->detach)
-		vb_console_fd_close(&zc->tty_fd);
+		zc->tty_fd = (struct vb_console_fd){ .fd = vm_opts->console_out_fd, .cancel_fd = -1,
+						     .nonblock_fd = -1 };
+	else
+		vb_console_fd_open(&zc->tty_fd, vm_opts->console_out_fd, -1);
 	zc->tty = (struct vb_console){ vb_console_write_fd, &zc->tty_fd };
 	/* A command's output may end without a newline, so its status line
 	 * can start mid-line; a shell's ends with the echoed "exit". */
