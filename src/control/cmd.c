@@ -79,6 +79,16 @@ static void list_not_answering(struct list_state *st, const char *name, pid_t pi
 	st->count++;
 }
 
+/* After a call without a reply: the VM ended meanwhile (its teardown
+ * answers no one, control/server.h) when its socket is gone or nobody
+ * listens on it any more. */
+static bool ended_meanwhile(const char *path)
+{
+	struct vb_err err = { .msg = "" };
+	int state = vb_ctl_probe(path, &err);
+	return state == VB_CTL_ABSENT || state == VB_CTL_STALE;
+}
+
 static int list_one(void *ctx, const char *name, const char *path)
 {
 	struct list_state *st = ctx;
@@ -93,6 +103,8 @@ static int list_one(void *ctx, const char *name, const char *path)
 		vb_log(VB_LOG_WARNING, "%s: %s", name, err.msg);
 		return 0;
 	}
+	if (rc && ended_meanwhile(path))
+		return 0;
 	if (rc) {
 		if (rc != -ETIMEDOUT)
 			vb_log(VB_LOG_WARNING, "%s: %s", name, err.msg);
@@ -188,8 +200,11 @@ static int path_of(const char *dir, const char *name, char *path, size_t size)
 	return 0;
 }
 
+#define ASK_ENDED 2
+
 /* Sends request to NAME; on success *reply (free it) holds the answer and
- * *body its "key value" lines. Errors are printed; returns 0 or 1. */
+ * *body its "key value" lines. Errors are printed; returns 0, 1, or
+ * ASK_ENDED, unprinted, when the VM ended before it answered. */
 static int ask(const char *dir, const char *name, const char *request, char **reply,
 	       char **body)
 {
@@ -201,6 +216,8 @@ static int ask(const char *dir, const char *name, const char *request, char **re
 	pid_t pid = 0;
 	int rc = vb_ctl_call_within(path, request, VB_CTL_CLIENT_TIMEOUT_MS, reply, &lines, &pid,
 				    &err);
+	if (rc && rc != -EREMOTEIO && ended_meanwhile(path))
+		return ASK_ENDED;
 	if (rc == -ETIMEDOUT && pid > 0) {
 		vb_log(VB_LOG_ERROR, "%s: not answering (%s); its process is %ld", name, err.msg,
 		       (long)pid);
@@ -214,10 +231,20 @@ static int ask(const char *dir, const char *name, const char *request, char **re
 	return 0;
 }
 
+/* ask, with its every failure printed: 0 or 1. */
+static int ask_running(const char *dir, const char *name, const char *request, char **reply,
+		       char **body)
+{
+	int rc = ask(dir, name, request, reply, body);
+	if (rc == ASK_ENDED)
+		vb_log(VB_LOG_ERROR, "%s: it stopped before it answered", name);
+	return rc ? 1 : 0;
+}
+
 static int call(const char *dir, const char *name, const char *request, FILE *print_to)
 {
 	char *reply, *body;
-	if (ask(dir, name, request, &reply, &body))
+	if (ask_running(dir, name, request, &reply, &body))
 		return 1;
 	if (print_to)
 		fputs(body, print_to);
@@ -267,7 +294,13 @@ static int stop_one(const struct target *t, const char *name)
 	char request[64];
 	uint32_t timeout = a->timeout_set ? a->timeout_s : 30;
 	snprintf(request, sizeof(request), "stop%s timeout=%u", a->force ? " force" : "", timeout);
-	int rc = call(t->dir, name, request, NULL);
+	char *reply, *body;
+	/* A VM being taken apart answers no one: it is as good as stopped. */
+	int rc = ask(t->dir, name, request, &reply, &body);
+	if (rc == ASK_ENDED)
+		rc = 0;
+	else if (!rc)
+		free(reply);
 	if (!rc)
 		rc = wait_gone(t->dir, name, a->force ? 0 : timeout);
 	if (!rc)
@@ -473,7 +506,7 @@ static int show_one(const struct target *t, const char *name, const char *reques
 	const struct vb_ctl_cmd_args *a = t->a;
 	char *reply, *body;
 	if (t->json) {
-		if (ask(t->dir, name, request, &reply, &body))
+		if (ask_running(t->dir, name, request, &reply, &body))
 			return 1;
 		to_json(t->json, name, body);
 		free(reply);

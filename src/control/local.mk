@@ -1,4 +1,4 @@
-# Control sockets: protocol, socket directory, server thread, client, and
+# Control sockets: protocol, socket directory, server, client, and
 # a VM on its socket (vmctl.c).
 control_modules = src/control/proto src/control/sockdir src/control/server \
 	src/control/client src/control/cmd src/control/attach src/control/vmctl

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "control/sockdir.h"
-#include "sandbox/sandbox.h"
 #include "util/io.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "dev"
@@ -30,7 +30,9 @@ struct vb_ctl_server {
 	pthread_mutex_t ops_lock;
 	struct vb_ctl_ops ops;
 	uint32_t stop_timeout_s;
-	const struct vb_sandbox_policy *confine;
+	/* Besides wake_fd, what ends a wait for a client: the caller's
+	 * descriptors while it serves the socket itself (hand-over). */
+	int cancel_fds[2];
 	pthread_t tid;
 	bool started;
 	bool stop_armed;      /* an orderly stop is waiting for its timeout */
@@ -128,18 +130,21 @@ static int64_t ms_until(const struct timespec *t)
 	return ms < 0 ? 0 : ms;
 }
 
-/* Waits for events on fd or the wake eventfd; returns 1 ready, 0 timeout
- * or wake, -errno. */
+/* Waits for events on fd, the wake eventfd or a cancel descriptor;
+ * returns 1 ready, 0 timeout, wake or cancel, -errno. */
 static int wait_fd(struct vb_ctl_server *s, int fd, short events)
 {
-	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = s->wake_fd, .events = POLLIN } };
+	struct pollfd p[4] = { { .fd = fd, .events = events },
+			       { .fd = s->wake_fd, .events = POLLIN },
+			       { .fd = s->cancel_fds[0], .events = POLLIN },
+			       { .fd = s->cancel_fds[1], .events = POLLIN } };
 	for (;;) {
-		int n = poll(p, 2, VB_CTL_IO_TIMEOUT_MS);
+		int n = poll(p, 4, VB_CTL_IO_TIMEOUT_MS);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n == 0 || (p[1].revents & POLLIN))
+		if (n == 0 || (p[1].revents | p[2].revents | p[3].revents) & POLLIN)
 			return 0;
 		return 1;
 	}
@@ -271,12 +276,35 @@ static void stop_again(struct vb_ctl_server *s, bool force)
 }
 
 /* Milliseconds until the next stop step, or -1 (poll's forever). */
-static int stop_poll_timeout(const struct vb_ctl_server *s)
+int vb_ctl_server_timeout_ms(const struct vb_ctl_server *s)
 {
 	if (!s->stop_armed)
 		return -1;
 	int64_t ms = ms_until(s->nudge_armed ? &s->nudge_at : &s->stop_deadline);
 	return ms > 1000000 ? 1000000 : (int)ms;
+}
+
+int vb_ctl_server_fd(const struct vb_ctl_server *s)
+{
+	return s->listen_fd;
+}
+
+void vb_ctl_server_serve(struct vb_ctl_server *s, bool readable, int cancel_a, int cancel_b)
+{
+	if (s->stop_armed && s->nudge_armed && ms_until(&s->nudge_at) == 0)
+		stop_again(s, false);
+	if (s->stop_armed && ms_until(&s->stop_deadline) == 0)
+		stop_again(s, true);
+	if (!readable)
+		return;
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	s->cancel_fds[0] = cancel_a;
+	s->cancel_fds[1] = cancel_b;
+	serve_client(s, fd);
+	s->cancel_fds[0] = s->cancel_fds[1] = -1;
+	close(fd);
 }
 
 static void *server_main(void *arg)
@@ -285,22 +313,12 @@ static void *server_main(void *arg)
 	for (;;) {
 		struct pollfd p[2] = { { .fd = s->listen_fd, .events = POLLIN },
 				       { .fd = s->wake_fd, .events = POLLIN } };
-		int n = poll(p, 2, stop_poll_timeout(s));
+		int n = poll(p, 2, vb_ctl_server_timeout_ms(s));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN)
 			break;
-		if (s->stop_armed && s->nudge_armed && ms_until(&s->nudge_at) == 0)
-			stop_again(s, false);
-		if (s->stop_armed && ms_until(&s->stop_deadline) == 0)
-			stop_again(s, true);
-		if (n <= 0 || !(p[0].revents & POLLIN))
-			continue;
-		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			continue;
-		serve_client(s, fd);
-		close(fd);
+		vb_ctl_server_serve(s, n > 0 && (p[0].revents & POLLIN), -1, -1);
 	}
 	return NULL;
 }
@@ -315,6 +333,7 @@ int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server *
 	if (!s)
 		return vb_err_set(err, ENOMEM, "control server: out of memory");
 	s->wake_fd = -1;
+	s->cancel_fds[0] = s->cancel_fds[1] = -1;
 	s->owner = geteuid();
 	pthread_mutex_init(&s->ops_lock, NULL);
 	int rc = vb_ctl_listen(dir, name, &s->listen_fd, s->path, sizeof(s->path), err);
@@ -334,14 +353,11 @@ int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server *
 }
 
 int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
-			uint32_t stop_timeout_s, const struct vb_sandbox_policy *confine,
-			struct vb_err *err)
+			uint32_t stop_timeout_s, struct vb_err *err)
 {
 	s->ops = *ops;
 	s->stop_timeout_s = stop_timeout_s;
-	s->confine = confine;
-	int rc = vb_sandbox_thread_start(&s->tid, VB_SANDBOX_CONTROL, s->confine, server_main, s,
-					 "control server", err);
+	int rc = vb_thread_start_blocked(&s->tid, server_main, s, "control server", err);
 	s->started = rc == 0;
 	return rc;
 }

@@ -1,23 +1,29 @@
-/* The control server: one thread that answers control requests
- * (proto.h) on a VM's socket (sockdir.h) by calling the VM's callbacks.
+/* The control server: answers control requests (proto.h) on a VM's
+ * socket (sockdir.h) by calling the VM's callbacks, on a thread of its own
+ * or, handed over, on the caller's.
  *
  * A VM's use (vmctl.h, through the builder's publisher hooks):
  * vb_ctl_server_open and vb_ctl_server_start in the first stage (claiming
  * the VM's name, so a name in use is refused before anything is built,
  * and answering at once, so `list` and `stop` never wait on a VM that is
  * still being built). The ops answer for a VM that is starting until the
- * build is done, when vb_ctl_server_set_ops gives the full ones; the
- * teardown sets the starting-style ones back before it takes the VM
- * apart, and vb_ctl_server_close (joining the thread and removing the
- * socket) is the last undo.
+ * build is done, when vb_ctl_server_set_ops gives the full ones and
+ * the thread is stopped, handed over: while the guest runs, the
+ * thread that waits for the run answers (machine/vcpu.h: vb_run_service),
+ * under its own seccomp filter, so no thread runs unfiltered beside the
+ * guest and none loads a filter of its own for this. The teardown sets
+ * the starting-style ones back before it takes the VM apart (nobody
+ * answers then: a client waits, then finds the socket gone), and
+ * vb_ctl_server_close (removing the socket) is the last undo.
  *
  * Only the socket's owner may talk to it: the peer's uid (SO_PEERCRED) must
  * equal the server's effective uid, on top of the 0700 directory. One
  * connection is served at a time and every read and write waits at most
  * VB_CTL_IO_TIMEOUT_MS, so a client that stalls delays others but never
- * the vCPUs, which never wait for this thread.
+ * the vCPUs, which never wait for the server; served by the caller, a
+ * wait also ends when one of its cancel descriptors becomes readable.
  *
- * Callbacks run on the server thread. Those that fill a reply get it
+ * Callbacks run on the serving thread. Those that fill a reply get it
  * already started with "ok"; any of them returns 0 or -errno with err
  * filled, which becomes an error reply. A NULL callback answers "not
  * supported". stop(force = false) asks the guest to power off; if the VM
@@ -33,7 +39,6 @@
 #include <stdint.h>
 
 #include "control/proto.h"
-#include "sandbox/sandbox.h"
 #include "util/err.h"
 
 #define VB_CTL_IO_TIMEOUT_MS 5000
@@ -63,12 +68,11 @@ struct vb_ctl_server;
 int vb_ctl_server_open(const char *dir, const char *name, struct vb_ctl_server **out,
 		       struct vb_err *err);
 
-/* Starts the thread, which confines itself as VB_SANDBOX_CONTROL first
- * (sandbox/sandbox.h; confine NULL: not at all; it must outlive the
- * server). ops is copied; ops->ctx must outlive the server. */
+/* Starts the thread, with every signal blocked. It loads no seccomp
+ * filter: it must be gone (vb_ctl_server_stop) before guest code
+ * runs. ops is copied; ops->ctx must outlive the server. */
 int vb_ctl_server_start(struct vb_ctl_server *s, const struct vb_ctl_ops *ops,
-			uint32_t stop_timeout_s, const struct vb_sandbox_policy *confine,
-			struct vb_err *err);
+			uint32_t stop_timeout_s, struct vb_err *err);
 
 /* Replaces the ops (copied). When it returns, no callback of the old ops
  * runs or will run: a request being answered finishes first. */
@@ -80,6 +84,16 @@ const char *vb_ctl_server_path(const struct vb_ctl_server *s);
  * the name claimed. The builder's undo of the start stage, so the VM's
  * parts the callbacks use can go. */
 void vb_ctl_server_stop(struct vb_ctl_server *s);
+
+/* Handed over: once vb_ctl_server_stop returned, the caller's thread may
+ * answer instead. When vb_ctl_server_fd is readable (POLLIN) or
+ * vb_ctl_server_timeout_ms (-1: never) has run out, it calls
+ * vb_ctl_server_serve, which takes the stop steps that are due and, if
+ * readable, serves one client; a wait for that client ends early when
+ * cancel_a or cancel_b (-1: none) is readable. */
+int vb_ctl_server_fd(const struct vb_ctl_server *s);
+int vb_ctl_server_timeout_ms(const struct vb_ctl_server *s);
+void vb_ctl_server_serve(struct vb_ctl_server *s, bool readable, int cancel_a, int cancel_b);
 
 /* Stops and joins the thread if started, closes and unlinks the socket,
  * frees s. NULL is fine. */

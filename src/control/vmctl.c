@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "control/sockdir.h"
+#include "machine/vcpu.h"
 #include "virtio/balloon.h"
 
 /* ---- answered whatever the state ---- */
@@ -228,16 +229,36 @@ static int publish_claim(void *ctx, struct vb_vm *vm, const char *name, struct v
 		rc = vb_ctl_server_open(dir, name, &c->server, err);
 	const struct vb_ctl_ops ops = ops_for(c, false);
 	if (!rc)
-		rc = vb_ctl_server_start(c->server, &ops, c->stop_timeout_s,
-					 vb_vm_confine_policy(vm), err);
+		rc = vb_ctl_server_start(c->server, &ops, c->stop_timeout_s, err);
 	return rc;
 }
 
-static void publish_running(void *ctx)
+static int serve_timeout_ms(void *ctx)
+{
+	struct vb_vmctl *c = ctx;
+	return vb_ctl_server_timeout_ms(c->server);
+}
+
+static void serve(void *ctx, bool readable, int cancel_a, int cancel_b)
+{
+	struct vb_vmctl *c = ctx;
+	vb_ctl_server_serve(c->server, readable, cancel_a, cancel_b);
+}
+
+/* The server's thread loaded no filter: the thread waiting for the run
+ * answers instead, under its own. */
+static void publish_running(void *ctx, struct vb_run_service *service)
 {
 	struct vb_vmctl *c = ctx;
 	const struct vb_ctl_ops ops = ops_for(c, true);
 	vb_ctl_server_set_ops(c->server, &ops);
+	vb_ctl_server_stop(c->server);
+	*service = (struct vb_run_service){
+		.ctx = c,
+		.fd = vb_ctl_server_fd(c->server),
+		.timeout_ms = serve_timeout_ms,
+		.serve = serve,
+	};
 }
 
 static void publish_stopping(void *ctx)

@@ -15,14 +15,16 @@
  *                      starting"
  *   stage 11, running  every request: info, pause, resume, stop (Ctrl-Alt-
  *                      Del, or at once with force), debug, stat, balloon,
- *                      console
+ *                      console; the server thread ends and the thread
+ *                      that waits for the run answers instead, under its
+ *                      seccomp filter (server.h)
  *   first undo         as while starting, the state "stopping"; when the
  *                      hook returns no request that uses the VM's parts
  *                      is in progress (vb_ctl_server_set_ops waits)
- *   last undo          the server stops and the socket is removed
+ *   last undo          the socket is removed
  *
- * The server thread is the only caller of the VM's control calls; the VM
- * must outlive the publisher's release hook. */
+ * The server is the only caller of the VM's control calls, one request at
+ * a time; the VM must outlive the publisher's release hook. */
 #ifndef VB_CONTROL_VMCTL_H
 #define VB_CONTROL_VMCTL_H
 
@@ -36,8 +38,8 @@ struct vb_vmctl {
 				       * after this (VB_CTL_STOP_TIMEOUT_DEFAULT_S) */
 	struct vb_ctl_server *server;  /* set by the claim hook */
 	struct vb_vm *vm;
-	/* /proc/self/statm, opened at the claim: the control thread opens no
-	 * file once it is confined. */
+	/* /proc/self/statm, opened at the claim: the thread that answers
+	 * while the guest runs opens no file. */
 	int statm_fd;
 };
 

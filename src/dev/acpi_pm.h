@@ -11,8 +11,8 @@
  * pulses the GED's edge-triggered line; the GED's _EVT reads (and so
  * clears) the register and notifies the power button device.
  *
- * Threads: vCPU threads access the registers, the control thread presses
- * the button; the device's lock orders them. */
+ * Threads: vCPU threads access the registers, the thread that answers
+ * the control socket presses the button; the device's lock orders them. */
 #ifndef VB_DEV_ACPI_PM_H
 #define VB_DEV_ACPI_PM_H
 

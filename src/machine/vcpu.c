@@ -510,17 +510,31 @@ static int timer_timeout(struct runner *r, int64_t *due_ms)
 	return -1;
 }
 
-/* Waits for a finished vCPU or SIGINT/SIGTERM; returns the signal, 0, or
- * -errno if poll itself failed. */
+/* The sooner of two poll timeouts (-1: none). */
+static int sooner(int a_ms, int b_ms)
+{
+	if (a_ms < 0)
+		return b_ms;
+	if (b_ms < 0)
+		return a_ms;
+	return a_ms < b_ms ? a_ms : b_ms;
+}
+
+/* Waits for a finished vCPU or SIGINT/SIGTERM, serving the handlers'
+ * service meanwhile; returns the signal, 0, or -errno if poll itself
+ * failed. */
 static int wait_for_stop(struct runner *r, int sig_fd)
 {
-	struct pollfd fds[2] = {
+	const struct vb_run_service *svc = r->h->service;
+	struct pollfd fds[3] = {
 		{ .fd = r->wake_fd, .events = POLLIN },
 		{ .fd = sig_fd, .events = POLLIN },
+		{ .fd = svc ? svc->fd : -1, .events = POLLIN },
 	};
 	int64_t due_ms = r->h->timer && r->h->timer_ms ? monotonic_ms() + r->h->timer_ms : -1;
 	for (;;) {
-		int ready = poll(fds, 2, timer_timeout(r, &due_ms));
+		int svc_ms = svc ? svc->timeout_ms(svc->ctx) : -1;
+		int ready = poll(fds, 3, sooner(timer_timeout(r, &due_ms), svc_ms));
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
@@ -533,6 +547,11 @@ static int wait_for_stop(struct runner *r, int sig_fd)
 			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				return (int)si.ssi_signo;
 		}
+		/* A broken service is dropped, not spun on. */
+		if (fds[2].revents & (POLLERR | POLLNVAL))
+			fds[2].fd = -1;
+		if (svc)
+			svc->serve(svc->ctx, fds[2].revents & POLLIN, r->wake_fd, sig_fd);
 	}
 }
 

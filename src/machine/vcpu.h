@@ -96,6 +96,20 @@ struct vb_vcpu_exit {
  * VB_EXIT_KIND_BAD with a reason. */
 void vb_vcpu_decode(struct kvm_run *run, size_t run_bytes, struct vb_vcpu_exit *e);
 
+/* Work for the thread that waits for the run, between its other waits
+ * (the control socket: vm.h, vb_vm_publisher.running): it runs under
+ * that thread's seccomp filter, with no thread of its own. */
+struct vb_run_service {
+	void *ctx;
+	int fd; /* polled for POLLIN; -1: no service */
+	/* Milliseconds until serve is due without fd (-1: never). */
+	int (*timeout_ms)(void *ctx);
+	/* fd readable or the timeout run out. A wait inside it must end
+	 * when cancel_a or cancel_b is readable: the run ended, or a signal
+	 * came. */
+	void (*serve)(void *ctx, bool readable, int cancel_a, int cancel_b);
+};
+
 struct vb_exit_handlers {
 	void *ctx;
 	/* One access of size 1, 2 or 4 bytes; for reads fill data. NULL:
@@ -123,6 +137,8 @@ struct vb_exit_handlers {
 	 * and joined (NULL: nothing): whatever could keep one of them from
 	 * coming back gives up. */
 	void (*ending)(void *ctx);
+	/* NULL: none. */
+	const struct vb_run_service *service;
 };
 
 enum vb_vcpu_action { VB_VCPU_CONTINUE, VB_VCPU_STOP, VB_VCPU_FAIL };

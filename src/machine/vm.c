@@ -88,11 +88,6 @@ static struct vb_sandbox_policy confine_policy(const struct vb_machine_graph *g)
 	};
 }
 
-const struct vb_sandbox_policy *vb_vm_confine_policy(const struct vb_vm *vm)
-{
-	return &vm->confine;
-}
-
 /* ---- stage 0: the VM's name ---- */
 
 /* Claiming the name first refuses a second VM of the same name before
@@ -680,8 +675,9 @@ static int publish_running(struct vb_vm *vm, struct vb_err *err)
 	const struct vb_vm_publisher *pub = vm->opts->publisher;
 	(void)err;
 	atomic_store(&vm->phase, VM_RUNNING);
+	vm->control.fd = -1;
 	if (pub)
-		pub->running(pub->ctx);
+		pub->running(pub->ctx, &vm->control);
 	return 0;
 }
 
@@ -871,6 +867,7 @@ static int run_vcpus(struct vb_vm *vm, struct vb_vm_outcome *out, struct vb_err 
 		.timer_ms = vm->opts->quiet_note_s * 1000u,
 		.confine = &vm->confine,
 		.ending = cancel_console_writes,
+		.service = vm->control.fd >= 0 ? &vm->control : NULL,
 	};
 	struct vb_run_result res;
 	int rc = vb_vcpu_run_all_ctl(vm->vcpus, vm->n_vcpus, &h, vm->vcpu_ctl, &res, err);

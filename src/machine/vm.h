@@ -76,6 +76,8 @@
  * opaque outside the builder. */
 struct vb_vm;
 
+struct vb_run_service; /* vcpu.h */
+
 /* The hooks through which a VM becomes reachable (the control socket:
  * control/vmctl.h). Each is called from the thread running vb_vm_run. */
 struct vb_vm_publisher {
@@ -85,8 +87,13 @@ struct vb_vm_publisher {
 	 * VM: only vb_vm_get_info and vb_vm_stop may be called on vm until
 	 * running. */
 	int (*claim)(void *ctx, struct vb_vm *vm, const char *name, struct vb_err *err);
-	/* Stage 11, every part built: any control call from now on. */
-	void (*running)(void *ctx);
+	/* Stage 11, every part built: any control call from now on. No
+	 * thread of the publisher's may run on once it returns: guest code
+	 * runs next, and a thread that loaded no seccomp filter must not run
+	 * beside it. What it still has to do while the guest runs it may
+	 * put in *service (fd -1 when called: nothing), which the thread
+	 * that waits for the run serves under its own filter (vcpu.h). */
+	void (*running)(void *ctx, struct vb_run_service *service);
 	/* The first undo: vb_vm_get_info and vb_vm_stop only, again. When it
 	 * returns, no other call may be in progress or start later. */
 	void (*stopping)(void *ctx);
@@ -164,11 +171,6 @@ enum vb_vm_state { VB_VM_STARTING, VB_VM_RUNNING, VB_VM_PAUSED, VB_VM_STOPPING }
 
 /* "starting", "running", "paused", "stopping". */
 const char *vb_vm_state_name(enum vb_vm_state state);
-
-/* How vm's threads confine themselves (sandbox/sandbox.h): a thread the
- * publisher starts (the control server) does it at its start. Valid from
- * the claim to the release. */
-const struct vb_sandbox_policy *vb_vm_confine_policy(const struct vb_vm *vm);
 
 struct vb_vm_info {
 	const char *name;     /* valid while vm is */

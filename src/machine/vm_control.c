@@ -87,8 +87,8 @@ static bool button_first(const struct vb_vm *vm)
  * press. One that did is powering off, slowly: Ctrl-Alt-Del would turn
  * that into a reboot (systemd starts its reboot target even then), so
  * the timeout alone forces a guest that never gets there. A paused guest
- * could not react: resume it. Called on the control thread only
- * (server.h), so the count needs no lock. */
+ * could not react: resume it. Called by the control server only, one
+ * request at a time (control/server.h), so the count needs no lock. */
 static int ask_guest_to_stop(struct vb_vm *vm, struct vb_err *err)
 {
 	bool button = button_first(vm);

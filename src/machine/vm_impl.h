@@ -73,6 +73,7 @@ struct vb_vm {
 	 * vCPUs, and the phase the control calls go by. */
 	char name[VB_NAME_MAX + 1];
 	struct vb_vcpu_ctl *vcpu_ctl;
+	struct vb_run_service control; /* the publisher's, while the guest runs */
 	struct timespec started;
 	atomic_int phase; /* enum vm_phase */
 

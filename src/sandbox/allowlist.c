@@ -113,15 +113,15 @@ static const struct group io_wait = {
 	CALLS(SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait)),
 };
 
-/* The control server (control/server.c): answers on its socket, checks the
- * peer's credentials, pauses the vCPUs (a kick signal to each) and reads
- * their registers while they are held (vmboot debug), and rereads the
- * already open /proc/self/statm (vmboot stat, pread). */
+/* The control socket, which the main thread answers while the guest runs
+ * (control/server.h): a client's connection and credentials, its request
+ * and the reply, pausing the vCPUs (a kick signal to each, main_teardown's
+ * tgkill) and reading their registers while they are held (vmboot debug,
+ * main_teardown's KVM_GET_REGS and KVM_GET_SREGS), and rereading the
+ * already open /proc/self/statm (vmboot stat). */
 static const struct group control_socket = {
-	"the control socket, kicking vCPU threads for a pause, their registers",
-	CALLS(SCMP_SYS(accept4), SCMP_SYS(getsockopt), SCMP_SYS(shutdown), SCMP_SYS(fcntl),
-	      SCMP_SYS(tgkill), SCMP_SYS(eventfd2)),
-	IOCTLS(KVM_GET_REGS, KVM_GET_SREGS),
+	"answering the control socket",
+	CALLS(SCMP_SYS(accept4), SCMP_SYS(getsockopt), SCMP_SYS(recvfrom), SCMP_SYS(pread64)),
 };
 
 /* A user switch still to come (privs.h): libc runs setresuid and its kin
@@ -134,11 +134,12 @@ static const struct group user_switch = {
 	      SCMP_SYS(setgid)),
 };
 
-/* The main thread after the build: waits (poll on the signalfd and the
- * wake eventfd), kicks vCPU threads, then takes the VM apart in reverse
- * build order: joins threads, deassigns doorbells and memory slots, resets
- * vhost owners, restores the terminal, unlinks the control socket, drops
- * disk locks, ends the vmboot-net helper and tells a service manager. */
+/* The main thread after the build: waits (poll on the signalfd, the
+ * wake eventfd and the control socket), kicks vCPU threads, then takes
+ * the VM apart in reverse build order: joins threads, deassigns
+ * doorbells and memory slots, resets vhost owners, restores the
+ * terminal, unlinks the control socket, drops disk locks, ends the
+ * vmboot-net helper and tells a service manager. */
 static const struct group main_teardown = {
 	"the run loop and the teardown",
 	CALLS(SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(tgkill), SCMP_SYS(rt_sigaction),
@@ -181,7 +182,8 @@ struct kind {
  * without KVM_CAP_IOEVENTFD every queue is served there, so it needs what a
  * device's I/O needs, but never a new socket, exec or clone. */
 static const struct kind kinds[] = {
-	[VB_SANDBOX_MAIN] = { .name = "main", .groups = { &libc_base, &main_teardown } },
+	[VB_SANDBOX_MAIN] = { .name = "main",
+			      .groups = { &libc_base, &main_teardown, &control_socket } },
 	[VB_SANDBOX_VCPU] = { .name = "vcpu",
 			      .groups = { &libc_base, &vcpu_run, &device_control, &device_io,
 					  &ninep_files } },
@@ -189,9 +191,6 @@ static const struct kind kinds[] = {
 			    .groups = { &libc_base, &io_wait, &device_control, &device_io,
 					&ninep_files },
 			    .may_end_vmboot = true },
-	[VB_SANDBOX_CONTROL] = { .name = "control",
-				 .groups = { &libc_base, &control_socket, &device_control,
-					     &device_io } },
 	[VB_SANDBOX_NETD] = { .name = "netd", .groups = { &libc_base, &netd_slirp } },
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))

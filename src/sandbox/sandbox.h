@@ -32,18 +32,17 @@
 #include "util/err.h"
 
 enum vb_sandbox_kind {
-	VB_SANDBOX_MAIN,    /* the run loop, then the teardown */
-	VB_SANDBOX_VCPU,    /* KVM_RUN and the exits' device handlers */
-	VB_SANDBOX_IO,      /* doorbell, device worker and console reader threads */
-	VB_SANDBOX_CONTROL, /* the control socket's server */
-	VB_SANDBOX_NETD,    /* the vmboot-net helper, serving frames */
+	VB_SANDBOX_MAIN, /* the run loop and the control socket, then the teardown */
+	VB_SANDBOX_VCPU, /* KVM_RUN and the exits' device handlers */
+	VB_SANDBOX_IO,   /* doorbell, device worker and console reader threads */
+	VB_SANDBOX_NETD, /* the vmboot-net helper, serving frames */
 };
 #define VB_SANDBOX_KINDS (VB_SANDBOX_NETD + 1)
 
 /* The exit status of a process the debug mode's SIGSYS handler ended. */
 #define VB_SANDBOX_DEBUG_EXIT 159
 
-/* "main", "vcpu", "io", "control", "netd". */
+/* "main", "vcpu", "io", "netd". */
 const char *vb_sandbox_kind_name(enum vb_sandbox_kind kind);
 
 /* PR_SET_NO_NEW_PRIVS on the calling thread and all it creates or runs

@@ -11,8 +11,11 @@
  * fakevm --hang NAME is a hung VM instead: it claims NAME's socket,
  * accepts connections and never answers (as a VM stopped in a debugger
  * would look); "ready PATH" names the socket; it exits after 60 s.
+ * fakevm --ending NAME is a VM being taken apart: it does the same until
+ * the first connection comes, then closes everything, removes its socket
+ * and exits, having answered nothing (as vmboot's teardown does).
  *
- * Usage: fakevm [--hang] NAME */
+ * Usage: fakevm [--hang | --ending] NAME */
 #include <errno.h>
 #include <poll.h>
 #include <stdatomic.h>
@@ -121,8 +124,9 @@ static void take_input(struct fake *f, char *line, size_t *used)
 		*used = 0;
 }
 
-/* Accepts and holds every connection, answering nothing. */
-static int hang(const char *name)
+/* Accepts and holds every connection, answering nothing; with
+ * end_at_first, only until the first one. */
+static int hang(const char *name, bool end_at_first)
 {
 	struct vb_err err = { .msg = "" };
 	char dir[VB_CTL_PATH_MAX], path[VB_CTL_PATH_MAX];
@@ -143,6 +147,10 @@ static int hang(const char *name)
 			held[n_held++] = c;
 		else if (c >= 0)
 			close(c);
+		if (c >= 0 && end_at_first) {
+			usleep(300000); /* the teardown takes a while */
+			break;
+		}
 	}
 	while (n_held > 0)
 		close(held[--n_held]);
@@ -154,13 +162,15 @@ static int hang(const char *name)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--hang"))
-		return hang(argv[2]);
+		return hang(argv[2], false);
+	if (argc == 3 && !strcmp(argv[1], "--ending"))
+		return hang(argv[2], true);
 	struct fake f = { .name = argc == 2 ? argv[1] : NULL };
 	struct vb_err err = { .msg = "" };
 	char dir[VB_CTL_PATH_MAX];
 	struct vb_ctl_server *server = NULL;
 	if (!f.name) {
-		fprintf(stderr, "usage: fakevm [--hang] NAME\n");
+		fprintf(stderr, "usage: fakevm [--hang | --ending] NAME\n");
 		return 2;
 	}
 	const struct vb_ctl_ops ops = {
@@ -168,7 +178,7 @@ int main(int argc, char **argv)
 		.stat = fake_stat, .debug = fake_debug,
 	};
 	if (vb_ctl_dir(dir, sizeof(dir), &err) || vb_ctl_server_open(dir, f.name, &server, &err) ||
-	    vb_pty_open(&f.pty, &err) || vb_ctl_server_start(server, &ops, 5, NULL, &err)) {
+	    vb_pty_open(&f.pty, &err) || vb_ctl_server_start(server, &ops, 5, &err)) {
 		fprintf(stderr, "fakevm: %s\n", err.msg);
 		vb_ctl_server_close(server);
 		return 1;

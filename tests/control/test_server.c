@@ -2,10 +2,14 @@
  * the client (control/client.h): requests answered, bad requests get an
  * error reply and the server keeps serving, another uid is refused, an
  * orderly stop is forced after its timeout, the ops can be swapped (as
- * the builder does once a starting VM is built), and a socket that never
+ * the builder does once a starting VM is built), the caller's thread
+ * answers once the server's thread is stopped (handed over, as while the
+ * guest runs), and a socket that never
  * answers (even one whose backlog is full) costs a call its deadline and
  * no more. No KVM. */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -29,6 +33,7 @@
 
 struct fake {
 	atomic_int pauses, resumes, orderly_stops, forced_stops;
+	_Atomic pthread_t paused_by;
 };
 
 static int fake_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
@@ -43,7 +48,9 @@ static int fake_info(void *ctx, struct vb_ctl_reply *r, struct vb_err *err)
 static int fake_pause(void *ctx, struct vb_err *err)
 {
 	(void)err;
-	atomic_fetch_add(&((struct fake *)ctx)->pauses, 1);
+	struct fake *f = ctx;
+	atomic_store(&f->paused_by, pthread_self());
+	atomic_fetch_add(&f->pauses, 1);
 	return 0;
 }
 
@@ -85,7 +92,7 @@ static int setup(void **state)
 		.ctx = &f->fake, .info = fake_info, .pause = fake_pause,
 		.resume = fake_resume, .stop = fake_stop,
 	};
-	if (vb_ctl_server_start(f->s, &ops, 30, NULL, &err))
+	if (vb_ctl_server_start(f->s, &ops, 30, &err))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s", vb_ctl_server_path(f->s));
 	*state = f;
@@ -219,6 +226,47 @@ static void test_stop_timeout(void **state)
 	assert_int_equal(atomic_load(&f->fake.forced_stops), 2);
 }
 
+/* A client on its own thread: a pause, then a stop the fake VM ignores. */
+static void *handed_over_client(void *arg)
+{
+	struct fixture *f = arg;
+	struct vb_err err = { "" };
+	char *reply;
+	const char *body;
+	int rc = vb_ctl_call(f->path, "pause", &reply, &body, &err);
+	if (!rc)
+		free(reply);
+	if (!rc)
+		rc = vb_ctl_call(f->path, "stop timeout=2", &reply, &body, &err);
+	if (!rc)
+		free(reply);
+	return (void *)(intptr_t)rc;
+}
+
+/* Handed over, the test's thread answers: it polls the socket and calls
+ * serve, which also takes the forced stop when its time comes. */
+static void test_handed_over(void **state)
+{
+	struct fixture *f = *state;
+	vb_ctl_server_stop(f->s);
+	pthread_t client;
+	assert_int_equal(pthread_create(&client, NULL, handed_over_client, f), 0);
+	/* At most ~20 s; no assertion on how long it took. */
+	for (int i = 0; i < 200 && !atomic_load(&f->fake.forced_stops); i++) {
+		struct pollfd p = { .fd = vb_ctl_server_fd(f->s), .events = POLLIN };
+		int ms = vb_ctl_server_timeout_ms(f->s);
+		int n = poll(&p, 1, ms >= 0 && ms < 100 ? ms : 100);
+		vb_ctl_server_serve(f->s, n > 0 && (p.revents & POLLIN), -1, -1);
+	}
+	void *rc;
+	pthread_join(client, &rc);
+	assert_int_equal((intptr_t)rc, 0);
+	assert_int_equal(atomic_load(&f->fake.pauses), 1);
+	assert_true(pthread_equal(atomic_load(&f->fake.paused_by), pthread_self()));
+	assert_int_equal(atomic_load(&f->fake.orderly_stops), 2);
+	assert_int_equal(atomic_load(&f->fake.forced_stops), 1);
+}
+
 /* As uid 65534: exit 0 when refused as expected. With fs_root the child
  * keeps root's file access (fsuid 0), so it gets past the 0700 directory
  * and the server's SO_PEERCRED check (which sees the euid) must refuse. */
@@ -346,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handed_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_uid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_socket, setup, teardown),

@@ -6,7 +6,9 @@
 # - a VM still being built (vmboot run held in its first stage by
 #   VMBOOT_TEST_BUILD_DELAY_MS) answers at once: list shows it "starting",
 #   pause is refused as "starting", and stop ends the build: run exits 0
-#   and its control socket is removed.
+#   and its control socket is removed;
+# - a VM being taken apart (fakevm --ending), which answers no one and then
+#   goes: list leaves it out, and stop reports it stopped.
 set -u
 
 # shellcheck source=SCRIPTDIR/../lib/common.sh
@@ -91,6 +93,23 @@ vm_pid=
 check "run stopped while starting exits 0 (got $rc)" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || show "$TMP/run.out"
 check "the stopped VM's socket is removed" [ ! -e "$sock" ]
+
+# --- a VM being taken apart ------------------------------------------------
+ending() { # ending NAME: fakevm --ending NAME, in the background, ready
+	"$FAKEVM" --ending "$1" >"$TMP/$1.out" 2>&1 &
+	ending_pids="${ending_pids:-} $!"
+	wait_until grep -q '^ready ' "$TMP/$1.out" || { echo "FAIL: fakevm --ending $1 did not start"; show "$TMP/$1.out"; exit 1; }
+}
+ending gone1
+bounded 0 "$VMBOOT" list
+check "list leaves out a VM that ended while asked" sh -c "! grep -q '^gone1 ' '$TMP/out'"
+[ "$failures" -eq 0 ] || show "$TMP/out"
+ending gone2
+bounded 0 "$VMBOOT" stop gone2
+check "stop of a VM that ended while asked reports it stopped" grep -q '^gone2: stopped$' "$TMP/out"
+[ "$failures" -eq 0 ] || show "$TMP/out"
+# shellcheck disable=SC2086 # the pids, one word each
+wait $ending_pids
 
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

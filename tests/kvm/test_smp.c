@@ -1,7 +1,11 @@
 /* Boots tests/guests/smp.bin with every vCPU runnable at the entry and
  * checks that each one printed its line exactly once; and the run loop's
- * stops: SIGINT, and its timer (the KVM-PVM quiet note, cli/pvm.h). */
+ * stops: SIGINT, and its timer (the KVM-PVM quiet note, cli/pvm.h); and
+ * the service the waiting thread runs while the guest runs (the control
+ * socket: vcpu.h, vb_run_service). */
+#include <pthread.h>
 #include <setjmp.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,6 +123,90 @@ static void test_timer_fires_once_while_the_guest_halts(void **state)
 	kvmtest_vm_destroy(&vm);
 }
 
+/* The guest halts for good (as above): only the service can end the run. */
+static const uint8_t halt_forever[] = { 0xf4, 0xeb, 0xfd };
+
+struct service_probe {
+	struct vb_vcpu_ctl *ctl;
+	int fd;
+	int timeout_ms;
+	int calls;
+	bool readable;
+	bool on_waiting_thread;
+	int cancel_a, cancel_b;
+	pthread_t waiter;
+};
+
+static int probe_timeout_ms(void *ctx)
+{
+	return ((struct service_probe *)ctx)->timeout_ms;
+}
+
+static void probe_serve(void *ctx, bool readable, int cancel_a, int cancel_b)
+{
+	struct service_probe *p = ctx;
+	p->calls++;
+	p->readable = readable;
+	p->on_waiting_thread = pthread_equal(pthread_self(), p->waiter);
+	p->cancel_a = cancel_a;
+	p->cancel_b = cancel_b;
+	vb_vcpu_ctl_stop(p->ctl, "the service stopped it");
+}
+
+/* Runs the halting guest with the probe as its service until the probe
+ * stops it. */
+static void run_with_service(struct service_probe *probe)
+{
+	struct kvmtest_vm vm;
+	kvmtest_vm_create(&vm, 1, false, NULL);
+	uint8_t *at = vb_gmem_ptr(&vm.mem, VB_TEST_GUEST_LOAD_GPA, sizeof(halt_forever));
+	assert_non_null(at);
+	memcpy(at, halt_forever, sizeof(halt_forever));
+	struct vb_err err = { { 0 } };
+	assert_int_equal(vb_vcpu_ctl_create(&probe->ctl, &err), 0);
+	probe->waiter = pthread_self();
+	const struct vb_run_service svc = {
+		.ctx = probe, .fd = probe->fd, .timeout_ms = probe_timeout_ms, .serve = probe_serve,
+	};
+	struct vb_exit_handlers h = { .ctx = probe, .service = &svc };
+	struct vb_run_result res;
+	alarm(60); /* a service never served kills the test instead of hanging it */
+	int r = vb_vcpu_run_all_ctl(vm.vcpus, vm.n_vcpus, &h, probe->ctl, &res, &err);
+	alarm(0);
+	if (r < 0)
+		fail_msg("run: %s", err.msg);
+	assert_int_equal(res.action, VB_VCPU_STOP);
+	assert_string_equal(res.why.msg, "the service stopped it");
+	assert_int_equal(probe->calls, 1);
+	assert_true(probe->on_waiting_thread);
+	vb_vcpu_ctl_destroy(probe->ctl);
+	kvmtest_vm_destroy(&vm);
+}
+
+static void test_service_served_when_its_fd_is_readable(void **state)
+{
+	(void)state;
+	struct service_probe probe = { .fd = eventfd(1, EFD_CLOEXEC), .timeout_ms = -1 };
+	assert_true(probe.fd >= 0);
+	run_with_service(&probe);
+	assert_true(probe.readable);
+	/* The run's end and the signals: what a client's wait must end on. */
+	assert_true(probe.cancel_a >= 0 && probe.cancel_b >= 0);
+	assert_int_not_equal(probe.cancel_a, probe.cancel_b);
+	assert_int_not_equal(probe.cancel_a, probe.fd);
+	close(probe.fd);
+}
+
+static void test_service_served_when_its_timeout_runs_out(void **state)
+{
+	(void)state;
+	struct service_probe probe = { .fd = eventfd(0, EFD_CLOEXEC), .timeout_ms = 20 };
+	assert_true(probe.fd >= 0);
+	run_with_service(&probe);
+	assert_false(probe.readable);
+	close(probe.fd);
+}
+
 int main(void)
 {
 	kvmtest_require_kvm();
@@ -127,6 +215,8 @@ int main(void)
 		cmocka_unit_test(test_smp_4),
 		cmocka_unit_test(test_sigint_stops_spinning_vcpus),
 		cmocka_unit_test(test_timer_fires_once_while_the_guest_halts),
+		cmocka_unit_test(test_service_served_when_its_fd_is_readable),
+		cmocka_unit_test(test_service_served_when_its_timeout_runs_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -134,7 +134,7 @@ static void assert_allowed_write(enum vb_sandbox_kind kind)
 }
 
 static const enum vb_sandbox_kind all_kinds[] = { VB_SANDBOX_MAIN, VB_SANDBOX_VCPU, VB_SANDBOX_IO,
-						  VB_SANDBOX_CONTROL, VB_SANDBOX_NETD };
+						  VB_SANDBOX_NETD };
 
 static void every_kind_writes_and_dies_of_ptrace_and_execve(void **state)
 {
@@ -160,11 +160,9 @@ static void io_makes_no_socket(void **state)
 	assert_killed(VB_SANDBOX_IO, PROBE_BAD_IOCTL);
 }
 
-static void control_and_main_open_no_file(void **state)
+static void main_opens_no_file(void **state)
 {
 	(void)state;
-	assert_killed(VB_SANDBOX_CONTROL, PROBE_OPENAT);
-	assert_killed(VB_SANDBOX_CONTROL, PROBE_SOCKET);
 	assert_killed(VB_SANDBOX_MAIN, PROBE_OPENAT);
 	assert_killed(VB_SANDBOX_MAIN, PROBE_BAD_IOCTL);
 }
@@ -326,7 +324,7 @@ int main(void)
 		cmocka_unit_test(every_kind_writes_and_dies_of_ptrace_and_execve),
 		cmocka_unit_test(vcpu_makes_no_socket_and_no_other_kvm_ioctl),
 		cmocka_unit_test(io_makes_no_socket),
-		cmocka_unit_test(control_and_main_open_no_file),
+		cmocka_unit_test(main_opens_no_file),
 		cmocka_unit_test(netd_makes_no_kvm_ioctl),
 		cmocka_unit_test(debug_mode_names_the_call),
 		cmocka_unit_test(io_ends_vmboot_with_sigterm_only),
