@@ -109,6 +109,10 @@ struct vb_net_backend {
 	/* The backend passes the virtio-net header through (tap with
 	 * IFF_VNET_HDR): the device may offer checksum and TSO offloads. */
 	bool offloads;
+	/* The link's MTU, offered to the guest (VIRTIO_NET_F_MTU) on
+	 * vmboot's path; 0: none offered, so Ethernet's 1500. At most
+	 * VB_NET_FRAME_MAX_BYTES less the headers. */
+	uint16_t mtu;
 	struct vb_net_sink sink;
 	unsigned long send_errors;
 };

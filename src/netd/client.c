@@ -269,6 +269,7 @@ int vb_net_user_create(const struct vb_net_user_config *cfg, struct vb_net_backe
 		return r;
 	}
 	c->base.ops = &client_ops;
+	c->base.mtu = VB_NETD_MTU;
 	*out = &c->base;
 	return 0;
 }

@@ -45,6 +45,11 @@
  * full queue drops frames, so leave room for a burst of TSO-sized TCP
  * output from slirp. */
 #define VB_NETD_SNDBUF_BYTES (4u << 20)
+/* The user-mode link's MTU, libslirp's and the guest's (backend.h): a
+ * guest's TCP then sends 64 KiB segments, each one frame through the
+ * socket and one slirp_input, where 1500 made forty-odd of each. 65520
+ * as slirp4netns chooses (libslirp takes at most 65521). */
+#define VB_NETD_MTU 65520u
 
 /* The helper's path into path: 0, or -errno with err naming every place
  * looked. */

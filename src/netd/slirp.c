@@ -319,6 +319,8 @@ int vb_netd_slirp_create(const struct vb_net_user_config *cfg, struct vb_net_bac
 	sc.vnameserver = ip4(0x0a000203u); /* 10.0.2.3 */
 	sc.vhostname = cfg->hostname;
 	sc.disable_dhcp = !cfg->dhcp;
+	sc.if_mtu = VB_NETD_MTU;
+	sc.if_mru = VB_NETD_MTU;
 	u->slirp = slirp_new(&sc, &slirp_callbacks, u);
 	if (!u->slirp) {
 		free(fw);

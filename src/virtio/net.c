@@ -18,8 +18,9 @@
 /* Frames moved per queue per wakeup, so one busy direction cannot starve
  * the other. */
 #define NET_BATCH 256
-/* Config space (5.1.4): mac[6], status (le16). */
-#define NET_CONFIG_BYTES 8u
+/* Config space (5.1.4): mac[6], status, max_virtqueue_pairs, mtu (le16
+ * each). */
+#define NET_CONFIG_BYTES 12u
 #define NET_S_LINK_UP 1u
 
 struct net {
@@ -36,6 +37,9 @@ struct net {
 	const struct vb_sandbox_policy *confine; /* the I/O thread's first step */
 	atomic_bool stop;
 	uint8_t *txbuf; /* VB_NET_FRAME_MAX_BYTES; I/O thread only */
+	/* A frame's receive buffers until they are published together
+	 * (MRG_RXBUF); at most a queue's worth. Under vdev.vio.lock. */
+	struct vb_virtq_used rx_used[VB_VIRTIO_NET_QUEUE_SIZE];
 	struct vb_virtio_net_stats stats; /* under vdev.vio.lock */
 };
 
@@ -254,56 +258,115 @@ static bool rx_header_ok(const struct vb_virtio *v, const uint8_t *f)
 	return tso_ok(v, type, VB_VIRTIO_NET_F_GUEST_TSO4, VB_VIRTIO_NET_F_GUEST_TSO6);
 }
 
-static void rx_deliver_locked(struct net *n, const uint8_t *frame, size_t len)
+/* Copies frame[at, len) into the popped receive chain (writable
+ * segments only) as far as it goes; notes where the header's
+ * num_buffers (bytes 10-11) landed. Returns the bytes copied. */
+static size_t copy_to_chain(struct vb_virtio *v, const struct vb_virtq_chain *c,
+			    const uint8_t *frame, size_t at, size_t len, uint8_t *num_buffers[2])
+{
+	size_t from = at;
+	for (unsigned i = 0; i < c->n_writable && at < len; i++) {
+		struct iovec *iov = &v->iov[c->n_readable + i];
+		size_t k = len - at < iov->iov_len ? len - at : iov->iov_len;
+		memcpy(iov->iov_base, frame + at, k);
+		for (size_t b = 10; b < 12; b++)
+			if (at <= b && b < at + k)
+				num_buffers[b - 10] = (uint8_t *)iov->iov_base + (b - at);
+		at += k;
+	}
+	return at - from;
+}
+
+/* Pops the next receive chain: 1, or 0 with the frame dropped (no
+ * buffer, or the driver broke the ring: then the device needs a reset). */
+static int rx_pop_locked(struct net *n, struct vb_virtq_chain *c)
+{
+	struct vb_virtio *v = &n->vdev.vio;
+	struct vb_err err = { 0 };
+	int r = vb_virtio_pop_locked(v, VB_VIRTIO_NET_RXQ, c, &err);
+	if (r < 0)
+		vb_virtio_fail_locked(v, err.msg);
+	/* 5.1.6.3: receive buffers are device-writable only. */
+	if (r > 0 && c->n_readable) {
+		vb_virtio_fail_locked(v, "receive chain with a device-readable buffer");
+		r = 0;
+	}
+	if (r <= 0)
+		n->stats.rx_dropped++;
+	return r > 0;
+}
+
+static void rx_publish_locked(struct net *n, const struct vb_virtq_used *used, uint16_t count)
+{
+	struct vb_virtio *v = &n->vdev.vio;
+	struct vb_err err = { 0 };
+	if (vb_virtio_push_all_locked(v, VB_VIRTIO_NET_RXQ, used, count, &err) < 0) {
+		vb_virtio_fail_locked(v, err.msg);
+		return;
+	}
+	vb_virtio_signal_locked(v, VB_VIRTIO_NET_RXQ);
+}
+
+/* Without VIRTIO_NET_F_MRG_RXBUF: the frame in one buffer, or lost. */
+static void rx_one_buffer_locked(struct net *n, const uint8_t *frame, size_t len)
 {
 	struct vb_virtio *v = &n->vdev.vio;
 	struct vb_virtq_chain c;
-	struct vb_err err = { 0 };
-	if (len < VB_NET_HDR_BYTES + VB_NET_ETH_HDR_BYTES || !rx_header_ok(v, frame) ||
-	    !running_locked(v, VB_VIRTIO_NET_RXQ)) {
-		n->stats.rx_dropped++;
+	if (!rx_pop_locked(n, &c))
 		return;
-	}
-	int r = vb_virtio_pop_locked(v, VB_VIRTIO_NET_RXQ, &c, &err);
-	if (r <= 0) {
-		if (r < 0)
-			vb_virtio_fail_locked(v, err.msg);
-		n->stats.rx_dropped++;
-		return;
-	}
-	/* 5.1.6.3: receive buffers are device-writable only. */
-	if (c.n_readable) {
-		vb_virtio_fail_locked(v, "receive chain with a device-readable buffer");
-		n->stats.rx_dropped++;
-		return;
-	}
-	uint32_t written = 0;
+	struct vb_virtq_used used = { c.head, 0 };
 	if (c.writable_bytes >= len) {
-		size_t at = 0;
-		for (unsigned i = 0; i < c.n_writable && at < len; i++) {
-			struct iovec *iov = &v->iov[i];
-			size_t k = len - at < iov->iov_len ? len - at : iov->iov_len;
-			memcpy(iov->iov_base, frame + at, k);
-			/* num_buffers (bytes 10-11) is 1 without MRG_RXBUF. */
-			if (at <= 10 && at + k >= 12) {
-				((uint8_t *)iov->iov_base)[10 - at] = 1;
-				((uint8_t *)iov->iov_base)[11 - at] = 0;
-			}
-			at += k;
-		}
-		written = (uint32_t)len;
+		uint8_t *num_buffers[2] = { NULL, NULL };
+		used.len = (uint32_t)copy_to_chain(v, &c, frame, 0, len, num_buffers);
+		*num_buffers[0] = 1;
+		*num_buffers[1] = 0;
 		n->stats.rx_frames++;
 	} else {
 		/* A buffer too small for the frame: the guest sees a zero-length
 		 * completion and recycles it; the frame is lost. */
 		n->stats.rx_dropped++;
 	}
-	r = vb_virtio_push_locked(v, VB_VIRTIO_NET_RXQ, c.head, written, &err);
-	if (r < 0) {
-		vb_virtio_fail_locked(v, err.msg);
+	rx_publish_locked(n, &used, 1);
+}
+
+/* With VIRTIO_NET_F_MRG_RXBUF (5.1.6.4.2): the frame spreads over as
+ * many buffers as it needs, num_buffers says how many, and the driver
+ * sees them all at once. Too few buffers: they go back unused and the
+ * frame is lost. */
+static void rx_merged_locked(struct net *n, const uint8_t *frame, size_t len)
+{
+	struct vb_virtio *v = &n->vdev.vio;
+	uint8_t *num_buffers[2] = { NULL, NULL };
+	uint16_t count = 0;
+	for (size_t at = 0; at < len;) {
+		struct vb_virtq_chain c;
+		if (!rx_pop_locked(n, &c)) {
+			if (!v->broken)
+				vb_virtio_unpop_locked(v, VB_VIRTIO_NET_RXQ, count);
+			return;
+		}
+		size_t k = copy_to_chain(v, &c, frame, at, len, num_buffers);
+		n->rx_used[count++] = (struct vb_virtq_used){ c.head, (uint32_t)k };
+		at += k;
+	}
+	*num_buffers[0] = (uint8_t)count;
+	*num_buffers[1] = (uint8_t)(count >> 8);
+	n->stats.rx_frames++;
+	rx_publish_locked(n, n->rx_used, count);
+}
+
+static void rx_deliver_locked(struct net *n, const uint8_t *frame, size_t len)
+{
+	struct vb_virtio *v = &n->vdev.vio;
+	if (len < VB_NET_HDR_BYTES + VB_NET_ETH_HDR_BYTES || !rx_header_ok(v, frame) ||
+	    !running_locked(v, VB_VIRTIO_NET_RXQ)) {
+		n->stats.rx_dropped++;
 		return;
 	}
-	vb_virtio_signal_locked(v, VB_VIRTIO_NET_RXQ);
+	if (has(v, VB_VIRTIO_NET_F_MRG_RXBUF))
+		rx_merged_locked(n, frame, len);
+	else
+		rx_one_buffer_locked(n, frame, len);
 }
 
 static void rx_deliver(void *ctx, const uint8_t *frame, size_t len)
@@ -489,6 +552,7 @@ static int net_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct 
 	else
 		vb_virtio_net_mac_generate(NULL, d->name, n->config);
 	n->config[6] = NET_S_LINK_UP;
+	n->config[8] = 1; /* one queue pair */
 	if (n->be->offloads)
 		s->features |= offload_features;
 	int r = choose_path(n, s, a->kernel, err);
@@ -497,6 +561,14 @@ static int net_setup(struct vb_virtio_dev *d, struct vb_virtio_setup *s, struct 
 	if (n->in_kernel) {
 		s->features |= vb_vhost_net_features(&n->vn);
 		return 0;
+	}
+	/* A link MTU above Ethernet's means frames of up to 64 KiB, which
+	 * with MRG_RXBUF the driver receives in its usual small buffers. */
+	s->features |= BIT(VB_VIRTIO_NET_F_MRG_RXBUF);
+	if (n->be->mtu) {
+		s->features |= BIT(VB_VIRTIO_NET_F_MTU);
+		n->config[10] = (uint8_t)n->be->mtu;
+		n->config[11] = (uint8_t)(n->be->mtu >> 8);
 	}
 	return setup_own_path(n, err);
 }

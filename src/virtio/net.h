@@ -55,6 +55,7 @@
 /* Feature bits (5.1.3). */
 #define VB_VIRTIO_NET_F_CSUM 0
 #define VB_VIRTIO_NET_F_GUEST_CSUM 1
+#define VB_VIRTIO_NET_F_MTU 3
 #define VB_VIRTIO_NET_F_MAC 5
 #define VB_VIRTIO_NET_F_GUEST_TSO4 7
 #define VB_VIRTIO_NET_F_GUEST_TSO6 8

@@ -469,10 +469,24 @@ int vb_virtio_pop_locked(struct vb_virtio *v, unsigned q, struct vb_virtq_chain 
 int vb_virtio_push_locked(struct vb_virtio *v, unsigned q, uint16_t head, uint32_t len,
 			  struct vb_err *err)
 {
+	const struct vb_virtq_used one = { head, len };
+	return vb_virtio_push_all_locked(v, q, &one, 1, err);
+}
+
+int vb_virtio_push_all_locked(struct vb_virtio *v, unsigned q, const struct vb_virtq_used *used,
+			      uint16_t n, struct vb_err *err)
+{
 	struct vb_virtq *vq = queue(v, q);
 	if (!vq)
 		return vb_err_set(err, EINVAL, "no queue %u", q);
-	return vb_virtq_push(vq, head, len, err);
+	return vb_virtq_push_all(vq, used, n, err);
+}
+
+void vb_virtio_unpop_locked(struct vb_virtio *v, unsigned q, uint16_t n)
+{
+	struct vb_virtq *vq = queue(v, q);
+	if (vq)
+		vb_virtq_unpop(vq, n);
 }
 
 void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q)

@@ -227,6 +227,9 @@ int vb_virtio_pop_locked(struct vb_virtio *v, unsigned q, struct vb_virtq_chain 
 			 struct vb_err *err);
 int vb_virtio_push_locked(struct vb_virtio *v, unsigned q, uint16_t head, uint32_t len,
 			  struct vb_err *err);
+int vb_virtio_push_all_locked(struct vb_virtio *v, unsigned q, const struct vb_virtq_used *used,
+			      uint16_t n, struct vb_err *err);
+void vb_virtio_unpop_locked(struct vb_virtio *v, unsigned q, uint16_t n);
 /* Interrupt for queue q if the driver wants one. */
 void vb_virtio_signal_locked(struct vb_virtio *v, unsigned q);
 /* Used buffers on queue q, put there by someone who already decided the

@@ -257,7 +257,8 @@ int vb_virtq_pop(struct vb_virtq *q, const struct vb_guest_mem *mem,
 	return 1;
 }
 
-int vb_virtq_push(struct vb_virtq *q, uint16_t head, uint32_t len, struct vb_err *err)
+int vb_virtq_push_all(struct vb_virtq *q, const struct vb_virtq_used *used, uint16_t n,
+		      struct vb_err *err)
 {
 	if (!q->enabled)
 		return vb_err_set(err, EINVAL, "queue not enabled");
@@ -267,15 +268,30 @@ int vb_virtq_push(struct vb_virtq *q, uint16_t head, uint32_t len, struct vb_err
 	if (guest_idx != q->used_idx)
 		return vb_err_set(err, EINVAL, "used index changed by the driver (%u, expected %u)",
 				  guest_idx, q->used_idx);
-	uint16_t slot = q->used_idx & (uint16_t)(q->size - 1);
-	uint8_t *elem = q->used + RING_HDR_BYTES + (uint32_t)slot * USED_ENTRY_BYTES;
-	store32(elem, head);
-	store32(elem + 4, len);
-	/* The element must be visible before the index that publishes it. */
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t slot = (uint16_t)(q->used_idx + i) & (uint16_t)(q->size - 1);
+		uint8_t *elem = q->used + RING_HDR_BYTES + (uint32_t)slot * USED_ENTRY_BYTES;
+		store32(elem, used[i].head);
+		store32(elem + 4, used[i].len);
+	}
+	/* The elements must be visible before the index that publishes them. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	q->used_idx++;
+	q->used_idx = (uint16_t)(q->used_idx + n);
 	store16(q->used + 2, q->used_idx);
 	return 0;
+}
+
+int vb_virtq_push(struct vb_virtq *q, uint16_t head, uint32_t len, struct vb_err *err)
+{
+	const struct vb_virtq_used one = { head, len };
+	return vb_virtq_push_all(q, &one, 1, err);
+}
+
+void vb_virtq_unpop(struct vb_virtq *q, uint16_t n)
+{
+	q->last_avail = (uint16_t)(q->last_avail - n);
+	if (q->event_idx)
+		store16(q->used + RING_HDR_BYTES + (uint32_t)q->size * USED_ENTRY_BYTES, q->last_avail);
 }
 
 bool vb_virtq_should_interrupt(struct vb_virtq *q)

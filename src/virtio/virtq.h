@@ -108,6 +108,21 @@ int vb_virtq_pop(struct vb_virtq *q, const struct vb_guest_mem *mem,
 int vb_virtq_push(struct vb_virtq *q, uint16_t head, uint32_t len,
 		  struct vb_err *err);
 
+/* One used ring element. */
+struct vb_virtq_used {
+	uint16_t head;
+	uint32_t len;
+};
+
+/* Return n chains at once: the driver sees all of them or none (a
+ * network frame spread over several buffers, 5.1.6.4.2). As push. */
+int vb_virtq_push_all(struct vb_virtq *q, const struct vb_virtq_used *used, uint16_t n,
+		      struct vb_err *err);
+
+/* Give back the last n popped chains, unused: the next pops return them
+ * again. n must not exceed the chains popped and not pushed. */
+void vb_virtq_unpop(struct vb_virtq *q, uint16_t n);
+
 /* After pushes: should the device interrupt the driver? Honours
  * VIRTQ_AVAIL_F_NO_INTERRUPT or, with event_idx, used_event. */
 bool vb_virtq_should_interrupt(struct vb_virtq *q);

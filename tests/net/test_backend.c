@@ -1,7 +1,9 @@
 /* Network backends without a guest: forward parsing, the user-mode
  * backend (the vmboot-net helper, started for real) answering a DHCP
  * request frame with an offer (and not when DHCP is off) and ARP for
- * 10.0.2.2, its startup errors, and the tap backend's errors. */
+ * 10.0.2.2, a ping larger than Ethernet's MTU echoed whole (the link's
+ * MTU is VB_NETD_MTU's), its startup errors, and the tap backend's
+ * errors. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -22,6 +24,7 @@
 #include <cmocka.h>
 
 #include "net/backend.h"
+#include "netd/netd.h"
 
 static void test_forward_parse(void **state)
 {
@@ -54,6 +57,8 @@ struct capture {
 	unsigned count;
 	unsigned arp_replies;
 	uint8_t arp_sender_ip[4];
+	unsigned echo_replies;
+	size_t echo_reply_len; /* the last one's, whole frame */
 };
 
 static bool cap_ready(void *ctx)
@@ -69,6 +74,12 @@ static void cap_deliver(void *ctx, const uint8_t *frame, size_t len)
 	if (len >= VB_NET_HDR_BYTES + 14 + 28 && e[12] == 0x08 && e[13] == 0x06 && e[21] == 2) {
 		c->arp_replies++;
 		memcpy(c->arp_sender_ip, e + 14 + 14, 4);
+		return;
+	}
+	if (len >= VB_NET_HDR_BYTES + 14 + 28 && e[12] == 0x08 && e[13] == 0x00 &&
+	    e[14 + 9] == 1 && e[14 + (e[14] & 0xf) * 4] == 0) {
+		c->echo_replies++;
+		c->echo_reply_len = len;
 		return;
 	}
 	if (len < VB_NET_HDR_BYTES + 14 + 28 || e[12] != 0x08 || e[13] != 0x00 || e[14 + 9] != 17)
@@ -91,6 +102,51 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* The Internet checksum (RFC 1071) of len bytes. */
+static uint16_t inet_sum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Header + Ethernet + IPv4 + ICMP echo request with payload bytes, from
+ * 10.0.2.15 to 10.0.2.2 (slirp's host, which answers pings itself). */
+static size_t ping_request(uint8_t *f, size_t payload)
+{
+	size_t ip_len = 20 + 8 + payload;
+	size_t len = VB_NET_HDR_BYTES + 14 + ip_len;
+	memset(f, 0, len);
+	uint8_t *e = f + VB_NET_HDR_BYTES;
+	const uint8_t slirp_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
+	memcpy(e, slirp_mac, 6);
+	memcpy(e + 6, guest_mac, 6);
+	put16(e + 12, 0x0800);
+	uint8_t *ip = e + 14;
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)ip_len);
+	put16(ip + 6, 0x4000); /* don't fragment */
+	ip[8] = 64;
+	ip[9] = 1;
+	const uint8_t src[4] = { 10, 0, 2, 15 }, dst[4] = { 10, 0, 2, 2 };
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	put16(ip + 10, inet_sum(ip, 20));
+	uint8_t *icmp = ip + 20;
+	icmp[0] = 8; /* echo request */
+	put16(icmp + 4, 0x1234);
+	put16(icmp + 6, 1);
+	for (size_t i = 0; i < payload; i++)
+		icmp[8 + i] = (uint8_t)i;
+	put16(icmp + 2, inet_sum(icmp, 8 + payload));
+	return len;
+}
+
 /* Header + Ethernet + IPv4 + UDP + BOOTP DHCPDISCOVER (RFC 2131/2132). */
 static size_t dhcp_discover(uint8_t *f)
 {
@@ -110,12 +166,7 @@ static size_t dhcp_discover(uint8_t *f)
 	ip[8] = 64;
 	ip[9] = 17;
 	memset(ip + 16, 0xff, 4); /* to 255.255.255.255 from 0.0.0.0 */
-	uint32_t sum = 0;
-	for (int i = 0; i < 20; i += 2)
-		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	put16(ip + 10, (uint16_t)~sum);
+	put16(ip + 10, inet_sum(ip, 20));
 	uint8_t *udp = ip + 20;
 	put16(udp, 68);
 	put16(udp + 2, 67);
@@ -233,6 +284,46 @@ static void test_user_dhcp_off(void **state)
 	struct capture *c = calloc(1, sizeof(*c));
 	assert_non_null(c);
 	assert_int_equal(run_dhcp(false, c), 0);
+	free(c);
+}
+
+/* Over Ethernet's MTU but within the link's: slirp takes the request and
+ * echoes it in one frame, not in fragments. */
+static void test_user_large_ping(void **state)
+{
+	(void)state;
+	const size_t payload = 8000;
+	struct capture *c = calloc(1, sizeof(*c));
+	uint8_t *frame = malloc(VB_NET_FRAME_MAX_BYTES);
+	assert_non_null(c);
+	assert_non_null(frame);
+	struct vb_net_user_config cfg = { .dhcp = true };
+	struct vb_net_backend *be = NULL;
+	struct vb_err err = { 0 };
+	int r = vb_net_user_create(&cfg, &be, &err);
+	if (r)
+		print_message("%s\n", err.msg);
+	assert_int_equal(r, 0);
+	assert_int_equal(be->mtu, VB_NETD_MTU);
+	be->sink = (struct vb_net_sink){ cap_ready, cap_deliver, c };
+	/* The ARP request teaches slirp the guest's MAC for its reply. */
+	size_t len = arp_request(frame);
+	assert_int_equal(be->ops->send(be, frame, len), 0);
+	len = ping_request(frame, payload);
+	assert_int_equal(be->ops->send(be, frame, len), 0);
+	struct vb_net_pollset set = { 0 };
+	for (int i = 0; i < 600 && !c->echo_replies; i++) {
+		set.n = 0;
+		int timeout = 100;
+		assert_int_equal(be->ops->poll_prepare(be, &set, true, &timeout), 0);
+		poll(set.fds, set.n, timeout);
+		be->ops->poll_dispatch(be, &set);
+	}
+	vb_net_pollset_free(&set);
+	vb_net_backend_destroy(be);
+	assert_int_equal(c->echo_replies, 1);
+	assert_int_equal(c->echo_reply_len, len);
+	free(frame);
 	free(c);
 }
 
@@ -429,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_forward_parse),
 		cmocka_unit_test(test_user_dhcp_offer),
 		cmocka_unit_test(test_user_dhcp_off),
+		cmocka_unit_test(test_user_large_ping),
 		cmocka_unit_test(test_user_bad_forward),
 		cmocka_unit_test(test_user_forward_in_use),
 		cmocka_unit_test(test_user_no_helper),

@@ -1,6 +1,7 @@
 /* virtio-net in process: a guest driver (driver.h) on one side, a
  * socketpair backend on the other, so every frame can be checked on the
- * wire. Frames both ways, offload headers as negotiated, and malformed
+ * wire. Frames both ways, offload headers as negotiated, frames spread
+ * over several receive buffers (MRG_RXBUF), the link MTU, and malformed
  * chains (NEEDS_RESET, vmboot keeps running). The device's I/O thread
  * runs for real: the test waits for it with a generous deadline, which
  * only bounds a hang and is not a timing assertion. */
@@ -39,7 +40,7 @@ struct fixture {
 
 static const uint8_t test_mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
 
-static int setup(void **state, bool pci, bool offloads)
+static int setup(void **state, bool pci, bool offloads, uint16_t mtu)
 {
 	struct fixture *f = VT_FIXTURE_NEW(struct fixture);
 	if (!f)
@@ -50,6 +51,7 @@ static int setup(void **state, bool pci, bool offloads)
 	struct vb_net_backend *be = NULL;
 	struct vb_err err = { 0 };
 	assert_int_equal(vb_net_socket_create(sv[0], offloads, &be, &err), 0);
+	be->mtu = mtu;
 	struct vb_virtio_placement p = {
 		.name = "net0", .transport = pci ? VB_VIRTIO_PCI : VB_VIRTIO_MMIO,
 		.pci_slot = 2, .mmio_base = VB_GAP_START_BYTES, .mmio_bytes = 0x1000, .gsi = 16,
@@ -64,9 +66,10 @@ static int setup(void **state, bool pci, bool offloads)
 	return 0;
 }
 
-static int setup_mmio(void **state) { return setup(state, false, false); }
-static int setup_pci(void **state) { return setup(state, true, false); }
-static int setup_offload(void **state) { return setup(state, true, true); }
+static int setup_mmio(void **state) { return setup(state, false, false, 0); }
+static int setup_pci(void **state) { return setup(state, true, false, 0); }
+static int setup_offload(void **state) { return setup(state, true, true, 0); }
+static int setup_mtu(void **state) { return setup(state, false, false, 9000); }
 
 static int teardown(void **state)
 {
@@ -174,6 +177,21 @@ static void test_config_mac(void **state)
 		vb_bus_dispatch(&f->env.mmio, cfg + i, mac + i, 1, false);
 	assert_memory_equal(mac, test_mac, 6);
 	assert_int_equal(mac[6], 1); /* VIRTIO_NET_S_LINK_UP */
+	/* A backend with no MTU of its own: none offered. */
+	assert_false(feat & (1ULL << VB_VIRTIO_NET_F_MTU));
+	assert_true(feat & (1ULL << VB_VIRTIO_NET_F_MRG_RXBUF));
+}
+
+static void test_config_mtu(void **state)
+{
+	struct fixture *f = *state;
+	assert_true(vt_drv_device_features(&f->drv) & (1ULL << VB_VIRTIO_NET_F_MTU));
+	start(f, 1ULL << VB_VIRTIO_NET_F_MTU);
+	uint8_t mtu[2];
+	uint64_t cfg = f->drv.base + 0x100;
+	for (unsigned i = 0; i < 2; i++)
+		vb_bus_dispatch(&f->env.mmio, cfg + 10 + i, mtu + i, 1, false);
+	assert_int_equal(mtu[0] | mtu[1] << 8, 9000);
 }
 
 /* The I/O thread counts a frame after handing it to the backend, so the
@@ -259,6 +277,69 @@ static void test_rx_buffer_too_small(void **state)
 	struct vb_virtio_net_stats st;
 	vb_virtio_net_get_stats(f->nic, &st);
 	assert_int_equal(st.rx_dropped, 1);
+	assert_false(vt_drv_status(&f->drv) & VB_VIRTIO_S_NEEDS_RESET);
+}
+
+/* Bounded wait for the device to count n dropped receive frames. */
+static void wait_rx_dropped(struct fixture *f, uint64_t n)
+{
+	struct vb_virtio_net_stats st;
+	for (int i = 0; i < 5000; i++) {
+		vb_virtio_net_get_stats(f->nic, &st);
+		if (st.rx_dropped >= n)
+			return;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("rx_dropped stayed at %llu, want %llu", (unsigned long long)st.rx_dropped,
+		 (unsigned long long)n);
+}
+
+/* With MRG_RXBUF a frame larger than one buffer fills several, in order,
+ * published together, with num_buffers in the first. */
+static void test_rx_merged(void **state)
+{
+	struct fixture *f = *state;
+	start(f, 1ULL << VB_VIRTIO_NET_F_MRG_RXBUF);
+	for (uint16_t i = 0; i < 3; i++)
+		guest_post_rx(f, i, 1024);
+	uint8_t frame[HDR + 2500];
+	make_frame(frame, sizeof(frame), 0, 0);
+	assert_int_equal(send(f->peer, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
+	const uint32_t want_len[3] = { 1024, 1024, sizeof(frame) - 2048 };
+	for (uint32_t i = 0; i < 3; i++) {
+		uint32_t id, len;
+		assert_true(wait_used(&f->rx, &id, &len));
+		assert_int_equal(id, i);
+		assert_int_equal(len, want_len[i]);
+	}
+	uint8_t got[sizeof(frame)];
+	for (unsigned i = 0; i < 3; i++)
+		memcpy(got + i * 1024, vt_gpa(&f->env, RXBUF_GPA + i * 0x1000ULL), want_len[i]);
+	assert_int_equal(got[10] | got[11] << 8, 3); /* num_buffers */
+	got[10] = frame[10];
+	assert_memory_equal(got, frame, sizeof(frame));
+}
+
+/* Too few buffers for a frame: it is lost, and the buffers it would have
+ * filled go back to the driver's pool, unused, for the next frame. */
+static void test_rx_merged_out_of_buffers(void **state)
+{
+	struct fixture *f = *state;
+	start(f, 1ULL << VB_VIRTIO_NET_F_MRG_RXBUF);
+	guest_post_rx(f, 0, 1024);
+	uint8_t big[HDR + 2500], small[HDR + 100];
+	make_frame(big, sizeof(big), 0, 0);
+	make_frame(small, sizeof(small), 0, 0);
+	assert_int_equal(send(f->peer, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	wait_rx_dropped(f, 1);
+	assert_int_equal(send(f->peer, small, sizeof(small), 0), (ssize_t)sizeof(small));
+	uint32_t id, len;
+	assert_true(wait_used(&f->rx, &id, &len));
+	assert_int_equal(id, 0);
+	assert_int_equal(len, sizeof(small));
+	const uint8_t *b = vt_gpa(&f->env, RXBUF_GPA);
+	assert_int_equal(b[10], 1);
 	assert_false(vt_drv_status(&f->drv) & VB_VIRTIO_S_NEEDS_RESET);
 }
 
@@ -408,6 +489,9 @@ int main(void)
 		BOTH(test_rx_frame),
 		BOTH(test_rx_waits_for_buffer),
 		BOTH(test_rx_buffer_too_small),
+		BOTH(test_rx_merged),
+		BOTH(test_rx_merged_out_of_buffers),
+		cmocka_unit_test_setup_teardown(test_config_mtu, setup_mtu, teardown),
 		OFF(test_offload_tx_negotiated),
 		OFF(test_offload_tx_not_negotiated),
 		OFF(test_offload_rx),

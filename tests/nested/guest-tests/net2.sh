@@ -3,9 +3,11 @@
 # PCI 00:01.0, net1 on the outer VM's tap vbtap0 at 00:02.0. Reports each
 # NIC's MAC and the feature bits its driver negotiated (the virtio device's
 # sysfs "features": one character per bit, bit 0 first), then:
-#   net0: DHCP from slirp, a fetch from the outer VM through 10.0.2.2, and
-#         a page served on port 80 that the outer VM fetches through the
-#         forward 127.0.0.1:2222 -> :80 (as net.sh);
+#   net0: DHCP from slirp, a fetch from the outer VM through 10.0.2.2
+#         and one of 4 MiB (md5 reported: slirp's 64 KiB frames at the
+#         link's MTU, reported too), and a page served on port 80 that the
+#         outer VM fetches through the forward 127.0.0.1:2222 -> :80 (as
+#         net.sh);
 #   net1: 192.168.77.2/24; fetch 4 MiB from the outer VM's 192.168.77.1
 #         and report its md5, then serve 4 MiB of our own (md5 reported)
 #         that the outer VM fetches from 192.168.77.2, and stay up until
@@ -36,6 +38,10 @@ ifc=$user
 page=$(timeout 60 wget -q -O - http://10.0.2.2:8080/page.txt 2>/dev/null)
 r "user.fetch=${page:-fail}"
 [ "$page" = vmboot-net-page-OK ] || fail=1
+r "user.mtu=$(cat "/sys/class/net/$user/mtu")"
+timeout 120 wget -q -O /tmp/ubig.bin http://10.0.2.2:8080/big.bin
+r "user.fetch_bytes=$(wc -c </tmp/ubig.bin 2>/dev/null) md5=$(md5sum </tmp/ubig.bin | cut -d' ' -f1)"
+rm -f /tmp/ubig.bin
 
 ip link set "$tap" up
 ifconfig "$tap" 192.168.77.2 netmask 255.255.255.0 up
