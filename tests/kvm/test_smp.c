@@ -82,6 +82,17 @@ static void test_sigint_stops_spinning_vcpus(void **state)
 	kvmtest_vm_destroy(&vm);
 }
 
+/* hlt; jmp back to the hlt: the vCPU sleeps in the kernel and never
+ * exits to vmboot, so only the thread that waits for the run can act. */
+static void create_halting_vm(struct kvmtest_vm *vm)
+{
+	static const uint8_t code[] = { 0xf4, 0xeb, 0xfd };
+	kvmtest_vm_create(vm, 1, false, NULL);
+	uint8_t *at = vb_gmem_ptr(&vm->mem, VB_TEST_GUEST_LOAD_GPA, sizeof(code));
+	assert_non_null(at);
+	memcpy(at, code, sizeof(code));
+}
+
 struct timer_probe {
 	struct vb_vcpu_ctl *ctl;
 	int calls;
@@ -97,14 +108,8 @@ static void stop_on_timer(void *ctx)
 static void test_timer_fires_once_while_the_guest_halts(void **state)
 {
 	(void)state;
-	/* hlt; jmp back to the hlt: the vCPU sleeps in the kernel and never
-	 * exits to vmboot, so only the waiting thread's timer can act. */
-	static const uint8_t code[] = { 0xf4, 0xeb, 0xfd };
 	struct kvmtest_vm vm;
-	kvmtest_vm_create(&vm, 1, false, NULL);
-	uint8_t *at = vb_gmem_ptr(&vm.mem, VB_TEST_GUEST_LOAD_GPA, sizeof(code));
-	assert_non_null(at);
-	memcpy(at, code, sizeof(code));
+	create_halting_vm(&vm);
 	struct vb_err err = { { 0 } };
 	struct timer_probe probe = { NULL, 0 };
 	assert_int_equal(vb_vcpu_ctl_create(&probe.ctl, &err), 0);
@@ -122,9 +127,6 @@ static void test_timer_fires_once_while_the_guest_halts(void **state)
 	vb_vcpu_ctl_destroy(probe.ctl);
 	kvmtest_vm_destroy(&vm);
 }
-
-/* The guest halts for good (as above): only the service can end the run. */
-static const uint8_t halt_forever[] = { 0xf4, 0xeb, 0xfd };
 
 struct service_probe {
 	struct vb_vcpu_ctl *ctl;
@@ -158,10 +160,7 @@ static void probe_serve(void *ctx, bool readable, int cancel_a, int cancel_b)
 static void run_with_service(struct service_probe *probe)
 {
 	struct kvmtest_vm vm;
-	kvmtest_vm_create(&vm, 1, false, NULL);
-	uint8_t *at = vb_gmem_ptr(&vm.mem, VB_TEST_GUEST_LOAD_GPA, sizeof(halt_forever));
-	assert_non_null(at);
-	memcpy(at, halt_forever, sizeof(halt_forever));
+	create_halting_vm(&vm);
 	struct vb_err err = { { 0 } };
 	assert_int_equal(vb_vcpu_ctl_create(&probe->ctl, &err), 0);
 	probe->waiter = pthread_self();

@@ -206,10 +206,9 @@ static size_t arp_request(uint8_t *f)
 	return len;
 }
 
-/* Sends a DHCPDISCOVER, then an ARP request, and polls until the ARP reply
- * is back: the helper handles frames in order, so any DHCP reply came
- * before it. The round limit only bounds a broken helper. */
-static unsigned run_dhcp(bool dhcp, struct capture *c)
+/* The user-mode backend, the vmboot-net helper started for real, its
+ * frames to c. */
+static struct vb_net_backend *new_user_backend(bool dhcp, struct capture *c)
 {
 	struct vb_net_user_config cfg = { .dhcp = dhcp };
 	struct vb_net_backend *be = NULL;
@@ -220,13 +219,15 @@ static unsigned run_dhcp(bool dhcp, struct capture *c)
 	assert_int_equal(r, 0);
 	assert_string_equal(be->ops->kind, "user");
 	be->sink = (struct vb_net_sink){ cap_ready, cap_deliver, c };
-	uint8_t frame[600];
-	size_t len = dhcp_discover(frame);
-	assert_int_equal(be->ops->send(be, frame, len), 0);
-	len = arp_request(frame);
-	assert_int_equal(be->ops->send(be, frame, len), 0);
+	return be;
+}
+
+/* Serves be until *answered is non-zero, then ends it. The round limit
+ * only bounds a broken helper. */
+static void run_until(struct vb_net_backend *be, const unsigned *answered)
+{
 	struct vb_net_pollset set = { 0 };
-	for (int i = 0; i < 600 && !c->arp_replies; i++) {
+	for (int i = 0; i < 600 && !*answered; i++) {
 		set.n = 0;
 		int timeout = 100;
 		assert_int_equal(be->ops->poll_prepare(be, &set, true, &timeout), 0);
@@ -235,6 +236,20 @@ static unsigned run_dhcp(bool dhcp, struct capture *c)
 	}
 	vb_net_pollset_free(&set);
 	vb_net_backend_destroy(be);
+}
+
+/* Sends a DHCPDISCOVER, then an ARP request, and polls until the ARP reply
+ * is back: the helper handles frames in order, so any DHCP reply came
+ * before it. */
+static unsigned run_dhcp(bool dhcp, struct capture *c)
+{
+	struct vb_net_backend *be = new_user_backend(dhcp, c);
+	uint8_t frame[600];
+	size_t len = dhcp_discover(frame);
+	assert_int_equal(be->ops->send(be, frame, len), 0);
+	len = arp_request(frame);
+	assert_int_equal(be->ops->send(be, frame, len), 0);
+	run_until(be, &c->arp_replies);
 	assert_int_equal(c->arp_replies, 1);
 	const uint8_t host[4] = { 10, 0, 2, 2 };
 	assert_memory_equal(c->arp_sender_ip, host, 4);
@@ -297,30 +312,14 @@ static void test_user_large_ping(void **state)
 	uint8_t *frame = malloc(VB_NET_FRAME_MAX_BYTES);
 	assert_non_null(c);
 	assert_non_null(frame);
-	struct vb_net_user_config cfg = { .dhcp = true };
-	struct vb_net_backend *be = NULL;
-	struct vb_err err = { 0 };
-	int r = vb_net_user_create(&cfg, &be, &err);
-	if (r)
-		print_message("%s\n", err.msg);
-	assert_int_equal(r, 0);
+	struct vb_net_backend *be = new_user_backend(true, c);
 	assert_int_equal(be->mtu, VB_NETD_MTU);
-	be->sink = (struct vb_net_sink){ cap_ready, cap_deliver, c };
 	/* The ARP request teaches slirp the guest's MAC for its reply. */
 	size_t len = arp_request(frame);
 	assert_int_equal(be->ops->send(be, frame, len), 0);
 	len = ping_request(frame, payload);
 	assert_int_equal(be->ops->send(be, frame, len), 0);
-	struct vb_net_pollset set = { 0 };
-	for (int i = 0; i < 600 && !c->echo_replies; i++) {
-		set.n = 0;
-		int timeout = 100;
-		assert_int_equal(be->ops->poll_prepare(be, &set, true, &timeout), 0);
-		poll(set.fds, set.n, timeout);
-		be->ops->poll_dispatch(be, &set);
-	}
-	vb_net_pollset_free(&set);
-	vb_net_backend_destroy(be);
+	run_until(be, &c->echo_replies);
 	assert_int_equal(c->echo_replies, 1);
 	assert_int_equal(c->echo_reply_len, len);
 	free(frame);

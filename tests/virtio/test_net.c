@@ -194,19 +194,28 @@ static void test_config_mtu(void **state)
 	assert_int_equal(mtu[0] | mtu[1] << 8, 9000);
 }
 
-/* The I/O thread counts a frame after handing it to the backend, so the
- * peer can see it first: wait for the count (bounded). */
-static struct vb_virtio_net_stats wait_tx_counted(struct fixture *f, uint64_t frames)
+/* Waits (bounded) for the device's count at field, one of the stats'
+ * counters, to reach n; returns the stats last read. */
+static struct vb_virtio_net_stats wait_count(struct fixture *f, size_t field, unsigned long n)
 {
 	struct vb_virtio_net_stats st;
 	for (int i = 0; i < 5000; i++) {
 		vb_virtio_net_get_stats(f->nic, &st);
-		if (st.tx_frames >= frames)
+		unsigned long count;
+		memcpy(&count, (const char *)&st + field, sizeof(count));
+		if (count >= n)
 			break;
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
 	}
 	return st;
+}
+
+/* The I/O thread counts a frame after handing it to the backend, so the
+ * peer can see it first: wait for the count. */
+static struct vb_virtio_net_stats wait_tx_counted(struct fixture *f, unsigned long frames)
+{
+	return wait_count(f, offsetof(struct vb_virtio_net_stats, tx_frames), frames);
 }
 
 static void test_tx_frame(void **state)
@@ -280,21 +289,6 @@ static void test_rx_buffer_too_small(void **state)
 	assert_false(vt_drv_status(&f->drv) & VB_VIRTIO_S_NEEDS_RESET);
 }
 
-/* Bounded wait for the device to count n dropped receive frames. */
-static void wait_rx_dropped(struct fixture *f, uint64_t n)
-{
-	struct vb_virtio_net_stats st;
-	for (int i = 0; i < 5000; i++) {
-		vb_virtio_net_get_stats(f->nic, &st);
-		if (st.rx_dropped >= n)
-			return;
-		struct timespec ts = { 0, 1000000 };
-		nanosleep(&ts, NULL);
-	}
-	fail_msg("rx_dropped stayed at %llu, want %llu", (unsigned long long)st.rx_dropped,
-		 (unsigned long long)n);
-}
-
 /* With MRG_RXBUF a frame larger than one buffer fills several, in order,
  * published together, with num_buffers in the first. */
 static void test_rx_merged(void **state)
@@ -332,7 +326,9 @@ static void test_rx_merged_out_of_buffers(void **state)
 	make_frame(big, sizeof(big), 0, 0);
 	make_frame(small, sizeof(small), 0, 0);
 	assert_int_equal(send(f->peer, big, sizeof(big), 0), (ssize_t)sizeof(big));
-	wait_rx_dropped(f, 1);
+	struct vb_virtio_net_stats st =
+		wait_count(f, offsetof(struct vb_virtio_net_stats, rx_dropped), 1);
+	assert_int_equal(st.rx_dropped, 1);
 	assert_int_equal(send(f->peer, small, sizeof(small), 0), (ssize_t)sizeof(small));
 	uint32_t id, len;
 	assert_true(wait_used(&f->rx, &id, &len));
