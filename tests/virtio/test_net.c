@@ -315,6 +315,32 @@ static void test_rx_merged(void **state)
 	assert_memory_equal(got, frame, sizeof(frame));
 }
 
+/* Buffers smaller than the header (a guest may post them): the frame
+ * still lands whole, num_buffers split across the first two. */
+static void test_rx_merged_tiny_buffers(void **state)
+{
+	struct fixture *f = *state;
+	start(f, 1ULL << VB_VIRTIO_NET_F_MRG_RXBUF);
+	for (uint16_t i = 0; i < QSIZE; i++)
+		guest_post_rx(f, i, 8);
+	uint8_t frame[HDR + 64];
+	make_frame(frame, sizeof(frame), 0, 0);
+	assert_int_equal(send(f->peer, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
+	const unsigned want = (sizeof(frame) + 7) / 8;
+	uint8_t got[sizeof(frame)];
+	for (uint32_t i = 0; i < want; i++) {
+		uint32_t id, len;
+		assert_true(wait_used(&f->rx, &id, &len));
+		assert_int_equal(id, i);
+		assert_int_equal(len, i + 1 < want ? 8 : sizeof(frame) - 8 * i);
+		memcpy(got + 8 * i, vt_gpa(&f->env, RXBUF_GPA + i * 0x1000ULL), len);
+	}
+	assert_int_equal(got[10] | got[11] << 8, want);
+	got[10] = frame[10];
+	got[11] = frame[11];
+	assert_memory_equal(got, frame, sizeof(frame));
+}
+
 /* Too few buffers for a frame: it is lost, and the buffers it would have
  * filled go back to the driver's pool, unused, for the next frame. */
 static void test_rx_merged_out_of_buffers(void **state)
@@ -487,6 +513,7 @@ int main(void)
 		BOTH(test_rx_buffer_too_small),
 		BOTH(test_rx_merged),
 		BOTH(test_rx_merged_out_of_buffers),
+		BOTH(test_rx_merged_tiny_buffers),
 		cmocka_unit_test_setup_teardown(test_config_mtu, setup_mtu, teardown),
 		OFF(test_offload_tx_negotiated),
 		OFF(test_offload_tx_not_negotiated),
