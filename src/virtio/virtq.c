@@ -219,6 +219,13 @@ static int walk_chain(struct vb_virtq *q, struct walk *w, uint16_t head, struct 
 	}
 }
 
+/* avail_event (event_idx): notify us once the driver publishes past what
+ * we have consumed (2.7.10). */
+static void store_avail_event(struct vb_virtq *q)
+{
+	store16(q->used + RING_HDR_BYTES + (uint32_t)q->size * USED_ENTRY_BYTES, q->last_avail);
+}
+
 int vb_virtq_pop(struct vb_virtq *q, const struct vb_guest_mem *mem,
 		 struct iovec *iov, unsigned iov_cap,
 		 struct vb_virtq_chain *chain, struct vb_err *err)
@@ -249,11 +256,8 @@ int vb_virtq_pop(struct vb_virtq *q, const struct vb_guest_mem *mem,
 	if (chain->readable_bytes + chain->writable_bytes == 0)
 		return vb_err_set(err, EINVAL, "chain from head %u has no bytes", head);
 	q->last_avail++;
-	if (q->event_idx) {
-		/* avail_event: notify us once the driver publishes past what we
-		 * have consumed (2.7.10). */
-		store16(q->used + RING_HDR_BYTES + (uint32_t)q->size * USED_ENTRY_BYTES, q->last_avail);
-	}
+	if (q->event_idx)
+		store_avail_event(q);
 	return 1;
 }
 
@@ -291,7 +295,7 @@ void vb_virtq_unpop(struct vb_virtq *q, uint16_t n)
 {
 	q->last_avail = (uint16_t)(q->last_avail - n);
 	if (q->event_idx)
-		store16(q->used + RING_HDR_BYTES + (uint32_t)q->size * USED_ENTRY_BYTES, q->last_avail);
+		store_avail_event(q);
 }
 
 bool vb_virtq_should_interrupt(struct vb_virtq *q)
@@ -317,8 +321,7 @@ bool vb_virtq_set_notify(struct vb_virtq *q, bool suppress)
 		return false;
 	if (q->event_idx) {
 		if (!suppress)
-			store16(q->used + RING_HDR_BYTES + (uint32_t)q->size * USED_ENTRY_BYTES,
-				q->last_avail);
+			store_avail_event(q);
 	} else {
 		store16(q->used, suppress ? VB_VIRTQ_USED_F_NO_NOTIFY : 0);
 	}
