@@ -289,8 +289,30 @@ static void test_rx_buffer_too_small(void **state)
 	assert_false(vt_drv_status(&f->drv) & VB_VIRTIO_S_NEEDS_RESET);
 }
 
-/* With MRG_RXBUF a frame larger than one buffer fills several, in order,
- * published together, with num_buffers in the first. */
+/* Sends frame from the peer and checks it lands in the posted buffers
+ * 0, 1, ... of buf_bytes each: in order, published together, whole, with
+ * num_buffers the count of buffers it took. */
+static void expect_merged(struct fixture *f, const uint8_t *frame, size_t len, uint32_t buf_bytes)
+{
+	assert_int_equal(send(f->peer, frame, len, 0), (ssize_t)len);
+	const uint32_t want = (uint32_t)((len + buf_bytes - 1) / buf_bytes);
+	uint8_t *got = malloc(len);
+	assert_non_null(got);
+	for (uint32_t i = 0; i < want; i++) {
+		uint32_t id, used;
+		assert_true(wait_used(&f->rx, &id, &used));
+		assert_int_equal(id, i);
+		assert_int_equal(used, i + 1 < want ? buf_bytes : len - (size_t)buf_bytes * i);
+		memcpy(got + (size_t)buf_bytes * i, vt_gpa(&f->env, RXBUF_GPA + i * 0x1000ULL), used);
+	}
+	assert_int_equal(got[10] | got[11] << 8, want); /* num_buffers */
+	got[10] = frame[10];
+	got[11] = frame[11];
+	assert_memory_equal(got, frame, len);
+	free(got);
+}
+
+/* With MRG_RXBUF a frame larger than one buffer fills several. */
 static void test_rx_merged(void **state)
 {
 	struct fixture *f = *state;
@@ -299,20 +321,7 @@ static void test_rx_merged(void **state)
 		guest_post_rx(f, i, 1024);
 	uint8_t frame[HDR + 2500];
 	make_frame(frame, sizeof(frame), 0, 0);
-	assert_int_equal(send(f->peer, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
-	const uint32_t want_len[3] = { 1024, 1024, sizeof(frame) - 2048 };
-	for (uint32_t i = 0; i < 3; i++) {
-		uint32_t id, len;
-		assert_true(wait_used(&f->rx, &id, &len));
-		assert_int_equal(id, i);
-		assert_int_equal(len, want_len[i]);
-	}
-	uint8_t got[sizeof(frame)];
-	for (unsigned i = 0; i < 3; i++)
-		memcpy(got + i * 1024, vt_gpa(&f->env, RXBUF_GPA + i * 0x1000ULL), want_len[i]);
-	assert_int_equal(got[10] | got[11] << 8, 3); /* num_buffers */
-	got[10] = frame[10];
-	assert_memory_equal(got, frame, sizeof(frame));
+	expect_merged(f, frame, sizeof(frame), 1024);
 }
 
 /* Buffers smaller than the header (a guest may post them): the frame
@@ -325,20 +334,7 @@ static void test_rx_merged_tiny_buffers(void **state)
 		guest_post_rx(f, i, 8);
 	uint8_t frame[HDR + 64];
 	make_frame(frame, sizeof(frame), 0, 0);
-	assert_int_equal(send(f->peer, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
-	const unsigned want = (sizeof(frame) + 7) / 8;
-	uint8_t got[sizeof(frame)];
-	for (uint32_t i = 0; i < want; i++) {
-		uint32_t id, len;
-		assert_true(wait_used(&f->rx, &id, &len));
-		assert_int_equal(id, i);
-		assert_int_equal(len, i + 1 < want ? 8 : sizeof(frame) - 8 * i);
-		memcpy(got + 8 * i, vt_gpa(&f->env, RXBUF_GPA + i * 0x1000ULL), len);
-	}
-	assert_int_equal(got[10] | got[11] << 8, want);
-	got[10] = frame[10];
-	got[11] = frame[11];
-	assert_memory_equal(got, frame, sizeof(frame));
+	expect_merged(f, frame, sizeof(frame), 8);
 }
 
 /* Too few buffers for a frame: it is lost, and the buffers it would have
