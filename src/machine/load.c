@@ -84,7 +84,7 @@ void vb_machine_check_load(const struct vb_machine_graph *g, struct vb_diags *di
 		return;
 	struct vb_ram ram;
 	struct vb_err err = { "" };
-	if (vb_ram_map(&ram, &g->memmap, false, &err)) {
+	if (vb_ram_map(&ram, &g->memmap, VB_RAM_SMALL_PAGES, &err)) {
 		vb_diag_warning(diags, d->memory_set ? d->memory_loc : (struct vb_loc){ .file = d->source },
 				"could not map guest RAM to check where the kernel goes: %s", err.msg);
 		return;

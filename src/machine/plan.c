@@ -171,7 +171,9 @@ void vb_plan_print_text(const struct vb_machine_graph *g, FILE *out)
 	fputs("\nhost mapping\n  ", out);
 	print_size(out, m->mmap_bytes);
 	fputs(" anonymous, MADV_MERGEABLE", out);
-	if (g->desc->hugepages)
+	if (!g->desc->hugepages_set)
+		fputs(", MADV_HUGEPAGE where the kernel has THP (2 MiB aligned)", out);
+	else if (g->desc->hugepages)
 		fputs(", MADV_HUGEPAGE (2 MiB aligned)", out);
 	fputc('\n', out);
 	if (m->has_gap)
@@ -357,7 +359,10 @@ void vb_plan_print_json(const struct vb_machine_graph *g, FILE *out)
 	vb_json_key_string(&w, "initrd", g->desc->initrd);
 	vb_json_key_bool(&w, "initrd_in_memory", !g->desc->initrd && g->initrd_label);
 	vb_json_key_string(&w, "console", vb_console_name(g->desc->console));
-	vb_json_key_bool(&w, "hugepages", g->desc->hugepages);
+	if (g->desc->hugepages_set)
+		vb_json_key_bool(&w, "hugepages", g->desc->hugepages);
+	else
+		vb_json_key_string(&w, "hugepages", "if available");
 	vb_json_key_bool(&w, "seccomp", g->desc->seccomp);
 	vb_json_key_string(&w, "user", g->desc->user);
 	json_acpi(g, &w);

@@ -41,22 +41,27 @@ static int map_plain(uint64_t bytes, uint8_t **out, struct vb_err *err)
 	return 0;
 }
 
-static int advise(struct vb_ram *ram, struct vb_err *err)
+static int advise(struct vb_ram *ram, enum vb_ram_pages pages, struct vb_err *err)
 {
 	if (madvise(ram->host_base, ram->mmap_bytes, MADV_MERGEABLE) != 0 &&
 	    errno != EINVAL)
 		return vb_err_errno(err, errno, "guest RAM: madvise(MADV_MERGEABLE)");
-	if (ram->hugepages &&
-	    madvise(ram->host_base, ram->mmap_bytes, MADV_HUGEPAGE) != 0) {
-		if (errno == EINVAL)
-			return vb_err_set(err, EINVAL,
-					  "guest RAM: hugepages requested but this kernel has no transparent huge pages (madvise MADV_HUGEPAGE: Invalid argument)");
-		return vb_err_errno(err, errno, "guest RAM: madvise(MADV_HUGEPAGE)");
+	if (pages == VB_RAM_SMALL_PAGES)
+		return 0;
+	if (madvise(ram->host_base, ram->mmap_bytes, MADV_HUGEPAGE) == 0) {
+		ram->hugepages = true;
+		return 0;
 	}
-	return 0;
+	/* EINVAL: a kernel built without transparent huge pages. */
+	if (errno == EINVAL && pages == VB_RAM_HUGE_IF_AVAILABLE)
+		return 0;
+	if (errno == EINVAL)
+		return vb_err_set(err, EINVAL,
+				  "guest RAM: hugepages requested but this kernel has no transparent huge pages (madvise MADV_HUGEPAGE: Invalid argument)");
+	return vb_err_errno(err, errno, "guest RAM: madvise(MADV_HUGEPAGE)");
 }
 
-int vb_ram_map(struct vb_ram *ram, const struct vb_memmap *map, bool hugepages,
+int vb_ram_map(struct vb_ram *ram, const struct vb_memmap *map, enum vb_ram_pages pages,
 	       struct vb_err *err)
 {
 	memset(ram, 0, sizeof(*ram));
@@ -72,13 +77,13 @@ int vb_ram_map(struct vb_ram *ram, const struct vb_memmap *map, bool hugepages,
 				  "guest RAM: memory map has a gap but the mapping ends inside it");
 
 	uint8_t *base = NULL;
-	r = hugepages ? map_aligned(map->mmap_bytes, VB_RAM_HUGEPAGE_BYTES, &base, err)
-			  : map_plain(map->mmap_bytes, &base, err);
+	r = pages != VB_RAM_SMALL_PAGES
+		    ? map_aligned(map->mmap_bytes, VB_RAM_HUGEPAGE_BYTES, &base, err)
+		    : map_plain(map->mmap_bytes, &base, err);
 	if (r < 0)
 		return r;
 	ram->host_base = base;
 	ram->mmap_bytes = map->mmap_bytes;
-	ram->hugepages = hugepages;
 
 	if (map->has_gap &&
 	    mprotect(base + VB_GAP_START_BYTES, VB_GAP_SIZE_BYTES, PROT_NONE) != 0) {
@@ -86,7 +91,7 @@ int vb_ram_map(struct vb_ram *ram, const struct vb_memmap *map, bool hugepages,
 		vb_ram_unmap(ram);
 		return r;
 	}
-	r = advise(ram, err);
+	r = advise(ram, pages, err);
 	if (r < 0) {
 		vb_ram_unmap(ram);
 		return r;
@@ -100,4 +105,5 @@ void vb_ram_unmap(struct vb_ram *ram)
 		munmap(ram->host_base, ram->mmap_bytes);
 	ram->host_base = NULL;
 	ram->mmap_bytes = 0;
+	ram->hugepages = false;
 }

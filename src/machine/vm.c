@@ -172,7 +172,13 @@ static int map_ram(struct vb_vm *vm, struct vb_err *err)
 	int rc = vb_memmap_check_ram(vm->g->ram_bytes, vm->g->host_phys_bits, err);
 	if (rc)
 		return rc;
-	rc = vb_ram_map(&vm->ram, &vm->g->memmap, vm->g->desc->hugepages, err);
+	const struct vb_machine_desc *d = vm->g->desc;
+	enum vb_ram_pages pages = VB_RAM_HUGE_IF_AVAILABLE;
+	if (d->hugepages_set)
+		pages = d->hugepages ? VB_RAM_HUGE_REQUIRED : VB_RAM_SMALL_PAGES;
+	rc = vb_ram_map(&vm->ram, &vm->g->memmap, pages, err);
+	if (!rc && vm->opts->verbose)
+		vb_log(VB_LOG_DEBUG, "guest RAM: %s pages", vm->ram.hugepages ? "transparent huge" : "4 KiB");
 	vm->mem = vb_ram_view(&vm->ram, &vm->g->memmap);
 	return rc;
 }

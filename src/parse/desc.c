@@ -102,7 +102,8 @@ bool vb_desc_equal(const struct vb_machine_desc *a, const struct vb_machine_desc
 	    a->ram_bytes != b->ram_bytes || a->memory_set != b->memory_set ||
 	    !same_string(a->kernel, b->kernel) || !same_string(a->initrd, b->initrd) ||
 	    !same_string(a->params, b->params) || a->console != b->console ||
-	    a->tty != b->tty || a->hugepages != b->hugepages || a->seccomp != b->seccomp ||
+	    a->tty != b->tty || a->hugepages != b->hugepages ||
+	    a->hugepages_set != b->hugepages_set || a->seccomp != b->seccomp ||
 	    !same_string(a->user, b->user) || a->acpi != b->acpi ||
 	    a->debug.ioport != b->debug.ioport ||
 	    a->debug.single_step != b->debug.single_step ||

@@ -86,7 +86,9 @@ struct vb_machine_desc {
 	enum vb_console_kind console;
 	struct vb_loc console_loc;
 	bool tty;
+	/* Unset: huge pages where the kernel has them (machine/ram.h). */
 	bool hugepages;
+	bool hugepages_set;
 	/* A seccomp filter on each thread once the VM is built (sandbox.h). */
 	bool seccomp;
 	/* Started as root: become this user once the VM is built

@@ -159,7 +159,7 @@ void kvmtest_vm_create(struct kvmtest_vm *vm, unsigned n_vcpus, bool all_runnabl
 	if (vb_kvm_create_vm(&vm->kvm, &err) < 0)
 		fail_msg("%s", err.msg);
 	vb_memmap_compute(64ULL << 20, &vm->map);
-	if (vb_ram_map(&vm->ram, &vm->map, false, &err) < 0)
+	if (vb_ram_map(&vm->ram, &vm->map, VB_RAM_SMALL_PAGES, &err) < 0)
 		fail_msg("%s", err.msg);
 	vm->mem = vb_ram_view(&vm->ram, &vm->map);
 	if (vb_kvm_set_memory(&vm->kvm, &vm->map, vm->ram.host_base, &err) < 0)

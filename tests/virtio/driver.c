@@ -63,7 +63,7 @@ int vt_env_init(struct vt_env *e)
 	memset(e, 0, sizeof(*e));
 	vb_memmap_compute(VT_RAM_BYTES, &e->map);
 	struct vb_err err;
-	if (vb_ram_map(&e->ram, &e->map, false, &err) < 0) {
+	if (vb_ram_map(&e->ram, &e->map, VB_RAM_SMALL_PAGES, &err) < 0) {
 		fprintf(stderr, "vt_env_init: %s\n", err.msg);
 		return -1;
 	}

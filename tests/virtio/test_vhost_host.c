@@ -45,7 +45,7 @@ int main(void)
 	struct vb_memmap map;
 	vb_memmap_compute(VB_GAP_START_BYTES + (2ULL << 20), &map);
 	struct vb_ram ram = { 0 };
-	if (!rc && vb_ram_map(&ram, &map, false, &err) == 0) {
+	if (!rc && vb_ram_map(&ram, &map, VB_RAM_SMALL_PAGES, &err) == 0) {
 		struct vb_guest_mem mem = vb_ram_view(&ram, &map);
 		if (vb_vhost_set_mem(&h, &mem, &err) < 0)
 			rc = failed("memory table", err.msg);
