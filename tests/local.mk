@@ -1,6 +1,9 @@
 # Unit tests (cmocka) and integration tests. Each tests/<subsystem>/local.mk
 # adds its programs to UNIT_TESTS; script tests are added to TESTS directly.
 UNIT_TESTS =
+# Unit tests that race threads on purpose: `./dev race` runs them under
+# ThreadSanitizer (a data race there fails them).
+RACE_TESTS =
 include tests/util/local.mk
 include tests/parse/local.mk
 include tests/machine/local.mk
@@ -30,3 +33,7 @@ endif
 
 # What the shell tests share (fail, skip, make_tmp, expect_status, ...).
 EXTRA_DIST += tests/lib/common.sh
+
+print-race-tests:
+	@echo $(RACE_TESTS)
+.PHONY: print-race-tests

@@ -306,7 +306,7 @@ struct runner {
 	const struct vb_exit_handlers *h;
 	struct vb_vcpu_ctl *ctl;
 	struct vcpu_thread *threads;
-	pthread_mutex_t lock;     /* serializes handlers and the result */
+	pthread_mutex_t lock;     /* the result */
 	atomic_bool stop;
 	/* The start gate, under ctl->lock: no vCPU enters the guest before
 	 * every vCPU thread and the main thread have their seccomp filter. */
@@ -443,9 +443,7 @@ static void *vcpu_main(void *arg)
 		}
 		struct vb_vcpu_exit e;
 		vb_vcpu_decode(v->run, v->run_bytes, &e);
-		pthread_mutex_lock(&r->lock);
 		enum vb_vcpu_action a = vb_vcpu_handle_exit(r->h, &e, &why);
-		pthread_mutex_unlock(&r->lock);
 		if (a == VB_VCPU_CONTINUE)
 			continue;
 		if (a == VB_VCPU_FAIL)

@@ -14,11 +14,13 @@
  *
  * Handler callbacks return 0 (handled), VB_EXIT_STOP (the guest asked for
  * reset or poweroff: vmboot exits with status 0) or -errno with err filled
- * (the run fails with that message). The run loop calls them under one
- * lock. The devices lock their own state as well (their doorbells and
- * I/O threads run outside it), but with 8 vCPUs exiting at once a nested
- * ACPI boot hung when the lock was dropped: taking it away waits for an
- * audit of the order in which devices take each other's locks. */
+ * (the run fails with that message). The run loop calls them from every
+ * vCPU thread at once, under no lock of its own: the buses are fixed
+ * before the first KVM_RUN (dev/bus.h) and each device serializes its own
+ * state, so an exit to one device never waits for another's. Where one
+ * device's lock is taken under another's, the order is fixed: PCI host,
+ * then the virtio core, then MSI-X, then the VM's MSI routes; nothing
+ * takes them the other way round (dev/msix.h). */
 #ifndef VB_MACHINE_VCPU_H
 #define VB_MACHINE_VCPU_H
 
@@ -124,7 +126,7 @@ struct vb_exit_handlers {
 	/* Explain emulation failures as KVM-PVM limits (vb_kvm.is_pvm). */
 	bool host_is_pvm;
 	/* Called once, timer_ms after the vCPUs start, by the thread that
-	 * waits for the run to end (not under the handlers' lock), unless
+	 * waits for the run to end (not a vCPU thread), unless
 	 * the run ended first. NULL or 0 ms: no timer. */
 	void (*timer)(void *ctx);
 	unsigned timer_ms;

@@ -1,6 +1,7 @@
 #include "virtio/transport.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,10 +49,12 @@ struct vb_virtio_mmio {
 	uint64_t base;
 	uint64_t bytes;
 	uint32_t gsi;
-	/* Selector registers: driver-written, read back by nobody but us. */
-	uint32_t dev_feat_sel;
-	uint32_t drv_feat_sel;
-	uint32_t queue_sel;
+	/* Selector registers: driver-written, read back by nobody but us.
+	 * Atomic: vCPUs exit here at once, under no lock of ours; the core
+	 * checks every value it is handed. */
+	atomic_uint dev_feat_sel;
+	atomic_uint drv_feat_sel;
+	atomic_uint queue_sel;
 	struct vb_virtio_doorbells doorbells;
 };
 

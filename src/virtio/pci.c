@@ -88,10 +88,11 @@ struct vb_virtio_pci {
 	atomic_bool moved_logged;
 	uint16_t command;     /* under the host's mutex */
 	uint64_t bar_now;     /* under the host's mutex */
-	/* Driver-written selectors. */
-	uint32_t dfselect;
-	uint32_t gfselect;
-	uint16_t queue_select;
+	/* Driver-written selectors. Atomic: vCPUs exit here at once, under
+	 * no lock of ours; the core checks every value it is handed. */
+	atomic_uint dfselect;
+	atomic_uint gfselect;
+	atomic_uint queue_select;
 	struct vb_virtio_doorbells doorbells;
 	bool has_msix; /* the env routes messages: msix is set up */
 	struct vb_msix msix;
@@ -101,12 +102,13 @@ struct vb_virtio_pci {
 static void common_image(struct vb_virtio_pci *d, uint8_t img[COMMON_BYTES])
 {
 	struct vb_virtio *v = d->v;
-	unsigned q = d->queue_select;
+	/* Each selector read once: the image agrees with itself. */
+	unsigned q = d->queue_select, df = d->dfselect, gf = d->gfselect;
 	memset(img, 0, COMMON_BYTES);
-	vb_le_put(img + C_DFSELECT, d->dfselect, 4);
-	vb_le_put(img + C_DF, vb_virtio_device_features(v, d->dfselect), 4);
-	vb_le_put(img + C_GFSELECT, d->gfselect, 4);
-	vb_le_put(img + C_GF, vb_virtio_driver_features(v, d->gfselect), 4);
+	vb_le_put(img + C_DFSELECT, df, 4);
+	vb_le_put(img + C_DF, vb_virtio_device_features(v, df), 4);
+	vb_le_put(img + C_GFSELECT, gf, 4);
+	vb_le_put(img + C_GF, vb_virtio_driver_features(v, gf), 4);
 	vb_le_put(img + C_MSIX_CONFIG, vb_virtio_vector(v, true, 0), 2);
 	vb_le_put(img + C_NUM_QUEUES, v->ops->num_queues, 2);
 	struct vb_virtio_regs regs = vb_virtio_regs(v);

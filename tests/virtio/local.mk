@@ -90,3 +90,11 @@ tests_virtio_test_pci_msix_SOURCES = tests/virtio/test_pci_msix.c tests/virtio/d
 	tests/virtio/driver.h
 tests_virtio_test_pci_msix_CFLAGS = $(TEST_CFLAGS)
 tests_virtio_test_pci_msix_LDADD = $(TEST_LIBS)
+# test_exits_at_once: a driver's requests on each transport while other
+# threads race its selector registers, as other vCPUs of a guest may.
+UNIT_TESTS += tests/virtio/test_exits_at_once
+RACE_TESTS += tests/virtio/test_exits_at_once
+tests_virtio_test_exits_at_once_SOURCES = tests/virtio/test_exits_at_once.c \
+	tests/virtio/driver.c tests/virtio/driver.h
+tests_virtio_test_exits_at_once_CFLAGS = $(TEST_CFLAGS)
+tests_virtio_test_exits_at_once_LDADD = $(TEST_LIBS)
