@@ -4,13 +4,30 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct vb_irq vb_dev_env_irq(const struct vb_dev_env *env, uint32_t gsi)
 {
 	struct vb_irq irq = {
-		.set_level = env->irq_set_level, .ctx = env->irq_ctx, .gsi = gsi,
+		.set_level = env->irq_set_level, .ctx = env->irq_ctx, .gsi = gsi, .fd = -1,
 	};
 	return irq;
+}
+
+int vb_dev_env_edge_irq(const struct vb_dev_env *env, uint32_t gsi, struct vb_irq *out,
+			struct vb_err *err)
+{
+	*out = vb_dev_env_irq(env, gsi);
+	out->edge = true;
+	out->fd = -1;
+	return env->irqfd_open ? env->irqfd_open(env->irq_ctx, gsi, &out->fd, err) : 0;
+}
+
+void vb_irq_release(struct vb_irq *irq)
+{
+	if (irq->edge && irq->fd >= 0)
+		close(irq->fd);
+	irq->fd = -1;
 }
 
 void vb_dev_env_request(const struct vb_dev_env *env, enum vb_dev_request req)

@@ -68,6 +68,10 @@ struct vb_dev_env {
 	/* The irqchip: usually KVM_IRQ_LINE on the VM fd. */
 	int (*irq_set_level)(void *ctx, uint32_t gsi, int level);
 	void *irq_ctx;
+	/* Edge-triggered lines without an ioctl (KVM_IRQFD, irq.h): an
+	 * eventfd bound to gsi into *fd, or -errno with err filled. NULL:
+	 * edges are set high then low through irq_set_level. */
+	int (*irqfd_open)(void *ctx, uint32_t gsi, int *fd, struct vb_err *err);
 	const struct vb_guest_mem *mem;   /* may be NULL in tests */
 	const struct vb_console *console; /* may be NULL: output dropped */
 	/* Called from a vCPU thread; must only record the request. */
@@ -158,6 +162,11 @@ struct vb_device_ops {
 
 /* A handle for one interrupt line of the env's irqchip. */
 struct vb_irq vb_dev_env_irq(const struct vb_dev_env *env, uint32_t gsi);
+/* An edge-triggered line (irq.h) on gsi into *out, with an irqfd where the
+ * env has them: 0 or -errno with err filled. vb_irq_release closes it. */
+int vb_dev_env_edge_irq(const struct vb_dev_env *env, uint32_t gsi, struct vb_irq *out,
+			struct vb_err *err);
+void vb_irq_release(struct vb_irq *irq);
 
 /* Ask the VMM for a reset / poweroff; no-op if the env has no callback. */
 void vb_dev_env_request(const struct vb_dev_env *env, enum vb_dev_request req);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -289,6 +290,22 @@ int vb_kvm_irqfd(void *ctx, int fd, uint32_t gsi, struct vb_err *err)
 	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = gsi };
 	if (ioctl(kvm->vm_fd, KVM_IRQFD, &irqfd) < 0)
 		return vb_err_errno(err, errno, "KVM_IRQFD for GSI %u", gsi);
+	return 0;
+}
+
+int vb_kvm_irqfd_open(void *ctx, uint32_t gsi, int *fd, struct vb_err *err)
+{
+	*fd = -1;
+	/* Non-blocking: a full counter must not hold up the device's thread. */
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		return vb_err_errno(err, errno, "eventfd for GSI %u", gsi);
+	int r = vb_kvm_irqfd(ctx, efd, gsi, err);
+	if (r < 0) {
+		close(efd);
+		return r;
+	}
+	*fd = efd;
 	return 0;
 }
 

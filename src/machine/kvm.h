@@ -122,6 +122,10 @@ int vb_kvm_ioeventfd(struct vb_kvm *kvm, int fd, uint64_t gpa, uint32_t len, boo
 int vb_kvm_set_gsi_routing(void *ctx, const struct kvm_irq_routing *routing,
 			   struct vb_err *err);
 int vb_kvm_irqfd(void *ctx, int fd, uint32_t gsi, struct vb_err *err);
+/* A new eventfd (non-blocking) bound to gsi by KVM_IRQFD: each write
+ * injects one edge on the line (dev/dev.h irqfd_open). Closing it
+ * unbinds it. */
+int vb_kvm_irqfd_open(void *ctx, uint32_t gsi, int *fd, struct vb_err *err);
 
 /* KVM_GET_SUPPORTED_CPUID into a malloc'd struct kvm_cpuid2 the caller
  * frees; the buffer grows until the kernel stops answering E2BIG. */

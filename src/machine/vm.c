@@ -320,6 +320,7 @@ static void init_env(struct vb_vm *vm)
 		.alloc = &vm->alloc,
 		.irq_set_level = vb_kvm_irq_set_level,
 		.irq_ctx = &vm->kvm,
+		.irqfd_open = vm->kvm.has_irqfd && vm->kvm.has_irqchip ? vb_kvm_irqfd_open : NULL,
 		.map_memory = vb_kvm_map_memory,
 		.unmap_memory = vb_kvm_unmap_memory,
 		.memory_ctx = &vm->kvm,

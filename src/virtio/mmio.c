@@ -182,17 +182,26 @@ int vb_virtio_mmio_attach(struct vb_dev_env *env, const struct vb_virtio_placeme
 		free(m);
 		return r;
 	}
+	struct vb_irq irq;
+	r = vb_dev_env_edge_irq(env, p->gsi, &irq, err);
+	if (r < 0) {
+		vb_err_prefix(err, "%s: interrupt line %u", v->name, (unsigned)p->gsi);
+		vb_alloc_gsi_release(env->alloc, p->gsi);
+		free(m);
+		return r;
+	}
 	struct vb_bus_range range = {
 		.base = m->base, .len = m->bytes, .name = v->name,
 		.access = vb_virtio_mmio_access, .opaque = m,
 	};
 	r = vb_bus_register(env->mmio, &range, err);
 	if (r < 0) {
+		vb_irq_release(&irq);
 		vb_alloc_gsi_release(env->alloc, p->gsi);
 		free(m);
 		return r;
 	}
-	v->irq = vb_dev_env_irq(env, p->gsi);
+	v->irq = irq;
 	vb_virtio_doorbells_add(&m->doorbells, env, v, doorbell_at, doorbell_rang, m);
 	v->doorbells = &m->doorbells;
 	*out = m;
@@ -206,7 +215,7 @@ void vb_virtio_mmio_detach(struct vb_virtio_mmio *m)
 	m->v->doorbells = NULL;
 	vb_virtio_doorbells_remove(&m->doorbells);
 	(void)vb_bus_unregister(m->env->mmio, m->base, NULL);
-	(void)vb_irq_set(&m->v->irq, 0);
+	vb_irq_release(&m->v->irq);
 	vb_alloc_gsi_release(m->env->alloc, m->gsi);
 	free(m);
 }

@@ -73,19 +73,27 @@ void vb_virtio_destroy(struct vb_virtio *v)
 }
 
 /* With message interrupts on, the line stays low (PCI 3.0 6.8.2: a
- * function with MSI-X enabled does not use INTx). */
+ * function with MSI-X enabled does not use INTx). An edge line is not
+ * held: raise_isr sends its edges. */
 static void update_line(struct vb_virtio *v)
 {
-	(void)vb_irq_set(&v->irq, v->isr != 0 && !v->msg_on);
+	if (!v->irq.edge)
+		(void)vb_irq_set(&v->irq, v->isr != 0 && !v->msg_on);
 }
 
 /* An interrupt with ISR bits bits: the configuration change's, or queue
- * q's. */
+ * q's. On an edge line, only a bit that was clear makes an edge: one
+ * already set is the driver's to see in the status it has not acked yet
+ * (dev/irq.h). */
 static void raise_isr(struct vb_virtio *v, uint8_t bits, unsigned q)
 {
 	if (!v->msg_on) {
+		uint8_t had = v->isr;
 		v->isr |= bits;
-		update_line(v);
+		if (!v->irq.edge)
+			update_line(v);
+		else if (v->isr != had)
+			(void)vb_irq_set(&v->irq, 1);
 		return;
 	}
 	/* 4.1.4.5.1: the configuration bit is set before the notification

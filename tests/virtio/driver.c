@@ -369,17 +369,31 @@ uint64_t vt_drv_config(struct vt_drv *d, uint32_t off, uint32_t size)
 	return bus_read(d, (d->pci ? d->device : d->base + 0x100) + off, size);
 }
 
+static unsigned edges(const struct vt_drv *d)
+{
+	return d->gsi < 32 ? d->e->raises[d->gsi] : 0;
+}
+
 uint8_t vt_drv_isr(struct vt_drv *d)
 {
 	if (d->pci)
 		return (uint8_t)bus_read(d, d->isr, 1);
+	/* The handler of the edges so far: they are taken. */
+	d->edges_taken = edges(d);
 	uint8_t v = (uint8_t)bus_read(d, d->base + M_INTERRUPT_STATUS, 4);
 	bus_write(d, d->base + M_INTERRUPT_ACK, v, 4);
 	return v;
 }
 
+unsigned vt_drv_edges(struct vt_drv *d)
+{
+	return edges(d);
+}
+
 bool vt_drv_line(struct vt_drv *d)
 {
+	if (!d->pci)
+		return edges(d) != d->edges_taken;
 	return d->gsi < 32 && d->e->level[d->gsi];
 }
 

@@ -76,6 +76,7 @@ struct vt_drv {
 	uint64_t common, isr, notify, device;
 	uint32_t notify_mult;
 	uint32_t gsi;
+	unsigned edges_taken; /* MMIO: edges before the last status read */
 	/* MSI-X, when the function has the capability. */
 	uint32_t msix_cap;
 	uint64_t msix_table, msix_pba;
@@ -110,7 +111,11 @@ void vt_drv_notify(struct vt_drv *d, unsigned q);
 uint64_t vt_drv_config(struct vt_drv *d, uint32_t off, uint32_t size);
 /* Read (and acknowledge) the interrupt status. */
 uint8_t vt_drv_isr(struct vt_drv *d);
+/* An interrupt waits for the driver: PCI, INTx is high; MMIO (an edge
+ * line, dev/irq.h), an edge came since the driver last read the status. */
 bool vt_drv_line(struct vt_drv *d);
+/* Edges on the driver's line so far (MMIO). */
+unsigned vt_drv_edges(struct vt_drv *d);
 
 /* MSI-X (PCI): message control's enable and function mask; vector i
  * pointed at the local APIC with data, masked or not, the way Linux

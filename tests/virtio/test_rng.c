@@ -2,12 +2,16 @@
  * malicious-guest cases: each must leave vmboot running, put the device
  * into NEEDS_RESET with a config interrupt and a log line, and a reset
  * must bring the device back. */
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -434,6 +438,96 @@ static void test_other_device_unaffected(void **state)
 	assert_true(vt_drv_status(&f->drv) & VB_VIRTIO_S_NEEDS_RESET);
 }
 
+/* One request of 32 bytes in descriptor i, completed at once. */
+static void one_request(struct vt_drv *d, uint16_t i)
+{
+	vt_desc(d, i, BUF_GPA + 32u * i, 32, VB_VIRTQ_DESC_F_WRITE, 0);
+	vt_avail_push(d, i);
+	vt_drv_notify(d, 0);
+	uint32_t id, len;
+	assert_true(vt_used_next(d, &id, &len));
+	assert_int_equal(id, i);
+}
+
+/* virtio-mmio's line is an edge (dev/irq.h): one per status bit set that
+ * was clear. A completion while the driver has not read the status adds
+ * no edge (its handler will see it); one after the status was acked
+ * does; a configuration change beside a pending queue bit does too. */
+static void test_mmio_edges(void **state)
+{
+	struct fixture *f = *state;
+	start(f, base_features, 8);
+	unsigned before = vt_drv_edges(&f->drv);
+	one_request(&f->drv, 0);
+	one_request(&f->drv, 1);
+	assert_int_equal(vt_drv_edges(&f->drv), before + 1);
+	assert_int_equal(f->env.level[MMIO_GSI], 0); /* never held */
+	assert_int_equal(vt_drv_isr(&f->drv), VB_VIRTIO_ISR_QUEUE);
+	one_request(&f->drv, 2);
+	assert_int_equal(vt_drv_edges(&f->drv), before + 2);
+	vt_drv_notify(&f->drv, 5); /* breaks it: the configuration bit */
+	assert_int_equal(vt_drv_edges(&f->drv), before + 3);
+	assert_int_equal(vt_drv_isr(&f->drv), VB_VIRTIO_ISR_QUEUE | VB_VIRTIO_ISR_CONFIG);
+	assert_false(vt_drv_line(&f->drv));
+}
+
+/* A fixture whose env hands out irqfds: eventfds this test reads. */
+struct irqfd_fixture {
+	struct vt_env env; /* first: the env's irq_ctx is this struct */
+	uint32_t gsi;
+	int fd;
+	unsigned opened;
+};
+
+static int fake_irqfd_open(void *ctx, uint32_t gsi, int *fd, struct vb_err *err)
+{
+	struct irqfd_fixture *q = ctx;
+	(void)err;
+	*fd = q->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->gsi = gsi;
+	q->opened++;
+	return *fd < 0 ? -errno : 0;
+}
+
+/* Edges written since the last look. */
+static uint64_t irqfd_edges(const struct irqfd_fixture *q)
+{
+	uint64_t n = 0;
+	return read(q->fd, &n, sizeof(n)) == (ssize_t)sizeof(n) ? n : 0;
+}
+
+/* Where the env has irqfds, an edge is one eventfd write, no line set. */
+static void test_mmio_edges_through_irqfd(void **state)
+{
+	(void)state;
+	struct irqfd_fixture *q = VT_FIXTURE_NEW(struct irqfd_fixture);
+	if (!q)
+		skip();
+	q->env.env.irqfd_open = fake_irqfd_open;
+	struct vb_virtio_placement p = {
+		.name = "rng0", .transport = VB_VIRTIO_MMIO, .mmio_base = MMIO_BASE,
+		.mmio_bytes = 0x1000, .gsi = MMIO_GSI,
+	};
+	assert_int_equal(vt_env_attach(&q->env, "rng", &p), 0);
+	assert_int_equal(q->opened, 1);
+	assert_int_equal(q->gsi, MMIO_GSI);
+	struct vt_drv d;
+	assert_int_equal(vt_drv_open_mmio(&d, &q->env, MMIO_BASE, MMIO_GSI), 0);
+	uint8_t s = vt_drv_negotiate(&d, base_features);
+	vt_drv_queue(&d, 0, 8, QUEUE_GPA);
+	vt_drv_set_status(&d, s | VB_VIRTIO_S_DRIVER_OK);
+	one_request(&d, 0);
+	one_request(&d, 1);
+	assert_int_equal(irqfd_edges(q), 1);
+	assert_int_equal(q->env.raises[MMIO_GSI], 0);
+	assert_int_equal(vt_drv_isr(&d), VB_VIRTIO_ISR_QUEUE);
+	one_request(&d, 2);
+	assert_int_equal(irqfd_edges(q), 1);
+	vt_env_fini(&q->env); /* detach closes the eventfd */
+	assert_int_equal(fcntl(q->fd, F_GETFD), -1);
+	free(q);
+}
+
 #define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_mmio, teardown), \
 		cmocka_unit_test_setup_teardown(t, setup_pci, teardown)
 
@@ -465,6 +559,8 @@ int main(void)
 		BOTH(test_bad_ring_outside_ram),
 		BOTH(test_log_rate_limited),
 		BOTH(test_other_device_unaffected),
+		cmocka_unit_test_setup_teardown(test_mmio_edges, setup_mmio, teardown),
+		cmocka_unit_test(test_mmio_edges_through_irqfd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -373,21 +373,19 @@ static void put_override(struct vb_x86_aml *a, unsigned line, uint16_t flags)
 	vb_x86_aml_le(a, flags, 2);
 }
 
-/* One override per ISA line a device drives as a level: virtio-mmio's
- * interrupt status stays high until read; PCI INTx is active low (PCI
- * 3.0, 2.2.6). */
+/* One override per ISA line PCI INTx drives: level, active low (PCI
+ * 3.0, 2.2.6). A virtio-mmio line is what an ISA line is anyway, edge and
+ * active high (dev/irq.h), and needs none. */
 static void put_overrides(struct vb_x86_aml *a, const struct lines *l)
 {
 	for (unsigned line = 0; line < ISA_IRQS; line++) {
-		if (l->use[line] == LINE_MMIO)
-			put_override(a, line, MPS_LEVEL | MPS_ACTIVE_HIGH);
 		if (l->use[line] == LINE_PCI)
 			put_override(a, line, MPS_LEVEL | MPS_ACTIVE_LOW);
 	}
 }
 
-/* CPUs, the IOAPIC, the overrides that make a device's ISA line level-
- * triggered, and NMI on every CPU's LINT1 as in the MP table. */
+/* CPUs, the IOAPIC, the overrides that make a PCI device's ISA line
+ * level-triggered, and NMI on every CPU's LINT1 as in the MP table. */
 static void put_madt(struct builder *b)
 {
 	struct vb_x86_aml *a = &b->a;
@@ -515,11 +513,11 @@ static void put_mmio(struct builder *b, size_t index)
 	vb_x86_aml_name(a, "_CRS");
 	size_t crs = vb_x86_aml_restemplate_open(a);
 	vb_x86_aml_memory32_fixed(a, true, (uint32_t)d->base, (uint32_t)d->bytes);
-	/* Level, active high. */
-	put_interrupt_crs(a, shared ? VB_X86_AML_IRQ_SHARED : 0, d->gsi);
+	/* Edge, active high (dev/irq.h). */
+	put_interrupt_crs(a, VB_X86_AML_IRQ_EDGE | (shared ? VB_X86_AML_IRQ_SHARED : 0), d->gsi);
 	vb_x86_aml_restemplate_close(a, crs);
 	vb_x86_aml_close(a, dev);
-	add_node(b, path, "LNRO0005", "mmio 0x%llx+0x%llx, irq %u (level, high%s)",
+	add_node(b, path, "LNRO0005", "mmio 0x%llx+0x%llx, irq %u (edge, high%s)",
 		 (unsigned long long)d->base, (unsigned long long)d->bytes, (unsigned)d->gsi,
 		 shared ? ", shared" : "");
 }

@@ -20,15 +20,15 @@
  * MADT: one local APIC per vCPU (APIC id = processor uid = vCPU index,
  * enabled), the IOAPIC (id = cpus, as in the MP table, at
  * VB_X86_IOAPIC_GPA, GSI base 0), an interrupt source override for every
- * line below 16 that is not an edge-triggered active-high ISA line (the
- * virtio-mmio lines: level, active high; PCI INTA# lines: level, active
- * low), and one local APIC NMI entry (all processors, LINT1). ISA IRQ n
+ * line below 16 that is not an edge-triggered active-high ISA line (PCI
+ * INTA# lines: level, active low; virtio-mmio lines are edge, active
+ * high, dev/irq.h), and one local APIC NMI entry (all processors, LINT1). ISA IRQ n
  * is GSI n (see mptable.h for why there is no IRQ0 -> pin 2 override).
  *
  * DSDT (\_SB): PCI0 (PNP0A03 host bridge: bus 0 only, the config
  * ports, the PCI I/O and 32-bit memory windows, a _PRT with each slot's
- * INTA#), one LNRO0005 device per virtio-mmio window (Memory32Fixed and a
- * level, active-high interrupt), COM1 (PNP0501), the keyboard controller
+ * INTA#), one LNRO0005 device per virtio-mmio window (Memory32Fixed and an
+ * edge, active-high interrupt), COM1 (PNP0501), the keyboard controller
  * (PNP0303) and the RTC (PNP0B00) when present, the power button
  * (PNP0C0C), the GED (ACPI0013, edge, active-high interrupt; its _EVT
  * reads the event register and notifies the power button), and \_S5.
@@ -68,7 +68,7 @@
 #define VB_X86_ACPI_RESET_VALUE 0x0Fu
 #define VB_X86_ACPI_GED_POWER_BUTTON 0x1u
 
-/* A virtio-mmio window: LNRO0005 with a level, active-high line. */
+/* A virtio-mmio window: LNRO0005 with an edge, active-high line. */
 struct vb_x86_acpi_mmio_dev {
 	uint64_t base;
 	uint64_t bytes;

@@ -46,6 +46,7 @@ enum mp_int_type { MP_INT = 0, MP_NMI = 1, MP_SMI = 2, MP_EXTINT = 3 };
  * trigger mode in bits 3:2; 0 = conform to the bus. */
 #define MP_IRQ_ACTIVE_HIGH 0x1u
 #define MP_IRQ_ACTIVE_LOW 0x3u
+#define MP_IRQ_EDGE (0x1u << 2)
 #define MP_IRQ_LEVEL (0x3u << 2)
 #define ISA_IRQS 16u
 #define LINT_ALL_CPUS 0xFFu
@@ -229,13 +230,12 @@ static void put_config_table(struct mp_writer *w, unsigned n_cpus,
 	put_bus(w, PCI_BUS_ID, "PCI");
 	put_bus(w, ISA_BUS_ID, "ISA");
 	put_ioapic(w, ioapic_id);
-	/* Identity routing, IRQ0 on pin 0: see the header. A line a device
-	 * model drives as a level (virtio's interrupt status) is declared
-	 * level-triggered, so the IOAPIC re-delivers while it stays high. */
+	/* Identity routing, IRQ0 on pin 0: see the header. A virtio-mmio
+	 * line is declared edge-triggered, active high (dev/irq.h). */
 	for (uint8_t irq = 0; irq < ISA_IRQS; irq++) {
 		if (!isa_entry_wanted(r, irq))
 			continue;
-		uint16_t flags = route_of(r, irq) ? MP_IRQ_LEVEL | MP_IRQ_ACTIVE_HIGH : 0;
+		uint16_t flags = route_of(r, irq) ? MP_IRQ_EDGE | MP_IRQ_ACTIVE_HIGH : 0;
 		put_int(w, MPC_IOINT, MP_INT, flags, ISA_BUS_ID, irq, ioapic_id, irq);
 	}
 	/* PCI INTA# of a slot: source irq is (device << 2) | (pin - 1); PCI

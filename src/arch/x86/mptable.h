@@ -14,9 +14,9 @@
  *
  * Device interrupt lines (struct vb_x86_mp_routes): a PCI slot's INTA#
  * gets a PCI-bus entry (level, active low) to its IOAPIC pin, which may be
- * 16-23 and replaces the ISA entry when below 16; an ISA-style line below
- * 16 that a device drives as a level (virtio-mmio) keeps its ISA entry,
- * declared level-triggered.
+ * 16-23 and replaces the ISA entry when below 16; a virtio-mmio line below
+ * 16 keeps its ISA entry, declared edge-triggered, active high
+ * (dev/irq.h).
  *
  * Interrupt routing assumption: ISA IRQ n goes to IOAPIC pin n, for n in
  * 0..15, the identity that KVM's default GSI routing installs with

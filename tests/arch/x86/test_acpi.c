@@ -217,10 +217,10 @@ static void check_madt(unsigned cpus, bool low_lines)
 		assert_int_equal(c.overrides, 0);
 		return;
 	}
-	/* Two windows on line 5 and two slots on line 10: one override each;
-	 * the edge lines of COM1, the i8042, the RTC and the GED need none. */
-	assert_int_equal(c.overrides, 2);
-	assert_int_equal(c.override_flags[5], 0x000D);  /* level, active high */
+	/* Two slots on line 10: one override. The edge lines of the two
+	 * windows on line 5, COM1, the i8042, the RTC and the GED need none. */
+	assert_int_equal(c.overrides, 1);
+	assert_int_equal(c.override_flags[5], 0);
 	assert_int_equal(c.override_flags[10], 0x000F); /* level, active low */
 }
 
@@ -313,9 +313,9 @@ static void test_dsdt(void **state)
 	assert_false(contains(t.dsdt, len, "\x0C\x41\xD0\x0A\x08", 5)); /* no PNP0A08 */
 	assert_true(contains(t.dsdt, len, "\x0C\x41\xD0\x0A\x03", 5)); /* PNP0A03 */
 	assert_true(contains(t.dsdt, len, "\x0C\x41\xD0\x0C\x0C", 5)); /* PNP0C0C */
-	/* VR03: its window and a level, active-high, exclusive line 10. */
+	/* VR03: its window and an edge, active-high, exclusive line 10. */
 	const uint8_t vr03[] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x30, 0x00, 0xD0, 0x00, 0x10, 0x00,
-				 0x00, 0x89, 0x06, 0x00, 0x01, 0x01, 0x0A, 0x00, 0x00, 0x00 };
+				 0x00, 0x89, 0x06, 0x00, 0x03, 0x01, 0x0A, 0x00, 0x00, 0x00 };
 	assert_true(contains(t.dsdt, len, vr03, sizeof(vr03)));
 	/* The GED: edge, active high on line 9; its register at 0x604. */
 	const uint8_t ged[] = { 0x89, 0x06, 0x00, 0x03, 0x01, 0x09, 0x00, 0x00, 0x00 };
@@ -365,7 +365,7 @@ static void test_layout(void **state)
 	assert_non_null(strstr(l.nodes[0].what, "interrupt routes: 3"));
 	assert_string_equal(l.nodes[1].path, "\\_SB.VR00");
 	assert_string_equal(l.nodes[1].hid, "LNRO0005");
-	assert_string_equal(l.nodes[1].what, "mmio 0xd0000000+0x1000, irq 5 (level, high)");
+	assert_string_equal(l.nodes[1].what, "mmio 0xd0000000+0x1000, irq 5 (edge, high)");
 	assert_string_equal(l.nodes[6].path, "\\_SB.COM1");
 	assert_string_equal(l.nodes[9].path, "\\_SB.PWRB");
 	assert_string_equal(l.nodes[9].what, "power button");
@@ -420,9 +420,9 @@ static void test_max_config(void **state)
 	assert_memory_equal(names + 4 * 64, "VR3F", 4);
 	assert_int_equal(l.n_nodes, 1 + 64 + 3);
 	assert_true(l.n_nodes <= VB_X86_ACPI_MAX_NODES);
-	/* Shared lines are declared so: level, high, shared. */
+	/* Shared lines are declared so: edge, high, shared. */
 	size_t len = (size_t)rd(t.dsdt + 4, 4);
-	const uint8_t shared[] = { 0x89, 0x06, 0x00, 0x09, 0x01, 0x0B, 0x00, 0x00, 0x00 };
+	const uint8_t shared[] = { 0x89, 0x06, 0x00, 0x0B, 0x01, 0x0B, 0x00, 0x00, 0x00 };
 	assert_true(contains(t.dsdt, len, shared, sizeof(shared)));
 	assert_non_null(strstr(l.nodes[1].what, "shared"));
 }
