@@ -451,11 +451,14 @@ static void log_notify_path(const struct vb_vm *vm)
 			 routes);
 	else if (vm->env.msi_ctx)
 		snprintf(irqs, sizeof(irqs), "interrupts: KVM_IRQ_LINE (no PCI device with MSI-X)");
+	const char *lines = vm->env.irqfd_open ? "virtio-mmio lines: edges through KVM irqfds"
+					       : "virtio-mmio lines: edges with KVM_IRQ_LINE";
 	if (vm->ioevent)
-		vb_log(VB_LOG_DEBUG, "virtio notifications: ioeventfd (%u doorbells), %s",
-		       vb_ioevent_count(vm->ioevent), irqs);
+		vb_log(VB_LOG_DEBUG, "virtio notifications: ioeventfd (%u doorbells), %s; %s",
+		       vb_ioevent_count(vm->ioevent), irqs, lines);
 	else
-		vb_log(VB_LOG_DEBUG, "virtio notifications: exits (no KVM_CAP_IOEVENTFD), %s", irqs);
+		vb_log(VB_LOG_DEBUG, "virtio notifications: exits (no KVM_CAP_IOEVENTFD), %s; %s",
+		       irqs, lines);
 }
 
 static int attach_devices(struct vb_vm *vm, struct vb_err *err)

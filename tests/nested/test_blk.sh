@@ -83,7 +83,8 @@ wants=("${guest[@]}" "VMBOOT-BLK-PCI-STATUS=0" "HOST-PCI-PATTERN=$pattern"
 	"is in use by another VM (flock)")
 if [ -n "$small" ]; then
 	wants+=("VMBOOT-BLK-MMIO-STATUS=0" "HOST-MMIO-PATTERN=$pattern" "HOST-MMIO-LINES=64"
-		"HOST-MMIO-RO=unchanged")
+		"HOST-MMIO-RO=unchanged" "VMBOOT-GUEST: blk.mmio-irq=edge"
+		"virtio-mmio lines: edges through KVM irqfds")
 fi
 for want in "${wants[@]}"; do
 	grep -qF "$want" "$log" || { echo "FAIL: no \"$want\" in the output"; exit 1; }

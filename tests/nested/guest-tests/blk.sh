@@ -6,7 +6,9 @@
 # host wrote it. The host checks the image files after vmboot exits.
 # Over PCI, both disks' interrupts must be MSI-X vectors (virtioN-config,
 # virtioN-req.0 on a PCI-MSI or PCI-MSIX chip in /proc/interrupts), and
-# data's request vector must have taken the completions of the I/O.
+# data's request vector must have taken the completions of the I/O. Over
+# MMIO, each disk's line must be an edge (IO-APIC N-edge), data's having
+# taken the completions.
 fail=0
 find_disk() {
 	for d in /sys/block/vd*; do
@@ -54,14 +56,28 @@ irq_count() {
 		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i
 	} END { print n + 0 }' /proc/interrupts
 }
+# Disk $1's virtio-mmio device ($2): its line (shared or not) is an edge
+# and counted $3 interrupts or more.
+check_edge() {
+	line=$(grep -E "[ ,]$2(,|\$)" /proc/interrupts)
+	irqs=$(echo "$line" | awk '{ for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } END { print n + 0 }')
+	edge=$(echo "$line" | grep -c -- "-edge")
+	echo "VMBOOT-GUEST: blk.edge.$2=edge:$edge,irqs:$irqs"
+	if [ "$edge" -ne 1 ] || [ "$irqs" -lt "$3" ]; then
+		grep "virtio" /proc/interrupts
+		return 1
+	fi
+	echo "VMBOOT-GUEST: blk.mmio-irq=edge"
+}
 # Disk $1 (/dev/vdX) on PCI: every interrupt line of its virtio device is
-# an MSI one, and there is a request vector that counted $2 or more.
+# an MSI one, and there is a request vector that counted $2 or more. On
+# virtio-mmio: check_edge.
 check_msix() {
 	dev=$(readlink -f "/sys/block/${1#/dev/}/device")
 	name=${dev##*/}
 	case $dev in
 	*/pci*) ;;
-	*) echo "VMBOOT-GUEST: blk.msix.$name=not-pci"; return 0 ;;
+	*) check_edge "$1" "$name" "$2"; return ;;
 	esac
 	lines=$(grep -c " $name-" /proc/interrupts)
 	msi=$(grep " $name-" /proc/interrupts | grep -c MSI)
