@@ -85,7 +85,18 @@ run_one() {
 	vmm=$1 round=$2 log=$dir/$1-$2.log
 	t0=$(uptime_centisec)
 	case $vmm in
-	vmboot) eval "timeout $run_timeout $(vmboot_cmd)" >"$log" 2>&1 </dev/null ;;
+	vmboot)
+		# A run that outlives its time leaves where each vmboot thread
+		# waits (kernel stacks: a vCPU in the guest, halted, or on a
+		# lock), for the report below.
+		(sleep $((run_timeout - 10)) && thread_stacks vmboot >"$log.stacks") &
+		watch=$!
+		eval "timeout $run_timeout $(vmboot_cmd)" >"$log" 2>&1 </dev/null
+		status=$?
+		kill "$watch" 2>/dev/null
+		wait "$watch" 2>/dev/null
+		(exit "$status")
+		;;
 	qemu) eval "timeout $run_timeout $(qemu_cmd) -serial file:$log" >"$log.err" 2>&1 </dev/null ;;
 	esac
 	status=$?
@@ -101,9 +112,20 @@ run_one() {
 			"after the last result:"
 		console_after_results "$log" | sed 's/^/  /'
 		[ ! -s "$log.err" ] || sed 's/^/  qemu: /' "$log.err"
+		[ ! -s "$log.stacks" ] || sed 's/^/  stacks: /' "$log.stacks"
 		return 1
 	fi
 	echo "nio $vmm $round run $secs"
+}
+
+# Every thread of the newest process named $1: name, where it waits, its
+# kernel stack.
+thread_stacks() {
+	pid=$(pgrep -n -x "$1") || return 0
+	for t in /proc/"$pid"/task/*; do
+		echo "${t##*/} $(cat "$t/comm") $(cat "$t/wchan" 2>/dev/null)"
+		cat "$t/stack" 2>/dev/null | head -n 12
+	done
 }
 
 # What the guest printed after its last result, where a hang shows first

@@ -9,7 +9,9 @@
  * 0, the completion eventfd, and restrictions (io_uring_register(2),
  * IORING_REGISTER_RESTRICTIONS): the only operations are READ, WRITE,
  * READV, WRITEV and FSYNC, every one on a fixed file (so on the image:
- * there is no other), and no register operation at all afterwards; then
+ * there is no other), no SQE flag but IOSQE_ASYNC beside it (a large
+ * transfer runs on the kernel's io_uring workers, blk_uring.c), and no
+ * register operation at all afterwards; then
  * it enables the ring. Anything else the ring is asked gets -EACCES in
  * its completion. The threads' filters allow io_uring_enter only, never
  * io_uring_setup nor io_uring_register.

@@ -8,6 +8,7 @@
  * queues on both transports, completed at the doorbell where the kernel
  * read at once; and the ring refuses every operation but the disk's own. Skips
  * where this kernel has no io_uring. No timing is asserted. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -442,6 +444,85 @@ static void test_multiqueue(void **state)
 	assert_int_equal(stats(f).completed, 32);
 }
 
+/* Whether this process has an io_uring worker thread (iou-wrk-TID). */
+static bool have_ring_worker(void)
+{
+	DIR *tasks = opendir("/proc/self/task");
+	if (!tasks)
+		return false;
+	bool found = false;
+	struct dirent *t;
+	while (!found && (t = readdir(tasks))) {
+		char path[300], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", t->d_name);
+		FILE *f = t->d_name[0] != '.' ? fopen(path, "r") : NULL;
+		if (!f)
+			continue;
+		found = fgets(comm, sizeof(comm), f) && strncmp(comm, "iou-wrk", 7) == 0;
+		fclose(f);
+	}
+	closedir(tasks);
+	return found;
+}
+
+/* One read of bytes bytes at 0 through r, waited for; its status. */
+static uint8_t ring_read(struct vb_blk_ring *r, int efd, uint8_t *buf, size_t bytes)
+{
+	struct iovec iov = { buf, bytes };
+	struct vb_blk_aio a = { .io = { .kind = VB_BLK_IO_READ, .pos = 0, .iov = &iov, .n_iov = 1 } };
+	if (vb_blk_ring_queue(r, &a) || vb_blk_ring_submit(r))
+		return 0xff;
+	uint8_t status = 0xff;
+	for (;;) {
+		uint64_t n;
+		if (read(efd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+			return 0xff;
+		if (vb_blk_ring_reap(r, &status) == &a)
+			return status;
+	}
+}
+
+/* The ring runs a large transfer on the kernel's io_uring workers
+ * (IOSQE_ASYNC: copies side by side, as QEMU's thread pool does) and a
+ * small one inline. In a child: workers stay once made, and another
+ * test's would answer for ours. */
+static void test_large_transfers_on_workers(void **state)
+{
+	(void)state;
+	if (!have_uring())
+		skip();
+	char path[] = "/tmp/vb-test-ring-XXXXXX";
+	int img = mkstemp(path);
+	assert_true(img >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(img, 1 << 20), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int efd = eventfd(0, EFD_CLOEXEC);
+		struct vb_blk_ring *r = NULL;
+		struct vb_err err;
+		static uint8_t buf[256 * 1024];
+		if (efd < 0 || vb_blk_ring_open(img, efd, 8, &r, &err))
+			_exit(10);
+		if (ring_read(r, efd, buf, 4096) != VB_BLK_S_OK)
+			_exit(11);
+		if (have_ring_worker())
+			_exit(12); /* the small read was not inline */
+		if (ring_read(r, efd, buf, sizeof(buf)) != VB_BLK_S_OK)
+			_exit(13);
+		if (!have_ring_worker())
+			_exit(14); /* the large read was */
+		vb_blk_ring_close(r);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(img);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* The ring does the disk's operations on the image and nothing else. */
 static void test_ring_restrictions(void **state)
 {
@@ -467,6 +548,8 @@ static void test_ring_restrictions(void **state)
 	assert_int_equal(vb_blk_ring_probe(r, IORING_OP_CONNECT, IOSQE_FIXED_FILE), -EACCES);
 	assert_int_equal(vb_blk_ring_probe(r, IORING_OP_FALLOCATE, IOSQE_FIXED_FILE), -EACCES);
 	assert_int_equal(vb_blk_ring_probe(r, IORING_OP_READ, 0), -EACCES);
+	assert_int_equal(vb_blk_ring_probe(r, IORING_OP_READ, IOSQE_FIXED_FILE | IOSQE_ASYNC), 0);
+	assert_int_equal(vb_blk_ring_probe(r, IORING_OP_READ, IOSQE_ASYNC), -EACCES);
 	assert_int_equal(vb_blk_ring_probe(r, IORING_OP_READ, IOSQE_FIXED_FILE | IOSQE_IO_LINK),
 			 -EACCES);
 	/* No register operation either: no new file, no undoing. */
@@ -509,6 +592,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_multiqueue, setup_mq, teardown),
 		cmocka_unit_test_setup_teardown(test_multiqueue, setup_mq_pci, teardown),
 		cmocka_unit_test(test_ring_restrictions),
+		cmocka_unit_test(test_large_transfers_on_workers),
 		cmocka_unit_test(test_queue_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

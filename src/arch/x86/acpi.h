@@ -22,8 +22,9 @@
  * VB_X86_IOAPIC_GPA, GSI base 0), an interrupt source override for every
  * line below 16 that is not an edge-triggered active-high ISA line (PCI
  * INTA# lines: level, active low; virtio-mmio lines are edge, active
- * high, dev/irq.h), and one local APIC NMI entry (all processors, LINT1). ISA IRQ n
- * is GSI n (see mptable.h for why there is no IRQ0 -> pin 2 override).
+ * high, dev/irq.h), and one local APIC NMI entry (all processors,
+ * LINT1). ISA IRQ n is GSI n (see mptable.h for why there is no IRQ0 ->
+ * pin 2 override).
  *
  * DSDT (\_SB): PCI0 (PNP0A03 host bridge: bus 0 only, the config
  * ports, the PCI I/O and 32-bit memory windows, a _PRT with each slot's
