@@ -21,7 +21,8 @@ need_built "$VMBOOT"
 need_cmd python3 "python3 is needed to read the sources"
 make_tmp
 
-exec python3 - "$VB_SRCDIR" "$VMBOOT" "$TMP" <<'EOF'
+# Not exec: make_tmp's trap removes $TMP when this shell exits.
+python3 - "$VB_SRCDIR" "$VMBOOT" "$TMP" <<'EOF'
 import os, re, shutil, struct, subprocess, sys
 
 srcdir, vmboot, tmp = sys.argv[1:4]
@@ -215,3 +216,4 @@ print('%d rules, %d refusal sites, %d fixtures, %d allowed non-refusals; %d chec
        len(failures)))
 sys.exit(1 if failures else 0)
 EOF
+exit $?
