@@ -40,7 +40,9 @@
  *   the machine over the whole run cancelling out.
  * Env: BOOTBENCH_MAX_CPU_RATIO, the goal for NAME1's CPU over NAME2's
  *   (default 0.10: vmboot against QEMU; 1.05 for vmboot against itself
- *   without its seccomp filters).
+ *   without its seccomp filters). BOOTBENCH_PAIRS=1: also print each
+ *   pair's CPU times, "pair NAME1_MS NAME2_MS", one line a run, for a
+ *   caller that pools the pairs of several benches (bench/boot/run).
  *
  * Exit status: 0 when every run booted and printed EXPECT, 1 otherwise,
  * 2 on usage errors. Whether the goals are met is printed, not returned:
@@ -492,6 +494,10 @@ int main(int argc, char **argv)
 			if (memory_run(&b, &v[i]) < 0)
 				v[i].failures++;
 
+	const char *pairs = getenv("BOOTBENCH_PAIRS");
+	if (pairs && !strcmp(pairs, "1") && v[0].n_ok == b.runs && v[1].n_ok == b.runs)
+		for (int r = 0; r < b.runs; r++)
+			printf("pair %.4f %.4f\n", v[0].cpu_ms[r], v[1].cpu_ms[r]);
 	report(&b, v);
 	if (n > 2)
 		report_baselines(v, n);

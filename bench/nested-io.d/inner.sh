@@ -3,18 +3,22 @@
 # (tests/nested/run-cmd), in /work, where bench/nested-io put ioload,
 # nio-extra.cpio.gz (guest.sh as /tests/nestedio.sh and ioload as
 # /bin/ioload, for the inner guest), qemu-system-x86_64 and
-# bios-microvm.bin; vmboot is /bin/vmboot. Usage: inner.sh ROUNDS
+# bios-microvm.bin; vmboot is /bin/vmboot. Usage: inner.sh ROUNDS [TRANSPORT]
 #
 # Boots one guest ROUNDS times under each VMM, alternating (vmboot, QEMU,
 # vmboot, ...): the nested tests' kernel and initramfs plus guest.sh, the
-# same RAM, vCPUs and devices, all virtio over MMIO, the same image on
-# this VM's tmpfs. Prints the report between NESTEDIO-BEGIN and
+# same RAM, vCPUs and devices, QEMU's virtio over MMIO and vmboot's over
+# TRANSPORT (mmio, the default, or pci), the same image on this VM's
+# tmpfs. Prints the report between NESTEDIO-BEGIN and
 # NESTEDIO-END: a header, then one "nio VMM ROUND KEY VALUE..." line per
 # guest result (guest.sh's nio.KEY=VALUE) and, for a run that worked,
 # "nio VMM ROUND run SECONDS", the outer VM's wall time of the whole run,
 # boot included; a "FAILED:" line for one that did not. Exits 1 when a run
 # failed.
 rounds=${1:-3}
+# vmboot's virtio transport: mmio (QEMU microvm's) or pci (vmboot's
+# default, with MSI-X).
+transport=${2:-mmio}
 # What users run: not the seccomp debug mode the harness turns on.
 unset VMBOOT_SECCOMP_DEBUG
 dir=/tmp/nio # tmpfs (outer-init.sh)
@@ -44,9 +48,9 @@ kernel = "/guest/vmlinuz";
 initrd = "$dir/initrd.img";
 params = "$params";
 devices = (
-  { type = "disk"; id = "disk0"; path = "$dir/disk.img"; transport = "mmio"; },
-  { type = "net"; mode = "user"; transport = "mmio"; },
-  { type = "9p"; path = "$dir/share"; tag = "nioshare"; transport = "mmio"; }
+  { type = "disk"; id = "disk0"; path = "$dir/disk.img"; transport = "$transport"; },
+  { type = "net"; mode = "user"; transport = "$transport"; },
+  { type = "9p"; path = "$dir/share"; tag = "nioshare"; transport = "$transport"; }
 );
 EOF
 }
@@ -144,7 +148,8 @@ console_after_results() {
 
 header() {
 	echo "guest: the nested tests' Debian kernel and initramfs + bench/nested-io.d/guest.sh;" \
-		"$guest_mib MiB, $guest_cpus vCPUs; disk, net, 9p on virtio-mmio (ACPI DSDT)"
+		"$guest_mib MiB, $guest_cpus vCPUs; disk, net, 9p on virtio-mmio (ACPI DSDT)," \
+		"vmboot's on virtio-$transport"
 	echo "disk: a ${disk_mib} MiB raw image on the outer VM's tmpfs, host page cache" \
 		"(vmboot pread/pwrite + fdatasync; QEMU cache=writeback,aio=threads);" \
 		"9p: a ${file_mib} MiB file"

@@ -12,7 +12,7 @@
 enum flag_id {
 	F_CHECK, F_PLAN, F_STRICT, F_JSON, F_FORMAT, F_HOST_RAM, F_HOST_CPUS, F_ACPI_DIR,
 	F_NAME, F_CPUS, F_MEM, F_KERNEL, F_INITRD, F_INITRD_R, F_PARAMS, F_CONSOLE, F_TTY,
-	F_HUGEPAGES, F_NO_SECCOMP, F_NO_ACPI, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
+	F_HUGEPAGES, F_NO_HUGEPAGES, F_NO_SECCOMP, F_NO_ACPI, F_DEV, F_DEBUG, F_SINGLE_STEP, F_IOPORT, F_IODELAY,
 	F_VNC, F_SDL, F_VIDMODE, F_HELP, F_VERSION, F_ALL, F_FORCE, F_TIMEOUT, F_INFLATE, F_DEFLATE,
 	F_DETACH, F_TMUX, F_SPLIT, F_FORCE_PVM, F_COLOR, F_USER,
 	/* The registry's device flags, in order: F_DEVICE + k for the k-th
@@ -50,7 +50,8 @@ static const struct vb_flag flags_before_devices[] = {
 static const struct vb_flag flags_after_devices[] = {
 	{ "--console", 0, "serial|virtio|none", VB_IN_MACHINE, "guest console", F_CONSOLE },
 	{ "--tty", 0, NULL, VB_IN_MACHINE, "put the console on a new pty", F_TTY },
-	{ "--hugepages", 0, NULL, VB_IN_MACHINE, "back guest RAM with transparent huge pages", F_HUGEPAGES },
+	{ "--hugepages", 0, NULL, VB_IN_MACHINE, "back guest RAM with transparent huge pages, or refuse to run", F_HUGEPAGES },
+	{ "--no-hugepages", 0, NULL, VB_IN_MACHINE, "keep guest RAM on 4 KiB pages", F_NO_HUGEPAGES },
 	{ "--no-seccomp", 0, NULL, VB_IN_MACHINE, "no seccomp filters (unsafe: for debugging)", F_NO_SECCOMP },
 	{ "--user", 0, "USER", VB_IN_MACHINE, "started as root: run as USER once the VM is built", F_USER },
 	{ "--no-acpi", 0, NULL, VB_IN_MACHINE, "no ACPI tables: an MP table and acpi=off", F_NO_ACPI },
@@ -210,6 +211,7 @@ static int apply_machine_flag(struct vb_options *opts, const struct vb_flag *f, 
 	case F_CONSOLE: return put_string(o, "console", arg, f);
 	case F_TTY: return put_bool(o, "tty", true, f);
 	case F_HUGEPAGES: return put_bool(o, "hugepages", true, f);
+	case F_NO_HUGEPAGES: return put_bool(o, "hugepages", false, f);
 	case F_NO_SECCOMP: return put_bool(o, "seccomp", false, f);
 	case F_NO_ACPI: return put_bool(o, "acpi", false, f);
 	case F_USER: return put_string(o, "user", arg, f);
