@@ -444,6 +444,16 @@ static void test_multiqueue(void **state)
 	assert_int_equal(stats(f).completed, 32);
 }
 
+/* An empty image file, already unlinked: its descriptor. */
+static int unlinked_image(void)
+{
+	char path[] = "/tmp/vb-test-ring-XXXXXX";
+	int img = mkstemp(path);
+	assert_true(img >= 0);
+	unlink(path);
+	return img;
+}
+
 /* Whether this process has an io_uring worker thread (iou-wrk-TID). */
 static bool have_ring_worker(void)
 {
@@ -491,10 +501,7 @@ static void test_large_transfers_on_workers(void **state)
 	(void)state;
 	if (!have_uring())
 		skip();
-	char path[] = "/tmp/vb-test-ring-XXXXXX";
-	int img = mkstemp(path);
-	assert_true(img >= 0);
-	unlink(path);
+	int img = unlinked_image();
 	assert_int_equal(ftruncate(img, 1 << 20), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -529,10 +536,7 @@ static void test_ring_restrictions(void **state)
 	(void)state;
 	if (!have_uring())
 		skip();
-	char path[] = "/tmp/vb-test-ring-XXXXXX";
-	int img = mkstemp(path);
-	assert_true(img >= 0);
-	unlink(path);
+	int img = unlinked_image();
 	int efd = eventfd(0, EFD_CLOEXEC);
 	assert_true(efd >= 0);
 	struct vb_blk_ring *r = NULL;
