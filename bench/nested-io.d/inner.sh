@@ -122,10 +122,14 @@ run_one() {
 	echo "nio $vmm $round run $secs"
 }
 
-# Every thread of the newest process named $1: name, where it waits, its
-# kernel stack.
+# Every thread of a process named $1: name, where it waits, its kernel
+# stack. (The outer VM's busybox has no pgrep.)
 thread_stacks() {
-	pid=$(pgrep -n -x "$1") || return 0
+	pid=''
+	for c in /proc/[0-9]*/comm; do
+		[ "$(cat "$c" 2>/dev/null)" = "$1" ] && pid=${c%/comm} && pid=${pid#/proc/}
+	done
+	[ -n "$pid" ] || return 0
 	for t in /proc/"$pid"/task/*; do
 		echo "${t##*/} $(cat "$t/comm") $(cat "$t/wchan" 2>/dev/null)"
 		cat "$t/stack" 2>/dev/null | head -n 12
