@@ -17,9 +17,8 @@ struct vb_irq vb_dev_env_irq(const struct vb_dev_env *env, uint32_t gsi)
 int vb_dev_env_edge_irq(const struct vb_dev_env *env, uint32_t gsi, struct vb_irq *out,
 			struct vb_err *err)
 {
-	*out = vb_dev_env_irq(env, gsi);
+	*out = vb_dev_env_irq(env, gsi); /* fd -1 until irqfd_open fills it */
 	out->edge = true;
-	out->fd = -1;
 	return env->irqfd_open ? env->irqfd_open(env->irq_ctx, gsi, &out->fd, err) : 0;
 }
 
