@@ -43,7 +43,7 @@ static const uint64_t buf_gpa[2] = { 0x40000, 0x50000 };
 /* virtio 1.2 4.1.4.3 (common configuration) and 4.2.2 (MMIO registers):
  * the guest's view, written here as a guest's driver would have it. */
 enum {
-	PCI_DFSELECT = 0x00, PCI_GFSELECT = 0x08, PCI_QUEUE_SELECT = 0x16,
+	PCI_DFSELECT = 0x00, PCI_GFSELECT = 0x08, PCI_QUEUE_SELECT = 0x16, PCI_QUEUE_NOTIFY_OFF = 0x1e,
 	PCI_COMMON_BYTES = 0x38,
 	MMIO_DEVICE_FEATURES_SEL = 0x014, MMIO_DRIVER_FEATURES_SEL = 0x024,
 	MMIO_QUEUE_SEL = 0x030, MMIO_REGS_END = 0x100,
@@ -59,6 +59,7 @@ struct fixture {
 struct driver_run {
 	struct fixture *f;
 	unsigned dev;
+	uint64_t doorbell; /* PCI: queue 0's notify address, read at setup */
 	unsigned completed;
 	unsigned wrong; /* a used element out of order, short, or missing */
 };
@@ -113,6 +114,9 @@ static void start(struct vt_drv *d, uint64_t gpa)
 	assert_true(vt_drv_status(d) & VB_VIRTIO_S_DRIVER_OK);
 }
 
+static void mmio_access(struct vt_env *e, uint64_t addr, uint32_t size, bool is_write,
+			uint32_t value);
+
 static void *drive(void *arg)
 {
 	struct driver_run *r = arg;
@@ -122,7 +126,13 @@ static void *drive(void *arg)
 		vt_desc(d, i, buf_gpa[r->dev] + (uint64_t)BUF_BYTES * i, BUF_BYTES,
 			VB_VIRTQ_DESC_F_WRITE, 0);
 		vt_avail_push(d, i);
-		vt_drv_notify(d, 0);
+		/* As Linux does: queue_notify_off is read once, at setup.
+		 * vt_drv_notify reads it through queue_select, which the
+		 * hostile threads write. */
+		if (r->doorbell)
+			mmio_access(&r->f->env, r->doorbell, 2, true, 0);
+		else
+			vt_drv_notify(d, 0);
 		uint32_t id, len;
 		if (vt_used_next(d, &id, &len) && id == i && len == BUF_BYTES)
 			r->completed++;
@@ -214,8 +224,13 @@ static void test_one_driver_many_cpus(void **state)
 		others[i] = (struct hostile_run){ .f = f, .dev = i % 2, .seed = 0x9e3779b9u + i };
 		assert_int_equal(pthread_create(&other_threads[i], NULL, hostile, &others[i]), 0);
 	}
+	/* Queue 0's doorbell on the PCI device, before any hostile write. */
+	mmio_access(&f->env, f->drv[0].common + PCI_QUEUE_SELECT, 2, true, 0);
+	uint8_t off[2] = { 0 };
+	vb_bus_dispatch(&f->env.mmio, f->drv[0].common + PCI_QUEUE_NOTIFY_OFF, off, 2, false);
+	uint64_t doorbell = f->drv[0].notify + (uint64_t)(off[0] | off[1] << 8) * f->drv[0].notify_mult;
 	for (unsigned i = 0; i < 2; i++) {
-		drivers[i] = (struct driver_run){ .f = f, .dev = i };
+		drivers[i] = (struct driver_run){ .f = f, .dev = i, .doorbell = i == 0 ? doorbell : 0 };
 		assert_int_equal(pthread_create(&driver_threads[i], NULL, drive, &drivers[i]), 0);
 	}
 	for (unsigned i = 0; i < 2; i++)
