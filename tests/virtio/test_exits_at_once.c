@@ -215,6 +215,11 @@ static void test_one_driver_many_cpus(void **state)
 	struct fixture *f = *state;
 	start(&f->drv[0], queue_gpa[0]);
 	start(&f->drv[1], queue_gpa[1]);
+	/* Queue 0's doorbell on the PCI device, before any hostile write. */
+	mmio_access(&f->env, f->drv[0].common + PCI_QUEUE_SELECT, 2, true, 0);
+	uint8_t off[2] = { 0 };
+	vb_bus_dispatch(&f->env.mmio, f->drv[0].common + PCI_QUEUE_NOTIFY_OFF, off, 2, false);
+	uint64_t doorbell = f->drv[0].notify + (uint64_t)(off[0] | off[1] << 8) * f->drv[0].notify_mult;
 	struct driver_run drivers[2];
 	struct hostile_run others[2 * HOSTILE_PER_DEVICE];
 	pthread_t driver_threads[2], other_threads[2 * HOSTILE_PER_DEVICE];
@@ -224,11 +229,6 @@ static void test_one_driver_many_cpus(void **state)
 		others[i] = (struct hostile_run){ .f = f, .dev = i % 2, .seed = 0x9e3779b9u + i };
 		assert_int_equal(pthread_create(&other_threads[i], NULL, hostile, &others[i]), 0);
 	}
-	/* Queue 0's doorbell on the PCI device, before any hostile write. */
-	mmio_access(&f->env, f->drv[0].common + PCI_QUEUE_SELECT, 2, true, 0);
-	uint8_t off[2] = { 0 };
-	vb_bus_dispatch(&f->env.mmio, f->drv[0].common + PCI_QUEUE_NOTIFY_OFF, off, 2, false);
-	uint64_t doorbell = f->drv[0].notify + (uint64_t)(off[0] | off[1] << 8) * f->drv[0].notify_mult;
 	for (unsigned i = 0; i < 2; i++) {
 		drivers[i] = (struct driver_run){ .f = f, .dev = i, .doorbell = i == 0 ? doorbell : 0 };
 		assert_int_equal(pthread_create(&driver_threads[i], NULL, drive, &drivers[i]), 0);
