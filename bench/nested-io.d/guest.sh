@@ -30,6 +30,10 @@ drop_caches() {
 	echo 3 >/proc/sys/vm/drop_caches
 }
 
+diag_pause() {
+	case " $(cat /proc/cmdline) " in *" nio_diag=1 "*) sleep 2 ;; esac
+}
+
 # The disk's probe may finish after the modules are loaded.
 wait_for() {
 	tries=0
@@ -59,8 +63,11 @@ disk=/dev/vda
 if wait_for "$disk"; then
 	echo "VMBOOT-GUEST: nio.disk_bytes=$(($(cat /sys/block/vda/size) * 512))"
 	echo "VMBOOT-GUEST: nio.readers=$RANDOM_READERS"
+	# bench/nested-io's diag mode snapshots the outer VM around this read.
+	diag_pause
 	drop_caches
 	workload seqread ioload read "$disk"
+	diag_pause
 	workload qd1 ioload direct "$disk" "$DIRECT_READS"
 	workload randpar ioload random "$disk" "$RANDOM_READERS" "$RANDOM_READS"
 	workload write ioload write "$disk" "$WRITE_MIB"

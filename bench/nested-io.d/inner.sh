@@ -19,6 +19,8 @@ rounds=${1:-3}
 # vmboot's virtio transport: mmio (QEMU microvm's) or pci (vmboot's
 # default, with MSI-X).
 transport=${2:-mmio}
+# diag: snapshots around the buffered read (diag_watch below).
+diag=${3:-}
 # What users run: not the seccomp debug mode the harness turns on.
 unset VMBOOT_SECCOMP_DEBUG
 dir=/tmp/nio # tmpfs (outer-init.sh)
@@ -27,6 +29,8 @@ guest_cpus=2
 disk_mib=96
 file_mib=64
 params="quiet vbtest=nestedio"
+# guest.sh pauses around the buffered read for the snapshots.
+[ "$diag" != diag ] || params="$params nio_diag=1"
 run_timeout=480 # a run takes about 100 s
 tcp_port=5001 # guest.sh sends to 10.0.2.2:5001
 
@@ -88,6 +92,13 @@ uptime_centisec() {
 run_one() {
 	vmm=$1 round=$2 log=$dir/$1-$2.log
 	t0=$(uptime_centisec)
+	diag_pid=''
+	if [ "$diag" = diag ]; then
+		comm=vmboot
+		[ "$vmm" = vmboot ] || comm=qemu-system-x86
+		diag_watch "$vmm" "$round" "$log" "$comm" >"$log.diag" &
+		diag_pid=$!
+	fi
 	case $vmm in
 	vmboot)
 		# A run that outlives its time leaves where each vmboot thread
@@ -105,6 +116,11 @@ run_one() {
 	esac
 	status=$?
 	t1=$(uptime_centisec)
+	if [ -n "$diag_pid" ]; then
+		kill "$diag_pid" 2>/dev/null
+		wait "$diag_pid" 2>/dev/null
+		cat "$log.diag"
+	fi
 	tr -d '\r' <"$log" | sed -n 's/.*VMBOOT-GUEST: nio\.\([a-z0-9_]*\)=\(.*\)/\1 \2/p' |
 		while read -r key value; do
 			echo "nio $vmm $round $key $value"
@@ -148,6 +164,60 @@ console_after_results() {
 			if (NR >= from + 30) print "..."
 			for (i = (NR - 4 > from + 30 ? NR - 4 : from + 30); i <= NR; i++) print line[i]
 		}'
+}
+
+# ---- diag (inner.sh ROUNDS TRANSPORT diag): what the outer VM did
+# during the buffered read, the first workload: the VMM's threads' CPU
+# ticks and context switches, its AnonHugePages, and the outer kernel's
+# THP, compaction and fault counters, snapshot when the guest prints
+# nio.disk_bytes (just before drop_caches and the read) and again at
+# nio.seqread. One "diag VMM ROUND PHASE ..." line per snapshot item.
+
+# The pid of the newest process named $1 (no pgrep in the outer VM).
+pid_of() {
+	found=''
+	for c in /proc/[0-9]*/comm; do
+		[ "$(cat "$c" 2>/dev/null)" = "$1" ] && found=${c%/comm} && found=${found#/proc/}
+	done
+	echo "$found"
+}
+
+diag_snapshot() { # VMM ROUND PHASE PID
+	pfx="diag $1 $2 $3"
+	read -r _ u n s i w rest </proc/stat
+	echo "$pfx cpu user=$u nice=$n sys=$s idle=$i iowait=$w"
+	grep -E '^(thp_fault_alloc|thp_fault_fallback|compact_stall|compact_fail|pgfault|thp_split_pmd) ' \
+		/proc/vmstat | while read -r k v; do echo "$pfx vmstat $k=$v"; done
+	[ -n "$4" ] || return 0
+	grep -E '^(AnonHugePages|Rss)' "/proc/$4/smaps_rollup" 2>/dev/null |
+		while read -r k v _; do echo "$pfx mem $k$v"; done
+	for t in /proc/"$4"/task/*; do
+		# utime, stime: fields 14, 15 of stat (after the comm in parentheses).
+		st=$(cat "$t/stat" 2>/dev/null) || continue
+		set -- ${st##*) }
+		vol=$(sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "$t/status")
+		inv=$(sed -n 's/^nonvoluntary_ctxt_switches:[[:space:]]*//p' "$t/status")
+		echo "$pfx task ${t##*/} $(tr ' ' _ <"$t/comm") utime=${12} stime=${13} vcs=$vol ics=$inv"
+	done
+}
+
+# Background: waits for the markers in the run's console log.
+diag_watch() { # VMM ROUND LOG COMM
+	n=0
+	pid=''
+	phase=before
+	marker='nio.disk_bytes='
+	while [ "$n" -lt 2400 ]; do
+		[ -n "$pid" ] || pid=$(pid_of "$4")
+		if [ -f "$3" ] && tr -d '\r' <"$3" | grep -q "$marker"; then
+			diag_snapshot "$1" "$2" "$phase" "$pid"
+			[ "$phase" = before ] || return 0
+			phase=after
+			marker='nio.seqread='
+		fi
+		sleep 0.25
+		n=$((n + 1))
+	done
 }
 
 header() {
