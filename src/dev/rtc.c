@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "dev/port.h"
@@ -37,6 +38,39 @@ static uint8_t encode_hour(const struct vb_rtc *r, unsigned hour)
 	return (uint8_t)(encode(r, h12) | (hour >= 12 ? 0x80 : 0));
 }
 
+struct utc_time {
+	int64_t year;
+	unsigned month, mday, wday, hour, min, sec; /* month 1-12, wday 0 = Sunday */
+};
+
+/* t in the proleptic Gregorian calendar, in 400-year eras that start on
+ * 1 March (so the leap day ends a year), computed here rather than by
+ * gmtime_r: glibc reads the time zone file the first time gmtime_r runs,
+ * and a vCPU thread, which reads this clock, opens no file (its seccomp
+ * filter kills it). */
+static void utc_time(time_t t, struct utc_time *u)
+{
+	int64_t days = (int64_t)t / 86400, secs = (int64_t)t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	u->hour = (unsigned)(secs / 3600);
+	u->min = (unsigned)(secs / 60 % 60);
+	u->sec = (unsigned)(secs % 60);
+	u->wday = (unsigned)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
+	days += 719468;                             /* days since 0000-03-01 */
+	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+	int64_t day_of_era = days - era * 146097;
+	int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
+			       day_of_era / 146096) / 365;
+	int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	int64_t month_from_march = (5 * day_of_year + 2) / 153;
+	u->mday = (unsigned)(day_of_year - (153 * month_from_march + 2) / 5 + 1);
+	u->month = (unsigned)(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
+	u->year = year_of_era + era * 400 + (u->month <= 2);
+}
+
 /* Returns true and sets *v when reg is a clock register. */
 static bool read_time(const struct vb_rtc *r, unsigned reg, uint8_t *v)
 {
@@ -44,18 +78,17 @@ static bool read_time(const struct vb_rtc *r, unsigned reg, uint8_t *v)
 		return false;
 	if (reg == 1 || reg == 3 || reg == 5) /* alarms: storage */
 		return false;
-	time_t t = r->p.now ? r->p.now(r->p.now_ctx) : time(NULL);
-	struct tm tm;
-	if (!gmtime_r(&t, &tm))
-		memset(&tm, 0, sizeof(tm));
-	unsigned year = (unsigned)(tm.tm_year + 1900);
+	struct utc_time u;
+	utc_time(r->p.now ? r->p.now(r->p.now_ctx) : time(NULL), &u);
+	/* The registers hold 4 decimal digits of year. */
+	unsigned year = u.year < 0 ? 0 : u.year > 9999 ? 9999 : (unsigned)u.year;
 	switch (reg) {
-	case 0: *v = encode(r, (unsigned)tm.tm_sec % 60); break;
-	case 2: *v = encode(r, (unsigned)tm.tm_min); break;
-	case 4: *v = encode_hour(r, (unsigned)tm.tm_hour); break;
-	case 6: *v = encode(r, (unsigned)tm.tm_wday + 1); break; /* 1 = Sunday */
-	case 7: *v = encode(r, (unsigned)tm.tm_mday); break;
-	case 8: *v = encode(r, (unsigned)tm.tm_mon + 1); break;
+	case 0: *v = encode(r, u.sec); break;
+	case 2: *v = encode(r, u.min); break;
+	case 4: *v = encode_hour(r, u.hour); break;
+	case 6: *v = encode(r, u.wday + 1); break; /* 1 = Sunday */
+	case 7: *v = encode(r, u.mday); break;
+	case 8: *v = encode(r, u.month); break;
 	case 9: *v = encode(r, year % 100); break;
 	default: *v = encode(r, year / 100); break;
 	}

@@ -103,6 +103,36 @@ static void rtc_write(struct vb_rtc *r, uint8_t idx, uint8_t v)
 	io_out8(vb_rtc_access, r, 1, v);
 }
 
+/* The RTC's own calendar agrees with the C library's gmtime_r, a day and a
+ * few hours at a time from 1970 to 2200 and on each side of the leap
+ * days that are and are not (2000, 2100). */
+static void test_rtc_calendar_is_gmtime(void **state)
+{
+	(void)state;
+	time_t t = 0;
+	struct vb_rtc_params p = { .now = fixed_time, .now_ctx = &t };
+	struct vb_rtc *r;
+	assert_int_equal(vb_rtc_create(&p, &r, NULL), 0);
+	rtc_write(r, 0x0b, 0x06); /* binary, 24-hour */
+	static const time_t edges[] = { 951782400, 951868800, 4107456000, 4107542400, 68169600 };
+	size_t checked = 0;
+	for (time_t step = 0; step < (time_t)7258118400; step += 86400 + 3 * 3600 + 7, checked++) {
+		t = checked < sizeof(edges) / sizeof(edges[0]) ? edges[checked] - 1 : step;
+		for (int twice = 0; twice < 2; twice++, t++) {
+			struct tm tm;
+			assert_non_null(gmtime_r(&t, &tm));
+			int year = tm.tm_year + 1900;
+			if (rtc_read(r, 0) != tm.tm_sec || rtc_read(r, 2) != tm.tm_min ||
+			    rtc_read(r, 4) != tm.tm_hour || rtc_read(r, 6) != tm.tm_wday + 1 ||
+			    rtc_read(r, 7) != tm.tm_mday || rtc_read(r, 8) != tm.tm_mon + 1 ||
+			    rtc_read(r, 9) != year % 100 || rtc_read(r, 0x32) != year / 100)
+				fail_msg("time %lld: the RTC disagrees with gmtime_r", (long long)t);
+		}
+	}
+	assert_true(checked > 60000);
+	vb_rtc_destroy(r);
+}
+
 static void test_rtc_time(void **state)
 {
 	(void)state;
@@ -482,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_i8042_reset),
 		cmocka_unit_test(test_i8042_protocol),
 		cmocka_unit_test(test_rtc_time),
+		cmocka_unit_test(test_rtc_calendar_is_gmtime),
 		cmocka_unit_test(test_rtc_index_bounds),
 		cmocka_unit_test(test_pci_host_bridge),
 		cmocka_unit_test(test_pci_function_bars),
