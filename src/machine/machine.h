@@ -133,6 +133,10 @@ void vb_graph_free(struct vb_machine_graph *graph);
  * then a root-started VM keeps root's file access (sandbox/privs.h). */
 bool vb_graph_serves_host_files(const struct vb_machine_graph *graph);
 
+/* What the graph's devices do on vmboot's threads (enum vb_sandbox_needs,
+ * sandbox/sandbox.h): which seccomp programs the threads load. */
+unsigned vb_graph_sandbox_needs(const struct vb_machine_graph *graph);
+
 /* --plan output: for a person, and as one JSON object. */
 void vb_plan_print_text(const struct vb_machine_graph *graph, FILE *out);
 void vb_plan_print_json(const struct vb_machine_graph *graph, FILE *out);

@@ -477,6 +477,14 @@ bool vb_graph_serves_host_files(const struct vb_machine_graph *g)
 	return false;
 }
 
+unsigned vb_graph_sandbox_needs(const struct vb_machine_graph *g)
+{
+	unsigned needs = 0;
+	for (size_t i = 0; i < g->n_devices; i++)
+		needs |= g->devices[i].type->sandbox_needs;
+	return needs;
+}
+
 void vb_graph_free(struct vb_machine_graph *g)
 {
 	free(g->devices);

@@ -77,11 +77,13 @@ static void test_build_delay(struct vb_vm *vm)
 
 /* What each thread gives up once it serves the guest: every capability a
  * root-started VM does not use while it runs (privs.h), and with seccomp
- * (the default) all system calls its kind does not make. */
+ * (the default) all system calls its kind does not make for the machine's
+ * devices. */
 static struct vb_sandbox_policy confine_policy(const struct vb_machine_graph *g)
 {
 	return (struct vb_sandbox_policy){
 		.seccomp = g->desc->seccomp,
+		.needs = vb_graph_sandbox_needs(g),
 		.drop_caps = true,
 		.keep_caps = vb_privs_runtime_caps(vb_graph_serves_host_files(g)),
 		.user_switch_ahead = g->desc->user != NULL,

@@ -163,7 +163,7 @@ static int give_up_privileges(bool seccomp, struct vb_err *err)
 	if (r == 0 && vb_sandbox_filters_for_vms())
 		r = vb_sandbox_restrict_files(readable, 1, &enforced, err);
 	if (r == 0 && seccomp)
-		r = vb_sandbox_enter(VB_SANDBOX_NETD, err);
+		r = vb_sandbox_enter(VB_SANDBOX_NETD, 0, err);
 	return r;
 }
 

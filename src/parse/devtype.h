@@ -168,6 +168,10 @@ struct vb_device_type {
 	 * root's access to files for it (sandbox/privs.h
 	 * vb_privs_runtime_caps); every other capability goes. */
 	bool serves_host_files;
+	/* What its device code does on vmboot's threads beyond what every
+	 * VM's do: enum vb_sandbox_needs (sandbox/sandbox.h), which picks the
+	 * threads' seccomp programs. */
+	unsigned sandbox_needs;
 
 	/* ---- the builder (machine/vm.c) ---- */
 	/* attach gets a const struct vb_virtio_placement * (dev/placement.h)

@@ -24,6 +24,9 @@
 
 struct group {
 	const char *why; /* for the reader only */
+	/* enum vb_sandbox_needs: a program has the group only for a machine
+	 * whose devices need all of these (0: every machine). */
+	unsigned needs;
 	const int *calls;
 	size_t n_calls;
 	const unsigned long *ioctls;
@@ -57,18 +60,32 @@ static const struct group libc_base = {
  * guest's MSI-X table and capability writes change on a vCPU thread
  * (dev/msix.c, machine/msi.c: KVM_SET_GSI_ROUTING; sending is an eventfd
  * write), and the doorbells the guest enables or resets at any time
- * (machine/ioevent.c: an eventfd, epoll_ctl, KVM_IOEVENTFD), vhost's rings
- * set up when the driver is ready (virtio/vhost.c), a tap's offloads as
- * the driver negotiates them, and vhost-net given the tap at DRIVER_OK and
- * taking it back at reset (VHOST_NET_SET_BACKEND, virtio/vhost_net.c; at
- * detach VHOST_RESET_OWNER does that, which main_teardown has). */
+ * (machine/ioevent.c: an eventfd, epoll_ctl, KVM_IOEVENTFD). */
 static const struct group device_control = {
-	"interrupts, MSI routes, doorbells, vhost rings, tap offloads",
+	"interrupts, MSI routes, doorbells",
 	CALLS(SCMP_SYS(eventfd2), SCMP_SYS(epoll_ctl)),
-	IOCTLS(KVM_IRQ_LINE, KVM_SET_GSI_ROUTING, KVM_IOEVENTFD, VHOST_SET_MEM_TABLE,
-	       VHOST_SET_VRING_NUM, VHOST_SET_VRING_BASE, VHOST_SET_VRING_ADDR,
-	       VHOST_SET_VRING_KICK, VHOST_SET_VRING_CALL, VHOST_SET_FEATURES,
-	       VHOST_RESET_OWNER, VHOST_VSOCK_SET_RUNNING, VHOST_NET_SET_BACKEND, TUNSETOFFLOAD),
+	IOCTLS(KVM_IRQ_LINE, KVM_SET_GSI_ROUTING, KVM_IOEVENTFD),
+};
+
+/* A console's output waits for its terminal or pipe to take more
+ * (dev/uart.c, dev/term.c), as a NIC's for its backend. */
+static const struct group device_wait = {
+	"waiting for a console or a backend (poll)",
+	CALLS(SCMP_SYS(poll), SCMP_SYS(ppoll)),
+};
+
+/* The kernel's datapaths behind a device: vhost's rings set up when the
+ * driver is ready (virtio/vhost.c), a tap's offloads as the driver
+ * negotiates them, and vhost-net given the tap at DRIVER_OK and taking it
+ * back at reset (VHOST_NET_SET_BACKEND, virtio/vhost_net.c; at detach
+ * VHOST_RESET_OWNER does that, which main_backends has). */
+static const struct group backend_control = {
+	"vhost rings, tap offloads",
+	VB_SANDBOX_NEEDS_BACKENDS,
+	IOCTLS(VHOST_SET_MEM_TABLE, VHOST_SET_VRING_NUM, VHOST_SET_VRING_BASE,
+	       VHOST_SET_VRING_ADDR, VHOST_SET_VRING_KICK, VHOST_SET_VRING_CALL,
+	       VHOST_SET_FEATURES, VHOST_RESET_OWNER, VHOST_VSOCK_SET_RUNNING,
+	       VHOST_NET_SET_BACKEND, TUNSETOFFLOAD),
 };
 
 /* Serving a virtqueue: a disk's reads, writes, flushes and discards
@@ -79,13 +96,12 @@ static const struct group device_control = {
  * before any filter went in: never io_uring_setup nor io_uring_register,
  * so no thread can make or widen a ring. */
 static const struct group device_io = {
-	"disks (pread/pwrite[v], fdatasync, fallocate, io_uring_enter), frames (send/recv), "
-	"waiting (poll)",
+	"disks (pread/pwrite[v], fdatasync, fallocate, io_uring_enter), frames (send/recv)",
+	VB_SANDBOX_NEEDS_BACKENDS,
 	CALLS(SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev),
 	      SCMP_SYS(preadv2), SCMP_SYS(pwritev2), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
 	      SCMP_SYS(fallocate), SCMP_SYS(lseek), SCMP_SYS(io_uring_enter), SCMP_SYS(sendto),
-	      SCMP_SYS(recvfrom), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg), SCMP_SYS(poll),
-	      SCMP_SYS(ppoll)),
+	      SCMP_SYS(recvfrom), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg)),
 };
 
 /* The 9P server (ninep/server.c) works on the host's files on the guest's
@@ -93,6 +109,7 @@ static const struct group device_io = {
  * directory reads, and the changes the security model lets through. */
 static const struct group ninep_files = {
 	"the 9P server's file operations below its shares",
+	VB_SANDBOX_NEEDS_HOST_FILES,
 	CALLS(SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(statx), SCMP_SYS(fstatfs),
 	      SCMP_SYS(getdents64), SCMP_SYS(mkdirat), SCMP_SYS(mknodat), SCMP_SYS(unlinkat),
 	      SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(linkat), SCMP_SYS(symlinkat),
@@ -137,7 +154,7 @@ static const struct group user_switch = {
 /* The main thread after the build: waits (poll on the signalfd, the
  * wake eventfd and the control socket), kicks vCPU threads, then takes
  * the VM apart in reverse build order: joins threads, deassigns
- * doorbells and memory slots, resets vhost owners, restores the
+ * doorbells and memory slots, restores the
  * terminal, unlinks the control socket, drops disk locks, ends the
  * vmboot-net helper and tells a service manager. */
 static const struct group main_teardown = {
@@ -148,8 +165,15 @@ static const struct group main_teardown = {
 	      SCMP_SYS(connect), SCMP_SYS(sendto), SCMP_SYS(sendmsg), SCMP_SYS(shutdown),
 	      SCMP_SYS(lseek)),
 	IOCTLS(KVM_SET_USER_MEMORY_REGION, KVM_IOEVENTFD, KVM_IRQ_LINE, KVM_GET_REGS,
-	       KVM_GET_SREGS, KVM_TRANSLATE, VHOST_RESET_OWNER, VHOST_VSOCK_SET_RUNNING,
-	       TCGETS, TCSETS, TCSETSW, TCSETSF),
+	       KVM_GET_SREGS, KVM_TRANSLATE, TCGETS, TCSETS, TCSETSW, TCSETSF),
+};
+
+/* The teardown of the kernel's datapaths: vhost devices' owners reset,
+ * vhost-vsock stopped. */
+static const struct group main_backends = {
+	"the teardown of vhost devices",
+	VB_SANDBOX_NEEDS_BACKENDS,
+	IOCTLS(VHOST_RESET_OWNER, VHOST_VSOCK_SET_RUNNING),
 };
 
 /* vmboot-net serving frames (netd/main.c, netd/slirp.c): libslirp makes a
@@ -168,7 +192,7 @@ static const struct group netd_slirp = {
 
 /* ---- the kinds ---- */
 
-#define MAX_GROUPS 6
+#define MAX_GROUPS 8
 
 struct kind {
 	const char *name;
@@ -183,13 +207,14 @@ struct kind {
  * device's I/O needs, but never a new socket, exec or clone. */
 static const struct kind kinds[] = {
 	[VB_SANDBOX_MAIN] = { .name = "main",
-			      .groups = { &libc_base, &main_teardown, &control_socket } },
+			      .groups = { &libc_base, &main_teardown, &main_backends,
+					  &control_socket } },
 	[VB_SANDBOX_VCPU] = { .name = "vcpu",
-			      .groups = { &libc_base, &vcpu_run, &device_control, &device_io,
-					  &ninep_files } },
+			      .groups = { &libc_base, &vcpu_run, &device_control, &device_wait,
+					  &backend_control, &device_io, &ninep_files } },
 	[VB_SANDBOX_IO] = { .name = "io",
-			    .groups = { &libc_base, &io_wait, &device_control, &device_io,
-					&ninep_files },
+			    .groups = { &libc_base, &io_wait, &device_control, &device_wait,
+					&backend_control, &device_io, &ninep_files },
 			    .may_end_vmboot = true },
 	[VB_SANDBOX_NETD] = { .name = "netd", .groups = { &libc_base, &netd_slirp } },
 };
@@ -251,7 +276,8 @@ int vb_allowlist_build(enum vb_sandbox_kind kind, const struct vb_allowlist_vari
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	int r = 0;
 	for (size_t i = 0; i < MAX_GROUPS && k->groups[i] && !r; i++)
-		r = add_group(ctx, k->groups[i]);
+		if ((k->groups[i]->needs & ~v->needs) == 0)
+			r = add_group(ctx, k->groups[i]);
 	if (!r && v->user_switch_ahead)
 		r = add_group(ctx, &user_switch);
 	if (!r && v->sanitizer)

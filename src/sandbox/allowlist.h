@@ -19,6 +19,7 @@ struct vb_allowlist_variant {
 	bool user_switch_ahead; /* libc's setresuid broadcast still to come (privs.h) */
 	bool sanitizer;         /* AddressSanitizer's own calls allowed */
 	pid_t self_pid;         /* the process a may-end-vmboot kind may SIGTERM */
+	unsigned needs;         /* enum vb_sandbox_needs: the groups of a machine's devices */
 };
 
 /* kind's filter in a new libseccomp context (*out, to seccomp_release). */

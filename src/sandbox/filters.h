@@ -7,6 +7,7 @@
 #define VB_SANDBOX_FILTERS_H
 
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdbool.h>
 
 #include "sandbox/sandbox.h"
@@ -39,9 +40,21 @@ struct vb_filter_program {
 	unsigned short pid_slots[VB_FILTER_MAX_PID_SLOTS];
 };
 
-/* [kind][debug][user_switch_ahead], as allowlist.h's variants; compiled
- * for the build's sanitizer setting. */
-extern const struct vb_filter_program vb_filter_programs[VB_SANDBOX_KINDS][2][2];
+/* [kind][needs][user_switch_ahead], as allowlist.h's variants; compiled
+ * for the build's sanitizer setting. Entries that come out the same share
+ * one program (a kind without a group a need adds). */
+extern const struct vb_filter_program
+	vb_filter_programs[VB_SANDBOX_KINDS][VB_SANDBOX_NEEDS_SETS][2];
+
+/* The debug mode's programs are these with every kill a trap (SIGSYS):
+ * instruction insn's k, as the debug mode loads it. The generator checks
+ * that this is what libseccomp compiles for a trapping default. */
+static inline __u32 vb_filter_debug_action(struct sock_filter insn)
+{
+	return insn.code == (BPF_RET | BPF_K) && insn.k == SECCOMP_RET_KILL_PROCESS
+		       ? SECCOMP_RET_TRAP
+		       : insn.k;
+}
 extern const char *const vb_filter_kind_names[VB_SANDBOX_KINDS];
 
 /* The native architecture's system call names by number, for the debug

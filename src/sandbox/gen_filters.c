@@ -5,7 +5,12 @@
  * The I/O kind may SIGTERM its own process, whose pid is only known at
  * run time: each program is compiled for two different pids, and the
  * instructions where the two differ are the ones vmboot patches with
- * getpid(). Anything else differing is an error, not a guess. */
+ * getpid(). Anything else differing is an error, not a guess.
+ *
+ * A kind has a program for each set of needs (sandbox.h): those that come
+ * out the same are printed once. The debug mode's traps are not programs
+ * of their own: vmboot turns the kills into traps as it loads one
+ * (filters.h), which is checked here against libseccomp's own. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,53 +68,106 @@ static void print_program(const char *name, const struct program *p)
 	printf("};\n\n");
 }
 
-static int print_kind(enum vb_sandbox_kind kind, struct vb_filter_program table[2][2],
-		      char names[2][2][32])
+/* The debug variant must be the program with its kills turned into traps
+ * (vb_filter_debug_action), which vmboot does when it loads one. */
+static int check_debug(enum vb_sandbox_kind kind, struct vb_allowlist_variant v,
+		       const struct program *kill)
 {
-	for (int debug = 0; debug < 2; debug++) {
-		for (int ahead = 0; ahead < 2; ahead++) {
-			struct vb_allowlist_variant v = { .debug = debug, .user_switch_ahead = ahead };
+	struct program trap = { 0 };
+	v.debug = true;
+	int r = compile(kind, &v, &trap);
+	if (!r && trap.len != kill->len)
+		r = -EPROTO;
+	for (size_t i = 0; !r && i < kill->len; i++) {
+		struct sock_filter x = kill->insns[i];
+		x.k = vb_filter_debug_action(x);
+		if (memcmp(&x, &trap.insns[i], sizeof(x)))
+			r = -EPROTO;
+	}
+	free(trap.insns);
+	return r;
+}
+
+/* One entry of the table: its program (a new one, or the same as an
+ * earlier entry of this kind: a group a kind does not have needs nothing). */
+struct entry {
+	struct program prog;
+	struct vb_filter_program slots;
+	char name[48];
+};
+
+static const struct entry *same_program(const struct entry *entries, size_t n,
+					const struct program *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].prog.len == p->len &&
+		    !memcmp(entries[i].prog.insns, p->insns, p->len * sizeof(*p->insns)))
+			return &entries[i];
+	return NULL;
+}
+
+static int make_entry(enum vb_sandbox_kind kind, unsigned needs, bool ahead, struct entry *e)
+{
+	struct vb_allowlist_variant v = { .user_switch_ahead = ahead, .needs = needs };
 #ifdef VB_SANDBOX_UNDER_ASAN
-			v.sanitizer = true;
+	v.sanitizer = true;
 #endif
-			struct program a = { 0 }, b = { 0 };
-			v.self_pid = PID_A;
-			int r = compile(kind, &v, &a);
-			v.self_pid = PID_B;
-			if (!r)
-				r = compile(kind, &v, &b);
-			struct vb_filter_program *slots = &table[debug][ahead];
-			if (!r)
-				r = pid_slots(&a, &b, slots);
-			if (!r && vb_allowlist_ends_vmboot(kind) != (slots->n_pid_slots > 0))
-				r = -EPROTO;
-			if (!r) {
-				snprintf(names[debug][ahead], sizeof(names[debug][ahead]),
-					 "%s_%s%s", vb_allowlist_kind_name(kind),
-					 debug ? "trap" : "kill", ahead ? "_user_switch" : "");
-				print_program(names[debug][ahead], &a);
-				slots->len = (unsigned short)a.len;
+	struct program b = { 0 };
+	v.self_pid = PID_A;
+	int r = compile(kind, &v, &e->prog);
+	if (!r)
+		r = check_debug(kind, v, &e->prog);
+	v.self_pid = PID_B;
+	if (!r)
+		r = compile(kind, &v, &b);
+	if (!r)
+		r = pid_slots(&e->prog, &b, &e->slots);
+	if (!r && vb_allowlist_ends_vmboot(kind) != (e->slots.n_pid_slots > 0))
+		r = -EPROTO;
+	free(b.insns);
+	e->slots.len = (unsigned short)e->prog.len;
+	snprintf(e->name, sizeof(e->name), "%s_needs%u%s", vb_allowlist_kind_name(kind), needs,
+		 ahead ? "_user_switch" : "");
+	return r;
+}
+
+#define ENTRIES (VB_SANDBOX_KINDS * VB_SANDBOX_NEEDS_SETS * 2)
+
+static int print_programs(struct entry *entries, const char **names)
+{
+	size_t n = 0;
+	for (int kind = 0; kind < VB_SANDBOX_KINDS; kind++) {
+		for (unsigned needs = 0; needs < VB_SANDBOX_NEEDS_SETS; needs++) {
+			for (int ahead = 0; ahead < 2; ahead++, n++) {
+				struct entry *e = &entries[n];
+				int r = make_entry(kind, needs, ahead, e);
+				if (r)
+					return fail(vb_allowlist_kind_name(kind), r);
+				const struct entry *same = same_program(entries, n, &e->prog);
+				if (same && !memcmp(&same->slots, &e->slots, sizeof(e->slots))) {
+					names[n] = same->name;
+					continue;
+				}
+				names[n] = e->name;
+				print_program(e->name, &e->prog);
 			}
-			free(a.insns);
-			free(b.insns);
-			if (r)
-				return fail(vb_allowlist_kind_name(kind), r);
 		}
 	}
 	return 0;
 }
 
-static void print_table(struct vb_filter_program table[][2][2], char names[][2][2][32])
+static void print_table(const struct entry *entries, const char **names)
 {
-	printf("const struct vb_filter_program vb_filter_programs[VB_SANDBOX_KINDS][2][2] = {\n");
+	printf("const struct vb_filter_program "
+	       "vb_filter_programs[VB_SANDBOX_KINDS][VB_SANDBOX_NEEDS_SETS][2] = {\n");
+	size_t n = 0;
 	for (int kind = 0; kind < VB_SANDBOX_KINDS; kind++) {
-		printf("\t{\n");
-		for (int debug = 0; debug < 2; debug++) {
+		printf("\t{ /* %s */\n", vb_allowlist_kind_name(kind));
+		for (unsigned needs = 0; needs < VB_SANDBOX_NEEDS_SETS; needs++) {
 			printf("\t\t{\n");
-			for (int ahead = 0; ahead < 2; ahead++) {
-				const struct vb_filter_program *p = &table[kind][debug][ahead];
-				printf("\t\t\t{ %s, %u, %u, {", names[kind][debug][ahead], p->len,
-				       p->n_pid_slots);
+			for (int ahead = 0; ahead < 2; ahead++, n++) {
+				const struct vb_filter_program *p = &entries[n].slots;
+				printf("\t\t\t{ %s, %u, %u, {", names[n], p->len, p->n_pid_slots);
 				for (unsigned i = 0; i < p->n_pid_slots; i++)
 					printf(" %u,", p->pid_slots[i]);
 				printf("%s } },\n", p->n_pid_slots ? "" : " 0");
@@ -139,18 +197,21 @@ static void print_names(void)
 
 int main(void)
 {
-	static struct vb_filter_program table[VB_SANDBOX_KINDS][2][2];
-	static char names[VB_SANDBOX_KINDS][2][2][32];
+	static struct entry entries[ENTRIES];
+	static const char *names[ENTRIES];
 	printf("/* Generated by vmboot-gen-filters (src/sandbox/gen_filters.c) from\n"
 	       " * src/sandbox/allowlist.c with libseccomp %u.%u.%u. Do not edit. */\n"
 	       "#include \"sandbox/filters.h\"\n\n",
 	       seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
-	for (int kind = 0; kind < VB_SANDBOX_KINDS; kind++) {
-		if (print_kind(kind, table[kind], names[kind]))
-			return 1;
+	int r = print_programs(entries, names);
+	if (!r) {
+		print_table(entries, names);
+		print_names();
 	}
-	print_table(table, names);
-	print_names();
+	for (size_t i = 0; i < ENTRIES; i++)
+		free(entries[i].prog.insns);
+	if (r)
+		return r;
 	if (fflush(stdout) || ferror(stdout))
 		return fail("stdout", errno);
 	return 0;

@@ -117,20 +117,23 @@ static int debug_prepare(struct vb_err *err)
 /* ---- loading ---- */
 
 /* The program as compiled, or a copy with this process's pid where the
- * I/O kind's kill(self, SIGTERM) compares it. */
-static int load(enum vb_sandbox_kind kind, const struct vb_filter_program *p,
+ * I/O kind's kill(self, SIGTERM) compares it and, in the debug mode, with
+ * traps for kills. */
+static int load(enum vb_sandbox_kind kind, const struct vb_filter_program *p, bool debug,
 		struct vb_err *err)
 {
 	const char *name = vb_filter_kind_names[kind];
 	struct sock_fprog prog = { .len = p->len, .filter = (struct sock_filter *)p->insns };
 	struct sock_filter *patched = NULL;
-	if (p->n_pid_slots) {
+	if (p->n_pid_slots || debug) {
 		patched = malloc(p->len * sizeof(*patched));
 		if (!patched)
 			return vb_err_set(err, ENOMEM, "seccomp: %s filter: out of memory", name);
 		memcpy(patched, p->insns, p->len * sizeof(*patched));
 		for (unsigned i = 0; i < p->n_pid_slots; i++)
 			patched[p->pid_slots[i]].k = (uint32_t)getpid();
+		for (unsigned i = 0; debug && i < p->len; i++)
+			patched[i].k = vb_filter_debug_action(patched[i]);
 		prog.filter = patched;
 	}
 	/* PR_SET_SECCOMP wants no_new_privs (or CAP_SYS_ADMIN); vmboot set
@@ -143,10 +146,13 @@ static int load(enum vb_sandbox_kind kind, const struct vb_filter_program *p,
 	return r;
 }
 
-static int enter(enum vb_sandbox_kind kind, bool user_switch_ahead, struct vb_err *err)
+static int enter(enum vb_sandbox_kind kind, unsigned needs, bool user_switch_ahead,
+		 struct vb_err *err)
 {
 	if ((unsigned)kind >= VB_SANDBOX_KINDS)
 		return vb_err_set(err, EINVAL, "seccomp: no thread kind %d", (int)kind);
+	if (needs & ~(unsigned)VB_SANDBOX_NEEDS_ALL)
+		return vb_err_set(err, EINVAL, "seccomp: no needs 0x%x", needs);
 	bool debug = debug_wanted();
 	if (debug) {
 		int r = debug_prepare(err);
@@ -154,12 +160,12 @@ static int enter(enum vb_sandbox_kind kind, bool user_switch_ahead, struct vb_er
 			return r;
 		debug_kind = vb_filter_kind_names[kind];
 	}
-	return load(kind, &vb_filter_programs[kind][debug][user_switch_ahead], err);
+	return load(kind, &vb_filter_programs[kind][needs][user_switch_ahead], debug, err);
 }
 
-int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err)
+int vb_sandbox_enter(enum vb_sandbox_kind kind, unsigned needs, struct vb_err *err)
 {
-	return enter(kind, false, err);
+	return enter(kind, needs, false, err);
 }
 
 bool vb_sandbox_filters_for_vms(void)
@@ -185,7 +191,9 @@ int vb_sandbox_confine(enum vb_sandbox_kind kind, const struct vb_sandbox_policy
 		if (r)
 			return r;
 	}
-	return policy->seccomp && vb_sandbox_filters_for_vms() ? enter(kind, switch_ahead, err) : 0;
+	return policy->seccomp && vb_sandbox_filters_for_vms()
+		       ? enter(kind, policy->needs, switch_ahead, err)
+		       : 0;
 }
 
 struct confine_start {

@@ -39,6 +39,22 @@ enum vb_sandbox_kind {
 };
 #define VB_SANDBOX_KINDS (VB_SANDBOX_NETD + 1)
 
+/* What a machine's devices make their threads do beyond what every VM's
+ * do (each device type says which, parse/devtype.h): a kind's program
+ * allows the calls of the needs given and no others, so the threads of a
+ * VM without a disk, a NIC or a share cannot read a file or send a frame
+ * at all. */
+enum vb_sandbox_needs {
+	/* disk images, frames, vhost: pread/pwrite, fsync, io_uring_enter,
+	 * send/recv, vhost and tap ioctls */
+	VB_SANDBOX_NEEDS_BACKENDS = 1u << 0,
+	/* the 9P server's file operations: openat2, mkdirat, unlinkat, ... */
+	VB_SANDBOX_NEEDS_HOST_FILES = 1u << 1,
+};
+#define VB_SANDBOX_NEEDS_ALL (VB_SANDBOX_NEEDS_BACKENDS | VB_SANDBOX_NEEDS_HOST_FILES)
+/* The number of combinations: the programs of a kind. */
+#define VB_SANDBOX_NEEDS_SETS (VB_SANDBOX_NEEDS_ALL + 1)
+
 /* The exit status of a process the debug mode's SIGSYS handler ended. */
 #define VB_SANDBOX_DEBUG_EXIT 159
 
@@ -58,14 +74,16 @@ int vb_sandbox_no_new_privs(struct vb_err *err);
 int vb_sandbox_restrict_files(const char *const *readable, size_t n, bool *enforced,
 			      struct vb_err *err);
 
-/* Installs kind's filter on the calling thread (see above). */
-int vb_sandbox_enter(enum vb_sandbox_kind kind, struct vb_err *err);
+/* Installs kind's filter for needs (enum vb_sandbox_needs) on the
+ * calling thread (see above). */
+int vb_sandbox_enter(enum vb_sandbox_kind kind, unsigned needs, struct vb_err *err);
 
 /* How a VM's threads confine themselves: seccomp (the machine's
  * `seccomp`, on unless turned off) and the capabilities each thread keeps
  * (privs.h; drop_caps false in tests that run no VM). */
 struct vb_sandbox_policy {
 	bool seccomp;
+	unsigned needs; /* enum vb_sandbox_needs: what the machine's devices do */
 	bool drop_caps;
 	vb_caps keep_caps;
 	/* A user switch is still to come (privs.h): libc will run it on

@@ -10,6 +10,7 @@
 #include "util/le.h"
 #include "virtio/device.h"
 #include "virtio/virtio.h"
+#include "sandbox/sandbox.h"
 
 /* The Linux driver keeps at most VIRTQUEUE_NUM (128) requests in flight
  * per channel (net/9p/trans_virtio.c). */
@@ -236,5 +237,6 @@ const struct vb_device_type vb_virtio_9p_type = {
 	.flags = ninep_flags, .n_flags = VB_COUNT(ninep_flags),
 	.model = "virtio-9p", .plan = ninep_plan, .n_plan = VB_COUNT(ninep_plan),
 	.serves_host_files = true,
+	.sandbox_needs = VB_SANDBOX_NEEDS_BACKENDS | VB_SANDBOX_NEEDS_HOST_FILES,
 	.ops = &vb_virtio_9p_ops,
 };

@@ -16,6 +16,7 @@
 #include "virtio/blk_uring.h"
 #include "virtio/device.h"
 #include "virtio/virtio.h"
+#include "sandbox/sandbox.h"
 
 /* Set (to anything but "0") in vmboot's environment: no io_uring, every
  * request served with preadv/pwritev as where io_uring is missing. */
@@ -524,5 +525,6 @@ const struct vb_device_type vb_virtio_blk_type = {
 	.keys = blk_keys, .n_keys = VB_COUNT(blk_keys),
 	.flags = blk_flags, .n_flags = VB_COUNT(blk_flags),
 	.model = "virtio-blk", .plan = blk_plan, .n_plan = VB_COUNT(blk_plan),
-	.dir_root = &vb_virtio_9p_type, .ops = &vb_virtio_blk_ops,
+	.dir_root = &vb_virtio_9p_type, .sandbox_needs = VB_SANDBOX_NEEDS_BACKENDS,
+	.ops = &vb_virtio_blk_ops,
 };

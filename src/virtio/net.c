@@ -852,5 +852,5 @@ const struct vb_device_type vb_virtio_net_type = {
 	.keys = net_keys, .n_keys = VB_COUNT(net_keys), .validate = net_validate,
 	.flags = net_flags, .n_flags = VB_COUNT(net_flags),
 	.model = "virtio-net", .plan = net_plan, .n_plan = VB_COUNT(net_plan),
-	.ops = &vb_virtio_net_ops,
+	.sandbox_needs = VB_SANDBOX_NEEDS_BACKENDS, .ops = &vb_virtio_net_ops,
 };

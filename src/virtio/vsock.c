@@ -26,6 +26,7 @@
 #include "virtio/device.h"
 #include "virtio/vhost.h"
 #include "virtio/virtio.h"
+#include "sandbox/sandbox.h"
 
 #define VB_VIRTIO_ID_VSOCK 19u
 #define VSOCK_NODE "/dev/vhost-vsock"
@@ -196,5 +197,5 @@ const struct vb_device_type vb_virtio_vsock_type = {
 	.keys = vsock_keys, .n_keys = VB_COUNT(vsock_keys),
 	.flags = vsock_flags, .n_flags = VB_COUNT(vsock_flags),
 	.model = "virtio-vsock", .plan = vsock_plan, .n_plan = VB_COUNT(vsock_plan),
-	.ops = &vsock_ops,
+	.sandbox_needs = VB_SANDBOX_NEEDS_BACKENDS, .ops = &vsock_ops,
 };

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <linux/vhost.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -29,7 +30,7 @@
 
 /* What the child does once confined. */
 enum probe { PROBE_WRITE, PROBE_EXECVE, PROBE_PTRACE, PROBE_SOCKET, PROBE_OPENAT,
-	     PROBE_BAD_IOCTL, PROBE_KILL_INIT, PROBE_SETRESUID };
+	     PROBE_BAD_IOCTL, PROBE_KILL_INIT, PROBE_SETRESUID, PROBE_PREAD, PROBE_VHOST_IOCTL };
 
 /* The child ends with exit_group itself: _exit goes through the
  * sanitizers' interceptor, whose leak check (ptrace, clone) a filter
@@ -75,15 +76,25 @@ static void probe(enum probe p, int out_fd)
 		/* -1s change nothing: what the filter allows is the point. */
 		syscall(SYS_setresuid, -1, -1, -1);
 		break;
+	case PROBE_PREAD: {
+		/* A disk's read: on a pipe it fails with ESPIPE. */
+		char c;
+		syscall(SYS_pread64, out_fd, &c, 1, 0);
+		break;
+	}
+	case PROBE_VHOST_IOCTL:
+		/* ENOTTY on a pipe. */
+		syscall(SYS_ioctl, out_fd, VHOST_RESET_OWNER, 0);
+		break;
 	}
 	child_exit(CAME_BACK);
 }
 
-/* Forks a child that enters kind's filter and makes the probe; returns its
- * wait status. The pipe's read end gets what the child wrote to out_fd
- * (stderr too, with debug). */
-static int run_child(enum vb_sandbox_kind kind, enum probe p, bool debug, char *out,
-		     size_t out_size)
+/* Forks a child that enters kind's filter for needs and makes the probe;
+ * returns its wait status. The pipe's read end gets what the child wrote
+ * to out_fd (stderr too, with debug). */
+static int run_child_for(enum vb_sandbox_kind kind, unsigned needs, enum probe p, bool debug,
+			 char *out, size_t out_size)
 {
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
@@ -99,7 +110,7 @@ static int run_child(enum vb_sandbox_kind kind, enum probe p, bool debug, char *
 			unsetenv("VMBOOT_SECCOMP_DEBUG");
 		}
 		struct vb_err err;
-		if (vb_sandbox_no_new_privs(&err) < 0 || vb_sandbox_enter(kind, &err) < 0)
+		if (vb_sandbox_no_new_privs(&err) < 0 || vb_sandbox_enter(kind, needs, &err) < 0)
 			child_exit(ENTER_FAILED);
 		probe(p, fds[1]);
 	}
@@ -115,13 +126,34 @@ static int run_child(enum vb_sandbox_kind kind, enum probe p, bool debug, char *
 	return status;
 }
 
-static void assert_killed(enum vb_sandbox_kind kind, enum probe p)
+/* The programs for the machine with every device: the most a kind may. */
+static int run_child(enum vb_sandbox_kind kind, enum probe p, bool debug, char *out,
+		     size_t out_size)
+{
+	return run_child_for(kind, VB_SANDBOX_NEEDS_ALL, p, debug, out, out_size);
+}
+
+static void assert_killed_for(enum vb_sandbox_kind kind, unsigned needs, enum probe p)
 {
 	char out[256];
-	int status = run_child(kind, p, false, out, sizeof(out));
+	int status = run_child_for(kind, needs, p, false, out, sizeof(out));
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
-		fail_msg("%s filter, probe %d: want death by SIGSYS, got status 0x%x",
-			 vb_sandbox_kind_name(kind), (int)p, status);
+		fail_msg("%s filter, needs 0x%x, probe %d: want death by SIGSYS, got status 0x%x",
+			 vb_sandbox_kind_name(kind), needs, (int)p, status);
+}
+
+static void assert_killed(enum vb_sandbox_kind kind, enum probe p)
+{
+	assert_killed_for(kind, VB_SANDBOX_NEEDS_ALL, p);
+}
+
+static void assert_came_back_for(enum vb_sandbox_kind kind, unsigned needs, enum probe p)
+{
+	char out[256];
+	int status = run_child_for(kind, needs, p, false, out, sizeof(out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != CAME_BACK)
+		fail_msg("%s filter, needs 0x%x, probe %d: want the call back, got status 0x%x",
+			 vb_sandbox_kind_name(kind), needs, (int)p, status);
 }
 
 static void assert_allowed_write(enum vb_sandbox_kind kind)
@@ -167,6 +199,27 @@ static void main_opens_no_file(void **state)
 	assert_killed(VB_SANDBOX_MAIN, PROBE_BAD_IOCTL);
 }
 
+/* A machine's devices pick what its vCPU and I/O threads may: without a
+ * disk, NIC or share no file is read and no vhost device set up, without
+ * a share no file opened. */
+static void device_threads_get_only_what_the_devices_need(void **state)
+{
+	(void)state;
+	static const enum vb_sandbox_kind device_kinds[] = { VB_SANDBOX_VCPU, VB_SANDBOX_IO };
+	for (size_t i = 0; i < sizeof(device_kinds) / sizeof(device_kinds[0]); i++) {
+		enum vb_sandbox_kind kind = device_kinds[i];
+		assert_killed_for(kind, 0, PROBE_PREAD);
+		assert_killed_for(kind, 0, PROBE_VHOST_IOCTL);
+		assert_killed_for(kind, 0, PROBE_OPENAT);
+		assert_came_back_for(kind, VB_SANDBOX_NEEDS_BACKENDS, PROBE_PREAD);
+		assert_came_back_for(kind, VB_SANDBOX_NEEDS_BACKENDS, PROBE_VHOST_IOCTL);
+		assert_killed_for(kind, VB_SANDBOX_NEEDS_BACKENDS, PROBE_OPENAT);
+		assert_came_back_for(kind, VB_SANDBOX_NEEDS_ALL, PROBE_OPENAT);
+	}
+	assert_killed_for(VB_SANDBOX_MAIN, 0, PROBE_VHOST_IOCTL);
+	assert_came_back_for(VB_SANDBOX_MAIN, VB_SANDBOX_NEEDS_BACKENDS, PROBE_VHOST_IOCTL);
+}
+
 static void netd_makes_no_kvm_ioctl(void **state)
 {
 	(void)state;
@@ -197,7 +250,7 @@ static void io_ends_vmboot_with_sigterm_only(void **state)
 	if (pid == 0) {
 		struct vb_err err;
 		signal(SIGTERM, SIG_DFL);
-		if (vb_sandbox_no_new_privs(&err) < 0 || vb_sandbox_enter(VB_SANDBOX_IO, &err) < 0)
+		if (vb_sandbox_no_new_privs(&err) < 0 || vb_sandbox_enter(VB_SANDBOX_IO, 0, &err) < 0)
 			child_exit(ENTER_FAILED);
 		syscall(SYS_kill, getpid(), SIGTERM);
 		child_exit(CAME_BACK);
@@ -313,8 +366,10 @@ static void unknown_kind_is_refused(void **state)
 	(void)state;
 	struct vb_err err = { { 0 } };
 	/* In this process: a refusal installs nothing. */
-	assert_int_equal(vb_sandbox_enter((enum vb_sandbox_kind)99, &err), -EINVAL);
+	assert_int_equal(vb_sandbox_enter((enum vb_sandbox_kind)99, 0, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "no thread kind 99"));
+	assert_int_equal(vb_sandbox_enter(VB_SANDBOX_VCPU, VB_SANDBOX_NEEDS_ALL + 1, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "no needs 0x4"));
 	assert_int_equal(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0);
 }
 
@@ -325,6 +380,7 @@ int main(void)
 		cmocka_unit_test(vcpu_makes_no_socket_and_no_other_kvm_ioctl),
 		cmocka_unit_test(io_makes_no_socket),
 		cmocka_unit_test(main_opens_no_file),
+		cmocka_unit_test(device_threads_get_only_what_the_devices_need),
 		cmocka_unit_test(netd_makes_no_kvm_ioctl),
 		cmocka_unit_test(debug_mode_names_the_call),
 		cmocka_unit_test(io_ends_vmboot_with_sigterm_only),
