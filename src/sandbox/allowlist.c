@@ -154,9 +154,9 @@ static const struct group user_switch = {
 /* The main thread after the build: waits (poll on the signalfd, the
  * wake eventfd and the control socket), kicks vCPU threads, then takes
  * the VM apart in reverse build order: joins threads, deassigns
- * doorbells and memory slots, restores the
- * terminal, unlinks the control socket, drops disk locks, ends the
- * vmboot-net helper and tells a service manager. */
+ * doorbells and memory slots, restores the terminal, unlinks the control
+ * socket, drops disk locks, ends the vmboot-net helper and tells a
+ * service manager. */
 static const struct group main_teardown = {
 	"the run loop and the teardown",
 	CALLS(SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(tgkill), SCMP_SYS(rt_sigaction),
@@ -203,8 +203,9 @@ struct kind {
 };
 
 /* A vCPU thread runs the device handlers of its exits (machine/vcpu.c):
- * without KVM_CAP_IOEVENTFD every queue is served there, so it needs what a
- * device's I/O needs, but never a new socket, exec or clone. */
+ * without KVM_CAP_IOEVENTFD every queue is served there, so it needs what
+ * the machine's devices' I/O needs (the groups with needs), but never a
+ * new socket, exec or clone. */
 static const struct kind kinds[] = {
 	[VB_SANDBOX_MAIN] = { .name = "main",
 			      .groups = { &libc_base, &main_teardown, &main_backends,
