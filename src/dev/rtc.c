@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "dev/port.h"
 

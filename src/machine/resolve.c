@@ -10,6 +10,7 @@
 #include "machine/machine.h"
 #include "parse/devtype.h"
 #include "parse/schema.h"
+#include "sandbox/sandbox.h"
 #include "util/size.h"
 #include "virtio/virtio.h"
 
@@ -469,20 +470,17 @@ int vb_resolve(const struct vb_machine_desc *desc, const struct vb_host_facts *h
 	return 0;
 }
 
-bool vb_graph_serves_host_files(const struct vb_machine_graph *g)
-{
-	for (size_t i = 0; i < g->n_devices; i++)
-		if (g->devices[i].type->serves_host_files)
-			return true;
-	return false;
-}
-
 unsigned vb_graph_sandbox_needs(const struct vb_machine_graph *g)
 {
 	unsigned needs = 0;
 	for (size_t i = 0; i < g->n_devices; i++)
 		needs |= g->devices[i].type->sandbox_needs;
 	return needs;
+}
+
+bool vb_graph_serves_host_files(const struct vb_machine_graph *g)
+{
+	return vb_graph_sandbox_needs(g) & VB_SANDBOX_NEEDS_HOST_FILES;
 }
 
 void vb_graph_free(struct vb_machine_graph *g)

@@ -164,13 +164,12 @@ struct vb_device_type {
 	/* Carries the guest console (console = "virtio"): without one in the
 	 * file, the builder adds one on PCI (resolve.c, vm.c). */
 	bool guest_console;
-	/* Serves host files on the guest's behalf: a VM started as root keeps
-	 * root's access to files for it (sandbox/privs.h
-	 * vb_privs_runtime_caps); every other capability goes. */
-	bool serves_host_files;
 	/* What its device code does on vmboot's threads beyond what every
 	 * VM's do: enum vb_sandbox_needs (sandbox/sandbox.h), which picks the
-	 * threads' seccomp programs. */
+	 * threads' seccomp programs. VB_SANDBOX_NEEDS_HOST_FILES, serving
+	 * host files on the guest's behalf, also keeps a VM started as root
+	 * root's access to files for it (sandbox/privs.h
+	 * vb_privs_runtime_caps); every other capability goes. */
 	unsigned sandbox_needs;
 
 	/* ---- the builder (machine/vm.c) ---- */

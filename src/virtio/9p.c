@@ -236,7 +236,6 @@ const struct vb_device_type vb_virtio_9p_type = {
 	.keys = ninep_keys, .n_keys = VB_COUNT(ninep_keys), .validate = ninep_validate,
 	.flags = ninep_flags, .n_flags = VB_COUNT(ninep_flags),
 	.model = "virtio-9p", .plan = ninep_plan, .n_plan = VB_COUNT(ninep_plan),
-	.serves_host_files = true,
 	.sandbox_needs = VB_SANDBOX_NEEDS_BACKENDS | VB_SANDBOX_NEEDS_HOST_FILES,
 	.ops = &vb_virtio_9p_ops,
 };
