@@ -140,13 +140,10 @@ run_one() {
 	echo "nio $vmm $round run $secs"
 }
 
-# Every thread of a process named $1: name, where it waits, its kernel
-# stack. (The outer VM's busybox has no pgrep.)
+# Every thread of the process named $1: name, where it waits, its kernel
+# stack.
 thread_stacks() {
-	pid=''
-	for c in /proc/[0-9]*/comm; do
-		[ "$(cat "$c" 2>/dev/null)" = "$1" ] && pid=${c%/comm} && pid=${pid#/proc/}
-	done
+	pid=$(pid_of "$1")
 	[ -n "$pid" ] || return 0
 	for t in /proc/"$pid"/task/*; do
 		echo "${t##*/} $(cat "$t/comm") $(cat "$t/wchan" 2>/dev/null)"
@@ -175,7 +172,8 @@ console_after_results() {
 # nio.disk_bytes (just before drop_caches and the read) and again at
 # nio.seqread. One "diag VMM ROUND PHASE ..." line per snapshot item.
 
-# The pid of the newest process named $1 (no pgrep in the outer VM).
+# The pid of a process named $1 (the outer VM runs one VMM at a time and
+# has no pgrep).
 pid_of() {
 	found=''
 	for c in /proc/[0-9]*/comm; do
