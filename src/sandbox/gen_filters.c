@@ -89,7 +89,7 @@ static int check_debug(enum vb_sandbox_kind kind, struct vb_allowlist_variant v,
 }
 
 /* One entry of the table: its program (a new one, or the same as an
- * earlier entry of this kind: a group a kind does not have needs nothing). */
+ * earlier entry: a kind that has no group of a need gets nothing from it). */
 struct entry {
 	struct program prog;
 	struct vb_filter_program slots;
