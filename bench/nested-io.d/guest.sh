@@ -30,8 +30,40 @@ drop_caches() {
 	echo 3 >/proc/sys/vm/drop_caches
 }
 
+diagnosing() {
+	case " $(cat /proc/cmdline) " in *" nio_diag=1 "*) return 0 ;; esac
+	return 1
+}
+
 diag_pause() {
-	case " $(cat /proc/cmdline) " in *" nio_diag=1 "*) sleep 2 ;; esac
+	! diagnosing || sleep 2
+}
+
+# The diag mode's "nio.diag_KEY=VALUE" lines: what this guest kernel
+# chose on this VMM (CPU flags, speculation mitigations, clock source,
+# the disk's queue limits), so that two VMMs' guests can be compared.
+diag_guest() {
+	diagnosing || return 0
+	echo "VMBOOT-GUEST: nio.diag_flags=$(sed -n 's/^flags[^:]*: //p' /proc/cpuinfo | head -n 1)"
+	for f in /sys/devices/system/cpu/vulnerabilities/*; do
+		[ -r "$f" ] && echo "VMBOOT-GUEST: nio.diag_vuln_${f##*/}=$(cat "$f")"
+	done
+	echo "VMBOOT-GUEST: nio.diag_clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	for q in read_ahead_kb max_sectors_kb max_segments nr_requests optimal_io_size scheduler; do
+		[ -r "/sys/block/vda/queue/$q" ] &&
+			echo "VMBOOT-GUEST: nio.diag_queue_$q=$(cat "/sys/block/vda/queue/$q")"
+	done
+}
+
+# The diag mode's count of the disk's interrupts ($1: a phase name), each
+# CPU's column summed (every vector of the disk's under MSI-X).
+diag_irqs() {
+	diagnosing || return 0
+	dev=$(readlink /sys/block/vda/device)
+	n=$(awk -v dev="${dev##*/}" '
+		$NF == dev || index($NF, dev "-") == 1 { for (i = 2; $i ~ /^[0-9]+$/; i++) s += $i }
+		END { print s + 0 }' /proc/interrupts)
+	echo "VMBOOT-GUEST: nio.diag_disk_irqs_$1=$n"
 }
 
 # The disk's probe may finish after the modules are loaded.
@@ -63,10 +95,13 @@ disk=/dev/vda
 if wait_for "$disk"; then
 	echo "VMBOOT-GUEST: nio.disk_bytes=$(($(cat /sys/block/vda/size) * 512))"
 	echo "VMBOOT-GUEST: nio.readers=$RANDOM_READERS"
+	diag_guest
 	# bench/nested-io's diag mode snapshots the outer VM around this read.
 	diag_pause
 	drop_caches
+	diag_irqs before
 	workload seqread ioload read "$disk"
+	diag_irqs after
 	diag_pause
 	workload qd1 ioload direct "$disk" "$DIRECT_READS"
 	workload randpar ioload random "$disk" "$RANDOM_READERS" "$RANDOM_READS"

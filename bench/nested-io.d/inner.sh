@@ -3,7 +3,7 @@
 # (tests/nested/run-cmd), in /work, where bench/nested-io put ioload,
 # nio-extra.cpio.gz (guest.sh as /tests/nestedio.sh and ioload as
 # /bin/ioload, for the inner guest), qemu-system-x86_64 and
-# bios-microvm.bin; vmboot is /bin/vmboot. Usage: inner.sh ROUNDS [TRANSPORT]
+# bios-microvm.bin; vmboot is /bin/vmboot.
 #
 # Boots one guest ROUNDS times under each VMM, alternating (vmboot, QEMU,
 # vmboot, ...): the nested tests' kernel and initramfs plus guest.sh, the
@@ -16,12 +16,17 @@
 # boot included; a "RETRY:" line for one that did not, which runs once
 # more, and a "FAILED:" line when that did not work either. Exits 1 when a
 # round failed twice.
+#
+# Usage: inner.sh ROUNDS [TRANSPORT [diag|- [FIRST]]]: FIRST (default 1)
+# numbers the first round, so that rounds run in outer VMs of their own
+# keep their numbers.
 rounds=${1:-3}
 # vmboot's virtio transport: mmio (QEMU microvm's) or pci (vmboot's
 # default, with MSI-X).
 transport=${2:-mmio}
 # diag: snapshots around the buffered read (diag_watch below).
 diag=${3:-}
+first=${4:-1}
 # What users run: not the seccomp debug mode the harness turns on.
 unset VMBOOT_SECCOMP_DEBUG
 dir=/tmp/nio # tmpfs (outer-init.sh)
@@ -125,7 +130,10 @@ run_one() {
 	fi
 	tr -d '\r' <"$log" | sed -n 's/.*VMBOOT-GUEST: nio\.\([a-z0-9_]*\)=\(.*\)/\1 \2/p' |
 		while read -r key value; do
-			echo "nio $vmm $round $key $value"
+			case $key in
+			diag_*) echo "diag $vmm $round guest ${key#diag_} $value" ;;
+			*) echo "nio $vmm $round $key $value" ;;
+			esac
 		done
 	d=$((t1 - t0))
 	secs=$(printf '%d.%02d' $((d / 100)) $((d % 100)))
@@ -167,10 +175,11 @@ console_after_results() {
 
 # ---- diag (inner.sh ROUNDS TRANSPORT diag): what the outer VM did
 # during the buffered read, the first workload: the VMM's threads' CPU
-# ticks and context switches, its AnonHugePages, and the outer kernel's
-# THP, compaction and fault counters, snapshot when the guest prints
-# nio.disk_bytes (just before drop_caches and the read) and again at
-# nio.seqread. One "diag VMM ROUND PHASE ..." line per snapshot item.
+# ticks and context switches, its AnonHugePages, KVM's exit counters for
+# its VM, and the outer kernel's THP, compaction and fault counters,
+# snapshot when the guest prints nio.disk_bytes (just before drop_caches
+# and the read) and again at nio.seqread. One "diag VMM ROUND PHASE ..."
+# line per snapshot item.
 
 # The pid of a process named $1 (the outer VM runs one VMM at a time and
 # has no pgrep).
@@ -191,6 +200,17 @@ diag_snapshot() { # VMM ROUND PHASE PID
 	[ -n "$4" ] || return 0
 	grep -E '^(AnonHugePages|Rss)' "/proc/$4/smaps_rollup" 2>/dev/null |
 		while read -r k v _; do echo "$pfx mem $k$v"; done
+	# KVM's counters for this VM (its vCPUs' summed): how the guest
+	# left it, by reason, and how its halts and page faults went.
+	for f in /sys/kernel/debug/kvm/"$4"-*/; do
+		[ -d "$f" ] || continue
+		for k in exits halt_exits io_exits mmio_exits irq_exits irq_window_exits \
+			irq_injections request_irq_exits signal_exits pf_taken pf_fixed pf_guest \
+			insn_emulation halt_successful_poll halt_attempted_poll halt_wakeup \
+			host_state_reload; do
+			[ -r "$f$k" ] && echo "$pfx kvm $k=$(cat "$f$k")"
+		done
+	done
 	for t in /proc/"$4"/task/*; do
 		# utime, stime: fields 14, 15 of stat (after the comm in parentheses).
 		st=$(cat "$t/stat" 2>/dev/null) || continue
@@ -203,6 +223,7 @@ diag_snapshot() { # VMM ROUND PHASE PID
 
 # Background: waits for the markers in the run's console log.
 diag_watch() { # VMM ROUND LOG COMM
+	[ -d /sys/kernel/debug/kvm ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	n=0
 	pid=''
 	phase=before
@@ -243,8 +264,8 @@ ioload sink "$tcp_port" &
 sink=$!
 header
 failed=0
-round=1
-while [ "$round" -le "$rounds" ]; do
+round=$first
+while [ "$round" -lt $((first + rounds)) ]; do
 	for vmm in vmboot qemu; do
 		# A guest that dies in this outer VM (both VMMs' do now and then,
 		# early in boot) gets one more try: its round is then still
