@@ -82,6 +82,7 @@ static int probe(struct vb_kvm *kvm, struct vb_err *err)
 	kvm->has_ioeventfd = check_ext(kvm->dev_fd, KVM_CAP_IOEVENTFD) > 0;
 	kvm->has_irqfd = check_ext(kvm->dev_fd, KVM_CAP_IRQFD) > 0;
 	kvm->has_irq_routing = check_ext(kvm->dev_fd, KVM_CAP_IRQ_ROUTING) > 0;
+	kvm->has_tsc_deadline = check_ext(kvm->dev_fd, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 
 	int mmap_size = ioctl(kvm->dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < 0)

@@ -54,6 +54,9 @@ struct vb_kvm {
 	bool has_ioeventfd;
 	bool has_irqfd;
 	bool has_irq_routing; /* KVM_CAP_IRQ_ROUTING: MSI routes (machine/msi.h) */
+	/* KVM_CAP_TSC_DEADLINE_TIMER: the in-kernel local APIC has the
+	 * TSC-deadline mode (arch/x86/cpuid.h). */
+	bool has_tsc_deadline;
 	/* Extra memory slots in use (bit i: slot VB_KVM_FIRST_EXTRA_SLOT + i). */
 	uint32_t extra_slots;
 	size_t vcpu_mmap_bytes;     /* KVM_GET_VCPU_MMAP_SIZE */

@@ -598,6 +598,9 @@ static int set_cpu_state(struct vb_vm *vm, struct vb_err *err)
 		size_t n = 0;
 		rc = vb_x86_cpuid_build(supported->entries, supported->nent, i, vm->n_vcpus,
 					mine->entries, cap, &n, err);
+		/* The irqchip is in the kernel (kvm.h's required capabilities). */
+		if (vm->kvm.has_tsc_deadline)
+			vb_x86_cpuid_offer_tsc_deadline(mine->entries, n);
 		mine->nent = (uint32_t)n;
 		if (!rc)
 			rc = vb_kvm_vcpu_set_cpuid(&vm->vcpus[i], mine, err);

@@ -55,6 +55,11 @@ else
 	done
 fi
 report "kernel=$(uname -r)"
+# The boot CPU's timer: lapic-deadline when the CPUID offers the local
+# APIC's TSC-deadline mode, which spares the kernel its 100 ms APIC timer
+# calibration; and how long the kernel took to reach this init.
+report "clockevent=$(cat /sys/devices/system/clockevents/clockevent0/current_device 2>/dev/null)"
+report "uptime_at_init=$(cut -d' ' -f1 /proc/uptime)"
 report "modules=$(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ' | sed 's/ $//')"
 # The virtio devices the guest found, as virtio device IDs (virtio 1.2
 # spec, 5 "Device Types": 1 net, 2 block, 3 console, 4 entropy, 5 balloon,

@@ -831,6 +831,13 @@ nested_check_guest_report() {
 	*" $params "*) ;;
 	*) echo "FAIL: cmdline '$v' lacks '$params'"; fail=1 ;;
 	esac
+	# The local APIC's TSC-deadline mode, which vmboot offers in the CPUID
+	# where KVM_GET_SUPPORTED_CPUID leaves it out (src/arch/x86/cpuid.h).
+	v=$(sed -n 's/^clockevent=//p' <<<"$lines" | tail -n 1)
+	if [ "$v" != lapic-deadline ]; then
+		echo "FAIL: clockevent=${v:-missing}, expected lapic-deadline (the TSC-deadline timer)"
+		fail=1
+	fi
 	if ! grep -qx 'initrd=ok' <<<"$lines"; then
 		echo "FAIL: no initrd=ok (the guest did not run the harness initrd)"
 		fail=1

@@ -27,6 +27,7 @@ VMBOOT-GUEST: e820=0x9fc00-0xfffff Reserved
 VMBOOT-GUEST: e820=0x100000-0xcfffffff System RAM
 VMBOOT-GUEST: e820=0x100000000-0x12fffffff System RAM
 VMBOOT-GUEST: kernel=6.1.0-test
+VMBOOT-GUEST: clockevent=lapic-deadline
 VMBOOT-GUEST: done
 LOG
 }
@@ -55,6 +56,9 @@ expect 1 "param prefix only" nested_check_guest_report "$tmp/good" 4096 2 vbchec
 
 good | grep -v initrd=ok >"$tmp/noinitrd"
 expect 1 "no initrd marker" nested_check_guest_report "$tmp/noinitrd" 4096 2 vbcheck=1
+good | sed 's/clockevent=lapic-deadline/clockevent=lapic/' >"$tmp/nodeadline"
+expect 1 "APIC timer without the TSC-deadline mode" \
+	nested_check_guest_report "$tmp/nodeadline" 4096 2 vbcheck=1
 good | grep -v 'VMBOOT-GUEST: done' >"$tmp/nodone"
 expect 1 "no done line" nested_check_guest_report "$tmp/nodone" 4096 2 vbcheck=1
 

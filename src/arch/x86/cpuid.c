@@ -11,6 +11,7 @@
 #define LEAF1_EBX_TOPO_MASK 0xFFFF0000u
 #define LEAF1_EDX_HTT (1u << 28)
 #define LEAF1_ECX_VMX (1u << 5)
+#define LEAF1_ECX_TSC_DEADLINE (1u << 24)
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM (1u << 2)
 
@@ -215,6 +216,13 @@ int vb_x86_cpuid_build(const struct kvm_cpuid_entry2 *supported,
 	if (n_out)
 		*n_out = n_supported;
 	return 0;
+}
+
+void vb_x86_cpuid_offer_tsc_deadline(struct kvm_cpuid_entry2 *entries, size_t n_entries)
+{
+	for (size_t i = 0; i < n_entries; i++)
+		if (entries[i].function == 1)
+			entries[i].ecx |= LEAF1_ECX_TSC_DEADLINE;
 }
 
 void vb_x86_cpuid_probe(const struct kvm_cpuid_entry2 *entries,

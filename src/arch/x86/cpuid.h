@@ -48,6 +48,15 @@ int vb_x86_cpuid_build(const struct kvm_cpuid_entry2 *supported,
 		       unsigned n_cpus, struct kvm_cpuid_entry2 *out,
 		       size_t out_cap, size_t *n_out, struct vb_err *err);
 
+/* Sets leaf 1 ECX[24], the local APIC's TSC-deadline timer mode, in the
+ * n entries (a table without leaf 1 is left alone). For a VM whose
+ * in-kernel local APIC has the mode (KVM_CAP_TSC_DEADLINE_TIMER):
+ * KVM_GET_SUPPORTED_CPUID lists it only from Linux 6.14 on, because the
+ * mode depends on the in-kernel irqchip that userspace creates (api.rst).
+ * A Linux guest without it times its APIC timer against the tick at boot,
+ * HZ/10 ticks: 100 ms spent waiting. */
+void vb_x86_cpuid_offer_tsc_deadline(struct kvm_cpuid_entry2 *entries, size_t n_entries);
+
 /* What a CPUID table (the host's own, or KVM's supported list) says about
  * hardware virtualization. For messages only: vmboot must never refuse to
  * run because vmx or svm is absent (KVM's capability checks decide). */

@@ -238,6 +238,30 @@ static void test_vendor_and_probe(void **s)
 	assert_int_equal(strlen(msg), 9);
 }
 
+/* Only leaf 1 ECX[24] changes, whatever the rest holds. */
+static void test_tsc_deadline_offered(void **s)
+{
+	(void)s;
+	struct table t, before;
+	make_table(&t, true);
+	before = t;
+	assert_int_equal(find(t.e, t.n, 1, 0)->ecx & (1u << 24), 0);
+	vb_x86_cpuid_offer_tsc_deadline(t.e, t.n);
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.e[i].function == 1)
+			before.e[i].ecx |= 1u << 24;
+		assert_memory_equal(&t.e[i], &before.e[i], sizeof(t.e[i]));
+	}
+	/* Offered twice, or to a table where KVM already lists it: the same. */
+	vb_x86_cpuid_offer_tsc_deadline(t.e, t.n);
+	assert_memory_equal(t.e, before.e, t.n * sizeof(t.e[0]));
+	/* No leaf 1 (a table cut short): nothing to set, nothing touched. */
+	make_table(&t, false);
+	before = t;
+	vb_x86_cpuid_offer_tsc_deadline(t.e, 1);
+	assert_memory_equal(t.e, before.e, t.n * sizeof(t.e[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_amd_2),   cmocka_unit_test(test_amd_4),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_vendor_and_probe),
+		cmocka_unit_test(test_tsc_deadline_offered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
