@@ -96,7 +96,8 @@ if wait_for "$disk"; then
 	echo "VMBOOT-GUEST: nio.disk_bytes=$(($(cat /sys/block/vda/size) * 512))"
 	echo "VMBOOT-GUEST: nio.readers=$RANDOM_READERS"
 	diag_guest
-	# bench/nested-io's diag mode snapshots the outer VM around this read.
+	# bench/nested-io's diag mode snapshots the outer VM around this read
+	# and the write.
 	diag_pause
 	drop_caches
 	diag_irqs before
@@ -105,7 +106,9 @@ if wait_for "$disk"; then
 	diag_pause
 	workload qd1 ioload direct "$disk" "$DIRECT_READS"
 	workload randpar ioload random "$disk" "$RANDOM_READERS" "$RANDOM_READS"
+	diag_pause
 	workload write ioload write "$disk" "$WRITE_MIB"
+	diag_pause
 else
 	echo "VMBOOT-GUEST: nio.disk=missing"
 	fails=$((fails + 4))

@@ -174,12 +174,13 @@ console_after_results() {
 }
 
 # ---- diag (inner.sh ROUNDS TRANSPORT diag): what the outer VM did
-# during the buffered read, the first workload: the VMM's threads' CPU
+# during the buffered read and the write: the VMM's threads' CPU
 # ticks and context switches, its AnonHugePages, KVM's exit counters for
 # its VM, and the outer kernel's THP, compaction and fault counters,
 # snapshot when the guest prints nio.disk_bytes (just before drop_caches
-# and the read) and again at nio.seqread. One "diag VMM ROUND PHASE ..."
-# line per snapshot item.
+# and the read), again at nio.seqread, then around the write (phases
+# write-before and write-after). One "diag VMM ROUND PHASE ..." line per
+# snapshot item.
 
 # The pid of a process named $1 (the outer VM runs one VMM at a time and
 # has no pgrep).
@@ -222,19 +223,22 @@ diag_snapshot() { # VMM ROUND PHASE PID
 }
 
 # Background: waits for the markers in the run's console log.
+# Each phase's snapshot is taken when the guest prints its marker, in
+# the guest's pause after it (guest.sh's diag_pause).
 diag_watch() { # VMM ROUND LOG COMM
 	[ -d /sys/kernel/debug/kvm ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	n=0
 	pid=''
-	phase=before
-	marker='nio.disk_bytes='
-	while [ "$n" -lt 2400 ]; do
-		[ -n "$pid" ] || pid=$(pid_of "$4")
-		if [ -f "$3" ] && tr -d '\r' <"$3" | grep -q "$marker"; then
-			diag_snapshot "$1" "$2" "$phase" "$pid"
-			[ "$phase" = before ] || return 0
-			phase=after
-			marker='nio.seqread='
+	set -- "$@" before nio.disk_bytes= after nio.seqread= \
+		write-before nio.randpar= write-after nio.write=
+	vmm=$1 round=$2 log=$3 comm=$4
+	shift 4
+	while [ $# -gt 0 ] && [ "$n" -lt 2400 ]; do
+		[ -n "$pid" ] || pid=$(pid_of "$comm")
+		if [ -f "$log" ] && tr -d '\r' <"$log" | grep -q "$2"; then
+			diag_snapshot "$vmm" "$round" "$1" "$pid"
+			shift 2
+			continue
 		fi
 		sleep 0.25
 		n=$((n + 1))

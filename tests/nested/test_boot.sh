@@ -32,6 +32,7 @@ boot() {
 	fi
 	nested_check_guest_report "$tmp/$machine.log" "$mem_mib" "$cpus" "$params" ||
 		failed=1
+	nested_check_tsc_deadline "$tmp/$machine.log" || failed=1
 	if [ "$gap" = gap ]; then
 		nested_check_e820_gap "$tmp/$machine.log" || failed=1
 	fi

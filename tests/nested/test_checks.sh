@@ -56,9 +56,11 @@ expect 1 "param prefix only" nested_check_guest_report "$tmp/good" 4096 2 vbchec
 
 good | grep -v initrd=ok >"$tmp/noinitrd"
 expect 1 "no initrd marker" nested_check_guest_report "$tmp/noinitrd" 4096 2 vbcheck=1
+expect 0 "TSC-deadline timer" nested_check_tsc_deadline "$tmp/good"
 good | sed 's/clockevent=lapic-deadline/clockevent=lapic/' >"$tmp/nodeadline"
-expect 1 "APIC timer without the TSC-deadline mode" \
-	nested_check_guest_report "$tmp/nodeadline" 4096 2 vbcheck=1
+expect 1 "APIC timer without the TSC-deadline mode" nested_check_tsc_deadline "$tmp/nodeadline"
+good | grep -v clockevent= >"$tmp/noclockevent"
+expect 1 "no clock event line" nested_check_tsc_deadline "$tmp/noclockevent"
 good | grep -v 'VMBOOT-GUEST: done' >"$tmp/nodone"
 expect 1 "no done line" nested_check_guest_report "$tmp/nodone" 4096 2 vbcheck=1
 
