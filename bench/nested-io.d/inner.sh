@@ -24,7 +24,8 @@ rounds=${1:-3}
 # vmboot's virtio transport: mmio (QEMU microvm's) or pci (vmboot's
 # default, with MSI-X).
 transport=${2:-mmio}
-# diag: snapshots around the buffered read (diag_watch below).
+# diag: snapshots around the buffered read and the write (diag_watch
+# below).
 diag=${3:-}
 first=${4:-1}
 # What users run: not the seccomp debug mode the harness turns on.
