@@ -448,7 +448,7 @@ nested_drive_args() {
 # NESTED_DISKS, NESTED_VMBOOT and NESTED_TIMEOUT. Returns the command's exit status from
 # the marker line, 124 on timeout, 99 if the VM died without a marker.
 nested_boot_outer() {
-	local status=0 why='' left=${VB_NESTED_RETRY:-2}
+	local status=0 why='' left=${VB_NESTED_RETRY:-3}
 	nested_boot_outer_once "$@" || status=$?
 	# QEMU's emulator runs the outer VM at the mercy of the host's load: on
 	# a busy 2-core machine a run can starve past its timeout, and a nested
@@ -461,8 +461,14 @@ nested_boot_outer() {
 	# thread, the outer kernel's own exception recursion) and, when the
 	# command failed, an inner guest that triple-faulted (no test reboots
 	# that way: they reset through the keyboard controller): each seen
-	# several times in a day of runs whose repeats passed. VB_NESTED_RETRY
-	# is how many more tries (default 2; 0: none).
+	# several times in a day of runs whose repeats passed. On some days the
+	# outer kernel dies every few minutes of inner boots, with vmboot
+	# binaries from before and after a change alike: a page fault on a
+	# per-CPU access in its own page fault handler until the stack runs
+	# out, a GS base that is not the kernel's, as if the emulator let an
+	# interrupt in between VMRUN's exit and KVM's VMLOAD of the host's
+	# state. Hence three more tries, not two. VB_NESTED_RETRY is how many more
+	# tries (default 3; 0: none).
 	while [ "$left" -gt 0 ]; do
 		why=$(nested_retry_reason "$status")
 		[ -n "$why" ] || break
