@@ -483,7 +483,9 @@ nested_boot_outer() {
 
 # Why a run that ended with status $1 is worth another try, or nothing.
 nested_retry_reason() {
-	if [ "$1" -eq 124 ]; then
+	if [ "$1" -eq 124 ] && [ -e "$NESTED_WORK/stuck" ]; then
+		echo "it hung ($(cat "$NESTED_WORK/stuck"))"
+	elif [ "$1" -eq 124 ]; then
 		echo "timed out"
 	elif grep -aq 'Kernel panic - not syncing' "$NESTED_WORK/console" 2>/dev/null; then
 		echo "a kernel panicked ($(grep -ao 'Kernel panic - not syncing: .*' \
@@ -499,14 +501,23 @@ nested_retry_reason() {
 # The outer kernel has also been seen to wedge without a word (a corrupted
 # kernel stack during an 8-vCPU inner boot): no soft lockup report, only
 # silence until the timeout, 25 minutes for some tests. outer-init.sh
-# writes a line to the outer VM's second serial port ($work/heartbeat)
-# every 10 s while that kernel still schedules; after VB_NESTED_SILENCE
-# seconds (default 300) without one, the VM is ended as a hang, and
-# nested_boot_outer tries once more. A hang of vmboot inside a live outer
-# VM keeps the heartbeat going: that one still runs into the timeout.
+# writes a line to a serial port of the outer VM ($work/heartbeat) every
+# 10 s while that kernel still schedules; after VB_NESTED_SILENCE seconds
+# (default 300) without one, the VM is ended as a hang, and the caller
+# tries once more. So is an outer VM whose console ($work/console) has the
+# kernel's watchdog saying a CPU has been stuck for two minutes: a hang, or
+# a starved emulator; either way the run will not finish. A hang of vmboot
+# inside a live outer VM keeps the heartbeat going: that one still runs
+# into the timeout.
 nested_watch_heartbeat() {
-	local work=$1 limit=${VB_NESTED_SILENCE:-300} quiet
+	local work=$1 limit=${VB_NESTED_SILENCE:-300} quiet stuck
 	while sleep 15; do
+		stuck=$(nested_soft_lockup "$work/console")
+		if [ -n "$stuck" ]; then
+			printf '%s\n' "$stuck" >"$work/stuck"
+			pkill -f -- "-initrd $work/initrd" || true
+			return
+		fi
 		[ -s "$work/heartbeat" ] || continue # not booted yet
 		quiet=$(($(date +%s) - $(stat -c %Y "$work/heartbeat")))
 		if [ "$quiet" -ge "$limit" ]; then
@@ -515,6 +526,15 @@ nested_watch_heartbeat() {
 			return
 		fi
 	done
+}
+
+# The first line of console log $1 where the kernel's watchdog reports a
+# CPU stuck for 120 s or more, or nothing.
+nested_soft_lockup() {
+	[ -r "$1" ] || return 0
+	tr -d '\r' <"$1" | awk 'match($0, /soft lockup - CPU#[0-9]+ stuck for [0-9]+s/) {
+		n = substr($0, RSTART, RLENGTH); sub(/.* for /, "", n)
+		if (n + 0 >= 120) { print; exit } }'
 }
 
 nested_boot_outer_once() {
@@ -556,15 +576,6 @@ nested_boot_outer_once() {
 			if [[ $line == *"$NESTED_READY_MARKER"* && ! -s $work/ready ]]; then
 				nested_now >"$work/ready"
 			fi
-			# The outer kernel's watchdog saying a CPU has been stuck for
-			# two minutes: a hang, or a starved emulator; either way the
-			# run will not finish. End it now rather than at the timeout
-			# (nested_boot_outer tries once more).
-			if [[ $line =~ "soft lockup - CPU#"[0-9]+" stuck for "([0-9]+)s ]] &&
-				[ "${BASH_REMATCH[1]}" -ge 120 ] && [ ! -e "$work/stuck" ]; then
-				printf '%s\n' "$line" >"$work/stuck"
-				pkill -f -- "-initrd $work/initrd" || true
-			fi
 		done || status=$?
 	kill "$watch" 2>/dev/null || true
 	wait "$watch" 2>/dev/null || true
@@ -578,7 +589,7 @@ nested_boot_outer_once() {
 		nested_phase_done "outer VM (never reached /dev/kvm)" "$start"
 	fi
 	if [ -e "$work/stuck" ]; then
-		nested_log "the outer VM's CPUs were stuck ($(cat "$work/stuck")): ended as a hang"
+		nested_log "ended as a hang: $(cat "$work/stuck")"
 		return 124
 	fi
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
@@ -648,10 +659,15 @@ nested_file_size() {
 # Waits until console log $1 has grown past $2 bytes, ends in a shell
 # prompt ("# ", "$ " or "> " at the end of its last line, after terminal
 # escape sequences such as busybox's cursor position query are taken out)
-# and has been still for a second: the shell is waiting for input.
+# and has been still for a second: the shell is waiting for input. With
+# $3, fails once that many seconds have passed without one.
 nested_wait_prompt() {
-	local log=$1 from=$2 size last=-1 still=0
+	local log=$1 from=$2 size last=-1 still=0 end=''
+	[ -z "${3:-}" ] || end=$(($(date +%s) + $3))
 	for (( ; ; )); do
+		if [ -n "$end" ] && [ "$(date +%s)" -ge "$end" ]; then
+			return 1
+		fi
 		size=$(nested_file_size "$log")
 		if [ "$size" -gt "$from" ] && [ "$size" -eq "$last" ]; then
 			still=$((still + 1))
@@ -669,10 +685,22 @@ nested_wait_prompt() {
 }
 
 # Copies stdin to stdout for a guest shell watched through console log $1
-# (see above). Killed by the caller when QEMU exits.
+# (see above). Killed by the caller when QEMU exits. A guest that has not
+# prompted VB_NESTED_PROMPT_WAIT seconds (default 300) after the outer VM
+# started is a hang (an inner guest has been seen to stop printing early
+# in its boot, its vCPUs frozen, in one start of about fifteen): the VM is
+# ended, and since none of the input was taken yet, started over.
 nested_relay() {
-	local log=$1 line='' sent=0 size
-	nested_wait_prompt "$log" 0
+	local log=$1 line='' sent=0 size work
+	work=$(dirname "$log")
+	if ! nested_wait_prompt "$log" 0 "${VB_NESTED_PROMPT_WAIT:-300}"; then
+		echo "no guest shell prompt after ${VB_NESTED_PROMPT_WAIT:-300} s" >"$work/stuck"
+		pkill -f -- "-initrd $work/initrd" || true
+		exec sleep infinity
+	fi
+	# From here on the input is the guest's: a run that dies now cannot
+	# be started over (nested_interactive_retry_reason).
+	: >"$work/input-taken"
 	size=$(nested_file_size "$log")
 	while IFS= read -r line; do
 		printf '%s\n' "$line"
@@ -693,8 +721,48 @@ nested_relay() {
 # outer VM is set up as a zero-config host (outer-init.sh). Needs what
 # nested_boot_outer needs; NESTED_TIMEOUT 0 means no time limit. Returns the
 # command's status from the marker (on ttyS1), 124 on timeout, 99 without.
+# An outer VM that dies (nested_boot_outer) before the command can have
+# had any input is booted again, up to VB_NESTED_RETRY more times
+# (default 3): the user's first contact should not end in the emulator's
+# crash when starting over loses nothing.
 nested_boot_interactive() {
-	local work start status=0 line lock saved='' relay='' timeout_args
+	local status why left=${VB_NESTED_RETRY:-3} files=("${NESTED_FILES[@]}")
+	for (( ; ; )); do
+		NESTED_FILES=("${files[@]}")
+		status=0
+		nested_boot_interactive_once "$@" || status=$?
+		why=$(nested_interactive_retry_reason "$status" "$([ -t 0 ] && echo tty)")
+		if [ -z "$why" ] || [ "$left" -eq 0 ]; then
+			break
+		fi
+		left=$((left - 1))
+		nested_log "$why before the command had any input: booting once more (VB_NESTED_RETRY=0 to disable)"
+		nested_cleanup
+	done
+	return "$status"
+}
+
+# Why an interactive run that ended with status $1 is worth another try,
+# or nothing: only while none of the user's input can have been taken.
+# Piped input is held until the guest's shell prompts (nested_relay); what
+# is typed on a terminal ($2 = tty) reaches the command as soon as the
+# outer VM has started it. A time limit that ran out is the caller's.
+nested_interactive_retry_reason() {
+	local work=$NESTED_WORK
+	[ ! -e "$work/input-taken" ] || return 0
+	if [ "${2:-}" = tty ] && grep -aq "$NESTED_READY_MARKER" "$work/console" 2>/dev/null; then
+		return 0
+	fi
+	[ "$1" -ne 124 ] || [ -e "$work/stuck" ] || return 0
+	if [ "$1" -ne 0 ] && grep -aq 'guest reset (triple fault)' "$work/tty.log" 2>/dev/null; then
+		echo "an inner guest triple-faulted"
+		return 0
+	fi
+	nested_retry_reason "$1"
+}
+
+nested_boot_interactive_once() {
+	local work start status=0 line lock saved='' relay='' timeout_args watch
 	work=$(mktemp -d "${TMPDIR:-/tmp}/vmboot-nested.XXXXXX")
 	NESTED_WORK=$work # removed by nested_cleanup
 	: >"$work/.vbinteractive"
@@ -722,9 +790,11 @@ nested_boot_interactive() {
 		-display none -vga none -monitor none -no-reboot -nic none
 		"${NESTED_DRIVE_ARGS[@]}"
 		-chardev stdio,id=con,signal=off -serial chardev:con
-		-serial "file:$work/console"
+		-serial "file:$work/console" -serial "file:$work/heartbeat"
 		-kernel "$NESTED_KERNEL" -initrd "$work/initrd"
-		-append "console=ttyS1 quiet panic=-1")
+		-append "console=ttyS1 quiet panic=-1 vbheartbeat=ttyS2")
+	nested_watch_heartbeat "$work" &
+	watch=$!
 	start=$(nested_now)
 	if [ -t 0 ]; then
 		saved=$(stty -g 2>/dev/null || true)
@@ -743,9 +813,11 @@ nested_boot_interactive() {
 		kill "$relay" 2>/dev/null || true
 		wait "$relay" 2>/dev/null || true
 	fi
+	kill "$watch" 2>/dev/null || true
+	wait "$watch" 2>/dev/null || true
 	nested_phase_done "outer VM" "$start"
 	if [ -e "$work/stuck" ]; then
-		nested_log "the outer VM's CPUs were stuck ($(cat "$work/stuck")): ended as a hang"
+		nested_log "ended as a hang: $(cat "$work/stuck")"
 		return 124
 	fi
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then

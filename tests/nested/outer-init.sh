@@ -35,13 +35,13 @@ mount -t tmpfs tmp /tmp
 # where a VMM's MADV_HUGEPAGE RAM gets them.
 echo 86400000 >/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs 2>/dev/null
 
-# The host's watchdog (lib.sh nested_watch_heartbeat): a line on the second
-# serial port every 10 s for as long as this kernel schedules at all.
-case " $(cat /proc/cmdline) " in
-*" vbheartbeat=ttyS1 "*)
-	(while :; do echo beat >/dev/ttyS1; sleep 10; done) </dev/null >/dev/null 2>&1 &
-	;;
-esac
+# The host's watchdog (lib.sh nested_watch_heartbeat): a line on the serial
+# port vbheartbeat= names every 10 s for as long as this kernel schedules
+# at all.
+heartbeat=$(sed -n 's/.*vbheartbeat=\(ttyS[0-9]\).*/\1/p' /proc/cmdline)
+if [ -n "$heartbeat" ]; then
+	(while :; do echo beat >"/dev/$heartbeat"; sleep 10; done) </dev/null >/dev/null 2>&1 &
+fi
 
 # kvm-amd's dependencies come first in /etc/kvm-modules (modprobe
 # --show-depends order); a failure is reported by the /dev/kvm check.

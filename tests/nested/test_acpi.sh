@@ -41,6 +41,7 @@ part() {
 	fi
 }
 # 1: the mmio machine.
+# shellcheck disable=SC2016 # the outer VM's shell expands them
 part 900 '
 	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 	cd /work
@@ -70,6 +71,7 @@ part 900 '
 	echo "HOST-DISK=$(dd if=acpi-data.img bs=512 skip=8 count=1 2>/dev/null | head -n 1)"
 '
 # 2: one and eight vCPUs.
+# shellcheck disable=SC2016 # the outer VM's shell expands them
 part 1200 '
 	cd /work
 	# Eight vCPU threads on the two emulated CPUs of the outer VM: a boot
@@ -91,6 +93,7 @@ part 1200 '
 	done
 '
 # 3: vmboot stop presses the power button.
+# shellcheck disable=SC2016 # the outer VM's shell expands them
 part 900 '
 	cd /work
 	vmboot run small.conf --name acpi-button -p "vbtest=acpi vbacpi=button" --debug >button.out 2>&1 &

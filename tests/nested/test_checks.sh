@@ -71,6 +71,33 @@ expect 1 "no RAM above 4 GiB" nested_check_e820_gap "$tmp/nohigh"
 good | grep -v e820 >"$tmp/noe820"
 expect 1 "no e820 lines" nested_check_e820_gap "$tmp/noe820"
 
+# The outer kernel's watchdog: a CPU stuck for two minutes is a hang.
+printf '[ 53.7] watchdog: BUG: soft lockup - CPU#1 stuck for 27s! [vmboot:104]\r\n' >"$tmp/lockup"
+expect 0 "a short soft lockup is not a hang" test -z "$(nested_soft_lockup "$tmp/lockup")"
+printf '[165.7] watchdog: BUG: soft lockup - CPU#1 stuck for 131s! [vmboot:104]\r\n' >>"$tmp/lockup"
+expect 0 "a two-minute soft lockup is a hang" \
+	test "$(nested_soft_lockup "$tmp/lockup")" = "[165.7] watchdog: BUG: soft lockup - CPU#1 stuck for 131s! [vmboot:104]"
+expect 0 "no console, no hang" test -z "$(nested_soft_lockup "$tmp/absent")"
+
+# An interactive run is started over only while none of the user's input
+# can have been taken.
+NESTED_WORK=$tmp/work
+mkdir -p "$NESTED_WORK"
+printf 'VMBOOT-NESTED-KVM-READY uptime=5.0\n[ 51.6] Kernel panic - not syncing: corrupted stack end\n' \
+	>"$NESTED_WORK/console"
+retry() { nested_interactive_retry_reason "$@"; }
+expect 0 "piped: an outer panic before the prompt is tried again" \
+	test "$(retry 99)" = "a kernel panicked (Kernel panic - not syncing: corrupted stack end)"
+expect 0 "terminal: not once the command has started" test -z "$(retry 99 tty)"
+expect 0 "the caller's time limit is not retried" test -z "$(retry 124)"
+echo "no heartbeat" >"$NESTED_WORK/stuck"
+expect 0 "a stuck outer VM is" test "$(retry 124)" = "it hung (no heartbeat)"
+: >"$NESTED_WORK/input-taken"
+expect 0 "piped: not once the input was taken" test -z "$(retry 99)"
+rm "$NESTED_WORK/input-taken" "$NESTED_WORK/stuck"
+echo "VMBOOT-NESTED-EXIT=0" >"$NESTED_WORK/console"
+expect 0 "a run that ended well is not retried" test -z "$(retry 0)"
+
 # The quoted words must come back intact through a POSIX shell.
 # shellcheck disable=SC2016 # a literal $x is the point
 quoted=$(nested_shell_quote "a b'c" '$x' '')

@@ -19,14 +19,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 nested_require
-# Its stalls came from console input fed to a wrong pointer (fixed, and
-# tests/kvm/test_console_input.sh now guards that path). Since that fix
-# the interactive run has hung without output in two runs here, not yet
-# understood: CI skips it; developers run it (it runs whenever CI is not
-# set, or with VB_NESTED_DEV_RUN=1).
-if [ "${CI:-}" = true ] && [ "${VB_NESTED_DEV_RUN:-0}" != 1 ]; then
-	nested_skip "hangs in the interactive harness, under investigation; VB_NESTED_DEV_RUN=1 runs it"
-fi
 vmboot=$(nested_vmboot_path)
 [ -n "$vmboot" ] || nested_skip "no vmboot binary (set VB_BUILDDIR)"
 [ -n "$(nested_vmboot_helper "$vmboot" vmboot-init src/guestinit/vmboot-init)" ] ||
@@ -37,13 +29,30 @@ out=$(mktemp "${TMPDIR:-/tmp}/vb-test-dev-run.XXXXXX")
 trap 'rm -f "$out"' EXIT
 # shellcheck disable=SC2016 # the guest's shell expands it
 input='echo VB-$((6*7))'
-start=$(nested_now)
-rc=0
-printf '%s\n' "$input" |
-	"$here/run" --interactive --timeout 900 --vmboot "$vmboot" "$src/machines/minimal.conf" \
-		>"$out" 2>&1 || rc=$?
-nested_phase_done "test_dev_run: whole interactive run" "$start"
-cat "$out"
+# Whether the last run's outer VM hung or panicked.
+outer_failed() {
+	{ [ "$rc" -eq 124 ] && grep -q "^nested: ended as a hang" "$out"; } ||
+		{ [ "$rc" -eq 99 ] && grep -aq "Kernel panic - not syncing" "$out"; }
+}
+# Its hangs were the emulated outer machine's: the outer kernel stuck for
+# minutes on one CPU in vmboot's context (its watchdog's "soft lockup"),
+# once the guest had run the line and powered off, in 2 of 10 runs one
+# day. run starts such a VM over by itself only while the input has not
+# reached the guest; this input can be typed twice, so the test starts
+# the whole run over, up to twice.
+for try in 1 2 3; do
+	start=$(nested_now)
+	rc=0
+	printf '%s\n' "$input" |
+		"$here/run" --interactive --timeout 900 --vmboot "$vmboot" "$src/machines/minimal.conf" \
+			>"$out" 2>&1 || rc=$?
+	nested_phase_done "test_dev_run: whole interactive run" "$start"
+	cat "$out"
+	if ! outer_failed || [ "$try" -eq 3 ]; then
+		break
+	fi
+	echo "NOTE: the outer VM failed after the input was typed (above): the whole run again"
+done
 [ "$rc" -ne 77 ] || nested_skip "run skipped"
 failed=0
 if [ "$rc" -ne 0 ]; then
