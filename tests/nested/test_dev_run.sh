@@ -8,7 +8,8 @@
 #   - the output has VB-42, which only the guest's shell can have computed
 #     (the typed line itself reads VB-$((6*7)))
 #   - the exit status is 0 (the shell's, through vmboot and the outer VM)
-#   - nothing of the outer VM's console (its markers) reaches the output
+#   - nothing of the outer VM's console (its markers) reaches the guest
+#     console (stdout)
 # The time limit is only a guard against a hang; the wall time is printed.
 #
 # Slow: the outer boot and a Debian guest boot under nested KVM in TCG.
@@ -26,13 +27,13 @@ vmboot=$(nested_vmboot_path)
 src=${VB_SRCDIR:-$(cd "$here/../.." && pwd)}
 
 out=$(mktemp "${TMPDIR:-/tmp}/vb-test-dev-run.XXXXXX")
-trap 'rm -f "$out"' EXIT
+trap 'rm -f "$out" "$out.err"' EXIT
 # shellcheck disable=SC2016 # the guest's shell expands it
 input='echo VB-$((6*7))'
 # Whether the last run's outer VM hung or panicked.
 outer_failed() {
-	{ [ "$rc" -eq 124 ] && grep -q "^nested: ended as a hang" "$out"; } ||
-		{ [ "$rc" -eq 99 ] && grep -aq "Kernel panic - not syncing" "$out"; }
+	{ [ "$rc" -eq 124 ] && grep -q "^nested: ended as a hang" "$out.err"; } ||
+		{ [ "$rc" -eq 99 ] && grep -aq "Kernel panic - not syncing" "$out.err"; }
 }
 # Its hangs were the emulated outer machine's: the outer kernel stuck for
 # minutes on one CPU in vmboot's context (its watchdog's "soft lockup"),
@@ -45,9 +46,9 @@ for try in 1 2 3; do
 	rc=0
 	printf '%s\n' "$input" |
 		"$here/run" --interactive --timeout 900 --vmboot "$vmboot" "$src/machines/minimal.conf" \
-			>"$out" 2>&1 || rc=$?
+			>"$out" 2>"$out.err" || rc=$?
 	nested_phase_done "test_dev_run: whole interactive run" "$start"
-	cat "$out"
+	cat "$out" "$out.err"
 	if ! outer_failed || [ "$try" -eq 3 ]; then
 		break
 	fi
@@ -65,6 +66,8 @@ if ! tr -d '\r' <"$out" | grep -x 'VB-42' >/dev/null; then
 	echo "FAIL: no VB-42 line: the guest shell did not run the piped command"
 	failed=1
 fi
+# Only the guest console (stdout): the harness's own messages on stderr
+# quote the outer console when an outer VM dies and is booted again.
 if grep -q "$NESTED_READY_MARKER\|$NESTED_EXIT_MARKER" "$out"; then
 	echo "FAIL: the outer VM's console leaked into the guest console"
 	failed=1
