@@ -97,6 +97,11 @@ expect 0 "piped: not once the input was taken" test -z "$(retry 99)"
 rm "$NESTED_WORK/input-taken" "$NESTED_WORK/stuck"
 echo "VMBOOT-NESTED-EXIT=0" >"$NESTED_WORK/console"
 expect 0 "a run that ended well is not retried" test -z "$(retry 0)"
+echo "vmboot: warning: guest reset (triple fault): the guest crashed" >"$NESTED_WORK/tty.log"
+expect 0 "piped: a guest that triple-faulted before the prompt is" \
+	test "$(retry 0)" = "an inner guest triple-faulted"
+: >"$NESTED_WORK/input-taken"
+expect 0 "piped: not once the input was taken, triple fault or not" test -z "$(retry 0)"
 
 # The quoted words must come back intact through a POSIX shell.
 # shellcheck disable=SC2016 # a literal $x is the point
