@@ -37,7 +37,7 @@ outer_failed() {
 }
 # Its hangs were the emulated outer machine's: the outer kernel stuck for
 # minutes on one CPU in vmboot's context (its watchdog's "soft lockup"),
-# once the guest had run the line and powered off, in 2 of 10 runs one
+# once the guest had run the line and powered off, in 2 of 12 runs one
 # day. run starts such a VM over by itself only while the input has not
 # reached the guest; this input can be typed twice, so the test starts
 # the whole run over, up to twice.
