@@ -448,8 +448,6 @@ nested_drive_args() {
 # NESTED_DISKS, NESTED_VMBOOT and NESTED_TIMEOUT. Returns the command's exit status from
 # the marker line, 124 on timeout, 99 if the VM died without a marker.
 nested_boot_outer() {
-	local status=0 why='' left=${VB_NESTED_RETRY:-3}
-	nested_boot_outer_once "$@" || status=$?
 	# QEMU's emulator runs the outer VM at the mercy of the host's load: on
 	# a busy 2-core machine a run can starve past its timeout, and a nested
 	# guest starved under TCG has been seen to die of it (a double fault on
@@ -469,14 +467,24 @@ nested_boot_outer() {
 	# interrupt in between VMRUN's exit and KVM's VMLOAD of the host's
 	# state. Hence three more tries, not two. VB_NESTED_RETRY is how many more
 	# tries (default 3; 0: none).
+	nested_retrying nested_boot_outer_once nested_retry_reason "$@"
+}
+
+# Runs ONCE with the command given after it, and again (after
+# nested_cleanup) for as long as REASON, given the status, names a reason
+# and VB_NESTED_RETRY (default 3) allows. Returns the last run's status.
+nested_retrying() {
+	local once=$1 reason=$2 status=0 why left=${VB_NESTED_RETRY:-3}
+	shift 2
+	"$once" "$@" || status=$?
 	while [ "$left" -gt 0 ]; do
-		why=$(nested_retry_reason "$status")
+		why=$("$reason" "$status")
 		[ -n "$why" ] || break
 		left=$((left - 1))
 		nested_log "$why: trying once more (VB_NESTED_RETRY=0 to disable)"
 		nested_cleanup
 		status=0
-		nested_boot_outer_once "$@" || status=$?
+		"$once" "$@" || status=$?
 	done
 	return "$status"
 }
@@ -726,20 +734,14 @@ nested_relay() {
 # (default 3): the user's first contact should not end in the emulator's
 # crash when starting over loses nothing.
 nested_boot_interactive() {
-	local status why left=${VB_NESTED_RETRY:-3} files=("${NESTED_FILES[@]}")
-	for (( ; ; )); do
-		NESTED_FILES=("${files[@]}")
-		status=0
-		nested_boot_interactive_once "$@" || status=$?
-		why=$(nested_interactive_retry_reason "$status" "$([ -t 0 ] && echo tty)")
-		if [ -z "$why" ] || [ "$left" -eq 0 ]; then
-			break
-		fi
-		left=$((left - 1))
-		nested_log "$why before the command had any input: booting once more (VB_NESTED_RETRY=0 to disable)"
-		nested_cleanup
-	done
-	return "$status"
+	nested_retrying nested_boot_interactive_once nested_interactive_retry_now "$@"
+}
+
+# nested_interactive_retry_reason for this run's stdin.
+nested_interactive_retry_now() {
+	local why
+	why=$(nested_interactive_retry_reason "$1" "$([ -t 0 ] && echo tty)")
+	[ -z "$why" ] || echo "$why before the command had any input"
 }
 
 # Why an interactive run that ended with status $1 is worth another try,
@@ -764,6 +766,8 @@ nested_interactive_retry_reason() {
 
 nested_boot_interactive_once() {
 	local work start status=0 line lock saved='' relay='' timeout_args watch
+	# This run's files join the caller's for this run only.
+	local -a NESTED_FILES=("${NESTED_FILES[@]}")
 	work=$(mktemp -d "${TMPDIR:-/tmp}/vmboot-nested.XXXXXX")
 	NESTED_WORK=$work # removed by nested_cleanup
 	: >"$work/.vbinteractive"
