@@ -271,10 +271,10 @@ header
 failed=0
 round=$first
 while [ "$round" -lt $((first + rounds)) ]; do
-	# The first guest of an outer VM runs colder than the second (the
-	# emulator has yet to translate the outer kernel's KVM paths, and the
-	# outer VM's memory is fresh): odd rounds start with vmboot, even
-	# rounds with QEMU, so neither VMM always pays for it.
+	# The first guest of an outer VM runs slower than the second (most
+	# likely the emulator translating the outer kernel's KVM paths for
+	# the first time): odd rounds start with vmboot, even rounds with
+	# QEMU, so neither VMM always pays for it.
 	order="vmboot qemu"
 	[ $((round % 2)) = 1 ] || order="qemu vmboot"
 	for vmm in $order; do
