@@ -500,10 +500,15 @@ nested_retry_reason() {
 			"$NESTED_WORK/console" | head -n 1))"
 	elif [ "$1" -eq 99 ]; then
 		echo "the outer VM stopped without its exit marker"
-	elif [ "$1" -ne 0 ] &&
-		grep -aq 'guest reset (triple fault)' "$NESTED_WORK/console" 2>/dev/null; then
+	elif [ "$1" -ne 0 ] && nested_triple_faulted "$NESTED_WORK/console"; then
 		echo "an inner guest triple-faulted"
 	fi
+}
+
+# Whether vmboot's log in file $1 says its guest reset on a triple fault
+# (machine/vcpu.c).
+nested_triple_faulted() {
+	grep -aq 'guest reset (triple fault)' "$1" 2>/dev/null
 }
 
 # The outer kernel has also been seen to wedge without a word (a corrupted
@@ -757,7 +762,7 @@ nested_interactive_retry_reason() {
 	fi
 	[ "$1" -ne 124 ] || [ -e "$work/stuck" ] || return 0
 	# vmboot ends with 0 on a guest's reset, a triple fault included.
-	if grep -aq 'guest reset (triple fault)' "$work/tty.log" 2>/dev/null; then
+	if nested_triple_faulted "$work/tty.log"; then
 		echo "an inner guest triple-faulted"
 		return 0
 	fi
