@@ -37,4 +37,8 @@ const char *vb_allowlist_kind_name(enum vb_sandbox_kind kind);
 /* Whether kind's program allows kill(self_pid, SIGTERM). */
 bool vb_allowlist_ends_vmboot(enum vb_sandbox_kind kind);
 
+/* Whether kind's program keeps the kernel from caching the calls it
+ * allows (a load costs less; every call runs the program). */
+bool vb_allowlist_skips_syscall_cache(enum vb_sandbox_kind kind);
+
 #endif

@@ -95,6 +95,28 @@ static void programs_grow_with_the_needs(void **state)
 		      vb_filter_programs[VB_SANDBOX_VCPU][ALL][0].len);
 }
 
+/* The vCPU and main programs open with a load of the instruction pointer,
+ * which stops the kernel's cache walk at once (allowlist.c); the other
+ * kinds' programs open with libseccomp's load of the architecture. */
+static void only_vcpu_and_main_skip_the_syscall_cache(void **state)
+{
+	(void)state;
+	const struct sock_filter ip = BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					       offsetof(struct seccomp_data, instruction_pointer));
+	const struct sock_filter arch =
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	for (int kind = 0; kind < VB_SANDBOX_KINDS; kind++) {
+		bool skips = kind == VB_SANDBOX_VCPU || kind == VB_SANDBOX_MAIN;
+		assert_int_equal(vb_allowlist_skips_syscall_cache(kind), skips);
+		for (unsigned needs = 0; needs < VB_SANDBOX_NEEDS_SETS; needs++) {
+			const struct sock_filter *insns = vb_filter_programs[kind][needs][0].insns;
+			assert_memory_equal(&insns[0], skips ? &ip : &arch, sizeof(ip));
+			if (skips)
+				assert_memory_equal(&insns[1], &arch, sizeof(arch));
+		}
+	}
+}
+
 static void names_are_resolved(void **state)
 {
 	(void)state;
@@ -109,6 +131,7 @@ int main(void)
 		cmocka_unit_test(built_programs_match_libseccomp_now),
 		cmocka_unit_test(only_the_io_kind_has_pid_slots),
 		cmocka_unit_test(programs_grow_with_the_needs),
+		cmocka_unit_test(only_vcpu_and_main_skip_the_syscall_cache),
 		cmocka_unit_test(names_are_resolved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
