@@ -14,21 +14,13 @@ mib=${1:-256}
 seconds=${2:-6}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${VB_BUILD_DIR:-$top/build}
-[ -f "$build/libvmboot.a" ] || { echo "bench/blk.sh: no $build/libvmboot.a (build first)" >&2; exit 2; }
-# The libraries libvmboot.a needs, as the build's Makefile has them.
-# Only its variable assignments are read: including the Makefile itself
-# would let make regenerate it (and print that) when a local.mk changed.
-vars=$(awk '/^[A-Za-z0-9_]+ *=/ { on = 1 } on { print; if (!/\\$/) on = 0 }' "$build/Makefile")
-libs=$(printf '%s\nprint-libs:\n\t@echo $(VB_LIBS)\n' "$vars" | make -s -f - print-libs)
-libs=$(echo "$libs" | sed "s|libvmboot.a|$build/libvmboot.a|")
+[ -f "$build/Makefile" ] || "$top/dev" run --version >/dev/null
+make -s -C "$build" bench/blk_io
 dir=$(mktemp -d "${VB_BENCH_DIR:-${TMPDIR:-/tmp}}/vb-blk.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-# shellcheck disable=SC2086
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$top/src" -I"$build" -o "$dir/blk_io" \
-	"$top/bench/blk_io.c" "$top/tests/virtio/driver.c" $libs
 echo "image: $mib MiB in $dir ($(df -T "$dir" | awk 'NR == 2 { print $2 }')), page cache warm"
-"$dir/blk_io" "$dir/image.raw" "$mib" "$seconds" | tee "$dir/plain.txt"
-"$dir/blk_io" "$dir/image.raw" "$mib" "$seconds" --seccomp | tee "$dir/seccomp.txt"
+"$build/bench/blk_io" "$dir/image.raw" "$mib" "$seconds" | tee "$dir/plain.txt"
+"$build/bench/blk_io" "$dir/image.raw" "$mib" "$seconds" --seccomp | tee "$dir/seccomp.txt"
 # The virtio-blk IOPS is the field after "| virtio-blk".
 echo "seccomp cost (virtio-blk IOPS with the filter / without; 1.00 = free):"
 awk -F'|' '/\| virtio-blk/ {
