@@ -25,6 +25,7 @@ include tests/fuzz/local.mk
 include tests/service/local.mk
 include tests/emacs/local.mk
 include tests/layers/local.mk
+include tests/bench/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)
