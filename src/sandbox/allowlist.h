@@ -26,8 +26,9 @@ struct vb_allowlist_variant {
 int vb_allowlist_build(enum vb_sandbox_kind kind, const struct vb_allowlist_variant *variant,
 		       scmp_filter_ctx *out);
 
-/* kind's program as libseccomp exports it: *insns (to free) holding *len
- * instructions, at most max_len (-EFBIG beyond). */
+/* kind's program as libseccomp exports it, behind one instruction for a
+ * kind that skips the syscall cache (below): *insns (to free) holding
+ * *len instructions, at most max_len (-EFBIG beyond). */
 int vb_allowlist_compile(enum vb_sandbox_kind kind, const struct vb_allowlist_variant *variant,
 			 size_t max_len, struct sock_filter **insns, size_t *len);
 
