@@ -205,7 +205,8 @@ int main(int argc, char **argv)
 	/* Touch the buffers so page faults are not part of the first round. */
 	memset(vt_gpa(&b.env, DATA_GPA), 0x5a, (size_t)QD_MAX << 20);
 	struct vb_err err;
-	if (seccomp && (vb_sandbox_no_new_privs(&err) || vb_sandbox_enter(VB_SANDBOX_IO, VB_SANDBOX_NEEDS_BACKENDS, &err)))
+	if (seccomp && (vb_sandbox_no_new_privs(&err) ||
+			vb_sandbox_enter(VB_SANDBOX_IO, VB_SANDBOX_NEEDS_BACKENDS, &err)))
 		die(err.msg);
 	printf("seccomp: %s\n", seccomp ? "the I/O thread filter" : "none");
 	struct vb_blk_stats st;
