@@ -5,9 +5,9 @@ EXTRA_DIST += bench/run bench/check.sh bench/9p.sh bench/blk.sh bench/readbench.
 
 # The benchmarks' programs. `make check` builds every one (a benchmark
 # that no longer compiles fails the tests, not its next run) and runs
-# none. The scripts build those that link vmboot's code from here (make
-# bench/NAME in the build); the standalone ones they compile with cc too,
-# since bench/boot and bench/nested-io also build them for an outer VM.
+# none. The scripts build theirs here (make bench/NAME in the build), but
+# two: bench/nested-io links its guest's load statically with cc, and
+# bench/check.sh, given only a vmboot binary, compiles its meter with cc.
 check_PROGRAMS += bench/9p_read bench/9p_virtq bench/blk_io bench/cputime \
 	bench/boot/bootbench bench/nested-io.d/ioload
 
@@ -22,8 +22,8 @@ bench_9p_virtq_LDADD = $(VB_LIBS)
 bench_blk_io_SOURCES = bench/blk_io.c tests/virtio/driver.c tests/virtio/driver.h
 bench_blk_io_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests/virtio
 bench_blk_io_LDADD = $(VB_LIBS)
-# Standalone (as their scripts compile them: no project header, no
-# project define): bench/check.sh's CPU-time meter, bench/boot's driver
+# Standalone (no project header, no project define, as the two scripts
+# compile theirs): bench/check.sh's CPU-time meter, bench/boot's driver
 # and bench/nested-io's guest load.
 bench_cputime_SOURCES = bench/cputime.c
 bench_cputime_CPPFLAGS =
